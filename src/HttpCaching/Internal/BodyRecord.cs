@@ -1,0 +1,26 @@
+using System.Buffers.Binary;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// The immutable version record that holds a response body: the preamble, the body length, then the body bytes.
+/// Bodies are read from the origin straight into a buffer that already has room for the header, so storing a body
+/// costs no extra copy, and a stored record is served without copying.
+/// </summary>
+internal static class BodyRecord
+{
+    /// <summary>Allocates a record with room for a body of <paramref name="bodyLength"/> bytes after the header.</summary>
+    public static byte[] Allocate(int bodyLength)
+    {
+        var record = GC.AllocateUninitializedArray<byte>(RecordFormat.BodyHeaderLength + bodyLength);
+        RecordFormat.WritePreamble(record, RecordFormat.BodyKind);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength), bodyLength);
+        return record;
+    }
+
+    /// <summary>Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes.</summary>
+    public static bool IsValid(ReadOnlySpan<byte> record, int expectedLength) =>
+        RecordFormat.HasPreamble(record, RecordFormat.BodyKind)
+        && record.Length == RecordFormat.BodyHeaderLength + expectedLength
+        && BinaryPrimitives.ReadInt32LittleEndian(record[RecordFormat.PreambleLength..]) == expectedLength;
+}

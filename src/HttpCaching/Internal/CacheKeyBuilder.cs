@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// The one place where store keys are built. A key is the configured prefix, the client name, a record kind and a
+/// SHA-256 hash of the method and the normalised absolute URI, so no URL, query string or API key ever reaches the
+/// store's key space. Body versions get a key of their own under the same URL hash.
+/// </summary>
+internal static class CacheKeyBuilder
+{
+    private const int VersionIdBytes = 16;
+
+    /// <summary>
+    /// The normalised absolute URI: lower-case scheme and host, no default port, no fragment, path and query as sent.
+    /// </summary>
+    public static string NormalizeUri(Uri uri) => uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+
+    /// <summary>The base64url SHA-256 of <c>METHOD SP normalised-uri</c>.</summary>
+    public static string HashRequest(string method, Uri uri)
+    {
+        var normalized = NormalizeUri(uri);
+        var length = method.Length + 1 + normalized.Length;
+        var rented = length <= 512 ? null : ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            Span<char> chars = rented ?? stackalloc char[length];
+            method.AsSpan().CopyTo(chars);
+            chars[method.Length] = ' ';
+            normalized.AsSpan().CopyTo(chars[(method.Length + 1)..]);
+            return HashToString(chars[..length]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The key of the per-URL entry record: <c>{prefix}{client}:e:{hash}</c>.</summary>
+    public static string EntryKey(string prefix, string clientName, string requestHash) =>
+        string.Concat(prefix, clientName, ":e:", requestHash);
+
+    /// <summary>The key of a body version record: <c>{prefix}{client}:b:{hash}:{versionId}</c>.</summary>
+    public static string BodyKey(string prefix, string clientName, string requestHash, string versionId) =>
+        string.Concat(prefix, clientName, ":b:", requestHash, ":", versionId);
+
+    /// <summary>A version id from a strong entity tag: the same tag always names the same bytes (RFC 9110 §8.8.3).</summary>
+    public static string VersionIdFromETag(string strongETag)
+    {
+        var bytes = Encoding.UTF8.GetBytes("etag:" + strongETag);
+        return VersionIdFromHash(SHA256.HashData(bytes));
+    }
+
+    /// <summary>A version id from the content itself, for responses without a strong entity tag.</summary>
+    public static string VersionIdFromContent(ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body, hash);
+        return VersionIdFromHash(hash);
+    }
+
+    private static string VersionIdFromHash(ReadOnlySpan<byte> hash) => Base64Url.EncodeToString(hash[..VersionIdBytes]);
+
+    private static string HashToString(ReadOnlySpan<char> input)
+    {
+        var byteCount = Encoding.UTF8.GetByteCount(input);
+        var rented = byteCount <= 1024 ? null : ArrayPool<byte>.Shared.Rent(byteCount);
+        try
+        {
+            Span<byte> bytes = rented ?? stackalloc byte[byteCount];
+            var written = Encoding.UTF8.GetBytes(input, bytes);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(bytes[..written], hash);
+            return Base64Url.EncodeToString(hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}

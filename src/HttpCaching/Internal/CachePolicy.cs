@@ -1,0 +1,165 @@
+namespace HttpCaching.Internal;
+
+/// <summary>The RFC 9111 rules: which responses may be stored (§3) and how long they are fresh (§4.2).</summary>
+internal static class CachePolicy
+{
+    /// <summary>RFC 9111 §4.2.2: a heuristic lifetime is this fraction of the time since <c>Last-Modified</c>.</summary>
+    public const double HeuristicFraction = 0.1;
+
+    /// <summary>Status codes defined as heuristically cacheable (RFC 9110 §15.1).</summary>
+    public static bool IsHeuristicallyCacheable(int status) =>
+        status is 200 or 203 or 204 or 206 or 300 or 301 or 308 or 404 or 405 or 410 or 414 or 501;
+
+    /// <summary>Final status codes whose semantics the cache understands (for <c>must-understand</c>).</summary>
+    public static bool IsUnderstood(int status) =>
+        IsHeuristicallyCacheable(status) || status is 302 or 303 or 307 or 400 or 403 or 500 or 502 or 503 or 504;
+
+    /// <summary>
+    /// Whether a response to a GET may be stored (RFC 9111 §3, §3.5), given the response's directives.
+    /// </summary>
+    public static NotStoredReason CheckStorable(
+        HttpRequestMessage request,
+        HttpResponseMessage response,
+        in CacheControl responseDirectives,
+        in CacheControl requestDirectives,
+        bool shared)
+    {
+        var status = (int)response.StatusCode;
+
+        // Partial content and 304 are never stored as such; 1xx are not final.
+        if (status is < 200 or 206 or 304 or > 599)
+        {
+            return NotStoredReason.Status;
+        }
+
+        if (requestDirectives.Has(CacheControlFlags.NoStore))
+        {
+            return NotStoredReason.NoStore;
+        }
+
+        var mustUnderstand = responseDirectives.Has(CacheControlFlags.MustUnderstand);
+        if (mustUnderstand && !IsUnderstood(status))
+        {
+            return NotStoredReason.Status;
+        }
+
+        // §5.2.2.3: must-understand from a cache that understands the status code overrides no-store.
+        if (responseDirectives.Has(CacheControlFlags.NoStore) && !(mustUnderstand && IsUnderstood(status)))
+        {
+            return NotStoredReason.NoStore;
+        }
+
+        if (shared && responseDirectives.Has(CacheControlFlags.Private) && responseDirectives.PrivateFields is null)
+        {
+            return NotStoredReason.Private;
+        }
+
+        if (shared
+            && request.Headers.NonValidated.Contains("Authorization")
+            && !responseDirectives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public)
+            && responseDirectives.SharedMaxAge == CacheControl.Absent)
+        {
+            return NotStoredReason.Authorization;
+        }
+
+        // Until variants are supported, a response that varies is never stored: it could be served to a request
+        // whose headers select another representation.
+        if (response.Headers.NonValidated.TryGetValues("Vary", out var vary) && vary.Count > 0)
+        {
+            return NotStoredReason.Vary;
+        }
+
+        var explicitlyCacheable =
+            responseDirectives.Has(CacheControlFlags.Public)
+            || responseDirectives.MaxAge != CacheControl.Absent
+            || (shared && responseDirectives.SharedMaxAge != CacheControl.Absent)
+            || (!shared && responseDirectives.Has(CacheControlFlags.Private))
+            || response.Content.Headers.NonValidated.Contains("Expires");
+
+        return explicitlyCacheable || IsHeuristicallyCacheable(status)
+            ? NotStoredReason.None
+            : NotStoredReason.NoFreshnessInformation;
+    }
+
+    /// <summary>
+    /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).
+    /// Invalid values make the response stale, as the RFC advises.
+    /// </summary>
+    public static TimeSpan FreshnessLifetime(
+        in CacheControl directives,
+        string? expires,
+        DateTimeOffset dateValue,
+        string? lastModified,
+        int status,
+        bool shared,
+        TimeSpan maxHeuristic,
+        out bool heuristic)
+    {
+        heuristic = false;
+        if (shared && directives.SharedMaxAge != CacheControl.Absent)
+        {
+            return Seconds(directives.SharedMaxAge);
+        }
+
+        if (directives.MaxAge != CacheControl.Absent)
+        {
+            return Seconds(directives.MaxAge);
+        }
+
+        if (expires is not null)
+        {
+            if (!HttpDate.TryParse(expires, out var expiresAt))
+            {
+                return TimeSpan.Zero;
+            }
+
+            var lifetime = expiresAt - dateValue;
+            return lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero;
+        }
+
+        if ((IsHeuristicallyCacheable(status) || directives.Has(CacheControlFlags.Public))
+            && HttpDate.TryParse(lastModified, out var modifiedAt)
+            && modifiedAt < dateValue)
+        {
+            heuristic = true;
+            var lifetime = TimeSpan.FromTicks((long)((dateValue - modifiedAt).Ticks * HeuristicFraction));
+            return lifetime < maxHeuristic ? lifetime : maxHeuristic;
+        }
+
+        heuristic = true;
+        return TimeSpan.Zero;
+    }
+
+    private static TimeSpan Seconds(long deltaSeconds) =>
+        deltaSeconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(deltaSeconds);
+
+    /// <summary>Whether an entity tag is strong (RFC 9110 §8.8.3): not prefixed with <c>W/</c>.</summary>
+    public static bool IsStrong(string etag) => !etag.StartsWith("W/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Weak comparison of two entity tags (RFC 9110 §8.8.3.2).</summary>
+    public static bool WeakMatch(string a, string b) => Opaque(a).SequenceEqual(Opaque(b));
+
+    private static ReadOnlySpan<char> Opaque(string etag) => (IsStrong(etag) ? etag.AsSpan() : etag.AsSpan(2)).Trim();
+
+    /// <summary>RFC 9110 §7.6.1 hop-by-hop fields, and fields a cache must not store or replay.</summary>
+    public static bool IsExcludedFromStorage(string name) =>
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Authentication-Info", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Set-Cookie2", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Age", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>RFC 9111 §3.2: fields a 304 must not update, on top of those never stored.</summary>
+    public static bool IsExcludedFromUpdate(string name) =>
+        IsExcludedFromStorage(name)
+        || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,17 @@
+namespace HttpCaching.Internal;
+
+/// <summary>Why a response was not stored; the value becomes the <c>detail</c> of Cache-Status and a log field.</summary>
+internal enum NotStoredReason
+{
+    None = 0,
+    Status,
+    NoStore,
+    Private,
+    Authorization,
+    NoFreshnessInformation,
+    Vary,
+    Redirected,
+    TooLarge,
+    Incomplete,
+    StoreFailed,
+}

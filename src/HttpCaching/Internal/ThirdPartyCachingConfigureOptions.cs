@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// Applies <c>HttpCaching:Defaults</c>, then <c>HttpCaching:Clients:&lt;name&gt;</c>, after the options set in code, so
+/// configuration wins. Any key that names no setting, or a value that does not convert, fails with a message naming
+/// the client and the configuration path.
+/// </summary>
+internal sealed class ThirdPartyCachingConfigureOptions(IServiceProvider services, ThirdPartyCachingRegistry registry)
+    : IPostConfigureOptions<ThirdPartyCachingOptions>
+{
+    public void PostConfigure(string? name, ThirdPartyCachingOptions options)
+    {
+        if (name is null || !registry.Contains(name) || services.GetService<IConfiguration>() is not { } configuration)
+        {
+            return;
+        }
+
+        var errors = new List<string>();
+        var root = configuration.GetSection(ConfigurationSections.Root);
+        ConfigurationSections.Bind(root.GetSection(ConfigurationSections.Defaults), options, errors);
+        ConfigurationSections.Bind(root.GetSection(ConfigurationSections.Clients).GetSection(name), options, errors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(name, typeof(ThirdPartyCachingOptions), errors.Select(e => $"Client '{name}': {e}"));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Internal;
+
+internal sealed partial class ThirdPartyCachingHandler
+{
+    /// <summary>
+    /// The handler's log messages. Event ids are part of the public contract. No message carries a store key, a query
+    /// string or a header value: URIs are logged as scheme, host and path only.
+    /// </summary>
+    internal static partial class Log
+    {
+        public const int HitId = 1;
+        public const int ForwardingId = 2;
+        public const int StoredId = 3;
+        public const int NotStoredId = 4;
+        public const int RevalidatedId = 5;
+        public const int StoreReadFailedId = 6;
+        public const int StoreWriteFailedId = 7;
+        public const int UnreadableRecordId = 8;
+        public const int InvalidOptionsId = 9;
+
+        [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
+        public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);
+
+        [LoggerMessage(ForwardingId, LogLevel.Debug, "Client {ClientName}: forwarding {RequestUri} to the origin ({Reason}).", EventName = "CacheForward")]
+        public static partial void Forwarding(ILogger logger, string clientName, LoggedUri requestUri, string reason);
+
+        [LoggerMessage(StoredId, LogLevel.Debug, "Client {ClientName}: stored the {StatusCode} response for {RequestUri} ({BodyLength} bytes).", EventName = "CacheStored")]
+        public static partial void Stored(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, int bodyLength);
+
+        [LoggerMessage(NotStoredId, LogLevel.Debug, "Client {ClientName}: did not store the {StatusCode} response for {RequestUri} ({Reason}).", EventName = "CacheNotStored")]
+        public static partial void NotStored(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string reason);
+
+        [LoggerMessage(RevalidatedId, LogLevel.Debug, "Client {ClientName}: the origin validated the stored response for {RequestUri} (304).", EventName = "CacheRevalidated")]
+        public static partial void Revalidated(ILogger logger, string clientName, LoggedUri requestUri);
+
+        [LoggerMessage(StoreReadFailedId, LogLevel.Warning, "Client {ClientName}: reading from the cache store failed; the request goes to the origin.", EventName = "CacheStoreReadFailed")]
+        public static partial void StoreReadFailed(ILogger logger, string clientName, Exception exception);
+
+        [LoggerMessage(StoreWriteFailedId, LogLevel.Warning, "Client {ClientName}: writing to the cache store failed; the response is served but not cached.", EventName = "CacheStoreWriteFailed")]
+        public static partial void StoreWriteFailed(ILogger logger, string clientName, Exception exception);
+
+        [LoggerMessage(UnreadableRecordId, LogLevel.Warning, "Client {ClientName}: a stored record is truncated, foreign or from another format version; it is treated as a miss.", EventName = "CacheRecordUnreadable")]
+        public static partial void UnreadableRecord(ILogger logger, string clientName);
+
+        [LoggerMessage(InvalidOptionsId, LogLevel.Error, "Client {ClientName}: the reloaded caching options are invalid and are ignored: {Message}", EventName = "CacheOptionsInvalid")]
+        public static partial void InvalidOptions(ILogger logger, string clientName, string message);
+    }
+}

@@ -1,0 +1,23 @@
+namespace HttpCaching.Internal;
+
+/// <summary>The names of the clients that have the caching handler, filled in as they are registered.</summary>
+internal sealed class ThirdPartyCachingRegistry
+{
+    private readonly HashSet<string> _clientNames = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Add(string clientName)
+    {
+        lock (_clientNames)
+        {
+            _clientNames.Add(clientName);
+        }
+    }
+
+    public bool Contains(string clientName)
+    {
+        lock (_clientNames)
+        {
+            return _clientNames.Contains(clientName);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+namespace HttpCaching;
+
+/// <summary>
+/// Options for the caching handler of one named <see cref="HttpClient"/>, keyed by the client name.
+/// </summary>
+/// <remarks>
+/// Values come from code (<c>AddThirdPartyCaching(o =&gt; …)</c>), then from the configuration sections
+/// <c>HttpCaching:Defaults</c> and <c>HttpCaching:Clients:&lt;name&gt;</c>, in that order, so a deployment can
+/// tune a client without a rebuild. Changes to configuration are picked up on reload.
+/// </remarks>
+public sealed class ThirdPartyCachingOptions
+{
+    /// <summary>
+    /// Gets or sets a value indicating whether responses are cached. When <see langword="false"/> the handler passes
+    /// every request through untouched, so code can ship before a store is set up.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the freshness floor: a storable response is fresh for at least this long, whatever its own
+    /// freshness lifetime (RFC 9111 §4.2.1) says. Responses marked <c>no-cache</c> are still validated before each reuse.
+    /// </summary>
+    /// <value>The default is 30 minutes. <see cref="TimeSpan.Zero"/> gives pure RFC 9111 behaviour.</value>
+    public TimeSpan MinimumFreshness { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Gets or sets the largest response body, in bytes, that is cached. Larger responses are passed through
+    /// untouched and never buffered whole.
+    /// </summary>
+    /// <value>The default is 8 MiB.</value>
+    public long MaxBodySize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the handler behaves as a shared cache (RFC 9111): <c>private</c>
+    /// responses are not stored, <c>s-maxage</c> applies, and responses to requests with <c>Authorization</c> are
+    /// stored only when the origin allows it explicitly. Set to <see langword="false"/> for a private cache used by a
+    /// single tenant.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Shared { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the service key of the keyed <see cref="Microsoft.Extensions.Caching.Distributed.IDistributedCache"/>
+    /// that stores this client's entries. When <see langword="null"/> the unkeyed <c>IDistributedCache</c> is used, or a
+    /// bounded in-memory store of the library's own when the application registers none.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? StoreServiceKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets the prefix of every key this client writes to the store.
+    /// </summary>
+    /// <value>The default is <c>httpcaching:</c>.</value>
+    public string KeyPrefix { get; set; } = "httpcaching:";
+
+    /// <summary>
+    /// Gets or sets how long an entry stays in the store after it stops being fresh, so that it can be revalidated
+    /// with a conditional request instead of fetched again in full.
+    /// </summary>
+    /// <value>The default is 1 day.</value>
+    public TimeSpan StaleRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets the cap on heuristic freshness: a response with <c>Last-Modified</c> and no explicit expiration is
+    /// fresh for 10% of its age at the time it was sent (RFC 9111 §4.2.2), but never longer than this.
+    /// </summary>
+    /// <value>The default is 1 day.</value>
+    public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
+}

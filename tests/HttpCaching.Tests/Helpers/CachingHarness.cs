@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests.Helpers;
+
+/// <summary>
+/// A service provider with one or more cached named clients whose origin is a <see cref="MockHttpMessageHandler"/>,
+/// a fake clock and a recording store.
+/// </summary>
+public sealed class CachingHarness : IDisposable
+{
+    public const string ClientName = "test";
+
+    public CachingHarness(
+        Action<ThirdPartyCachingOptions>? configure = null,
+        IDictionary<string, string?>? configuration = null,
+        bool registerStore = true,
+        Action<IServiceCollection>? services = null,
+        params string[] clientNames)
+    {
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build();
+        Store = new RecordingDistributedCache(Time);
+
+        var collection = new ServiceCollection();
+        collection.AddSingleton<IConfiguration>(Configuration);
+        collection.AddSingleton<TimeProvider>(Time);
+        if (registerStore)
+        {
+            collection.AddSingleton<IDistributedCache>(Store);
+        }
+
+        foreach (var name in clientNames.Length == 0 ? [ClientName] : clientNames)
+        {
+            collection.AddHttpClient(name)
+                .AddThirdPartyCaching(configure ?? (_ => { }))
+                .ConfigurePrimaryHttpMessageHandler(() => new NonDisposingHandler(Origin));
+        }
+
+        services?.Invoke(collection);
+        Services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    public FakeTimeProvider Time { get; } = new();
+
+    public MockHttpMessageHandler Origin { get; } = new();
+
+    public RecordingDistributedCache Store { get; }
+
+    public IConfigurationRoot Configuration { get; }
+
+    public ServiceProvider Services { get; }
+
+    public HttpClient Client(string name = ClientName) => Services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
+
+    public void ValidateOnStart() => Services.GetRequiredService<IStartupValidator>().Validate();
+
+    public async Task<HttpResponseMessage> GetAsync(string url, string name = ClientName, Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        configure?.Invoke(request);
+        var response = await Client(name).SendAsync(request, TestContext.Current.CancellationToken);
+        await response.Content.LoadIntoBufferAsync(TestContext.Current.CancellationToken);
+        return response;
+    }
+
+    public async Task<string> GetStringAsync(string url, string name = ClientName)
+    {
+        using var response = await GetAsync(url, name);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A response stamped with the fake clock's <c>Date</c>.</summary>
+    public HttpResponseMessage Response(string body, string? cacheControl = null, string? etag = null, HttpStatusCode status = HttpStatusCode.OK, string mediaType = "application/json")
+    {
+        var response = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
+        response.Headers.Date = Time.GetUtcNow();
+        if (cacheControl is not null)
+        {
+            response.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+        }
+
+        if (etag is not null)
+        {
+            response.Headers.TryAddWithoutValidation("ETag", etag);
+        }
+
+        return response;
+    }
+
+    public ThirdPartyCachingOptions Options(string name = ClientName) =>
+        Services.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>().Get(name);
+
+    public void Dispose()
+    {
+        Services.Dispose();
+        Origin.Dispose();
+    }
+
+    /// <summary>Keeps the factory from disposing the shared mock when a handler lifetime ends.</summary>
+    private sealed class NonDisposingHandler(HttpMessageHandler inner) : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _invoker = new(inner, disposeHandler: false);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            _invoker.SendAsync(request, cancellationToken);
+    }
+}
