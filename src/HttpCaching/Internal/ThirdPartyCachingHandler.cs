@@ -122,20 +122,24 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         string fwd,
         CancellationToken cancellationToken)
     {
+        // The redirect handler below rewrites the request's URI when it follows a redirect: remember the one asked for.
+        var requestUri = request.RequestUri!;
         if (entry is not null && (entry.ETag is not null || entry.LastModified is not null))
         {
             var requestTime = _time.GetUtcNow();
             HttpResponseMessage conditionalResponse;
+            bool redirected;
             using (var conditional = CreateConditionalRequest(request, entry))
             {
                 conditionalResponse = await base.SendAsync(conditional, cancellationToken).ConfigureAwait(false);
+                redirected = IsRedirected(requestUri, conditional, conditionalResponse);
             }
 
             var responseTime = _time.GetUtcNow();
             conditionalResponse.RequestMessage = request;
-            if (conditionalResponse.StatusCode != HttpStatusCode.NotModified)
+            if (conditionalResponse.StatusCode != HttpStatusCode.NotModified || redirected)
             {
-                return await StoreAndReturnAsync(request, conditionalResponse, options, store, requestHash, entryKey, requestDirectives, requestTime, responseTime, fwd, cancellationToken)
+                return await StoreAndReturnAsync(request, conditionalResponse, redirected, options, store, requestHash, entryKey, requestDirectives, requestTime, responseTime, fwd, cancellationToken)
                     .ConfigureAwait(false);
             }
 
@@ -157,13 +161,14 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var sentAt = _time.GetUtcNow();
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var receivedAt = _time.GetUtcNow();
-        return await StoreAndReturnAsync(request, response, options, store, requestHash, entryKey, requestDirectives, sentAt, receivedAt, fwd, cancellationToken)
+        return await StoreAndReturnAsync(request, response, IsRedirected(requestUri, request, response), options, store, requestHash, entryKey, requestDirectives, sentAt, receivedAt, fwd, cancellationToken)
             .ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> StoreAndReturnAsync(
         HttpRequestMessage request,
         HttpResponseMessage response,
+        bool redirected,
         ThirdPartyCachingOptions options,
         IDistributedCache store,
         string requestHash,
@@ -177,7 +182,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var status = (int)response.StatusCode;
         var directives = CacheControl.Parse(response.Headers);
         var reason = CachePolicy.CheckStorable(request, response, directives, requestDirectives, options.Shared);
-        if (reason == NotStoredReason.None && IsRedirected(request, response))
+        if (reason == NotStoredReason.None && redirected)
         {
             reason = NotStoredReason.Redirected;
         }
@@ -349,11 +354,12 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             || headers.Contains("If-Range");
     }
 
-    /// <summary>A response that came from another URI (a redirect followed below this handler) is not stored.</summary>
-    private static bool IsRedirected(HttpRequestMessage request, HttpResponseMessage response) =>
-        response.RequestMessage?.RequestUri is { } finalUri
-        && request.RequestUri is { } requestUri
-        && finalUri != requestUri;
+    /// <summary>
+    /// Whether the response came from another URI than the one asked for: a redirect was followed below this handler.
+    /// Such a response is not stored under the original URI.
+    /// </summary>
+    private static bool IsRedirected(Uri requestUri, HttpRequestMessage sent, HttpResponseMessage response) =>
+        (response.RequestMessage ?? sent).RequestUri is { } finalUri && finalUri != requestUri;
 
     private async Task<(CacheEntry? Entry, byte[]? BodyRecord)> ReadAsync(
         IDistributedCache store,

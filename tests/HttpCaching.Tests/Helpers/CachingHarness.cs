@@ -92,6 +92,24 @@ public sealed class CachingHarness : IDisposable
         return response;
     }
 
+    /// <summary>A 304 as origins send it: no content headers, the clock's <c>Date</c>.</summary>
+    public HttpResponseMessage NotModified(string? cacheControl = null, string? etag = null)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.NotModified);
+        response.Headers.Date = Time.GetUtcNow();
+        if (cacheControl is not null)
+        {
+            response.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+        }
+
+        if (etag is not null)
+        {
+            response.Headers.TryAddWithoutValidation("ETag", etag);
+        }
+
+        return response;
+    }
+
     public ThirdPartyCachingOptions Options(string name = ClientName) =>
         Services.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>().Get(name);
 

@@ -1,0 +1,269 @@
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
+{
+    private const string Url = "https://api.example.test/v1/thing?api_key=SECRET123";
+
+    [Fact]
+    public void AddThirdPartyCaching_NullArguments_Throw()
+    {
+        Assert.Throws<ArgumentNullException>(() => ThirdPartyCachingHttpClientBuilderExtensions.AddThirdPartyCaching(null!));
+        var builder = new ServiceCollection().AddHttpClient("x");
+        Assert.Throws<ArgumentNullException>(() => builder.AddThirdPartyCaching(null!));
+    }
+
+    [Fact]
+    public void AddThirdPartyCaching_ReturnsTheBuilder()
+    {
+        var builder = new ServiceCollection().AddHttpClient("x");
+        Assert.Same(builder, builder.AddThirdPartyCaching());
+    }
+
+    [Fact]
+    public void Options_Defaults_AreDocumentedValues()
+    {
+        var options = new ThirdPartyCachingOptions();
+        Assert.True(options.Enabled);
+        Assert.Equal(TimeSpan.FromMinutes(30), options.MinimumFreshness);
+        Assert.Equal(8 * 1024 * 1024, options.MaxBodySize);
+        Assert.True(options.Shared);
+        Assert.Null(options.StoreServiceKey);
+        Assert.Equal("httpcaching:", options.KeyPrefix);
+        Assert.Equal(TimeSpan.FromDays(1), options.StaleRetention);
+        Assert.Equal(128 * 1024 * 1024, new HttpCachingOptions().MemoryStoreSizeLimit);
+    }
+
+    [Fact]
+    public void Configuration_ClientSection_OverridesCodeAndDefaults()
+    {
+        using var harness = new CachingHarness(
+            o =>
+            {
+                o.MinimumFreshness = TimeSpan.FromMinutes(1);
+                o.MaxBodySize = 100;
+            },
+            new Dictionary<string, string?>
+            {
+                ["HttpCaching:Defaults:MinimumFreshness"] = "00:05:00",
+                ["HttpCaching:Defaults:Shared"] = "false",
+                ["HttpCaching:Clients:embedly:MinimumFreshness"] = "00:10:00",
+            },
+            clientNames: ["embedly", "rss"]);
+
+        harness.ValidateOnStart();
+        var embedly = harness.Options("embedly");
+        var rss = harness.Options("rss");
+
+        Assert.Equal(TimeSpan.FromMinutes(10), embedly.MinimumFreshness);
+        Assert.Equal(TimeSpan.FromMinutes(5), rss.MinimumFreshness);
+        Assert.False(embedly.Shared);
+        Assert.Equal(100, embedly.MaxBodySize);
+    }
+
+    [Fact]
+    public void Configuration_ClientNamesAreCaseInsensitive()
+    {
+        using var harness = new CachingHarness(
+            configuration: new Dictionary<string, string?> { ["HttpCaching:Clients:EMBEDLY:Enabled"] = "false" },
+            clientNames: ["embedly"]);
+
+        harness.ValidateOnStart();
+
+        Assert.False(harness.Options("embedly").Enabled);
+    }
+
+    [Fact]
+    public async Task Configuration_Reload_TakesEffectOnNextRequest()
+    {
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
+        {
+            ["HttpCaching:Clients:test:MinimumFreshness"] = "00:30:00",
+        });
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=0"));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+
+        harness.Configuration["HttpCaching:Clients:test:MinimumFreshness"] = "00:05:00";
+        harness.Configuration.Reload();
+        using var afterReload = await harness.GetAsync(Url);
+
+        Assert.Equal(TimeSpan.FromMinutes(5), harness.Options().MinimumFreshness);
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Configuration_ReloadIntoInvalidState_KeepsLastValidOptions()
+    {
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
+        {
+            ["HttpCaching:Clients:test:MinimumFreshness"] = "01:00:00",
+        });
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=0"));
+        await harness.GetAsync(Url);
+
+        harness.Configuration["HttpCaching:Clients:test:MinimumFreshness"] = "-00:01:00";
+
+        // The options monitor rebuilds the options eagerly on reload and reports the invalid state to the reloader.
+        var reloadError = Record.Exception(harness.Configuration.Reload);
+        Assert.Contains("must not be negative", reloadError?.InnerException?.Message ?? reloadError?.Message, StringComparison.Ordinal);
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+        using var response = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Theory]
+    [InlineData("HttpCaching:Clients:test:MinimumFreshness", "-00:00:01", "HttpCaching:Clients:test:MinimumFreshness must not be negative")]
+    [InlineData("HttpCaching:Clients:test:MinimumFreshnes", "00:01:00", "HttpCaching:Clients:test:MinimumFreshnes is not a known setting")]
+    [InlineData("HttpCaching:Defaults:Bogus", "1", "HttpCaching:Defaults:Bogus is not a known setting")]
+    [InlineData("HttpCaching:Clients:test:MinimumFreshness", "half an hour", "HttpCaching:Clients:test:MinimumFreshness")]
+    [InlineData("HttpCaching:Clients:test:MaxBodySize", "-5", "HttpCaching:Clients:test:MaxBodySize must be between 0 and")]
+    [InlineData("HttpCaching:Clients:test:StoreServiceKey", "nowhere", "HttpCaching:Clients:test:StoreServiceKey is 'nowhere', but no keyed IDistributedCache")]
+    [InlineData("HttpCaching:Clients:tset:Enabled", "false", "HttpCaching:Clients:tset configures a client that has no caching handler")]
+    [InlineData("HttpCaching:MemoryStoreSizeLimit", "0", "HttpCaching:MemoryStoreSizeLimit must be positive")]
+    [InlineData("HttpCaching:Typo", "1", "HttpCaching:Typo is not a known setting")]
+    public void ValidateOnStart_InvalidConfiguration_FailsNamingTheKey(string key, string value, string expectedMessage)
+    {
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { [key] = value });
+
+        var exception = Assert.ThrowsAny<Exception>(harness.ValidateOnStart);
+
+        Assert.Contains(expectedMessage, AllMessages(exception), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateOnStart_InvalidCodeOptions_FailsNamingTheClient()
+    {
+        using var harness = new CachingHarness(o => o.StaleRetention = TimeSpan.FromSeconds(-1));
+
+        var exception = Assert.Throws<OptionsValidationException>(harness.ValidateOnStart);
+
+        Assert.Contains("Client 'test': HttpCaching:Clients:test:StaleRetention must not be negative", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateOnStart_ValidConfiguration_Passes()
+    {
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
+        {
+            ["HttpCaching:MemoryStoreSizeLimit"] = "1048576",
+            ["HttpCaching:Defaults:MinimumFreshness"] = "00:00:00",
+            ["HttpCaching:Clients:test:StoreServiceKey"] = "",
+            ["HttpCaching:Clients:test:KeyPrefix"] = "app1:",
+        });
+
+        harness.ValidateOnStart();
+
+        Assert.Null(harness.Options().StoreServiceKey);
+        Assert.Equal("app1:", harness.Options().KeyPrefix);
+    }
+
+    [Fact]
+    public async Task Store_NoDistributedCacheRegistered_UsesPrivateMemoryStore()
+    {
+        using var harness = new CachingHarness(registerStore: false);
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=600"));
+
+        await harness.GetAsync(Url);
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.Null(harness.Services.GetService<IDistributedCache>());
+    }
+
+    [Fact]
+    public async Task Store_StoreServiceKey_UsesThatKeyedStoreOnly()
+    {
+        RecordingDistributedCache? keyed = null;
+        using var harness = new CachingHarness(
+            o => o.StoreServiceKey = "feeds",
+            services: s => s.AddKeyedSingleton<IDistributedCache>("feeds", (sp, _) => keyed = new RecordingDistributedCache(sp.GetRequiredService<TimeProvider>())));
+        harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=600"));
+
+        harness.ValidateOnStart();
+        await harness.GetAsync(Url);
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+        Assert.NotNull(keyed);
+        Assert.Equal(2, keyed.Keys.Count);
+        Assert.Empty(harness.Store.Operations);
+    }
+
+    [Fact]
+    public async Task Store_TwoClients_AreIsolated()
+    {
+        using var harness = new CachingHarness(clientNames: ["embedly", "rss"]);
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=600"));
+
+        await harness.GetAsync(Url, "embedly");
+        using var other = await harness.GetAsync(Url, "rss");
+        using var hit = await harness.GetAsync(Url, "embedly");
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", other.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+        Assert.Equal(2, harness.Store.Keys.Count(k => k.StartsWith("httpcaching:embedly:", StringComparison.Ordinal)));
+        Assert.Equal(2, harness.Store.Keys.Count(k => k.StartsWith("httpcaching:rss:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Store_Keys_NeverContainTheUrl()
+    {
+        using var harness = new CachingHarness(o => o.KeyPrefix = "app:");
+        harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=600"));
+
+        await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Store.Keys.Count);
+        foreach (var key in harness.Store.Keys)
+        {
+            Assert.StartsWith("app:test:", key, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET123", key, StringComparison.Ordinal);
+            Assert.DoesNotContain("api.example.test", key, StringComparison.Ordinal);
+            Assert.DoesNotContain("thing", key, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Store_Down_RequestsStillSucceedFromOrigin()
+    {
+        var down = new ThrowingDistributedCache();
+        using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<IDistributedCache>(down));
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("from origin", "max-age=600"));
+
+        using var first = await harness.GetAsync(Url);
+        using var second = await harness.GetAsync(Url);
+
+        Assert.Equal("from origin", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", second.CacheStatus());
+        Assert.True(down.Calls >= 4);
+    }
+
+    [Fact]
+    public async Task TimeProvider_FromDependencyInjection_IsUsed()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=100"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(99));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal("99", hit.Header("Age"));
+    }
+
+    private static string AllMessages(Exception exception) =>
+        exception is AggregateException aggregate
+            ? string.Join(" | ", aggregate.InnerExceptions.Select(AllMessages))
+            : exception.Message + (exception.InnerException is { } inner ? " | " + AllMessages(inner) : "");
+}

@@ -1,0 +1,228 @@
+using System.Net;
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>ETag-versioned records: 304 refreshes metadata only, a new ETag writes a new version and keeps the old one.</summary>
+public sealed class VersioningTests
+{
+    private const string Url = "https://feeds.example.test/news.rss?key=k";
+
+    private static bool IsBody(string key) => key.Contains(":b:", StringComparison.Ordinal);
+
+    private static bool IsEntry(string key) => key.Contains(":e:", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Revalidate_NotModified_RefreshesEntryWithoutWritingBody()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var notModified = harness.NotModified("max-age=120", "\"v1\"");
+            notModified.Headers.TryAddWithoutValidation("X-Refreshed", "yes");
+            return notModified;
+        });
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>one</rss>", "max-age=60", "\"v1\"", mediaType: "application/rss+xml"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        harness.Store.ClearLog();
+        using var revalidated = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.OK, revalidated.StatusCode);
+        Assert.Equal("<rss>one</rss>", await revalidated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("application/rss+xml; charset=utf-8", revalidated.Content.Headers.ContentType?.ToString());
+        Assert.Equal("HttpCaching; fwd=stale; fwd-status=304", revalidated.CacheStatus());
+        Assert.Equal("yes", revalidated.Header("X-Refreshed"));
+        Assert.Equal("0", revalidated.Header("Age"));
+        Assert.Equal(0, harness.Store.SetCount(IsBody));
+        Assert.Equal(1, harness.Store.SetCount(IsEntry));
+
+        // The 304's max-age=120 now governs freshness.
+        harness.Time.Advance(TimeSpan.FromSeconds(100));
+        harness.Store.ClearLog();
+        using var hit = await harness.GetAsync(Url);
+        Assert.Equal("HttpCaching; hit; ttl=20", hit.CacheStatus());
+        Assert.Equal("yes", hit.Header("X-Refreshed"));
+        Assert.Equal(0, harness.Store.SetCount());
+    }
+
+    [Fact]
+    public async Task Revalidate_LastModifiedOnly_SendsIfModifiedSince()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var lastModified = harness.Time.GetUtcNow().AddDays(-1);
+        var conditional = harness.Origin.When(Url).WithHeaders("If-Modified-Since", lastModified.ToString("r"))
+            .Respond(_ => harness.NotModified("max-age=60"));
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=60");
+            response.Content.Headers.LastModified = lastModified;
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var revalidated = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(conditional));
+        Assert.Equal("body", await revalidated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Revalidate_NewETag_WritesNewVersionAndKeepsTheOld()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var version = 1;
+        harness.Origin.When(Url).Respond(_ => harness.Response($"<rss>{version}</rss>", "max-age=60", $"\"v{version}\""));
+
+        await harness.GetAsync(Url);
+        var firstBodyKeys = harness.Store.Keys.Where(IsBody).ToArray();
+        var firstBody = harness.Store.Raw(Assert.Single(firstBodyKeys))!.ToArray();
+
+        version = 2;
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        using var changed = await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal("<rss>2</rss>", await hit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=stale; fwd-status=200; stored", changed.CacheStatus());
+        var bodyKeys = harness.Store.Keys.Where(IsBody).ToArray();
+        Assert.Equal(2, bodyKeys.Length);
+        Assert.Contains(firstBodyKeys[0], bodyKeys);
+        Assert.Equal(firstBody, harness.Store.Raw(firstBodyKeys[0]));
+        Assert.Equal(1, harness.Store.Operations.Count(o => o.Operation == "set" && o.Key == firstBodyKeys[0]));
+    }
+
+    [Fact]
+    public async Task Store_SameETagTwice_SameVersionKey()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss/>", "max-age=0", "\"same\""));
+
+        await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"));
+        await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"));
+
+        Assert.Single(harness.Store.Keys, IsBody);
+    }
+
+    [Fact]
+    public async Task Store_NoETag_VersionComesFromContent()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var body = "a";
+        harness.Origin.When(Url).Respond(_ => harness.Response(body, "max-age=0"));
+
+        await harness.GetAsync(Url);
+        body = "b";
+        await harness.GetAsync(Url);
+        body = "a";
+        await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Store.Keys.Count(IsBody));
+    }
+
+    [Fact]
+    public async Task Revalidate_NotModifiedNamingAnotherETag_FetchesFullResponse()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var full = 0;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"")
+            .Respond(_ => harness.NotModified("max-age=60", "\"other\""));
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            full++;
+            return harness.Response($"body{full}", "max-age=60", "\"v1\"");
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal(2, full);
+        Assert.Equal("body2", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Read_CorruptEntryRecord_IsAMissAndGetsReplaced()
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600", "\"v1\""));
+
+        await harness.GetAsync(Url);
+        var entryKey = Assert.Single(harness.Store.Keys, IsEntry);
+        harness.Store.Put(entryKey, [1, 2, 3, 4, 5]);
+        using var afterCorruption = await harness.GetAsync(Url);
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("body", await afterCorruption.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+    }
+
+    [Theory]
+    [InlineData("truncate")]
+    [InlineData("version")]
+    [InlineData("kind")]
+    [InlineData("foreign")]
+    public async Task Read_DamagedBodyRecord_IsAMissNeverAWrongBody(string damage)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("the real body", "max-age=600", "\"v1\""));
+
+        await harness.GetAsync(Url);
+        var bodyKey = Assert.Single(harness.Store.Keys, IsBody);
+        var record = harness.Store.Raw(bodyKey)!.ToArray();
+        harness.Store.Put(bodyKey, damage switch
+        {
+            "truncate" => record[..^3],
+            "version" => Patch(record, 5, RecordFormat.Version + 1),
+            "kind" => Patch(record, 4, RecordFormat.EntryKind),
+            _ => "the fake body"u8.ToArray(),
+        });
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("the real body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Read_BodyEvicted_IsAMiss()
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600", "\"v1\""));
+
+        await harness.GetAsync(Url);
+        harness.Store.Remove(Assert.Single(harness.Store.Keys, IsBody));
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Store_Expiration_IsFreshnessPlusStaleRetention()
+    {
+        using var harness = new CachingHarness(o =>
+        {
+            o.MinimumFreshness = TimeSpan.FromMinutes(30);
+            o.StaleRetention = TimeSpan.FromHours(2);
+        });
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60", "\"v1\""));
+
+        await harness.GetAsync(Url);
+
+        var expected = harness.Time.GetUtcNow() + TimeSpan.FromMinutes(30) + TimeSpan.FromHours(2);
+        Assert.Equal(expected, harness.Store.ExpiresAt(Assert.Single(harness.Store.Keys, IsBody)));
+        Assert.Equal(expected, harness.Store.ExpiresAt(Assert.Single(harness.Store.Keys, IsEntry)));
+    }
+
+    private static byte[] Patch(byte[] record, int index, int value)
+    {
+        record[index] = (byte)value;
+        return record;
+    }
+}
