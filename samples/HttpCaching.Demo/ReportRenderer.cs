@@ -7,7 +7,7 @@ namespace HttpCaching.Demo;
 public static class ReportRenderer
 {
     /// <summary>The cache name the handler puts first in its <c>Cache-Status</c> member.</summary>
-    private const string CacheName = "HttpCaching";
+    private const string CacheName = HttpCachingDiagnostics.CacheName;
 
     public static void Setup(SimulatedTimeProvider time, StandInOrigin origin, IEnumerable<(ClientTraffic Traffic, ThirdPartyCachingOptions Options)> clients)
     {

@@ -53,7 +53,7 @@ public sealed class Scenario(IHttpClientFactory clientFactory, SimulatedTimeProv
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var latency = Stopwatch.GetElapsedTime(started);
 
-        var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "(none)";
+        var cacheStatus = response.Headers.TryGetValues(HttpCachingDiagnostics.CacheStatusHeader, out var values) ? string.Join(", ", values) : "(none)";
         if (traffic.Record(time.Elapsed, cacheStatus, latency, body.Length))
         {
             _timeline.Add(new TimelineEntry(time.Elapsed, traffic.Name, cacheStatus));

@@ -5,6 +5,12 @@ namespace HttpCaching;
 /// </summary>
 public static class HttpCachingDiagnostics
 {
+    /// <summary>The cache's name in the <c>Cache-Status</c> response header (RFC 9211): <c>HttpCaching</c>.</summary>
+    public const string CacheName = "HttpCaching";
+
+    /// <summary>The response header that says what the cache did with each response: <c>Cache-Status</c> (RFC 9211).</summary>
+    public const string CacheStatusHeader = "Cache-Status";
+
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/>: <c>HttpCaching</c>.</summary>
     public const string MeterName = "HttpCaching";
 
@@ -26,7 +32,7 @@ public static class HttpCachingDiagnostics
     /// <summary>The tag that carries the outcome of a request: one of the <c>Outcome…</c> values.</summary>
     public const string OutcomeTag = "httpcaching.outcome";
 
-    /// <summary>The tag that carries the failed store operation: <c>get</c>, <c>set</c> or <c>remove</c>.</summary>
+    /// <summary>The tag that carries the failed store operation: <c>get</c>, <c>set</c> or <c>refresh</c>.</summary>
     public const string StoreOperationTag = "httpcaching.store.operation";
 
     /// <summary>Outcome: a fresh stored response was served without contacting the origin.</summary>

@@ -220,6 +220,34 @@ public sealed class VersioningTests
         Assert.Equal(expected, harness.Store.ExpiresAt(Assert.Single(harness.Store.Keys, IsEntry)));
     }
 
+    [Fact]
+    public async Task Revalidate_NotModified_KeepsTheBodyAliveWithoutRewritingIt()
+    {
+        using var harness = new CachingHarness(o =>
+        {
+            o.MinimumFreshness = TimeSpan.FromMinutes(30);
+            o.StaleRetention = TimeSpan.FromMinutes(30);
+        });
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("max-age=60", "\"v1\""));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("<rss/>", "max-age=60", "\"v1\""));
+
+        await harness.GetAsync(Url);
+        var bodyKey = Assert.Single(harness.Store.Keys, IsBody);
+
+        // Ten revalidations, each after the entry went stale: the body is refreshed each time, never written again,
+        // and outlives the one-hour window it was first written with.
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Time.Advance(TimeSpan.FromMinutes(31));
+            using var response = await harness.GetAsync(Url);
+            Assert.Equal("HttpCaching; fwd=stale; fwd-status=304", response.CacheStatus());
+        }
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+        Assert.Equal(1, harness.Store.SetCount(IsBody));
+        Assert.Equal(10, harness.Store.Count("refresh", k => k == bodyKey));
+    }
+
     private static byte[] Patch(byte[] record, int index, int value)
     {
         record[index] = (byte)value;

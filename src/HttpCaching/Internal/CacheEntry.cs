@@ -42,9 +42,6 @@ internal sealed record CacheEntry
 
     public required int BodyLength { get; init; }
 
-    /// <summary>When the body version record expires; this record never outlives it.</summary>
-    public required DateTimeOffset BodyExpiresAt { get; init; }
-
     public required CachedHeader[] Headers { get; init; }
 
     public required CachedHeader[] ContentHeaders { get; init; }

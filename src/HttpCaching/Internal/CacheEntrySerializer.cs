@@ -18,7 +18,7 @@ internal static class CacheEntrySerializer
             + 4 + SizeOf(entry.ReasonPhrase) + 2
             + (8 * 3) + 4 + 1 + (8 * 2)
             + SizeOf(entry.ETag) + SizeOf(entry.LastModified) + SizeOf(entry.VersionId)
-            + 4 + 8
+            + 4
             + SizeOf(entry.Headers) + SizeOf(entry.ContentHeaders);
 
         var buffer = new byte[size];
@@ -39,7 +39,6 @@ internal static class CacheEntrySerializer
         writer.String(entry.LastModified);
         writer.String(entry.VersionId);
         writer.Int32(entry.BodyLength);
-        writer.Int64(entry.BodyExpiresAt.UtcTicks);
         writer.Headers(entry.Headers);
         writer.Headers(entry.ContentHeaders);
         return buffer;
@@ -70,12 +69,11 @@ internal static class CacheEntrySerializer
             var lastModified = reader.String();
             var versionId = reader.String();
             var bodyLength = reader.Int32();
-            var bodyExpires = reader.Int64();
             var headers = reader.Headers();
             var contentHeaders = reader.Headers();
 
             if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || bodyLength < 0 || age < 0 || lifetime < 0
-                || responseTime is < 0 or > 3155378975999999999 || bodyExpires is < 0 or > 3155378975999999999 || heuristic > 1)
+                || responseTime is < 0 or > 3155378975999999999 || heuristic > 1)
             {
                 return null;
             }
@@ -96,7 +94,6 @@ internal static class CacheEntrySerializer
                 LastModified = lastModified,
                 VersionId = versionId,
                 BodyLength = bodyLength,
-                BodyExpiresAt = new DateTimeOffset(bodyExpires, TimeSpan.Zero),
                 Headers = headers,
                 ContentHeaders = contentHeaders,
             };

@@ -5,8 +5,8 @@ namespace HttpCaching.Internal;
 /// <summary>Builds this cache's member of the <c>Cache-Status</c> field (RFC 9211).</summary>
 internal static class CacheStatus
 {
-    public const string HeaderName = "Cache-Status";
-    public const string CacheName = "HttpCaching";
+    public const string HeaderName = HttpCachingDiagnostics.CacheStatusHeader;
+    public const string CacheName = HttpCachingDiagnostics.CacheName;
 
     public const string FwdUriMiss = "uri-miss";
     public const string FwdStale = "stale";

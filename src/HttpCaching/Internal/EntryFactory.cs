@@ -23,7 +23,7 @@ internal static class EntryFactory
             ? CacheKeyBuilder.VersionIdFromETag(etag)
             : CacheKeyBuilder.VersionIdFromContent(bodyRecord.AsSpan(RecordFormat.BodyHeaderLength, bodyLength));
 
-        var entry = Build(
+        return Build(
             (int)response.StatusCode,
             response.ReasonPhrase,
             response.Version,
@@ -34,9 +34,7 @@ internal static class EntryFactory
             responseTime,
             options,
             versionId,
-            bodyLength,
-            bodyExpiresAt: default);
-        return entry with { BodyExpiresAt = ExpiresAt(entry, options) };
+            bodyLength);
     }
 
     /// <summary>
@@ -74,8 +72,7 @@ internal static class EntryFactory
             responseTime,
             options,
             stored.VersionId,
-            stored.BodyLength,
-            stored.BodyExpiresAt);
+            stored.BodyLength);
     }
 
     /// <summary>
@@ -131,8 +128,7 @@ internal static class EntryFactory
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
         string versionId,
-        int bodyLength,
-        DateTimeOffset bodyExpiresAt)
+        int bodyLength)
     {
         var directives = CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 
@@ -169,7 +165,6 @@ internal static class EntryFactory
             LastModified = lastModified,
             VersionId = versionId,
             BodyLength = bodyLength,
-            BodyExpiresAt = bodyExpiresAt,
             Headers = headers,
             ContentHeaders = contentHeaders,
         };

@@ -147,7 +147,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             if (refreshed is not null)
             {
                 conditionalResponse.Dispose();
-                await WriteEntryAsync(store, entryKey, refreshed, options, cancellationToken).ConfigureAwait(false);
+                await WriteRefreshedAsync(store, options, requestHash, entryKey, refreshed, cancellationToken).ConfigureAwait(false);
                 Log.Revalidated(_logger, _clientName, new LoggedUri(request.RequestUri));
                 _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeRevalidated);
                 _metrics.CacheBytes(_clientName, refreshed.BodyLength);
@@ -421,34 +421,49 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         byte[] bodyRecord,
         CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (entry.BodyExpiresAt <= now)
+        var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
+        if (window <= TimeSpan.Zero)
         {
             return false;
         }
 
-        // The body version first, so that an entry never points at a body that was not written.
+        // The body version first, so that an entry never points at a body that was not written. A version is written
+        // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
+        // point at it while they are in use, and is never rewritten.
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
-        var lifetime = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = entry.BodyExpiresAt - now };
-        return await TrySetAsync(store, bodyKey, bodyRecord, lifetime, cancellationToken).ConfigureAwait(false)
-            && await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), lifetime, cancellationToken).ConfigureAwait(false);
+        return await TrySetAsync(store, bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, cancellationToken).ConfigureAwait(false)
+            && await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteEntryAsync(IDistributedCache store, string entryKey, CacheEntry entry, ThirdPartyCachingOptions options, CancellationToken cancellationToken)
+    /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
+    private async Task WriteRefreshedAsync(
+        IDistributedCache store,
+        ThirdPartyCachingOptions options,
+        string requestHash,
+        string entryKey,
+        CacheEntry entry,
+        CancellationToken cancellationToken)
     {
-        // A refreshed entry never outlives the body it points at, which is not rewritten.
-        var now = _time.GetUtcNow();
-        var expiresAt = EntryFactory.ExpiresAt(entry, options);
-        if (expiresAt > entry.BodyExpiresAt)
+        var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
+        if (window <= TimeSpan.Zero)
         {
-            expiresAt = entry.BodyExpiresAt;
+            return;
         }
 
-        if (expiresAt > now)
+        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
+        try
         {
-            var lifetime = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = expiresAt - now };
-            await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), lifetime, cancellationToken).ConfigureAwait(false);
+            await store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StoreWriteFailed(_logger, _clientName, ex);
+            _metrics.StoreError(_clientName, "refresh");
+            return;
+        }
+
+        await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private async Task<bool> TrySetAsync(IDistributedCache store, string key, byte[] value, DistributedCacheEntryOptions lifetime, CancellationToken cancellationToken)
