@@ -30,7 +30,8 @@ internal static class BodyReader
             return new BodyReadResult(null, read, partial, NotStoredReason.Incomplete);
         }
 
-        var limit = (int)Math.Min(maxBodySize + 1, Array.MaxLength);
+        // One byte more than the limit tells a body that is too large from one that fits exactly.
+        var limit = (int)Math.Min(maxBodySize, Array.MaxLength - 1) + 1;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferSize, limit));
         var total = 0;
         try

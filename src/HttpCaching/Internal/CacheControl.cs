@@ -77,7 +77,7 @@ internal readonly record struct CacheControl
     /// <summary>Parses a delta-seconds value (RFC 9111 §1.2.2): digits only; too large saturates at 2^31.</summary>
     public static long ParseDeltaSeconds(ReadOnlySpan<char> value)
     {
-        value = value.Trim(' ').Trim('\t');
+        value = value.Trim(" \t");
         if (value.IsEmpty)
         {
             return Invalid;
@@ -91,11 +91,8 @@ internal readonly record struct CacheControl
                 return Invalid;
             }
 
-            result = (result * 10) + (c - '0');
-            if (result >= Overflow)
-            {
-                return Overflow;
-            }
+            // Saturate, but keep checking that the rest are digits.
+            result = Math.Min((result * 10) + (c - '0'), Overflow);
         }
 
         return result;
@@ -162,7 +159,7 @@ internal readonly record struct CacheControl
                             i++;
                         }
 
-                        value = span[valueStart..i].TrimEnd(' ').TrimEnd('\t');
+                        value = span[valueStart..i].TrimEnd(" \t");
                     }
                 }
 

@@ -53,16 +53,24 @@ internal static class CacheKeyBuilder
     /// <summary>A version id from a strong entity tag: the same tag always names the same bytes (RFC 9110 §8.8.3).</summary>
     public static string VersionIdFromETag(string strongETag)
     {
-        var bytes = Encoding.UTF8.GetBytes("etag:" + strongETag);
+        var bytes = new byte[1 + Encoding.UTF8.GetByteCount(strongETag)];
+        bytes[0] = (byte)'T';
+        Encoding.UTF8.GetBytes(strongETag, bytes.AsSpan(1));
         return VersionIdFromHash(SHA256.HashData(bytes));
     }
 
-    /// <summary>A version id from the content itself, for responses without a strong entity tag.</summary>
+    /// <summary>
+    /// A version id from the content itself, for responses without a strong entity tag. The hash input starts with a
+    /// different byte than an entity tag's, so a body can never produce the id of a tag.
+    /// </summary>
     public static string VersionIdFromContent(ReadOnlySpan<byte> body)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(body, hash);
-        return VersionIdFromHash(hash);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData("C"u8);
+        hash.AppendData(body);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetHashAndReset(digest);
+        return VersionIdFromHash(digest);
     }
 
     private static string VersionIdFromHash(ReadOnlySpan<byte> hash) => Base64Url.EncodeToString(hash[..VersionIdBytes]);

@@ -53,6 +53,12 @@ internal sealed class PrefixedStream(byte[] rentedPrefix, int prefixLength, Stre
     private bool TryReadPrefix(Span<byte> buffer, out int read)
     {
         read = 0;
+        if (_prefix is not null && _position == prefixLength)
+        {
+            ArrayPool<byte>.Shared.Return(_prefix);
+            _prefix = null;
+        }
+
         if (_prefix is null || buffer.IsEmpty)
         {
             return false;

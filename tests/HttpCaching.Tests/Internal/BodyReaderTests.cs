@@ -197,4 +197,17 @@ public sealed class BodyReaderTests
         AssertRecordHolds(second, resultB);
         Assert.NotSame(resultA.Record, resultB.Record);
     }
+
+    [Fact]
+    public async Task ReadAsync_UnboundedLimitAndUnknownLength_StoresTheWholeBody()
+    {
+        var body = Enumerable.Range(0, 40_000).Select(i => (byte)(i % 7)).ToArray();
+        using var content = new StreamContent(new HttpCaching.Tests.Helpers.NonSeekableStream(body));
+
+        var result = await BodyReader.ReadAsync(content, long.MaxValue, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(result.Record);
+        Assert.Equal(body.Length, result.Length);
+        Assert.Equal(body, result.Record.AsSpan(RecordFormat.BodyHeaderLength).ToArray());
+    }
 }

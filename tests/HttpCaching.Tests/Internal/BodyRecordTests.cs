@@ -109,7 +109,6 @@ public sealed class BodyRecordTests
             Flags = CacheControlFlags.None,
             VersionId = "v",
             BodyLength = 0,
-            BodyExpiresAt = DateTimeOffset.UnixEpoch,
             Headers = [],
             ContentHeaders = [],
         });

@@ -468,4 +468,23 @@ public sealed class CacheControlTests
 
         return builder.ToString();
     }
+
+    [Theory]
+    [InlineData("99999999999abc")]
+    [InlineData("2147483648s")]
+    [InlineData("99999999999999999999x")]
+    public void ParseDeltaSeconds_OverflowFollowedByNonDigit_IsInvalidNotOverflow(string value)
+    {
+        Assert.Equal(CacheControl.Invalid, CacheControl.ParseDeltaSeconds(value));
+        Assert.Equal(CacheControl.Invalid, CacheControl.Parse($"max-age={value}").MaxAge);
+    }
+
+    [Theory]
+    [InlineData("max-age=5 \t \t , public")]
+    [InlineData("max-age=5 \t \t ")]
+    [InlineData("max-age= \t 5\t ")]
+    public void Parse_MixedSpacesAndTabsAroundValue_AreTrimmed(string line)
+    {
+        Assert.Equal(5, CacheControl.Parse(line).MaxAge);
+    }
 }

@@ -26,7 +26,6 @@ public sealed class CacheEntrySerializerTests
         LastModified = "Sun, 06 Nov 1994 08:49:37 GMT",
         VersionId = "AAECAwQFBgcICQoLDA0ODw",
         BodyLength = 123_456,
-        BodyExpiresAt = new DateTimeOffset(2026, 2, 5, 9, 0, 0, TimeSpan.Zero).AddTicks(1),
         Headers =
         [
             new CachedHeader("ETag", ["\"v1-ünï\""]),
@@ -53,7 +52,6 @@ public sealed class CacheEntrySerializerTests
         Flags = CacheControlFlags.None,
         VersionId = "v",
         BodyLength = 0,
-        BodyExpiresAt = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero),
         Headers = [],
         ContentHeaders = [],
     };
@@ -76,8 +74,6 @@ public sealed class CacheEntrySerializerTests
         Assert.Equal(expected.LastModified, actual.LastModified);
         Assert.Equal(expected.VersionId, actual.VersionId);
         Assert.Equal(expected.BodyLength, actual.BodyLength);
-        Assert.Equal(expected.BodyExpiresAt.UtcTicks, actual.BodyExpiresAt.UtcTicks);
-        Assert.Equal(TimeSpan.Zero, actual.BodyExpiresAt.Offset);
         AssertHeadersEqual(expected.Headers, actual.Headers);
         AssertHeadersEqual(expected.ContentHeaders, actual.ContentHeaders);
     }
@@ -152,7 +148,6 @@ public sealed class CacheEntrySerializerTests
             Flags = (CacheControlFlags)(-1),
             BodyLength = int.MaxValue,
             ResponseTime = DateTimeOffset.MaxValue,
-            BodyExpiresAt = DateTimeOffset.MinValue,
         };
 
         AssertEntriesEqual(entry, CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(entry)));
@@ -165,7 +160,6 @@ public sealed class CacheEntrySerializerTests
         var entry = MinimalEntry() with
         {
             ResponseTime = new DateTimeOffset(2026, 1, 5, 14, 30, 0, offset),
-            BodyExpiresAt = new DateTimeOffset(2026, 1, 6, 14, 30, 0, offset),
         };
 
         var restored = CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(entry));
@@ -173,7 +167,6 @@ public sealed class CacheEntrySerializerTests
         Assert.NotNull(restored);
         Assert.Equal(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero), restored.ResponseTime);
         Assert.Equal(TimeSpan.Zero, restored.ResponseTime.Offset);
-        Assert.Equal(new DateTimeOffset(2026, 1, 6, 9, 0, 0, TimeSpan.Zero), restored.BodyExpiresAt);
     }
 
     [Fact]
@@ -439,21 +432,6 @@ public sealed class CacheEntrySerializerTests
         var responseTimeOffset = RecordFormat.PreambleLength + 4 + 4 + 2;
         Assert.Equal(MinimalEntry().ResponseTime.UtcTicks, BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(responseTimeOffset)));
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(responseTimeOffset), ticks);
-
-        Assert.Null(CacheEntrySerializer.TryDeserialize(record));
-    }
-
-    [Theory]
-    [InlineData(-1L)]
-    [InlineData(3155378976000000000L)]
-    public void TryDeserialize_BodyExpiresTicksOutOfRange_ReturnsNull(long ticks)
-    {
-        var record = CacheEntrySerializer.Serialize(MinimalEntry());
-
-        // ... body length (4), body expiry (8), then two empty header lists (4 + 4).
-        var bodyExpiresOffset = record.Length - 8 - 8;
-        Assert.Equal(MinimalEntry().BodyExpiresAt.UtcTicks, BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(bodyExpiresOffset)));
-        BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(bodyExpiresOffset), ticks);
 
         Assert.Null(CacheEntrySerializer.TryDeserialize(record));
     }

@@ -162,7 +162,7 @@ public sealed partial class CacheKeyBuilderTests
 
         Assert.Equal(a, b);
         Assert.Matches(VersionId(), a);
-        Assert.Equal(Base64Url.EncodeToString(SHA256.HashData("etag:\"v1\""u8).AsSpan(0, 16)), a);
+        Assert.Equal(Base64Url.EncodeToString(SHA256.HashData("T\"v1\""u8).AsSpan(0, 16)), a);
     }
 
     [Fact]
@@ -192,13 +192,22 @@ public sealed partial class CacheKeyBuilderTests
 
         Assert.Equal(a, b);
         Assert.Matches(VersionId(), a);
-        Assert.Equal(Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)), a);
+        Assert.Equal(Base64Url.EncodeToString(SHA256.HashData([(byte)'C', .. body]).AsSpan(0, 16)), a);
     }
 
     [Fact]
     public void VersionIdFromETagAndContent_SameText_DifferentIds()
     {
         Assert.NotEqual(CacheKeyBuilder.VersionIdFromETag("\"v1\""), CacheKeyBuilder.VersionIdFromContent("\"v1\""u8));
+    }
+
+    [Theory]
+    [InlineData("\"v1\"", "T\"v1\"")]
+    [InlineData("\"v1\"", "etag:\"v1\"")]
+    [InlineData("\"\"", "T\"\"")]
+    public void VersionIdFromContent_BodySpellingATagsHashInput_NeverCollidesWithTheTag(string etag, string body)
+    {
+        Assert.NotEqual(CacheKeyBuilder.VersionIdFromETag(etag), CacheKeyBuilder.VersionIdFromContent(System.Text.Encoding.UTF8.GetBytes(body)));
     }
 
     [Theory]

@@ -174,4 +174,23 @@ public sealed class HttpDateTests
             Assert.Equal(29, formatted.Length);
         }
     }
+
+    [Theory]
+    [InlineData("Mon, 06 Nov 1994 08:49:37 GMT")]
+    [InlineData("Monday, 06-Nov-94 08:49:37 GMT")]
+    [InlineData("Mon Nov  6 08:49:37 1994")]
+    [InlineData("06 Nov 1994 08:49:37 GMT")]
+    public void TryParse_WrongOrMissingDayName_StillParses(string value)
+    {
+        Assert.True(HttpDate.TryParse(value, out var parsed));
+        Assert.Equal(new DateTimeOffset(1994, 11, 6, 8, 49, 37, TimeSpan.Zero), parsed);
+    }
+
+    [Theory]
+    [InlineData("Someday, 06 Nov 1994 08:49:37 GMT")]
+    [InlineData("Sun, Sun, 06 Nov 1994 08:49:37 GMT")]
+    public void TryParse_UnknownDayName_ReturnsFalse(string value)
+    {
+        Assert.False(HttpDate.TryParse(value, out _));
+    }
 }

@@ -182,4 +182,17 @@ public sealed class PrefixedStreamTests
 
         public void Dispose() => DisposeCount++;
     }
+
+    [Fact]
+    public async Task ReadAsync_EmptyPrefix_ReadsTheRest()
+    {
+        var owner = new MemoryStream();
+        using var stream = new PrefixedStream(System.Buffers.ArrayPool<byte>.Shared.Rent(16), 0, new MemoryStream([1, 2, 3]), owner);
+        var buffer = new byte[8];
+
+        var read = await stream.ReadAsync(buffer, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, read);
+        Assert.Equal(new byte[] { 1, 2, 3 }, buffer[..3]);
+    }
 }
