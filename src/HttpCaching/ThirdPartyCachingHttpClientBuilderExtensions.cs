@@ -52,11 +52,15 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
             name,
             sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
             sp.GetRequiredService<CacheStoreProvider>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<RequestCoalescer>(),
+            TimeOf(sp),
             sp.GetRequiredService<HttpCachingMetrics>(),
             sp.GetService<ILogger<ThirdPartyCachingHandler>>() ?? NullLogger<ThirdPartyCachingHandler>.Instance));
         return builder;
     }
+
+    /// <summary>The application's clock: the registered <see cref="TimeProvider"/>, else the system's.</summary>
+    private static TimeProvider TimeOf(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
 
     private static ThirdPartyCachingRegistry AddCoreServices(IServiceCollection services)
     {
@@ -71,7 +75,8 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         var registry = new ThirdPartyCachingRegistry();
         services.AddSingleton(registry);
         services.AddOptions();
-        services.TryAddSingleton<CacheStoreProvider>();
+        services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
+        services.TryAddSingleton<RequestCoalescer>();
         services.TryAddSingleton<DefaultMemoryStore>();
         services.TryAddSingleton(sp => new HttpCachingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ThirdPartyCachingOptions>, ThirdPartyCachingConfigureOptions>());

@@ -67,4 +67,35 @@ public sealed class ThirdPartyCachingOptions
     /// </summary>
     /// <value>The default is 1 day.</value>
     public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets how long after it goes stale a stored response may still be served when the origin fails: a
+    /// connection error, a timeout, a 500, 502, 503 or 504, a 429, or a response refused by
+    /// <see cref="ValidateResponse"/> (RFC 5861). A response's own <c>stale-if-error</c> directive replaces this value;
+    /// <c>must-revalidate</c>, <c>proxy-revalidate</c> (shared) and <c>no-cache</c> forbid it.
+    /// </summary>
+    /// <value>The default is 1 day.</value>
+    public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets how long after it goes stale a stored response is served at once while one background request
+    /// revalidates it (RFC 5861). A response's own <c>stale-while-revalidate</c> directive replaces this value.
+    /// </summary>
+    /// <value>The default is <see cref="TimeSpan.Zero"/>: stale responses are revalidated before they are served.</value>
+    public TimeSpan StaleWhileRevalidate { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Gets or sets the longest a single store operation may take. A store that is slower, throws or returns garbage
+    /// never fails a request: the request is served from the origin and a warning is logged.
+    /// </summary>
+    /// <value>The default is 250 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> waits for the store indefinitely.</value>
+    public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Gets or sets a check that a response is what this client expects before it is stored, such as an RSS document
+    /// rather than an HTML error page, or valid oEmbed JSON. A refused response is not stored; the stored version keeps
+    /// being served within <see cref="StaleIfError"/>, as when the origin fails. An exception counts as a refusal.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: every storable response is stored.</value>
+    public Func<ResponseValidationContext, CancellationToken, ValueTask<bool>>? ValidateResponse { get; set; }
 }

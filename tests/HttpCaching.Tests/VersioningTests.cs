@@ -203,19 +203,23 @@ public sealed class VersioningTests
         Assert.Equal("body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task Store_Expiration_IsFreshnessPlusStaleRetention()
+    [Theory]
+    [InlineData("max-age=60", 2, 0, 2)]
+    [InlineData("max-age=60", 2, 5, 5)]
+    [InlineData("max-age=60, stale-if-error=36000", 2, 5, 10)]
+    public async Task Store_Expiration_IsFreshnessPlusLongestStaleWindow(string cacheControl, int retentionHours, int staleIfErrorHours, int expectedHours)
     {
         using var harness = new CachingHarness(o =>
         {
             o.MinimumFreshness = TimeSpan.FromMinutes(30);
-            o.StaleRetention = TimeSpan.FromHours(2);
+            o.StaleRetention = TimeSpan.FromHours(retentionHours);
+            o.StaleIfError = TimeSpan.FromHours(staleIfErrorHours);
         });
-        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60", "\"v1\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", cacheControl, "\"v1\""));
 
         await harness.GetAsync(Url);
 
-        var expected = harness.Time.GetUtcNow() + TimeSpan.FromMinutes(30) + TimeSpan.FromHours(2);
+        var expected = harness.Time.GetUtcNow() + TimeSpan.FromMinutes(30) + TimeSpan.FromHours(expectedHours);
         Assert.Equal(expected, harness.Store.ExpiresAt(Assert.Single(harness.Store.Keys, IsBody)));
         Assert.Equal(expected, harness.Store.ExpiresAt(Assert.Single(harness.Store.Keys, IsEntry)));
     }

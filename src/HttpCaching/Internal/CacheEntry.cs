@@ -33,6 +33,9 @@ internal sealed record CacheEntry
     /// <summary>The response's <c>stale-if-error</c> in seconds, or <see cref="CacheControl.Absent"/>.</summary>
     public long StaleIfError { get; init; } = CacheControl.Absent;
 
+    /// <summary>Until when the origin asked not to be called for this entry (429 or 503 with <c>Retry-After</c>).</summary>
+    public DateTimeOffset RetryAfter { get; init; }
+
     public string? ETag { get; init; }
 
     public string? LastModified { get; init; }

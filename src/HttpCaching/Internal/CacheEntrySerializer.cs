@@ -16,7 +16,7 @@ internal static class CacheEntrySerializer
     {
         var size = RecordFormat.PreambleLength
             + 4 + SizeOf(entry.ReasonPhrase) + 2
-            + (8 * 3) + 4 + 1 + (8 * 2)
+            + (8 * 3) + 4 + 1 + (8 * 3)
             + SizeOf(entry.ETag) + SizeOf(entry.LastModified) + SizeOf(entry.VersionId)
             + 4
             + SizeOf(entry.Headers) + SizeOf(entry.ContentHeaders);
@@ -35,6 +35,7 @@ internal static class CacheEntrySerializer
         writer.Byte(entry.HeuristicFreshness ? (byte)1 : (byte)0);
         writer.Int64(entry.StaleWhileRevalidate);
         writer.Int64(entry.StaleIfError);
+        writer.Int64(entry.RetryAfter.UtcTicks);
         writer.String(entry.ETag);
         writer.String(entry.LastModified);
         writer.String(entry.VersionId);
@@ -65,6 +66,7 @@ internal static class CacheEntrySerializer
             var heuristic = reader.Byte();
             var swr = reader.Int64();
             var sie = reader.Int64();
+            var retryAfter = reader.Int64();
             var etag = reader.String();
             var lastModified = reader.String();
             var versionId = reader.String();
@@ -73,7 +75,7 @@ internal static class CacheEntrySerializer
             var contentHeaders = reader.Headers();
 
             if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || bodyLength < 0 || age < 0 || lifetime < 0
-                || responseTime is < 0 or > 3155378975999999999 || heuristic > 1)
+                || responseTime is < 0 or > 3155378975999999999 || retryAfter is < 0 or > 3155378975999999999 || heuristic > 1)
             {
                 return null;
             }
@@ -90,6 +92,7 @@ internal static class CacheEntrySerializer
                 HeuristicFreshness = heuristic == 1,
                 StaleWhileRevalidate = swr,
                 StaleIfError = sie,
+                RetryAfter = new DateTimeOffset(retryAfter, TimeSpan.Zero),
                 ETag = etag,
                 LastModified = lastModified,
                 VersionId = versionId,

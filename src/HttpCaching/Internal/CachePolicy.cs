@@ -18,10 +18,10 @@ internal static class CachePolicy
     /// Whether a response to a GET may be stored (RFC 9111 §3, §3.5), given the response's directives.
     /// </summary>
     public static NotStoredReason CheckStorable(
-        HttpRequestMessage request,
         HttpResponseMessage response,
         in CacheControl responseDirectives,
         in CacheControl requestDirectives,
+        bool requestHasAuthorization,
         bool shared)
     {
         var status = (int)response.StatusCode;
@@ -55,7 +55,7 @@ internal static class CachePolicy
         }
 
         if (shared
-            && request.Headers.NonValidated.Contains("Authorization")
+            && requestHasAuthorization
             && !responseDirectives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public)
             && responseDirectives.SharedMaxAge == CacheControl.Absent)
         {

@@ -18,6 +18,22 @@ internal static class CacheStatus
     /// <summary>The detail given when a response is fresh only because of the freshness floor.</summary>
     public const string DetailFloor = "minimum-freshness";
 
+    /// <summary>A stale response served while a background request revalidates it.</summary>
+    public const string DetailStaleWhileRevalidate = "stale-while-revalidate";
+
+    /// <summary>A stale response served because the origin asked to be left alone (Retry-After).</summary>
+    public const string DetailRetryAfter = "retry-after";
+
+    /// <summary>A stale response served because the origin could not be reached.</summary>
+    public const string DetailOriginUnreachable = "origin-unreachable";
+
+    /// <summary>A stale stored response served without contacting the origin; <paramref name="ttl"/> is negative.</summary>
+    public static string StaleHit(TimeSpan ttl, string detail) =>
+        string.Create(CultureInfo.InvariantCulture, $"{CacheName}; hit; ttl={Seconds(ttl)}; detail={detail}");
+
+    /// <summary>Marks a member as served from a request collapsed into another caller's (RFC 9211 <c>collapsed</c>).</summary>
+    public static string Collapsed(string cacheStatus) => cacheStatus + "; collapsed";
+
     public static string Hit(TimeSpan ttl, bool byFloor) =>
         byFloor
             ? string.Create(CultureInfo.InvariantCulture, $"{CacheName}; hit; ttl={Seconds(ttl)}; detail={DetailFloor}")
@@ -56,6 +72,8 @@ internal static class CacheStatus
         NotStoredReason.TooLarge => "too-large",
         NotStoredReason.Incomplete => "incomplete",
         NotStoredReason.StoreFailed => "store-failed",
+        NotStoredReason.OriginError => "origin-error",
+        NotStoredReason.Rejected => "rejected",
         _ => "none",
     };
 

@@ -24,7 +24,7 @@ internal static class ConfigurationSections
 
         var known = target.GetType()
             .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite)
+            .Where(p => p.CanWrite && IsScalar(p.PropertyType))
             .Select(p => p.Name)
             .ToArray();
 
@@ -51,6 +51,13 @@ internal static class ConfigurationSections
                 }
             }
         }
+    }
+
+    /// <summary>Settings that configuration can hold; delegates such as ValidateResponse are set in code only.</summary>
+    private static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal);
     }
 
     private static void BindProperty(IConfigurationSection child, object target)

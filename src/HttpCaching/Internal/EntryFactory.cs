@@ -76,17 +76,18 @@ internal static class EntryFactory
     }
 
     /// <summary>
-    /// When the entry stops being useful: the end of its (floored) freshness plus <see cref="ThirdPartyCachingOptions.StaleRetention"/>.
+    /// When the entry stops being useful: the end of its (floored) freshness plus the longest of
+    /// <see cref="ThirdPartyCachingOptions.StaleRetention"/> and its stale-serving windows.
     /// </summary>
     public static DateTimeOffset ExpiresAt(CacheEntry entry, ThirdPartyCachingOptions options)
     {
-        var remaining = Freshness.EffectiveLifetime(entry.FreshnessLifetime, options.MinimumFreshness) - entry.CorrectedInitialAge;
+        var remaining = Freshness.EffectiveLifetime(entry, options) - entry.CorrectedInitialAge;
         if (remaining < TimeSpan.Zero)
         {
             remaining = TimeSpan.Zero;
         }
 
-        return entry.ResponseTime + remaining + options.StaleRetention;
+        return entry.ResponseTime + remaining + Freshness.LongestStaleWindow(entry, options);
     }
 
     /// <summary>

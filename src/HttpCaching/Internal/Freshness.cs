@@ -1,15 +1,32 @@
 namespace HttpCaching.Internal;
 
-/// <summary>RFC 9111 §4.2 and the request directives of §5.2.1, with the freshness floor on top.</summary>
+/// <summary>
+/// RFC 9111 §4.2 and the request directives of §5.2.1, with the freshness floor on top, and the stale-serving
+/// windows of RFC 5861 (<c>stale-while-revalidate</c>, <c>stale-if-error</c>).
+/// </summary>
 internal static class Freshness
 {
-    /// <summary>The lifetime used for reuse: the response's own, raised to the floor.</summary>
-    public static TimeSpan EffectiveLifetime(TimeSpan ownLifetime, TimeSpan floor) => ownLifetime < floor ? floor : ownLifetime;
+    /// <summary>Statuses that mean the origin failed: they trigger stale-if-error and never get the floor.</summary>
+    public static bool IsOriginError(int status) => status is 429 or 500 or 502 or 503 or 504;
 
-    public static Reuse Evaluate(CacheEntry entry, TimeSpan age, TimeSpan floor, bool shared, in CacheControl request)
+    /// <summary>
+    /// The floor that applies to a response: the configured one, except for origin errors, which are never kept fresh
+    /// longer than they ask to be.
+    /// </summary>
+    public static TimeSpan Floor(int status, ThirdPartyCachingOptions options) =>
+        IsOriginError(status) ? TimeSpan.Zero : options.MinimumFreshness;
+
+    /// <summary>The lifetime used for reuse: the response's own, raised to the floor.</summary>
+    public static TimeSpan EffectiveLifetime(CacheEntry entry, ThirdPartyCachingOptions options)
+    {
+        var floor = Floor(entry.StatusCode, options);
+        return entry.FreshnessLifetime < floor ? floor : entry.FreshnessLifetime;
+    }
+
+    public static Reuse Evaluate(CacheEntry entry, TimeSpan age, ThirdPartyCachingOptions options, in CacheControl request)
     {
         var own = entry.FreshnessLifetime;
-        var lifetime = EffectiveLifetime(own, floor);
+        var lifetime = EffectiveLifetime(entry, options);
         var ttl = lifetime - age;
         var fresh = lifetime > age;
         var byFloor = fresh && own <= age;
@@ -33,17 +50,52 @@ internal static class Freshness
         }
 
         // Stale: served only when the request accepts it and the response does not forbid it (§4.2.4, §5.2.2.2).
-        var mustRevalidate = (entry.Flags & CacheControlFlags.MustRevalidate) != 0
-            || (shared && (entry.Flags & CacheControlFlags.ProxyRevalidate) != 0);
         var acceptsStale = request.Has(CacheControlFlags.MaxStaleAny)
             || (request.MaxStale >= 0 && -ttl <= Seconds(request.MaxStale));
-        if (acceptsStale && !mustRevalidate)
+        if (acceptsStale && MayServeStale(entry, options.Shared))
         {
             return new Reuse(Usable: true, Stale: true, ByFloor: false, ttl, ForwardReason: string.Empty);
         }
 
         return Forward(ttl, CacheStatus.FwdStale);
     }
+
+    /// <summary>
+    /// Whether a stale response may be served at all: not when it must be revalidated (<c>must-revalidate</c>,
+    /// <c>proxy-revalidate</c> in a shared cache) or validated before every use (<c>no-cache</c>).
+    /// </summary>
+    public static bool MayServeStale(CacheEntry entry, bool shared) =>
+        (entry.Flags & (CacheControlFlags.MustRevalidate | CacheControlFlags.NoCache)) == 0
+        && !(shared && (entry.Flags & CacheControlFlags.ProxyRevalidate) != 0);
+
+    /// <summary>
+    /// RFC 5861 §4: whether the response may be served because the origin failed, <paramref name="staleness"/> after it
+    /// went stale (negative while fresh). The response's own <c>stale-if-error</c> replaces the configured window.
+    /// </summary>
+    public static bool WithinStaleIfError(CacheEntry entry, TimeSpan staleness, ThirdPartyCachingOptions options) =>
+        MayServeStale(entry, options.Shared)
+        && staleness <= Window(entry.StaleIfError, options.StaleIfError);
+
+    /// <summary>
+    /// RFC 5861 §3: whether a stale response may be served at once while a background request revalidates it. The
+    /// response's own <c>stale-while-revalidate</c> replaces the configured window.
+    /// </summary>
+    public static bool WithinStaleWhileRevalidate(CacheEntry entry, TimeSpan staleness, ThirdPartyCachingOptions options) =>
+        MayServeStale(entry, options.Shared)
+        && staleness > TimeSpan.Zero
+        && staleness <= Window(entry.StaleWhileRevalidate, options.StaleWhileRevalidate);
+
+    /// <summary>The longest any stale window of the entry reaches, for how long the store keeps it.</summary>
+    public static TimeSpan LongestStaleWindow(CacheEntry entry, ThirdPartyCachingOptions options)
+    {
+        var window = options.StaleRetention;
+        window = Max(window, Window(entry.StaleIfError, options.StaleIfError));
+        return Max(window, Window(entry.StaleWhileRevalidate, options.StaleWhileRevalidate));
+    }
+
+    private static TimeSpan Window(long directive, TimeSpan configured) => directive >= 0 ? Seconds(directive) : configured;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static Reuse Forward(TimeSpan ttl, string fwd) => new(Usable: false, Stale: false, ByFloor: false, ttl, fwd);
 

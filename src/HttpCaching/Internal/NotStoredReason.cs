@@ -14,4 +14,6 @@ internal enum NotStoredReason
     TooLarge,
     Incomplete,
     StoreFailed,
+    OriginError,
+    Rejected,
 }

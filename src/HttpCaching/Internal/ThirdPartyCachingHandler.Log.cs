@@ -15,10 +15,13 @@ internal sealed partial class ThirdPartyCachingHandler
         public const int StoredId = 3;
         public const int NotStoredId = 4;
         public const int RevalidatedId = 5;
-        public const int StoreReadFailedId = 6;
-        public const int StoreWriteFailedId = 7;
         public const int UnreadableRecordId = 8;
         public const int InvalidOptionsId = 9;
+        public const int ServedStaleOnErrorId = 12;
+        public const int HoldingOffId = 13;
+        public const int ResponseRejectedId = 14;
+        public const int ValidationFailedId = 15;
+        public const int BackgroundRevalidationFailedId = 16;
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);
@@ -35,16 +38,25 @@ internal sealed partial class ThirdPartyCachingHandler
         [LoggerMessage(RevalidatedId, LogLevel.Debug, "Client {ClientName}: the origin validated the stored response for {RequestUri} (304).", EventName = "CacheRevalidated")]
         public static partial void Revalidated(ILogger logger, string clientName, LoggedUri requestUri);
 
-        [LoggerMessage(StoreReadFailedId, LogLevel.Warning, "Client {ClientName}: reading from the cache store failed; the request goes to the origin.", EventName = "CacheStoreReadFailed")]
-        public static partial void StoreReadFailed(ILogger logger, string clientName, Exception exception);
-
-        [LoggerMessage(StoreWriteFailedId, LogLevel.Warning, "Client {ClientName}: writing to the cache store failed; the response is served but not cached.", EventName = "CacheStoreWriteFailed")]
-        public static partial void StoreWriteFailed(ILogger logger, string clientName, Exception exception);
-
         [LoggerMessage(UnreadableRecordId, LogLevel.Warning, "Client {ClientName}: a stored record is truncated, foreign or from another format version; it is treated as a miss.", EventName = "CacheRecordUnreadable")]
         public static partial void UnreadableRecord(ILogger logger, string clientName);
 
         [LoggerMessage(InvalidOptionsId, LogLevel.Error, "Client {ClientName}: the reloaded caching options are invalid and are ignored: {Message}", EventName = "CacheOptionsInvalid")]
         public static partial void InvalidOptions(ILogger logger, string clientName, string message);
+
+        [LoggerMessage(ServedStaleOnErrorId, LogLevel.Warning, "Client {ClientName}: the origin failed for {RequestUri}; served the stored response (stale-if-error).", EventName = "CacheServedStaleOnError")]
+        public static partial void ServedStaleOnError(ILogger logger, string clientName, LoggedUri requestUri, Exception? exception);
+
+        [LoggerMessage(HoldingOffId, LogLevel.Information, "Client {ClientName}: the origin asked to be left alone for {Remaining}; served the stored response for {RequestUri}.", EventName = "CacheHoldingOff")]
+        public static partial void HoldingOff(ILogger logger, string clientName, LoggedUri requestUri, TimeSpan remaining);
+
+        [LoggerMessage(ResponseRejectedId, LogLevel.Warning, "Client {ClientName}: ValidateResponse refused the {StatusCode} response for {RequestUri}; it was not stored.", EventName = "CacheResponseRejected")]
+        public static partial void ResponseRejected(ILogger logger, string clientName, LoggedUri requestUri, int statusCode);
+
+        [LoggerMessage(ValidationFailedId, LogLevel.Warning, "Client {ClientName}: ValidateResponse threw for {RequestUri}; the response counts as refused.", EventName = "CacheValidationFailed")]
+        public static partial void ValidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
+
+        [LoggerMessage(BackgroundRevalidationFailedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} failed; the stored response is left as it was.", EventName = "CacheBackgroundRevalidationFailed")]
+        public static partial void BackgroundRevalidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
     }
 }

@@ -16,6 +16,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private readonly string _clientName;
     private readonly IOptionsMonitor<ThirdPartyCachingOptions> _optionsMonitor;
     private readonly CacheStoreProvider _stores;
+    private readonly RequestCoalescer _coalescer;
     private readonly TimeProvider _time;
     private readonly HttpCachingMetrics _metrics;
     private readonly ILogger _logger;
@@ -25,6 +26,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         string clientName,
         IOptionsMonitor<ThirdPartyCachingOptions> optionsMonitor,
         CacheStoreProvider stores,
+        RequestCoalescer coalescer,
         TimeProvider time,
         HttpCachingMetrics metrics,
         ILogger<ThirdPartyCachingHandler> logger)
@@ -32,6 +34,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         _clientName = clientName;
         _optionsMonitor = optionsMonitor;
         _stores = stores;
+        _coalescer = coalescer;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -71,16 +74,28 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         {
             var now = _time.GetUtcNow();
             var age = entry.CurrentAge(now);
-            var reuse = Freshness.Evaluate(entry, age, options.MinimumFreshness, options.Shared, requestDirectives);
+            var reuse = Freshness.Evaluate(entry, age, options, requestDirectives);
             if (reuse.Usable)
             {
                 Log.Hit(_logger, _clientName, new LoggedUri(uri));
-                _metrics.Request(_clientName, reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit);
-                _metrics.CacheBytes(_clientName, entry.BodyLength);
-                return CreateStoredResponse(request, entry, bodyRecord!, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor));
+                return Serve(request, entry, bodyRecord!, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit);
             }
 
             fwd = reuse.ForwardReason;
+            var staleness = -reuse.TimeToLive;
+            if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
+            {
+                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, entry, bodyRecord!, fwd);
+                StartBackgroundRevalidation(fetch, request);
+                return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
+            }
+
+            if (fwd == CacheStatus.FwdStale && entry.RetryAfter > now && Freshness.WithinStaleIfError(entry, staleness, options))
+            {
+                // The origin asked not to be called before then: serve what is stored.
+                Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), entry.RetryAfter - now);
+                return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale);
+            }
         }
 
         if (requestDirectives.Has(CacheControlFlags.OnlyIfCached))
@@ -90,8 +105,112 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
 
         Log.Forwarding(_logger, _clientName, new LoggedUri(uri), fwd);
-        return await FetchAsync(request, options, store, requestHash, entryKey, entry, bodyRecord, requestDirectives, fwd, cancellationToken)
-            .ConfigureAwait(false);
+        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, entry, bodyRecord, fwd);
+        FetchResult result;
+        bool leader;
+        HttpResponseMessage? original;
+        try
+        {
+            (result, leader, original) = await _coalescer.RunAsync(entryKey, shared.Prepare(request), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The origin could not be reached: serve what is stored if RFC 5861 allows it.
+            if (TryServeStaleOnError(request, options, entry, bodyRecord, fwdStatus: null, CacheStatus.DetailOriginUnreachable, collapsed: false) is { } stale)
+            {
+                Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(uri), ex);
+                return stale;
+            }
+
+            throw;
+        }
+
+        return await DeliverAsync(request, shared, result, leader, original, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Turns the shared result into this caller's own response: the original for the caller that made the request, a
+    /// response built from the snapshot for the others, or a stored response when the origin failed.
+    /// </summary>
+    private async Task<HttpResponseMessage> DeliverAsync(
+        HttpRequestMessage request,
+        Fetch fetch,
+        FetchResult result,
+        bool leader,
+        HttpResponseMessage? original,
+        CancellationToken cancellationToken)
+    {
+        if (result.Failed
+            && TryServeStaleOnError(request, fetch.Options, fetch.StaleEntry, fetch.StaleBody, result.FailedStatus, result.FailureDetail!, collapsed: !leader) is { } stale)
+        {
+            original?.Dispose();
+            Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(fetch.Uri), null);
+            return stale;
+        }
+
+        if (original is not null)
+        {
+            original.RequestMessage = request;
+            original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
+            _metrics.Request(_clientName, result.Outcome);
+            return original;
+        }
+
+        if (result.Entry is { } entry)
+        {
+            var cacheStatus = leader ? result.CacheStatus : CacheStatus.Collapsed(result.CacheStatus);
+            return Serve(request, entry, result.BodyRecord!, entry.CurrentAge(_time.GetUtcNow()), cacheStatus, result.Outcome);
+        }
+
+        // The response could not be shared (streamed, or not storable): this caller asks for its own.
+        var own = await fetch.Prepare(request)(cancellationToken).ConfigureAwait(false);
+        own.TryClaimOriginal(out var ownResponse);
+        return await DeliverAsync(request, fetch, own, leader: true, ownResponse, cancellationToken).ConfigureAwait(false);
+    }
+
+    private HttpResponseMessage? TryServeStaleOnError(
+        HttpRequestMessage request,
+        ThirdPartyCachingOptions options,
+        CacheEntry? entry,
+        byte[]? bodyRecord,
+        int? fwdStatus,
+        string detail,
+        bool collapsed)
+    {
+        if (entry is null || bodyRecord is null)
+        {
+            return null;
+        }
+
+        var age = entry.CurrentAge(_time.GetUtcNow());
+        var staleness = age - Freshness.EffectiveLifetime(entry, options);
+        if (!Freshness.WithinStaleIfError(entry, staleness, options))
+        {
+            return null;
+        }
+
+        var status = CacheStatus.Forward(CacheStatus.FwdStale, fwdStatus, stored: false, detail);
+        return Serve(request, entry, bodyRecord, age, collapsed ? CacheStatus.Collapsed(status) : status, HttpCachingDiagnostics.OutcomeStale);
+    }
+
+    private void StartBackgroundRevalidation(Fetch fetch, HttpRequestMessage request)
+    {
+        // The caller may dispose its request as soon as it has the stale response: prepare the copy now.
+        var run = fetch.Prepare(request);
+        var background = _coalescer.RunInBackground(fetch.EntryKey, run);
+        _ = background.ContinueWith(
+            static (task, state) =>
+            {
+                var (handler, uri) = ((ThirdPartyCachingHandler, Uri))state!;
+                if (task.Exception is { } exception)
+                {
+                    Log.BackgroundRevalidationFailed(handler._logger, handler._clientName, new LoggedUri(uri), exception.InnerException ?? exception);
+                }
+            },
+            (this, fetch.Uri),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private ThirdPartyCachingOptions? GetOptions()
@@ -110,78 +229,86 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
     }
 
-    private async Task<HttpResponseMessage> FetchAsync(
-        HttpRequestMessage request,
-        ThirdPartyCachingOptions options,
-        IDistributedCache store,
-        string requestHash,
-        string entryKey,
-        CacheEntry? entry,
-        byte[]? bodyRecord,
-        CacheControl requestDirectives,
-        string fwd,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// One origin request on behalf of every caller waiting for the same key: conditional when a stored response has
+    /// validators, then stored, refreshed or reported as a failure.
+    /// </summary>
+    private async Task<FetchResult> FetchAsync(Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
     {
-        // The redirect handler below rewrites the request's URI when it follows a redirect: remember the one asked for.
-        var requestUri = request.RequestUri!;
-        if (entry is not null && (entry.ETag is not null || entry.LastModified is not null))
+        using var _ = originRequest;
+        var options = fetch.Options;
+        var stale = fetch.StaleEntry;
+        var conditional = stale is not null && fetch.StaleBody is not null && (stale.ETag is not null || stale.LastModified is not null);
+        if (conditional)
         {
-            var requestTime = _time.GetUtcNow();
-            HttpResponseMessage conditionalResponse;
-            bool redirected;
-            using (var conditional = CreateConditionalRequest(request, entry))
-            {
-                conditionalResponse = await base.SendAsync(conditional, cancellationToken).ConfigureAwait(false);
-                redirected = IsRedirected(requestUri, conditional, conditionalResponse);
-            }
-
-            var responseTime = _time.GetUtcNow();
-            conditionalResponse.RequestMessage = request;
-            if (conditionalResponse.StatusCode != HttpStatusCode.NotModified || redirected)
-            {
-                return await StoreAndReturnAsync(request, conditionalResponse, redirected, options, store, requestHash, entryKey, requestDirectives, requestTime, responseTime, fwd, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-
-            var refreshed = EntryFactory.Refresh(entry, conditionalResponse, requestTime, responseTime, options);
-            if (refreshed is not null)
-            {
-                conditionalResponse.Dispose();
-                await WriteRefreshedAsync(store, options, requestHash, entryKey, refreshed, cancellationToken).ConfigureAwait(false);
-                Log.Revalidated(_logger, _clientName, new LoggedUri(request.RequestUri));
-                _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeRevalidated);
-                _metrics.CacheBytes(_clientName, refreshed.BodyLength);
-                return CreateStoredResponse(request, refreshed, bodyRecord!, refreshed.CurrentAge(_time.GetUtcNow()), CacheStatus.Forward(fwd, 304));
-            }
-
-            // The 304 names a representation other than the stored one: fetch the full response instead.
-            conditionalResponse.Dispose();
+            AddValidators(originRequest, stale!);
         }
 
-        var sentAt = _time.GetUtcNow();
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var receivedAt = _time.GetUtcNow();
-        return await StoreAndReturnAsync(request, response, IsRedirected(requestUri, request, response), options, store, requestHash, entryKey, requestDirectives, sentAt, receivedAt, fwd, cancellationToken)
-            .ConfigureAwait(false);
+        var requestTime = _time.GetUtcNow();
+        var response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+        var responseTime = _time.GetUtcNow();
+        var redirected = IsRedirected(fetch.Uri, originRequest, response);
+
+        if (conditional && response.StatusCode == HttpStatusCode.NotModified && !redirected)
+        {
+            var refreshed = EntryFactory.Refresh(stale!, response, requestTime, responseTime, options);
+            response.Dispose();
+            if (refreshed is not null)
+            {
+                await WriteRefreshedAsync(fetch, refreshed, cancellationToken).ConfigureAwait(false);
+                Log.Revalidated(_logger, _clientName, new LoggedUri(fetch.Uri));
+                return FetchResult.Success(null, refreshed, fetch.StaleBody, CacheStatus.Forward(fetch.Fwd, 304), HttpCachingDiagnostics.OutcomeRevalidated);
+            }
+
+            // The 304 names a representation other than the stored one: ask for the full response instead.
+            RemoveValidators(originRequest);
+            requestTime = _time.GetUtcNow();
+            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+            responseTime = _time.GetUtcNow();
+            redirected = IsRedirected(fetch.Uri, originRequest, response);
+        }
+
+        var status = (int)response.StatusCode;
+        if (Freshness.IsOriginError(status) && stale is not null && fetch.StaleBody is not null)
+        {
+            return await OriginFailedAsync(fetch, response, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await StoreAsync(fetch, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> StoreAndReturnAsync(
-        HttpRequestMessage request,
-        HttpResponseMessage response,
-        bool redirected,
-        ThirdPartyCachingOptions options,
-        IDistributedCache store,
-        string requestHash,
-        string entryKey,
-        CacheControl requestDirectives,
-        DateTimeOffset requestTime,
-        DateTimeOffset responseTime,
-        string fwd,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The origin answered with an error while a stored response exists: the error is not stored, a <c>Retry-After</c>
+    /// is remembered in the entry, and the result lets each caller fall back to the stored response.
+    /// </summary>
+    private async Task<FetchResult> OriginFailedAsync(Fetch fetch, HttpResponseMessage response, DateTimeOffset requestTime, DateTimeOffset responseTime, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
+        if (status is 429 or 503 && RetryAfter(response, responseTime) is { } until && fetch.StaleEntry is { } stale)
+        {
+            await WriteEntryAsync(fetch, stale with { RetryAfter = until }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var detail = CacheStatus.Detail(NotStoredReason.OriginError);
+        var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored: false, detail);
+        var body = await BodyReader.ReadAsync(response.Content, fetch.Options.MaxBodySize, cancellationToken).ConfigureAwait(false);
+        if (body.Record is null)
+        {
+            response.Content = body.Replacement!;
+            return FetchResult.Failure(response, null, null, cacheStatus, status, detail);
+        }
+
+        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
+        response.Content = CreateContent(body.Record, snapshot);
+        return FetchResult.Failure(response, snapshot, body.Record, cacheStatus, status, detail);
+    }
+
+    private async Task<FetchResult> StoreAsync(Fetch fetch, HttpResponseMessage response, bool redirected, DateTimeOffset requestTime, DateTimeOffset responseTime, CancellationToken cancellationToken)
+    {
+        var options = fetch.Options;
+        var status = (int)response.StatusCode;
         var directives = CacheControl.Parse(response.Headers);
-        var reason = CachePolicy.CheckStorable(request, response, directives, requestDirectives, options.Shared);
+        var reason = CachePolicy.CheckStorable(response, directives, fetch.RequestDirectives, fetch.HasAuthorization, options.Shared);
         if (reason == NotStoredReason.None && redirected)
         {
             reason = NotStoredReason.Redirected;
@@ -194,7 +321,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         if (reason != NotStoredReason.None)
         {
-            return NotStored(request, response, fwd, reason, response.Content.Headers.ContentLength ?? 0);
+            return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
         }
 
         var body = await BodyReader.ReadAsync(response.Content, options.MaxBodySize, cancellationToken).ConfigureAwait(false);
@@ -202,35 +329,55 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         {
             // Too large after all, or shorter than announced: hand back what was read, followed by the rest.
             response.Content = body.Replacement!;
-            return NotStored(request, response, fwd, body.Reason, body.Length);
+            return NotStored(fetch, response, body.Reason, body.Length);
         }
 
         _metrics.OriginBytes(_clientName, body.Length);
         var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options);
         response.Content = CreateContent(body.Record, entry);
 
-        var stored = await WriteAsync(store, options, requestHash, entryKey, entry, body.Record, cancellationToken).ConfigureAwait(false);
-        if (stored)
+        if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body, cancellationToken).ConfigureAwait(false))
         {
-            Log.Stored(_logger, _clientName, new LoggedUri(request.RequestUri), status, body.Length);
+            Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status);
+            var detail = CacheStatus.Detail(NotStoredReason.Rejected);
+            return FetchResult.Failure(response, entry, body.Record, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
         }
 
-        _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeMiss);
-        response.Headers.TryAddWithoutValidation(
-            CacheStatus.HeaderName,
-            CacheStatus.Forward(fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed)));
-        return response;
+        var stored = await WriteAsync(fetch, entry, body.Record, cancellationToken).ConfigureAwait(false);
+        if (stored)
+        {
+            Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
+        }
+
+        var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
+        return FetchResult.Success(response, entry, body.Record, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
     }
 
-    private HttpResponseMessage NotStored(HttpRequestMessage request, HttpResponseMessage response, string fwd, NotStoredReason reason, long originBytes)
+    private async Task<bool> IsAcceptedAsync(
+        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> validate,
+        Fetch fetch,
+        HttpResponseMessage response,
+        BodyReadResult body,
+        CancellationToken cancellationToken)
     {
-        Log.NotStored(_logger, _clientName, new LoggedUri(request.RequestUri), (int)response.StatusCode, CacheStatus.Detail(reason));
-        _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeMiss);
+        try
+        {
+            var context = new ResponseValidationContext(_clientName, fetch.Uri, response, body.Record.AsMemory(RecordFormat.BodyHeaderLength, body.Length));
+            return await validate(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.ValidationFailed(_logger, _clientName, new LoggedUri(fetch.Uri), ex);
+            return false;
+        }
+    }
+
+    private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
+    {
+        Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), (int)response.StatusCode, CacheStatus.Detail(reason));
         _metrics.OriginBytes(_clientName, originBytes);
-        response.Headers.TryAddWithoutValidation(
-            CacheStatus.HeaderName,
-            CacheStatus.Forward(fwd, (int)response.StatusCode, stored: false, CacheStatus.Detail(reason)));
-        return response;
+        var cacheStatus = CacheStatus.Forward(fetch.Fwd, (int)response.StatusCode, stored: false, CacheStatus.Detail(reason));
+        return FetchResult.Success(response, null, null, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
     }
 
     private async Task<HttpResponseMessage> ForwardUncachedAsync(HttpRequestMessage request, string fwd, CancellationToken cancellationToken)
@@ -252,8 +399,12 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         return response;
     }
 
-    private static HttpResponseMessage CreateStoredResponse(HttpRequestMessage request, CacheEntry entry, byte[] bodyRecord, TimeSpan age, string cacheStatus)
+    /// <summary>A response of the caller's own, built from a stored (or shared) entry and body.</summary>
+    private HttpResponseMessage Serve(HttpRequestMessage request, CacheEntry entry, byte[] bodyRecord, TimeSpan age, string cacheStatus, string outcome)
     {
+        _metrics.Request(_clientName, outcome);
+        _metrics.CacheBytes(_clientName, entry.BodyLength);
+
         var response = new HttpResponseMessage((HttpStatusCode)entry.StatusCode)
         {
             Version = entry.HttpVersion,
@@ -290,9 +441,10 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         return content;
     }
 
-    private static HttpRequestMessage CreateConditionalRequest(HttpRequestMessage request, CacheEntry entry)
+    /// <summary>A copy of the caller's request for the origin, so that the shared request outlives any one caller.</summary>
+    private static HttpRequestMessage CopyForOrigin(HttpRequestMessage request)
     {
-        var conditional = new HttpRequestMessage(request.Method, request.RequestUri)
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri)
         {
             Version = request.Version,
             VersionPolicy = request.VersionPolicy,
@@ -300,26 +452,57 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         foreach (var (name, values) in request.Headers.NonValidated)
         {
-            conditional.Headers.TryAddWithoutValidation(name, values);
+            copy.Headers.TryAddWithoutValidation(name, values);
         }
 
-        var conditionalOptions = (IDictionary<string, object?>)conditional.Options;
+        var copyOptions = (IDictionary<string, object?>)copy.Options;
         foreach (var (key, value) in request.Options)
         {
-            conditionalOptions[key] = value;
+            copyOptions[key] = value;
         }
 
+        return copy;
+    }
+
+    private static void AddValidators(HttpRequestMessage request, CacheEntry entry)
+    {
         if (entry.ETag is not null)
         {
-            conditional.Headers.TryAddWithoutValidation("If-None-Match", entry.ETag);
+            request.Headers.TryAddWithoutValidation("If-None-Match", entry.ETag);
         }
 
         if (entry.LastModified is not null)
         {
-            conditional.Headers.TryAddWithoutValidation("If-Modified-Since", entry.LastModified);
+            request.Headers.TryAddWithoutValidation("If-Modified-Since", entry.LastModified);
+        }
+    }
+
+    private static void RemoveValidators(HttpRequestMessage request)
+    {
+        request.Headers.Remove("If-None-Match");
+        request.Headers.Remove("If-Modified-Since");
+    }
+
+    /// <summary><c>Retry-After</c> as seconds or an HTTP date (RFC 9110 §10.2.3), or <see langword="null"/>.</summary>
+    private static DateTimeOffset? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        if (!response.Headers.NonValidated.TryGetValues("Retry-After", out var values))
+        {
+            return null;
         }
 
-        return conditional;
+        foreach (var value in values)
+        {
+            var seconds = CacheControl.ParseDeltaSeconds(value);
+            if (seconds >= 0)
+            {
+                return now + TimeSpan.FromSeconds(seconds);
+            }
+
+            return HttpDate.TryParse(value, out var date) && date > now ? date : null;
+        }
+
+        return null;
     }
 
     private static CacheControl RequestDirectives(HttpRequestMessage request)
@@ -355,20 +538,20 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     }
 
     /// <summary>
-    /// Whether the response came from another URI than the one asked for: a redirect was followed below this handler.
-    /// Such a response is not stored under the original URI.
+    /// Whether the response came from another URI than the one asked for: a redirect was followed below this handler
+    /// (the redirect handler rewrites the request's URI). Such a response is not stored under the original URI.
     /// </summary>
     private static bool IsRedirected(Uri requestUri, HttpRequestMessage sent, HttpResponseMessage response) =>
         (response.RequestMessage ?? sent).RequestUri is { } finalUri && finalUri != requestUri;
 
     private async Task<(CacheEntry? Entry, byte[]? BodyRecord)> ReadAsync(
-        IDistributedCache store,
+        GuardedStore store,
         ThirdPartyCachingOptions options,
         string entryKey,
         string requestHash,
         CancellationToken cancellationToken)
     {
-        var entryRecord = await TryGetAsync(store, entryKey, cancellationToken).ConfigureAwait(false);
+        var entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
         if (entryRecord is null)
         {
             return default;
@@ -382,7 +565,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
 
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
-        var bodyRecord = await TryGetAsync(store, bodyKey, cancellationToken).ConfigureAwait(false);
+        var bodyRecord = await store.GetAsync(bodyKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
@@ -398,29 +581,9 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         return (entry, bodyRecord);
     }
 
-    private async Task<byte[]?> TryGetAsync(IDistributedCache store, string key, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Log.StoreReadFailed(_logger, _clientName, ex);
-            _metrics.StoreError(_clientName, "get");
-            return null;
-        }
-    }
-
-    private async Task<bool> WriteAsync(
-        IDistributedCache store,
-        ThirdPartyCachingOptions options,
-        string requestHash,
-        string entryKey,
-        CacheEntry entry,
-        byte[] bodyRecord,
-        CancellationToken cancellationToken)
-    {
+        var options = fetch.Options;
         var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
         if (window <= TimeSpan.Zero)
         {
@@ -430,54 +593,70 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         // The body version first, so that an entry never points at a body that was not written. A version is written
         // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
         // point at it while they are in use, and is never rewritten.
-        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
-        return await TrySetAsync(store, bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, cancellationToken).ConfigureAwait(false)
-            && await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, cancellationToken).ConfigureAwait(false);
+        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
+        return await fetch.Store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false)
+            && await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
-    private async Task WriteRefreshedAsync(
-        IDistributedCache store,
-        ThirdPartyCachingOptions options,
-        string requestHash,
-        string entryKey,
-        CacheEntry entry,
-        CancellationToken cancellationToken)
+    private async Task WriteRefreshedAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
-        var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
-        if (window <= TimeSpan.Zero)
+        var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
+        if (await fetch.Store.RefreshAsync(bodyKey, _clientName, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false))
         {
-            return;
+            await WriteEntryAsync(fetch, entry, cancellationToken).ConfigureAwait(false);
         }
-
-        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
-        try
-        {
-            await store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Log.StoreWriteFailed(_logger, _clientName, ex);
-            _metrics.StoreError(_clientName, "refresh");
-            return;
-        }
-
-        await TrySetAsync(store, entryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, cancellationToken)
-            .ConfigureAwait(false);
     }
 
-    private async Task<bool> TrySetAsync(IDistributedCache store, string key, byte[] value, DistributedCacheEntryOptions lifetime, CancellationToken cancellationToken)
+    /// <summary>Rewrites only the per-URL entry record.</summary>
+    private async Task WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
-        try
+        var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
+        if (window > TimeSpan.Zero)
         {
-            await store.SetAsync(key, value, lifetime, cancellationToken).ConfigureAwait(false);
-            return true;
+            await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, _clientName, fetch.Options.StoreTimeout, cancellationToken)
+                .ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>Everything one origin request needs, captured when the request is made.</summary>
+    private sealed class Fetch(
+        ThirdPartyCachingHandler handler,
+        ThirdPartyCachingOptions options,
+        GuardedStore store,
+        Uri uri,
+        string requestHash,
+        string entryKey,
+        CacheControl requestDirectives,
+        CacheEntry? staleEntry,
+        byte[]? staleBody,
+        string fwd)
+    {
+        public ThirdPartyCachingOptions Options => options;
+
+        public GuardedStore Store => store;
+
+        public Uri Uri => uri;
+
+        public string RequestHash => requestHash;
+
+        public string EntryKey => entryKey;
+
+        public CacheControl RequestDirectives => requestDirectives;
+
+        public CacheEntry? StaleEntry => staleEntry;
+
+        public byte[]? StaleBody => staleBody;
+
+        public string Fwd => fwd;
+
+        public bool HasAuthorization { get; private set; }
+
+        /// <summary>Copies what is needed from the caller's request now, and returns the origin request to run.</summary>
+        public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request)
         {
-            Log.StoreWriteFailed(_logger, _clientName, ex);
-            _metrics.StoreError(_clientName, "set");
-            return false;
+            HasAuthorization = request.Headers.NonValidated.Contains("Authorization");
+            return cancellationToken => handler.FetchAsync(this, CopyForOrigin(request), cancellationToken);
         }
     }
 }

@@ -40,6 +40,21 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
             Fail(nameof(options.MaxHeuristicFreshness), $"must not be negative (it is {options.MaxHeuristicFreshness}).");
         }
 
+        if (options.StaleIfError < TimeSpan.Zero)
+        {
+            Fail(nameof(options.StaleIfError), $"must not be negative (it is {options.StaleIfError}).");
+        }
+
+        if (options.StaleWhileRevalidate < TimeSpan.Zero)
+        {
+            Fail(nameof(options.StaleWhileRevalidate), $"must not be negative (it is {options.StaleWhileRevalidate}).");
+        }
+
+        if (options.StoreTimeout <= TimeSpan.Zero && options.StoreTimeout != Timeout.InfiniteTimeSpan)
+        {
+            Fail(nameof(options.StoreTimeout), $"must be positive, or -00:00:00.001 for no limit (it is {options.StoreTimeout}).");
+        }
+
         if (options.MaxBodySize is < 0 or > MaxBodySizeLimit)
         {
             Fail(nameof(options.MaxBodySize), $"must be between 0 and {MaxBodySizeLimit} bytes (it is {options.MaxBodySize}).");

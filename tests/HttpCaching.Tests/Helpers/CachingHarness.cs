@@ -21,6 +21,7 @@ public sealed class CachingHarness : IDisposable
         IDictionary<string, string?>? configuration = null,
         bool registerStore = true,
         Action<IServiceCollection>? services = null,
+        HttpMessageHandler? origin = null,
         params string[] clientNames)
     {
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build();
@@ -38,7 +39,7 @@ public sealed class CachingHarness : IDisposable
         {
             collection.AddHttpClient(name)
                 .AddThirdPartyCaching(configure ?? (_ => { }))
-                .ConfigurePrimaryHttpMessageHandler(() => new NonDisposingHandler(Origin));
+                .ConfigurePrimaryHttpMessageHandler(() => new NonDisposingHandler(origin ?? Origin));
         }
 
         services?.Invoke(collection);

@@ -377,9 +377,9 @@ public sealed class CachePolicyTests
 
     private static NotStoredReason Check(HttpRequestMessage request, HttpResponseMessage response, bool shared) =>
         CachePolicy.CheckStorable(
-            request,
             response,
             CacheControl.Parse(response.Headers),
             CacheControl.Parse(request.Headers),
+            request.Headers.Contains("Authorization"),
             shared);
 }

@@ -1,0 +1,63 @@
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// What one origin request produced, shared by every caller that waited for it. The original response goes to one
+/// caller only; the others are served from the snapshot (the entry and body record), each with a response of its own.
+/// A result without a snapshot cannot be shared: the other callers send their own request.
+/// </summary>
+internal sealed class FetchResult
+{
+    private HttpResponseMessage? _original;
+
+    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail)
+    {
+        _original = original;
+        Entry = entry;
+        BodyRecord = bodyRecord;
+        CacheStatus = cacheStatus;
+        Outcome = outcome;
+        FailedStatus = failedStatus;
+        FailureDetail = failureDetail;
+    }
+
+    /// <summary>The response as a snapshot any caller can be served from, or <see langword="null"/>.</summary>
+    public CacheEntry? Entry { get; }
+
+    public byte[]? BodyRecord { get; }
+
+    /// <summary>This cache's Cache-Status member for the response.</summary>
+    public string CacheStatus { get; }
+
+    /// <summary>The <c>httpcaching.outcome</c> of the request.</summary>
+    public string Outcome { get; }
+
+    /// <summary>When the origin failed with a status (5xx, 429) or a refused response: that status.</summary>
+    public int? FailedStatus { get; }
+
+    /// <summary>When the origin failed: why, as a Cache-Status detail.</summary>
+    public string? FailureDetail { get; }
+
+    public bool Failed => FailedStatus is not null;
+
+    public static FetchResult Success(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome) =>
+        new(original, entry, bodyRecord, cacheStatus, outcome, null, null);
+
+    public static FetchResult Failure(HttpResponseMessage original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, int status, string detail) =>
+        new(original, entry, bodyRecord, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail);
+
+    /// <summary>Takes the original response; only the first caller gets it.</summary>
+    public bool TryClaimOriginal(out HttpResponseMessage response)
+    {
+        response = Interlocked.Exchange(ref _original, null)!;
+        return response is not null;
+    }
+
+    /// <summary>Disposes the original response if no caller took it.</summary>
+    public void ReleaseUnclaimed()
+    {
+        if (TryClaimOriginal(out var response))
+        {
+            response.Dispose();
+        }
+    }
+}

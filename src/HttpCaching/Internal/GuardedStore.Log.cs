@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Internal;
+
+internal sealed partial class GuardedStore
+{
+    /// <summary>Store failures. Messages never carry a store key.</summary>
+    internal static partial class Log
+    {
+        public const int StoreFailedId = 6;
+        public const int StoreTimedOutId = 7;
+        public const int BreakerOpenedId = 10;
+        public const int BreakerClosedId = 11;
+
+        [LoggerMessage(StoreFailedId, LogLevel.Warning, "Client {ClientName}: the cache store failed ({Operation}); the request is served from the origin.", EventName = "CacheStoreFailed")]
+        public static partial void StoreFailed(ILogger logger, string clientName, string operation, Exception exception);
+
+        [LoggerMessage(StoreTimedOutId, LogLevel.Warning, "Client {ClientName}: the cache store did not answer in time ({Operation}); the request is served from the origin.", EventName = "CacheStoreTimedOut")]
+        public static partial void StoreTimedOut(ILogger logger, string clientName, string operation);
+
+        [LoggerMessage(BreakerOpenedId, LogLevel.Warning, "The cache store failed {Failures} times in a row; it is left alone for {Duration}.", EventName = "CacheStoreBreakerOpened")]
+        public static partial void BreakerOpened(ILogger logger, TimeSpan duration, int failures);
+
+        [LoggerMessage(BreakerClosedId, LogLevel.Information, "The cache store answers again; caching resumes.", EventName = "CacheStoreBreakerClosed")]
+        public static partial void BreakerClosed(ILogger logger);
+    }
+}
