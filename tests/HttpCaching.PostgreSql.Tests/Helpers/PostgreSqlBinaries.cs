@@ -22,7 +22,7 @@ public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
                     .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var major) ? major : 0)
                     .Select(d => Path.Combine(d, "bin"))
                 : []);
-        var directory = candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
+        var directory = candidates.FirstOrDefault(d => Exists(Path.Combine(d, "initdb")) && Exists(Path.Combine(d, "pg_ctl")));
         if (directory is null)
         {
             skipReason = "No PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: install the Debian "
@@ -45,5 +45,12 @@ public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
 
         skipReason = string.Empty;
         return new PostgreSqlBinaries(directory, runAs);
+    }
+
+    /// <summary>A file, or a link whose final target is one: a link left behind by an uninstalled package is not.</summary>
+    private static bool Exists(string path)
+    {
+        var file = new FileInfo(path);
+        return file.LinkTarget is null ? file.Exists : file.ResolveLinkTarget(returnFinalTarget: true)?.Exists == true;
     }
 }
