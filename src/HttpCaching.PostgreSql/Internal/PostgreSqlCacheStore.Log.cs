@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.PostgreSql.Internal;
+
+internal sealed partial class PostgreSqlCacheStore
+{
+    /// <summary>
+    /// The store's log messages. Event ids are part of the public contract. No message carries a key, a value or any
+    /// part of the connection string; schema and table names are configuration, not secrets. Npgsql's own messages go to
+    /// the same logger factory under the <c>Npgsql</c> categories.
+    /// </summary>
+    internal static partial class Log
+    {
+        public const int MigratedId = 1;
+        public const int NewerSchemaId = 2;
+        public const int ExpiredItemsDeletedId = 3;
+        public const int SweepFailedId = 4;
+
+        [LoggerMessage(MigratedId, LogLevel.Information, "PostgreSQL cache table {SchemaName}.{TableName} migrated from schema version {FromVersion} to {ToVersion}.", EventName = "PostgreSqlCacheMigrated")]
+        public static partial void Migrated(ILogger logger, string schemaName, string tableName, int fromVersion, int toVersion);
+
+        [LoggerMessage(NewerSchemaId, LogLevel.Warning, "PostgreSQL cache table {SchemaName}.{TableName} is at schema version {Version}, newer than the {KnownVersion} this release knows; it is used as it is.", EventName = "PostgreSqlCacheNewerSchema")]
+        public static partial void NewerSchema(ILogger logger, string schemaName, string tableName, int version, int knownVersion);
+
+        [LoggerMessage(ExpiredItemsDeletedId, LogLevel.Debug, "PostgreSQL cache table {SchemaName}.{TableName}: deleted {Count} expired rows in {Batches} batches.", EventName = "PostgreSqlCacheExpiredItemsDeleted")]
+        public static partial void ExpiredItemsDeleted(ILogger logger, string schemaName, string tableName, long count, int batches);
+
+        [LoggerMessage(SweepFailedId, LogLevel.Warning, "PostgreSQL cache table {SchemaName}.{TableName}: deleting expired rows failed; the next sweep tries again.", EventName = "PostgreSqlCacheSweepFailed")]
+        public static partial void SweepFailed(ILogger logger, string schemaName, string tableName, Exception exception);
+    }
+}

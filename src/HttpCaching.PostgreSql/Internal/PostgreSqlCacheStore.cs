@@ -1,0 +1,420 @@
+using System.Buffers;
+using System.Data;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HttpCaching.PostgreSql.Internal;
+
+/// <summary>
+/// An <see cref="IDistributedCache"/> (and <see cref="IBufferDistributedCache"/>) in one PostgreSQL table, through a
+/// pooled <see cref="NpgsqlDataSource"/> of its own.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The table is created or migrated on the first operation (<see cref="SchemaMigrator"/>); a failure there fails that
+/// operation, and the next one tries again. Expiry is judged by the application's <see cref="TimeProvider"/>, passed
+/// to every statement, never by the server's clock. A timer from the same <see cref="TimeProvider"/> deletes expired
+/// rows in batches once the table exists.
+/// </para>
+/// <para>
+/// Errors are not swallowed: they surface as <see cref="NpgsqlException"/> (or <see cref="OperationCanceledException"/>
+/// when the caller's token is cancelled), and every command is bounded by
+/// <see cref="PostgreSqlHttpCacheOptions.CommandTimeout"/>. The synchronous members use Npgsql's synchronous I/O.
+/// </para>
+/// </remarks>
+internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, IDisposable, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly CacheTable _table;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _commandTimeoutSeconds;
+    private readonly int _deleteBatchSize;
+    private readonly TimeSpan _defaultSlidingExpiration;
+    private readonly SemaphoreSlim _migrationLock = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly ITimer? _sweepTimer;
+    private volatile bool _migrated;
+    private int _sweeping;
+    private Task _sweep = Task.CompletedTask;
+    private int _disposed;
+
+    public PostgreSqlCacheStore(string name, PostgreSqlHttpCacheOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+
+        _table = new CacheTable(options.SchemaName, options.TableName);
+        _time = time;
+        _logger = loggerFactory.CreateLogger<PostgreSqlCacheStore>();
+        _commandTimeoutSeconds = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
+        _deleteBatchSize = options.DeleteBatchSize;
+        _defaultSlidingExpiration = options.DefaultSlidingExpiration;
+
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString)
+        {
+            Name = name.Length == 0 ? "httpcaching" : "httpcaching-" + name,
+        };
+        builder.ConnectionStringBuilder.ApplicationName ??= "HttpCaching";
+        builder.UseLoggerFactory(loggerFactory);
+        options.ConfigureDataSource?.Invoke(builder);
+        _dataSource = builder.Build();
+
+        if (options.ExpiredItemsDeletionInterval != Timeout.InfiniteTimeSpan)
+        {
+            _sweepTimer = time.CreateTimer(
+                static state => ((PostgreSqlCacheStore)state!).StartSweep(),
+                this,
+                options.ExpiredItemsDeletionInterval,
+                options.ExpiredItemsDeletionInterval);
+        }
+    }
+
+    /// <summary>The table this store uses.</summary>
+    internal CacheTable Table => _table;
+
+    /// <summary>The sweep started last by the timer, or a completed task; for tests.</summary>
+    internal Task CurrentSweep => Volatile.Read(ref _sweep);
+
+    /// <inheritdoc/>
+    public byte[]? Get(string key) => GetCoreAsync(CacheKey.From(key), async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => GetCoreAsync(CacheKey.From(key), async: true, token);
+
+    /// <inheritdoc/>
+    public bool TryGet(string key, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return TryGetCoreAsync(CacheKey.From(key), destination, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
+    {
+        var cacheKey = CacheKey.From(key);
+        ArgumentNullException.ThrowIfNull(destination);
+        return await TryGetCoreAsync(cacheKey, destination, async: true, token).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
+    {
+        var cacheKey = CacheKey.From(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
+        SetCoreAsync(cacheKey, new ReadOnlySequence<byte>(value), options, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        var cacheKey = CacheKey.From(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
+        return SetCoreAsync(cacheKey, new ReadOnlySequence<byte>(value), options, async: true, token);
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options)
+    {
+        var cacheKey = CacheKey.From(key);
+        ArgumentNullException.ThrowIfNull(options);
+        SetCoreAsync(cacheKey, value, options, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        var cacheKey = CacheKey.From(key);
+        ArgumentNullException.ThrowIfNull(options);
+        return new ValueTask(SetCoreAsync(cacheKey, value, options, async: true, token));
+    }
+
+    /// <inheritdoc/>
+    public void Refresh(string key) =>
+        ExecuteKeyCommandAsync(_table.Refresh, CacheKey.From(key), withTime: true, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public Task RefreshAsync(string key, CancellationToken token = default) =>
+        ExecuteKeyCommandAsync(_table.Refresh, CacheKey.From(key), withTime: true, async: true, token);
+
+    /// <inheritdoc/>
+    public void Remove(string key) =>
+        ExecuteKeyCommandAsync(_table.Remove, CacheKey.From(key), withTime: false, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public Task RemoveAsync(string key, CancellationToken token = default) =>
+        ExecuteKeyCommandAsync(_table.Remove, CacheKey.From(key), withTime: false, async: true, token);
+
+    /// <summary>
+    /// Deletes the rows that expired by the application's clock, in batches of the configured size, until a batch
+    /// comes back short. The timer calls this; tests call it directly.
+    /// </summary>
+    internal async Task<SweepResult> DeleteExpiredItemsAsync(CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync(async: true, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow().UtcDateTime;
+        long deleted = 0;
+        var batches = 0;
+        int count;
+        do
+        {
+            var command = CreateCommand(_table.DeleteExpired);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(TimeParameter(now));
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _deleteBatchSize, NpgsqlDbType = NpgsqlDbType.Integer });
+                count = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            deleted += count;
+            batches++;
+        }
+        while (count >= _deleteBatchSize && !cancellationToken.IsCancellationRequested);
+
+        return new SweepResult(deleted, batches);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _disposing.Cancel();
+            _sweepTimer?.Dispose();
+            _dataSource.Dispose();
+            _migrationLock.Dispose();
+            _disposing.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _disposing.CancelAsync().ConfigureAwait(false);
+            if (_sweepTimer is not null)
+            {
+                await _sweepTimer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // The sweep logs its own failures and never throws; a cancelled one ends quickly.
+            await CurrentSweep.ConfigureAwait(false);
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+            _migrationLock.Dispose();
+            _disposing.Dispose();
+        }
+    }
+
+    private async Task<byte[]?> GetCoreAsync(CacheKey key, bool async, CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        var command = CreateKeyCommand(_table.Get, key, withTime: true);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = async
+                ? await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false)
+                : command.ExecuteReader(CommandBehavior.SequentialAccess);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!(async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read()))
+                {
+                    return null;
+                }
+
+                return async
+                    ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken).ConfigureAwait(false)
+                    : reader.GetFieldValue<byte[]>(0);
+            }
+        }
+    }
+
+    private async Task<bool> TryGetCoreAsync(CacheKey key, IBufferWriter<byte> destination, bool async, CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        var command = CreateKeyCommand(_table.GetWithLength, key, withTime: true);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = async
+                ? await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false)
+                : command.ExecuteReader(CommandBehavior.SequentialAccess);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!(async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read()))
+                {
+                    return false;
+                }
+
+                var remaining = reader.GetInt32(0);
+                var stream = async
+                    ? await reader.GetStreamAsync(1, cancellationToken).ConfigureAwait(false)
+                    : reader.GetStream(1);
+                await using (stream.ConfigureAwait(false))
+                {
+                    // The whole length is asked for once: an ArrayBufferWriter then holds the value in a single array.
+                    while (remaining > 0)
+                    {
+                        var memory = destination.GetMemory(remaining);
+                        var chunk = memory[..Math.Min(memory.Length, remaining)];
+                        var read = async
+                            ? await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)
+                            : stream.Read(chunk.Span);
+                        if (read == 0)
+                        {
+                            throw new EndOfStreamException("The cache value ended before its length.");
+                        }
+
+                        destination.Advance(read);
+                        remaining -= read;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+
+    private async Task SetCoreAsync(CacheKey key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, bool async, CancellationToken cancellationToken)
+    {
+        if (EntryLifetime.From(_time.GetUtcNow(), options, _defaultSlidingExpiration) is not { } lifetime)
+        {
+            // Already expired: like the memory cache, the write removes whatever the key held.
+            await ExecuteKeyCommandAsync(_table.Remove, key, withTime: false, async, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        var command = CreateKeyCommand(_table.Set, key, withTime: false);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(value.IsSingleSegment
+                ? new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = value.First, NpgsqlDbType = NpgsqlDbType.Bytea }
+                : new NpgsqlParameter<Stream> { TypedValue = new ReadOnlySequenceStream(value), NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(TimeParameter(lifetime.ExpiresAt));
+            command.Parameters.Add(new NpgsqlParameter
+            {
+                NpgsqlDbType = NpgsqlDbType.Interval,
+                Value = lifetime.SlidingExpiration is { } sliding ? Interval(sliding) : DBNull.Value,
+            });
+            command.Parameters.Add(new NpgsqlParameter
+            {
+                NpgsqlDbType = NpgsqlDbType.TimestampTz,
+                Value = lifetime.AbsoluteExpiration is { } absolute ? absolute : DBNull.Value,
+            });
+            _ = async
+                ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false)
+                : command.ExecuteNonQuery();
+        }
+    }
+
+    private async Task ExecuteKeyCommandAsync(string sql, CacheKey key, bool withTime, bool async, CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        var command = CreateKeyCommand(sql, key, withTime);
+        await using (command.ConfigureAwait(false))
+        {
+            _ = async
+                ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false)
+                : command.ExecuteNonQuery();
+        }
+    }
+
+    private async Task EnsureMigratedAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (_migrated)
+        {
+            return;
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (async)
+        {
+            await _migrationLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _migrationLock.Wait(cancellationToken);
+        }
+
+        try
+        {
+            if (!_migrated)
+            {
+                await SchemaMigrator.MigrateAsync(_dataSource, _table, _commandTimeoutSeconds, _logger, async, cancellationToken).ConfigureAwait(false);
+                _migrated = true;
+            }
+        }
+        finally
+        {
+            _migrationLock.Release();
+        }
+    }
+
+    private NpgsqlCommand CreateCommand(string sql)
+    {
+        var command = _dataSource.CreateCommand(sql);
+        command.CommandTimeout = _commandTimeoutSeconds;
+        return command;
+    }
+
+    private NpgsqlCommand CreateKeyCommand(string sql, CacheKey key, bool withTime)
+    {
+        var command = CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = key.Hash, NpgsqlDbType = NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Text, NpgsqlDbType = NpgsqlDbType.Text });
+        if (withTime)
+        {
+            command.Parameters.Add(TimeParameter(_time.GetUtcNow().UtcDateTime));
+        }
+
+        return command;
+    }
+
+    private static NpgsqlParameter<DateTime> TimeParameter(DateTime utc) =>
+        new() { TypedValue = utc, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+
+    /// <summary>
+    /// A pure time interval, with no days part: <c>timestamptz + interval '1 day'</c> follows the session's time zone
+    /// across daylight saving changes, but a sliding window is an exact duration.
+    /// </summary>
+    private static NpgsqlInterval Interval(TimeSpan span) => new(0, 0, span.Ticks / TimeSpan.TicksPerMicrosecond);
+
+    private void StartSweep()
+    {
+        if (!_migrated || Volatile.Read(ref _disposed) != 0 || Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _sweep, SweepAsync());
+    }
+
+    private async Task SweepAsync()
+    {
+        try
+        {
+            var token = _disposing.Token;
+            var result = await DeleteExpiredItemsAsync(token).ConfigureAwait(false);
+            if (result.Deleted > 0)
+            {
+                Log.ExpiredItemsDeleted(_logger, _table.SchemaName, _table.TableName, result.Deleted, result.Batches);
+            }
+        }
+        catch (Exception) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposal cancels the sweep and closes the pool under it; nothing to report.
+        }
+        catch (Exception ex)
+        {
+            Log.SweepFailed(_logger, _table.SchemaName, _table.TableName, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Npgsql;
+
+namespace HttpCaching.PostgreSql;
+
+/// <summary>
+/// Options of a PostgreSQL store registered with <c>AddPostgreSqlHttpCache</c> or <c>AddKeyedPostgreSqlHttpCache</c>.
+/// They are read once, when the store is first resolved, and validated at start-up.
+/// </summary>
+/// <remarks>
+/// The store creates its schema and table on first use, and migrates them when a later release needs to; the
+/// database user therefore needs the right to create the schema (or to create tables in it, when it already exists).
+/// </remarks>
+public sealed class PostgreSqlHttpCacheOptions
+{
+    /// <summary>
+    /// Gets or sets the Npgsql connection string: host, database, credentials, TLS (<c>SSL Mode</c>,
+    /// <c>Root Certificate</c>) and pool settings. It is never logged.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>; a connection string is required.</value>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Gets or sets a callback that finishes the store's <see cref="NpgsqlDataSourceBuilder"/> before the data source is
+    /// built, for what a connection string cannot say: a password provider for short-lived tokens
+    /// (<see cref="NpgsqlDataSourceBuilder.UsePeriodicPasswordProvider"/>), client certificates, or certificate callbacks.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public Action<NpgsqlDataSourceBuilder>? ConfigureDataSource { get; set; }
+
+    /// <summary>
+    /// Gets or sets the schema that holds the cache table and its <c>httpcaching_migrations</c> table. It is created
+    /// when missing. A plain identifier: a letter or underscore, then letters, digits or underscores, 63 at most;
+    /// names are quoted, so case is kept.
+    /// </summary>
+    /// <value>The default is <c>httpcaching</c>.</value>
+    public string SchemaName { get; set; } = "httpcaching";
+
+    /// <summary>
+    /// Gets or sets the name of the cache table, a plain identifier like <see cref="SchemaName"/>. Several stores can
+    /// share a schema with different tables.
+    /// </summary>
+    /// <value>The default is <c>cache_entries</c>.</value>
+    public string TableName { get; set; } = "cache_entries";
+
+    /// <summary>
+    /// Gets or sets how often expired rows are deleted, in batches of <see cref="DeleteBatchSize"/>. Reads never return
+    /// an expired row, so the sweep only reclaims space. <see cref="Timeout.InfiniteTimeSpan"/> turns it off, for
+    /// instance when another process cleans the table.
+    /// </summary>
+    /// <value>The default is 5 minutes. At least 1 second and at most 1 day, or <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    public TimeSpan ExpiredItemsDeletionInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets the most rows one delete statement of the sweep removes; each batch is its own short transaction,
+    /// so a large backlog never holds locks for long.
+    /// </summary>
+    /// <value>The default is 1000. Between 1 and 100 000.</value>
+    public int DeleteBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets the sliding expiration of entries written with no expiration at all, so that nothing stays in the
+    /// table forever.
+    /// </summary>
+    /// <value>The default is 20 minutes, as for the SQL Server cache.</value>
+    public TimeSpan DefaultSlidingExpiration { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// Gets or sets how long one database command may run before it fails, so that a slow or blocked database makes
+    /// the cache miss instead of holding requests. It is rounded up to whole seconds. The time to open a connection
+    /// comes from the connection string (<c>Timeout</c>, 15 seconds by default in Npgsql).
+    /// </summary>
+    /// <value>The default is 5 seconds. At least 1 second and at most 1 hour.</value>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

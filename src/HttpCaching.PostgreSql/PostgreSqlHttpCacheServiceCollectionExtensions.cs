@@ -1,0 +1,100 @@
+using HttpCaching.PostgreSql;
+using HttpCaching.PostgreSql.Internal;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers a PostgreSQL table as an <see cref="IDistributedCache"/> (also an <see cref="IBufferDistributedCache"/>),
+/// either as the application's cache or as a keyed store for the clients whose <c>StoreServiceKey</c> names it.
+/// </summary>
+/// <remarks>
+/// The store is a singleton with its own Npgsql connection pool. It creates (and later migrates) its schema and table
+/// on first use, deletes expired rows in the background, and is disposed with the service provider.
+/// </remarks>
+public static class PostgreSqlHttpCacheServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the application's <see cref="IDistributedCache"/> as a table in PostgreSQL, with default options.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="connectionString">
+    /// The Npgsql connection string, for example
+    /// <c>Host=db.internal;Database=app;Username=app;Password=…;SSL Mode=VerifyFull;Root Certificate=/etc/ssl/db-ca.pem</c>.
+    /// </param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return AddPostgreSqlHttpCache(services, options => options.ConnectionString = connectionString);
+    }
+
+    /// <summary>
+    /// Registers the application's <see cref="IDistributedCache"/> as a table in PostgreSQL.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the store's options; <see cref="PostgreSqlHttpCacheOptions.ConnectionString"/> is required.</param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, Action<PostgreSqlHttpCacheOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        AddOptions(services, Options.Options.DefaultName, configure);
+        services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
+    /// <paramref name="serviceKey"/> in their <c>ThirdPartyCachingOptions.StoreServiceKey</c>, with default options.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The service key; also the name of the store's options.</param>
+    /// <param name="connectionString">The Npgsql connection string.</param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return AddKeyedPostgreSqlHttpCache(services, serviceKey, options => options.ConnectionString = connectionString);
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
+    /// <paramref name="serviceKey"/> in their <c>ThirdPartyCachingOptions.StoreServiceKey</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The service key; also the name of the store's options.</param>
+    /// <param name="configure">Sets the store's options; <see cref="PostgreSqlHttpCacheOptions.ConnectionString"/> is required.</param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    /// <remarks>
+    /// Stores that share a database should use different <see cref="PostgreSqlHttpCacheOptions.TableName"/>s when their
+    /// entries must be kept apart; the keys written by HttpCaching already start with the client name.
+    /// </remarks>
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, Action<PostgreSqlHttpCacheOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(serviceKey);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        AddOptions(services, serviceKey, configure);
+        services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
+        return services;
+    }
+
+    private static void AddOptions(IServiceCollection services, string name, Action<PostgreSqlHttpCacheOptions> configure)
+    {
+        services.AddOptions<PostgreSqlHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsValidator>());
+    }
+
+    private static PostgreSqlCacheStore CreateStore(IServiceProvider services, string name) => new(
+        name,
+        services.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(name),
+        services.GetService<TimeProvider>() ?? TimeProvider.System,
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+}

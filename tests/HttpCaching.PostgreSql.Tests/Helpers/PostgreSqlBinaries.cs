@@ -1,0 +1,56 @@
+namespace HttpCaching.PostgreSql.Tests.Helpers;
+
+/// <summary>
+/// Where <c>initdb</c> and <c>pg_ctl</c> are, and which user runs them: PostgreSQL refuses to run as root, so a root
+/// test run uses the <c>postgres</c> user that the Debian package creates.
+/// </summary>
+public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
+{
+    public const string ServiceUser = "postgres";
+
+    public string InitDb => Path.Combine(BinDirectory, "initdb");
+
+    public string PgCtl => Path.Combine(BinDirectory, "pg_ctl");
+
+    /// <summary>Finds the binaries on PATH, else under <c>/usr/lib/postgresql/*/bin</c> (newest first).</summary>
+    public static PostgreSqlBinaries? Find(out string skipReason)
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql")
+                    .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var major) ? major : 0)
+                    .Select(d => Path.Combine(d, "bin"))
+                : []);
+        var directory = candidates.FirstOrDefault(d => Exists(Path.Combine(d, "initdb")) && Exists(Path.Combine(d, "pg_ctl")));
+        if (directory is null)
+        {
+            skipReason = "No PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: install the Debian "
+                + "'postgresql' package (.ci/run does), or set HTTPCACHING_POSTGRES to a connection string.";
+            return null;
+        }
+
+        string? runAs = null;
+        if (Environment.IsPrivilegedProcess)
+        {
+            if (!File.Exists("/etc/passwd") || !File.ReadLines("/etc/passwd").Any(l => l.StartsWith(ServiceUser + ":", StringComparison.Ordinal)))
+            {
+                skipReason = $"The tests run as root, which PostgreSQL refuses, and there is no '{ServiceUser}' user to run it as "
+                    + "(the Debian 'postgresql' package creates one). Run as another user or set HTTPCACHING_POSTGRES.";
+                return null;
+            }
+
+            runAs = ServiceUser;
+        }
+
+        skipReason = string.Empty;
+        return new PostgreSqlBinaries(directory, runAs);
+    }
+
+    /// <summary>A file, or a link whose final target is one: a link left behind by an uninstalled package is not.</summary>
+    private static bool Exists(string path)
+    {
+        var file = new FileInfo(path);
+        return file.LinkTarget is null ? file.Exists : file.ResolveLinkTarget(returnFinalTarget: true)?.Exists == true;
+    }
+}

@@ -1,0 +1,68 @@
+using HttpCaching.PostgreSql.Internal;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace HttpCaching.PostgreSql.Tests.Helpers;
+
+/// <summary>
+/// Builds PostgreSQL stores the way applications do (a service provider with <c>AddPostgreSqlHttpCache</c>), each in a
+/// table of the test's own, with every log entry collected; disposes the providers at the end of the test.
+/// </summary>
+public sealed class PostgreSqlStores(Func<string> connectionString) : IAsyncDisposable
+{
+    private readonly List<ServiceProvider> _providers = [];
+
+    /// <summary>Gets the table the stores use unless a test configures another.</summary>
+    public string TableName { get; } = "t_" + Guid.NewGuid().ToString("N");
+
+    public CollectingLoggerProvider Logs { get; } = new();
+
+    public string ConnectionString => connectionString();
+
+    public ServiceProvider CreateProvider(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null)
+    {
+        var cs = connection ?? ConnectionString;
+        var services = new ServiceCollection()
+            .AddSingleton(time)
+            .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
+            .AddPostgreSqlHttpCache(options =>
+            {
+                options.ConnectionString = cs;
+                options.TableName = TableName;
+                configure?.Invoke(options);
+            });
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _providers.Add(provider);
+        return provider;
+    }
+
+    public IDistributedCache Create(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null) =>
+        CreateProvider(time, configure, connection).GetRequiredService<IDistributedCache>();
+
+    internal PostgreSqlCacheStore CreateStore(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null) =>
+        Assert.IsType<PostgreSqlCacheStore>(Create(time, configure, connection));
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var result = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        return result is null or DBNull ? default : (T)result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using HttpCaching.PostgreSql.Internal;
+
+namespace HttpCaching.PostgreSql.Tests;
+
+public sealed class PostgreSqlHttpCacheOptionsValidatorTests
+{
+    private readonly PostgreSqlHttpCacheOptionsValidator _validator = new();
+
+    [Fact]
+    public void Validate_Defaults_WithAConnectionString_Succeed()
+    {
+        var result = _validator.Validate("", new PostgreSqlHttpCacheOptions { ConnectionString = "Host=db;Database=app" });
+
+        Assert.True(result.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("cache")]
+    [InlineData("_cache_2")]
+    [InlineData("MixedCase")]
+    public void Validate_PlainIdentifiers_Succeed(string name)
+    {
+        var result = _validator.Validate("", Valid(o => (o.SchemaName, o.TableName) = (name, name)));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1cache")]
+    [InlineData("cache entries")]
+    [InlineData("cache\"; DROP TABLE x; --")]
+    [InlineData("cache-entries")]
+    [InlineData("caché")]
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234")]
+    public void Validate_InvalidNames_FailNamingTheOption(string name)
+    {
+        var result = _validator.Validate("feeds", Valid(o => (o.SchemaName, o.TableName) = (name, name)));
+
+        Assert.True(result.Failed);
+        Assert.Contains("'feeds': PostgreSqlHttpCacheOptions.SchemaName", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("'feeds': PostgreSqlHttpCacheOptions.TableName", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ReservedNames_Fail()
+    {
+        var result = _validator.Validate("", Valid(o => (o.SchemaName, o.TableName) = ("pg_cache", CacheTable.MigrationsTableName)));
+
+        Assert.Contains("names starting with pg_ are reserved", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("must not be 'httpcaching_migrations'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.5, false)]
+    [InlineData(1, true)]
+    [InlineData(86_400, true)]
+    [InlineData(86_401, false)]
+    public void Validate_ExpiredItemsDeletionInterval_Bounds(double seconds, bool valid)
+    {
+        var result = _validator.Validate("", Valid(o => o.ExpiredItemsDeletionInterval = TimeSpan.FromSeconds(seconds)));
+
+        Assert.Equal(valid, result.Succeeded);
+    }
+
+    [Fact]
+    public void Validate_InfiniteDeletionInterval_TurnsTheSweepOff()
+    {
+        var result = _validator.Validate("", Valid(o => o.ExpiredItemsDeletionInterval = Timeout.InfiniteTimeSpan));
+
+        Assert.True(result.Succeeded);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(100_000, true)]
+    [InlineData(100_001, false)]
+    public void Validate_DeleteBatchSize_Bounds(int size, bool valid)
+    {
+        Assert.Equal(valid, _validator.Validate("", Valid(o => o.DeleteBatchSize = size)).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(0.5, false)]
+    [InlineData(1, true)]
+    [InlineData(3600, true)]
+    [InlineData(3601, false)]
+    public void Validate_CommandTimeout_Bounds(double seconds, bool valid)
+    {
+        Assert.Equal(valid, _validator.Validate("", Valid(o => o.CommandTimeout = TimeSpan.FromSeconds(seconds))).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_NonPositiveDefaultSlidingExpiration_Fails()
+    {
+        var result = _validator.Validate("", Valid(o => o.DefaultSlidingExpiration = TimeSpan.Zero));
+
+        Assert.Contains("PostgreSqlHttpCacheOptions.DefaultSlidingExpiration must be positive", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    private static PostgreSqlHttpCacheOptions Valid(Action<PostgreSqlHttpCacheOptions> change)
+    {
+        var options = new PostgreSqlHttpCacheOptions { ConnectionString = "Host=db;Database=app" };
+        change(options);
+        return options;
+    }
+}
