@@ -1,0 +1,263 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace HttpCaching.Proxy.Internal;
+
+/// <summary>
+/// Forwards one request to the origin through the caching client and copies the answer back: method, raw target,
+/// end-to-end headers and streamed body out; status, reason phrase, raw header values (each field line kept apart)
+/// and streamed body back. An unreachable origin is a <c>502</c>, one that does not answer in time a <c>504</c>, and
+/// a client that goes away cancels the request to the origin.
+/// </summary>
+internal sealed partial class ProxyForwarder
+{
+    private const int BufferSize = 64 * 1024;
+
+    private readonly IHttpClientFactory _clients;
+    private readonly ILogger _logger;
+    private readonly string _originBase;
+    private readonly TimeSpan _timeout;
+
+    public ProxyForwarder(IHttpClientFactory clients, IOptions<ProxyOptions> options, ILogger<ProxyForwarder> logger)
+    {
+        _clients = clients;
+        _logger = logger;
+        var value = options.Value;
+        _originBase = new Uri(value.Origin!, UriKind.Absolute).GetLeftPart(UriPartial.Path).TrimEnd('/');
+        _timeout = value.Timeout;
+    }
+
+    public async Task ForwardAsync(HttpContext context)
+    {
+        var aborted = context.RequestAborted;
+        if (!TryCreateTarget(context, out var canonical, out var raw))
+        {
+            Log.BadTarget(_logger, context.Request.Method);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var request = CreateRequest(context, canonical, raw);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(_timeout);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _clients.CreateClient(ProxyApp.ClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException && aborted.IsCancellationRequested)
+        {
+            Log.ClientAborted(_logger, request.Method.Method, context.Request.Path);
+            return;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Log.OriginTimedOut(_logger, request.Method.Method, context.Request.Path, _timeout);
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+            return;
+        }
+        catch (HttpRequestException ex)
+        {
+            Log.OriginFailed(_logger, request.Method.Method, context.Request.Path, ex);
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+
+        // The head is here: from now on the timeout applies to each read of the body, not to the client's pace.
+        timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        using (response)
+        {
+            CopyResponseHead(context, response);
+            if (!ResponseCanHaveBody(context.Request.Method, context.Response.StatusCode))
+            {
+                return;
+            }
+
+            await CopyBodyAsync(context, request, response, timeout).ConfigureAwait(false);
+        }
+    }
+
+    private bool TryCreateTarget(HttpContext context, out Uri canonical, out Uri raw)
+    {
+        canonical = raw = null!;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(rawTarget))
+        {
+            rawTarget = UriHelper.BuildRelative(context.Request.PathBase, context.Request.Path, context.Request.QueryString);
+        }
+
+        if (PathAndQuery(rawTarget) is not { } pathAndQuery)
+        {
+            return false;
+        }
+
+        // The canonical URI is what the cache keys on; the raw one is what goes on the wire (see RawTargetHandler).
+        var target = string.Concat(_originBase, pathAndQuery);
+        return Uri.TryCreate(target, UriKind.Absolute, out canonical!)
+            && Uri.TryCreate(target, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }, out raw!);
+    }
+
+    /// <summary>
+    /// The path and query of a request target: the origin form as is, the path and query of the absolute form (a
+    /// client that uses the proxy as a forward proxy), and <see langword="null"/> for the asterisk and authority forms.
+    /// </summary>
+    private static string? PathAndQuery(string rawTarget)
+    {
+        if (rawTarget.StartsWith('/'))
+        {
+            return rawTarget;
+        }
+
+        var schemeEnd = rawTarget.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            return null;
+        }
+
+        var authorityStart = schemeEnd + 3;
+        var pathStart = rawTarget.AsSpan(authorityStart).IndexOfAny('/', '?');
+        if (pathStart < 0)
+        {
+            return "/";
+        }
+
+        var rest = rawTarget[(authorityStart + pathStart)..];
+        return rest[0] == '?' ? "/" + rest : rest;
+    }
+
+    private static HttpRequestMessage CreateRequest(HttpContext context, Uri canonical, Uri raw)
+    {
+        var incoming = context.Request;
+        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), canonical);
+        request.Options.Set(RawTargetHandler.RawUri, raw);
+
+        // A body is forwarded when the client sent one: a Content-Length (even 0) or a chunked body.
+        if (incoming.ContentLength is not null || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            request.Content = new StreamContent(incoming.Body, BufferSize);
+        }
+
+        var connectionTokens = HopByHopHeaders.ConnectionTokens(incoming.Headers.Connection);
+        foreach (var (name, values) in incoming.Headers)
+        {
+            // Host becomes the origin's authority (HttpClient sets it from the URI); pseudo-headers are HTTP/2 framing.
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith(':')
+                || HopByHopHeaders.ShouldRemove(name, connectionTokens))
+            {
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        return request;
+    }
+
+    private static void CopyResponseHead(HttpContext context, HttpResponseMessage response)
+    {
+        var outgoing = context.Response;
+        var status = (int)response.StatusCode;
+        outgoing.StatusCode = status;
+        if (response.ReasonPhrase is { Length: > 0 } reason)
+        {
+            context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = reason;
+        }
+
+        var connectionTokens = response.Headers.NonValidated.TryGetValues("Connection", out var connection)
+            ? HopByHopHeaders.ConnectionTokens(connection)
+            : null;
+        CopyHeaders(response.Headers.NonValidated, outgoing.Headers, connectionTokens);
+        CopyHeaders(response.Content.Headers.NonValidated, outgoing.Headers, connectionTokens);
+
+        // Content-Length is set from the content, which knows it for responses the cache serves from its store.
+        if (status is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status304NotModified
+            && response.Content.Headers.ContentLength is { } length)
+        {
+            outgoing.ContentLength = length;
+        }
+    }
+
+    private static void CopyHeaders(HttpHeadersNonValidated from, IHeaderDictionary to, HashSet<string>? connectionTokens)
+    {
+        foreach (var (name, values) in from)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || HopByHopHeaders.ShouldRemove(name, connectionTokens))
+            {
+                continue;
+            }
+
+            // One value per field line: Kestrel writes each value of a StringValues as a line of its own.
+            var array = new string[values.Count];
+            var i = 0;
+            foreach (var value in values)
+            {
+                array[i++] = value;
+            }
+
+            to.Append(name, array);
+        }
+    }
+
+    private static bool ResponseCanHaveBody(string method, int status) =>
+        !HttpMethods.IsHead(method)
+        && status >= 200
+        && status is not StatusCodes.Status204NoContent and not StatusCodes.Status205ResetContent and not StatusCodes.Status304NotModified;
+
+    private async Task CopyBodyAsync(HttpContext context, HttpRequestMessage request, HttpResponseMessage response, CancellationTokenSource timeout)
+    {
+        var aborted = context.RequestAborted;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                // Send the head at once, so a slow body does not hold it back; then each read gets the full timeout.
+                await context.Response.StartAsync(aborted).ConfigureAwait(false);
+                while (true)
+                {
+                    timeout.CancelAfter(_timeout);
+                    var read = await body.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), aborted).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // The head is gone already: all that is left is to cut the connection so the client sees a broken body.
+            if (aborted.IsCancellationRequested)
+            {
+                Log.ClientAborted(_logger, request.Method.Method, context.Request.Path);
+            }
+            else if (timeout.IsCancellationRequested)
+            {
+                Log.BodyTimedOut(_logger, request.Method.Method, context.Request.Path, _timeout);
+            }
+            else
+            {
+                Log.BodyFailed(_logger, request.Method.Method, context.Request.Path, ex);
+            }
+
+            context.Abort();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

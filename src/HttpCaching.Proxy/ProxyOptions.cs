@@ -1,0 +1,28 @@
+namespace HttpCaching.Proxy;
+
+/// <summary>
+/// The proxy's settings, bound from the <c>Proxy</c> configuration section; <c>--origin</c> on the command line sets
+/// <see cref="Origin"/>. Read once, at start-up.
+/// </summary>
+internal sealed class ProxyOptions
+{
+    /// <summary>The configuration section: <c>Proxy</c>.</summary>
+    public const string SectionName = "Proxy";
+
+    /// <summary>The largest <see cref="Timeout"/> accepted.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets the origin every request is forwarded to: an absolute <c>http://</c> or <c>https://</c> URI, with
+    /// an optional base path that is put in front of every request target. Required.
+    /// </summary>
+    public string? Origin { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long the proxy waits for the origin: for the response headers (and, on a cache miss, the
+    /// body the cache stores), then for each read of a streamed body. A response that does not start in time is a
+    /// <c>504</c>; a body that stalls aborts the connection to the client.
+    /// </summary>
+    /// <value>The default is 30 seconds.</value>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
