@@ -44,7 +44,7 @@ public class HitPathBreakdownBenchmark
             invoker.SendAsync(request, CancellationToken.None).GetAwaiter().GetResult().Dispose();
         }
 
-        _store = _services.GetRequiredService<CacheStoreProvider>().Get(null);
+        _store = _services.GetRequiredService<CacheStoreProvider>().Get(null).Store;
         _requestHash = CacheKeyBuilder.HashRequest("GET", _uri);
         _entryKey = CacheKeyBuilder.EntryKey(KeyPrefix, ClientName, _requestHash);
         _entryRecord = _store.Get(_entryKey) ?? throw new InvalidOperationException("The entry was not stored.");

@@ -53,6 +53,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
             sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
             sp.GetRequiredService<CacheStoreProvider>(),
             sp.GetRequiredService<RequestCoalescer>(),
+            sp.GetRequiredService<RequestKeyCaches>().For(name),
             TimeOf(sp),
             sp.GetRequiredService<HttpCachingMetrics>(),
             sp.GetService<ILogger<ThirdPartyCachingHandler>>() ?? NullLogger<ThirdPartyCachingHandler>.Instance));
@@ -77,6 +78,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.AddOptions();
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
         services.TryAddSingleton<RequestCoalescer>();
+        services.TryAddSingleton<RequestKeyCaches>();
         services.TryAddSingleton<DefaultMemoryStore>();
         services.TryAddSingleton(sp => new HttpCachingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ThirdPartyCachingOptions>, ThirdPartyCachingConfigureOptions>());

@@ -35,7 +35,15 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
         try
         {
-            var value = await Bounded(store.GetAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
+            var pending = store.GetAsync(key, cancellationToken);
+            if (pending.IsCompletedSuccessfully)
+            {
+                // Stores in process memory answer at once: no timer, no extra task.
+                Succeeded();
+                return pending.Result;
+            }
+
+            var value = await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
             Succeeded();
             return value;
         }

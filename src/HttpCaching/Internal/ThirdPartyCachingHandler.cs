@@ -17,6 +17,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private readonly IOptionsMonitor<ThirdPartyCachingOptions> _optionsMonitor;
     private readonly CacheStoreProvider _stores;
     private readonly RequestCoalescer _coalescer;
+    private readonly RequestKeyCache _keys;
     private readonly TimeProvider _time;
     private readonly HttpCachingMetrics _metrics;
     private readonly ILogger _logger;
@@ -27,6 +28,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         IOptionsMonitor<ThirdPartyCachingOptions> optionsMonitor,
         CacheStoreProvider stores,
         RequestCoalescer coalescer,
+        RequestKeyCache keys,
         TimeProvider time,
         HttpCachingMetrics metrics,
         ILogger<ThirdPartyCachingHandler> logger)
@@ -35,6 +37,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         _optionsMonitor = optionsMonitor;
         _stores = stores;
         _coalescer = coalescer;
+        _keys = keys;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -65,9 +68,10 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
 
         var store = _stores.Get(options.StoreServiceKey);
-        var requestHash = CacheKeyBuilder.HashRequest("GET", uri);
-        var entryKey = CacheKeyBuilder.EntryKey(options.KeyPrefix, _clientName, requestHash);
-        var (entry, bodyRecord) = await ReadAsync(store, options, entryKey, requestHash, cancellationToken).ConfigureAwait(false);
+        var keys = _keys.Get(uri, options.KeyPrefix);
+        var requestHash = keys.RequestHash;
+        var entryKey = keys.EntryKey;
+        var (entry, bodyRecord) = await ReadAsync(store, options, keys, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         if (entry is not null)
@@ -544,41 +548,38 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private static bool IsRedirected(Uri requestUri, HttpRequestMessage sent, HttpResponseMessage response) =>
         (response.RequestMessage ?? sent).RequestUri is { } finalUri && finalUri != requestUri;
 
-    private async Task<(CacheEntry? Entry, byte[]? BodyRecord)> ReadAsync(
+    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord)> ReadAsync(
         GuardedStore store,
         ThirdPartyCachingOptions options,
-        string entryKey,
-        string requestHash,
+        RequestKeys keys,
         CancellationToken cancellationToken)
     {
-        var entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var entryRecord = await store.GetAsync(keys.EntryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
         if (entryRecord is null)
         {
             return default;
         }
 
-        var entry = CacheEntrySerializer.TryDeserialize(entryRecord);
-        if (entry is null)
+        if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
         {
             Log.UnreadableRecord(_logger, _clientName);
             return default;
         }
 
-        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, requestHash, entry.VersionId);
-        var bodyRecord = await store.GetAsync(bodyKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var bodyRecord = await store.GetAsync(decoded.BodyKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
             return default;
         }
 
-        if (!BodyRecord.IsValid(bodyRecord, entry.BodyLength))
+        if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
         {
             Log.UnreadableRecord(_logger, _clientName);
             return default;
         }
 
-        return (entry, bodyRecord);
+        return (decoded.Entry, bodyRecord);
     }
 
     private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, CancellationToken cancellationToken)

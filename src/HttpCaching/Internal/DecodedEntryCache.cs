@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// Decodes each entry record once. Stores that keep records in process memory return the same array on every read, so
+/// the decoded entry (and the key of its body) is found again by the array's identity; any other array is decoded
+/// afresh. Entries live exactly as long as the arrays they were decoded from.
+/// </summary>
+internal static class DecodedEntryCache
+{
+    private static readonly ConditionalWeakTable<byte[], DecodedEntry> Decoded = [];
+
+    /// <summary>The decoded entry, or <see langword="null"/> when the record does not parse.</summary>
+    public static DecodedEntry? Get(byte[] record, string prefix, string clientName, string requestHash)
+    {
+        if (Decoded.TryGetValue(record, out var decoded)
+            && string.Equals(decoded.RequestHash, requestHash, StringComparison.Ordinal)
+            && string.Equals(decoded.Prefix, prefix, StringComparison.Ordinal))
+        {
+            return decoded;
+        }
+
+        var entry = CacheEntrySerializer.TryDeserialize(record);
+        if (entry is null)
+        {
+            return null;
+        }
+
+        decoded = new DecodedEntry(entry, prefix, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId));
+        Decoded.AddOrUpdate(record, decoded);
+        return decoded;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// Remembers the store keys of recently requested URIs for one client, so that a hit does not hash its URI again.
+/// It holds URIs in process memory only (never in the store) and is bounded: when full it starts over.
+/// </summary>
+internal sealed class RequestKeyCache(string clientName)
+{
+    /// <summary>The most URIs remembered per client.</summary>
+    public const int Capacity = 4096;
+
+    private readonly ConcurrentDictionary<string, RequestKeys> _keys = new(StringComparer.Ordinal);
+
+    public RequestKeys Get(Uri uri, string prefix)
+    {
+        var original = uri.OriginalString;
+        if (_keys.TryGetValue(original, out var keys) && string.Equals(keys.Prefix, prefix, StringComparison.Ordinal))
+        {
+            return keys;
+        }
+
+        var hash = CacheKeyBuilder.HashRequest("GET", uri);
+        keys = new RequestKeys(prefix, hash, CacheKeyBuilder.EntryKey(prefix, clientName, hash));
+        if (_keys.Count >= Capacity)
+        {
+            _keys.Clear();
+        }
+
+        _keys[original] = keys;
+        return keys;
+    }
+}
