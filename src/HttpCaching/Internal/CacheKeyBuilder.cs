@@ -17,7 +17,20 @@ internal static class CacheKeyBuilder
     /// <summary>
     /// The normalised absolute URI: lower-case scheme and host, no default port, no fragment, path and query as sent.
     /// </summary>
-    public static string NormalizeUri(Uri uri) => uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+    public static string NormalizeUri(Uri uri)
+    {
+        try
+        {
+            return uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+        }
+        catch (InvalidOperationException)
+        {
+            // A URI created with DangerousDisablePathAndQueryCanonicalization has no components: use it as written.
+            var original = uri.OriginalString;
+            var fragment = original.IndexOf('#', StringComparison.Ordinal);
+            return fragment < 0 ? original : original[..fragment];
+        }
+    }
 
     /// <summary>The base64url SHA-256 of <c>METHOD SP normalised-uri</c>.</summary>
     public static string HashRequest(string method, Uri uri)

@@ -94,6 +94,26 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
     }
 
+    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (IsOpen)
+        {
+            return false;
+        }
+
+        try
+        {
+            await Bounded(store.RemoveAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
+            Succeeded();
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failed(ex, clientName, "remove");
+            return false;
+        }
+    }
+
     private async Task<T> Bounded<T>(Task<T> operation, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await Bounded((Task)operation, timeout, cancellationToken).ConfigureAwait(false);

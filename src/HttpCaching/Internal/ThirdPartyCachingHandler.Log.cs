@@ -22,6 +22,7 @@ internal sealed partial class ThirdPartyCachingHandler
         public const int ResponseRejectedId = 14;
         public const int ValidationFailedId = 15;
         public const int BackgroundRevalidationFailedId = 16;
+        public const int InvalidatedId = 17;
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);
@@ -58,5 +59,8 @@ internal sealed partial class ThirdPartyCachingHandler
 
         [LoggerMessage(BackgroundRevalidationFailedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} failed; the stored response is left as it was.", EventName = "CacheBackgroundRevalidationFailed")]
         public static partial void BackgroundRevalidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
+
+        [LoggerMessage(InvalidatedId, LogLevel.Debug, "Client {ClientName}: the stored response for {RequestUri} was invalidated.", EventName = "CacheInvalidated")]
+        public static partial void Invalidated(ILogger logger, string clientName, LoggedUri requestUri);
     }
 }

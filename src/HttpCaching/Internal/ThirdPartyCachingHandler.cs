@@ -51,9 +51,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        if (request.Method != HttpMethod.Get)
+        var head = request.Method == HttpMethod.Head;
+        if (request.Method != HttpMethod.Get && !head)
         {
-            return await ForwardUncachedAsync(request, CacheStatus.FwdMethod, cancellationToken).ConfigureAwait(false);
+            var forwarded = await ForwardUncachedAsync(request, CacheStatus.FwdMethod, cancellationToken).ConfigureAwait(false);
+            if (!IsSafe(request.Method) && (int)forwarded.StatusCode is >= 200 and < 400 && request.RequestUri is { IsAbsoluteUri: true } target)
+            {
+                await InvalidateAsync(options, target, forwarded, cancellationToken).ConfigureAwait(false);
+            }
+
+            return forwarded;
         }
 
         if (request.RequestUri is not { IsAbsoluteUri: true } uri || HasUnsupportedRequestFields(request))
@@ -82,14 +89,15 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             if (reuse.Usable)
             {
                 Log.Hit(_logger, _clientName, new LoggedUri(uri));
-                return Serve(request, entry, bodyRecord!, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit);
+                var form = Conditionals.NotModified(request, entry) ? ServedForm.NotModified : head ? ServedForm.Head : ServedForm.Full;
+                return Serve(request, entry, bodyRecord!, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit, form);
             }
 
             fwd = reuse.ForwardReason;
             var staleness = -reuse.TimeToLive;
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
-                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, entry, bodyRecord!, fwd);
+                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord!, fwd);
                 StartBackgroundRevalidation(fetch, request);
                 return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
             }
@@ -108,8 +116,15 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return OnlyIfCachedResponse(request);
         }
 
+        if (head || Conditionals.IsConditional(request))
+        {
+            // HEAD and the caller's own conditional requests go to the origin as they are, on their own.
+            var direct = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
+            return await ForwardDirectAsync(request, direct, head, cancellationToken).ConfigureAwait(false);
+        }
+
         Log.Forwarding(_logger, _clientName, new LoggedUri(uri), fwd);
-        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, entry, bodyRecord, fwd);
+        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
         FetchResult result;
         bool leader;
         HttpResponseMessage? original;
@@ -404,32 +419,73 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     }
 
     /// <summary>A response of the caller's own, built from a stored (or shared) entry and body.</summary>
-    private HttpResponseMessage Serve(HttpRequestMessage request, CacheEntry entry, byte[] bodyRecord, TimeSpan age, string cacheStatus, string outcome)
+    private HttpResponseMessage Serve(HttpRequestMessage request, CacheEntry entry, byte[] bodyRecord, TimeSpan age, string cacheStatus, string outcome, ServedForm form = ServedForm.Full)
     {
         _metrics.Request(_clientName, outcome);
-        _metrics.CacheBytes(_clientName, entry.BodyLength);
-
-        var response = new HttpResponseMessage((HttpStatusCode)entry.StatusCode)
+        HttpResponseMessage response;
+        if (form == ServedForm.NotModified)
         {
-            Version = entry.HttpVersion,
-            RequestMessage = request,
-            Content = CreateContent(bodyRecord, entry),
-        };
+            // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have that describe the representation's metadata.
+            response = new HttpResponseMessage(HttpStatusCode.NotModified) { Version = entry.HttpVersion, RequestMessage = request, Content = Conditionals.EmptyContent() };
+            foreach (var header in entry.Headers)
+            {
+                if (Conditionals.BelongsInNotModified(header.Name))
+                {
+                    response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+                }
+            }
 
-        if (entry.ReasonPhrase is not null)
+            foreach (var header in entry.ContentHeaders)
+            {
+                if (Conditionals.BelongsInNotModified(header.Name))
+                {
+                    response.Content.Headers.TryAddWithoutValidation(header.Name, header.Values);
+                }
+            }
+        }
+        else
         {
-            response.ReasonPhrase = entry.ReasonPhrase;
+            response = new HttpResponseMessage((HttpStatusCode)entry.StatusCode)
+            {
+                Version = entry.HttpVersion,
+                RequestMessage = request,
+                Content = form == ServedForm.Head ? HeadContent(entry) : CreateContent(bodyRecord, entry),
+            };
+
+            if (entry.ReasonPhrase is not null)
+            {
+                response.ReasonPhrase = entry.ReasonPhrase;
+            }
+
+            foreach (var header in entry.Headers)
+            {
+                response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+            }
+
+            if (form == ServedForm.Full)
+            {
+                _metrics.CacheBytes(_clientName, entry.BodyLength);
+            }
         }
 
         var headers = response.Headers;
-        foreach (var header in entry.Headers)
-        {
-            headers.TryAddWithoutValidation(header.Name, header.Values);
-        }
 
         headers.TryAddWithoutValidation("Age", CacheStatus.Seconds(age).ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
         return response;
+    }
+
+    /// <summary>The content of a HEAD response: no body, but the stored response's content headers and length.</summary>
+    private static ByteArrayContent HeadContent(CacheEntry entry)
+    {
+        var content = Conditionals.EmptyContent();
+        foreach (var header in entry.ContentHeaders)
+        {
+            content.Headers.TryAddWithoutValidation(header.Name, header.Values);
+        }
+
+        content.Headers.ContentLength = entry.BodyLength;
+        return content;
     }
 
     private static ByteArrayContent CreateContent(byte[] bodyRecord, CacheEntry entry)
@@ -529,16 +585,94 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         return directives;
     }
 
-    /// <summary>Range and caller-supplied conditional requests are forwarded untouched for now.</summary>
+    /// <summary>
+    /// Range requests and the preconditions of state-changing requests (If-Match, If-Unmodified-Since, If-Range) are
+    /// forwarded untouched: a 206 never touches the stored full response.
+    /// </summary>
     private static bool HasUnsupportedRequestFields(HttpRequestMessage request)
     {
         var headers = request.Headers.NonValidated;
         return headers.Contains("Range")
-            || headers.Contains("If-None-Match")
-            || headers.Contains("If-Modified-Since")
             || headers.Contains("If-Match")
             || headers.Contains("If-Unmodified-Since")
             || headers.Contains("If-Range");
+    }
+
+    private static readonly string[] RelatedLocationFields = ["Location", "Content-Location"];
+
+    private static bool HasAuthorization(HttpRequestMessage request) => request.Headers.NonValidated.Contains("Authorization");
+
+    /// <summary>RFC 9110 §9.2.1: methods that do not change state, and so invalidate nothing.</summary>
+    private static bool IsSafe(HttpMethod method) =>
+        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Trace;
+
+    /// <summary>
+    /// RFC 9111 §4.4: a non-error response to an unsafe method makes the stored responses for the target URI, and for
+    /// same-origin <c>Location</c> and <c>Content-Location</c>, unusable.
+    /// </summary>
+    private async Task InvalidateAsync(ThirdPartyCachingOptions options, Uri target, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var store = _stores.Get(options.StoreServiceKey);
+        await RemoveEntryAsync(target).ConfigureAwait(false);
+        foreach (var name in RelatedLocationFields)
+        {
+            var headers = name == "Location" ? (System.Net.Http.Headers.HttpHeaders)response.Headers : response.Content.Headers;
+            if (headers.NonValidated.TryGetValues(name, out var values)
+                && Uri.TryCreate(target, values.ToString(), out var related)
+                && related.IsAbsoluteUri
+                && Uri.Compare(related, target, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                await RemoveEntryAsync(related).ConfigureAwait(false);
+            }
+        }
+
+        async Task RemoveEntryAsync(Uri uri)
+        {
+            var keys = _keys.Get(uri, options.KeyPrefix);
+            await store.RemoveAsync(keys.EntryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+            Log.Invalidated(_logger, _clientName, new LoggedUri(uri));
+        }
+    }
+
+    /// <summary>
+    /// Sends a HEAD request or the caller's own conditional GET as it is. A 304 or a HEAD response that names the stored
+    /// representation refreshes its metadata (RFC 9111 §4.3.4, §4.3.5); a HEAD response that names another one makes
+    /// it unusable; a full response is stored as usual.
+    /// </summary>
+    private async Task<HttpResponseMessage> ForwardDirectAsync(HttpRequestMessage request, Fetch fetch, bool head, CancellationToken cancellationToken)
+    {
+        var requestTime = _time.GetUtcNow();
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var responseTime = _time.GetUtcNow();
+        var status = (int)response.StatusCode;
+        var stale = fetch.StaleEntry;
+
+        if (head || response.StatusCode == HttpStatusCode.NotModified)
+        {
+            var cacheStatus = CacheStatus.Forward(fetch.Fwd, status);
+            if (stale is not null && (response.StatusCode == HttpStatusCode.NotModified || status == (int)stale.StatusCode))
+            {
+                if (EntryFactory.Refresh(stale, response, requestTime, responseTime, fetch.Options) is { } refreshed)
+                {
+                    await WriteRefreshedAsync(fetch, refreshed, cancellationToken).ConfigureAwait(false);
+                }
+                else if (head)
+                {
+                    await fetch.Store.RemoveAsync(fetch.EntryKey, _clientName, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _metrics.Request(_clientName, response.StatusCode == HttpStatusCode.NotModified ? HttpCachingDiagnostics.OutcomeRevalidated : HttpCachingDiagnostics.OutcomeMiss);
+            response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
+            return response;
+        }
+
+        var result = await StoreAsync(fetch, response, IsRedirected(fetch.Uri, request, response), requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        result.TryClaimOriginal(out var original);
+        original.RequestMessage = request;
+        original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
+        _metrics.Request(_clientName, result.Outcome);
+        return original;
     }
 
     /// <summary>
@@ -629,6 +763,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         string requestHash,
         string entryKey,
         CacheControl requestDirectives,
+        bool hasAuthorization,
         CacheEntry? staleEntry,
         byte[]? staleBody,
         string fwd)
@@ -651,13 +786,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         public string Fwd => fwd;
 
-        public bool HasAuthorization { get; private set; }
+        /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
+        public bool HasAuthorization => hasAuthorization;
 
-        /// <summary>Copies what is needed from the caller's request now, and returns the origin request to run.</summary>
-        public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request)
-        {
-            HasAuthorization = request.Headers.NonValidated.Contains("Authorization");
-            return cancellationToken => handler.FetchAsync(this, CopyForOrigin(request), cancellationToken);
-        }
+        /// <summary>The origin request to run; it copies the caller's request when it starts.</summary>
+        public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request) =>
+            cancellationToken => handler.FetchAsync(this, CopyForOrigin(request), cancellationToken);
     }
 }

@@ -1,0 +1,19 @@
+namespace HttpCaching;
+
+/// <summary>
+/// Removes stored responses from application code, for example when a webhook says that a feed changed. Registered by
+/// <c>AddThirdPartyCaching()</c>.
+/// </summary>
+public interface IThirdPartyCacheInvalidator
+{
+    /// <summary>
+    /// Makes the stored response for <paramref name="requestUri"/> (every variant of it) unusable for the named client,
+    /// so that the next request goes to the origin. Body versions are left to expire.
+    /// </summary>
+    /// <param name="clientName">The name of the <see cref="HttpClient"/> that has the caching handler.</param>
+    /// <param name="requestUri">The absolute URI, as the client requests it.</param>
+    /// <param name="cancellationToken">Cancels the store operation.</param>
+    /// <returns><see langword="true"/> when the store confirmed the removal; <see langword="false"/> when it failed (logged).</returns>
+    /// <exception cref="ArgumentException">The client has no caching handler, or the URI is not absolute.</exception>
+    ValueTask<bool> InvalidateAsync(string clientName, Uri requestUri, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,94 @@
+namespace HttpCaching.Internal;
+
+/// <summary>The caller's own conditional requests (RFC 9110 §13.1), evaluated against a stored response.</summary>
+internal static class Conditionals
+{
+    public static bool IsConditional(HttpRequestMessage request) =>
+        request.Headers.NonValidated.Contains("If-None-Match") || request.Headers.NonValidated.Contains("If-Modified-Since");
+
+    /// <summary>
+    /// Whether the stored response answers the caller's conditional request with a 304: <c>If-None-Match</c> matches
+    /// the stored entity tag (weak comparison, or <c>*</c>); without it, <c>If-Modified-Since</c> is no earlier than
+    /// the stored <c>Last-Modified</c>. Only for 200 responses.
+    /// </summary>
+    public static bool NotModified(HttpRequestMessage request, CacheEntry entry)
+    {
+        var headers = request.Headers.NonValidated;
+        if (entry.StatusCode != 200)
+        {
+            return false;
+        }
+
+        if (headers.TryGetValues("If-None-Match", out var ifNoneMatch))
+        {
+            if (entry.ETag is null)
+            {
+                return false;
+            }
+
+            foreach (var line in ifNoneMatch)
+            {
+                foreach (var tag in EntityTags(line))
+                {
+                    if (tag == "*" || CachePolicy.WeakMatch(tag, entry.ETag))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        if (headers.TryGetValues("If-Modified-Since", out var ifModifiedSince)
+            && HttpDate.TryParse(ifModifiedSince.ToString(), out var since)
+            && HttpDate.TryParse(entry.LastModified, out var lastModified))
+        {
+            return lastModified <= since;
+        }
+
+        return false;
+    }
+
+    /// <summary>The entity tags of an <c>If-None-Match</c> line; commas inside quotes do not split (RFC 9110 §8.8.3).</summary>
+    public static IEnumerable<string> EntityTags(string line)
+    {
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i <= line.Length; i++)
+        {
+            if (i == line.Length || (line[i] == ',' && !quoted))
+            {
+                var tag = line[start..i].Trim();
+                if (tag.Length > 0)
+                {
+                    yield return tag;
+                }
+
+                start = i + 1;
+            }
+            else if (line[i] == '"')
+            {
+                quoted = !quoted;
+            }
+        }
+    }
+
+    /// <summary>RFC 9110 §15.4.5: the fields a 304 carries from the 200 it stands for.</summary>
+    public static bool BelongsInNotModified(string name) =>
+        name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Location", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Date", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("ETag", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Vary", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Content with no body and no <c>Content-Length</c> of its own.</summary>
+    public static ByteArrayContent EmptyContent()
+    {
+        var content = new ByteArrayContent([]);
+        content.Headers.ContentLength = null;
+        return content;
+    }
+}

@@ -1,0 +1,271 @@
+using System.Net;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>HEAD (RFC 9111 §4.3.5), the caller's conditional requests (§4.3.2) and invalidation (§4.4).</summary>
+public sealed class RfcBehaviourTests
+{
+    private const string Url = "https://api.example.test/doc";
+
+    [Fact]
+    public async Task Head_FreshStoredGet_ServedWithoutBodyOrOrigin()
+    {
+        using var harness = new CachingHarness();
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("0123456789", "max-age=600", "\"d1\""));
+        var head = harness.Origin.When(HttpMethod.Head, Url).Respond(_ => harness.Response("", "max-age=600", "\"d1\""));
+
+        await harness.GetAsync(Url);
+        using var request = new HttpRequestMessage(HttpMethod.Head, Url);
+        using var response = await harness.Client().SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, harness.Origin.GetMatchCount(head));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(10, response.Content.Headers.ContentLength);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("\"d1\"", response.Headers.ETag?.ToString());
+        Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Head_Miss_ForwardedAndNothingStored()
+    {
+        using var harness = new CachingHarness();
+        var head = harness.Origin.When(HttpMethod.Head, Url).Respond(_ => harness.Response("", "max-age=600", "\"d1\""));
+
+        using var request = new HttpRequestMessage(HttpMethod.Head, Url);
+        using var response = await harness.Client().SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(head));
+        Assert.Empty(harness.Store.Keys);
+    }
+
+    [Fact]
+    public async Task Head_ResponseToStaleGet_RefreshesItsFreshness()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+        harness.Origin.When(HttpMethod.Head, Url).Respond(_ => harness.Response("", "max-age=600", "\"d1\""));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using (var head = new HttpRequestMessage(HttpMethod.Head, Url))
+        {
+            (await harness.Client().SendAsync(head, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        using var hit = await harness.GetAsync(Url);
+        Assert.Equal(1, harness.Origin.GetMatchCount(get));
+        Assert.Equal("HttpCaching; hit; ttl=600", hit.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Head_ResponseNamingAnotherRepresentation_MakesStoredGetUnusable()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+        harness.Origin.When(HttpMethod.Head, Url).Respond(_ => harness.Response("", "max-age=600", "\"d2\""));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using (var head = new HttpRequestMessage(HttpMethod.Head, Url))
+        {
+            (await harness.Client().SendAsync(head, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        Assert.DoesNotContain(harness.Store.Keys, k => k.Contains(":e:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("If-None-Match", "\"d1\"", HttpStatusCode.NotModified)]
+    [InlineData("If-None-Match", "W/\"d1\"", HttpStatusCode.NotModified)]
+    [InlineData("If-None-Match", "\"x\", \"d1\"", HttpStatusCode.NotModified)]
+    [InlineData("If-None-Match", "*", HttpStatusCode.NotModified)]
+    [InlineData("If-None-Match", "\"other\"", HttpStatusCode.OK)]
+    [InlineData("If-Modified-Since", "Mon, 05 Jan 2026 09:00:00 GMT", HttpStatusCode.NotModified)]
+    [InlineData("If-Modified-Since", "Sat, 03 Jan 2026 09:00:00 GMT", HttpStatusCode.OK)]
+    public async Task Conditional_FreshStoredResponse_AnsweredByTheCache(string header, string value, HttpStatusCode expected)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=600", "\"d1\"");
+            response.Content.Headers.LastModified = harness.Time.GetUtcNow().AddDays(-1);
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        using var response = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation(header, value));
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("\"d1\"", response.Headers.ETag?.ToString());
+        if (expected == HttpStatusCode.NotModified)
+        {
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+            Assert.Null(response.Content.Headers.ContentType);
+        }
+        else
+        {
+            Assert.Equal("body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
+    public async Task Conditional_StaleStoredResponse_ForwardedWithTheCallersValidatorsOnly()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var callers = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"mine\"").Respond(_ => harness.Response("new body", "max-age=60", "\"d2\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var response = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "\"mine\""));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(callers));
+        Assert.Equal("new body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("new body", await hit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Conditional_CacheOwnValidatorsNeverReachTheCallersResponse()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"d1\"").Respond(_ => harness.NotModified("max-age=60", "\"d1\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("body", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.False(response.RequestMessage!.Headers.Contains("If-None-Match"));
+    }
+
+    [Fact]
+    public async Task Conditional_OriginAnswers304_PassedToCallerAndRefreshesStoredResponse()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var get = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"d1\"").Respond(_ => harness.NotModified("max-age=600", "\"d1\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var response = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "\"d1\""));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal("HttpCaching; hit; ttl=600", hit.CacheStatus());
+        Assert.Equal("body", await hit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("POST", HttpStatusCode.OK, true)]
+    [InlineData("PUT", HttpStatusCode.NoContent, true)]
+    [InlineData("DELETE", HttpStatusCode.OK, true)]
+    [InlineData("PATCH", HttpStatusCode.OK, true)]
+    [InlineData("PURGE", HttpStatusCode.OK, true)]
+    [InlineData("POST", HttpStatusCode.InternalServerError, false)]
+    [InlineData("POST", HttpStatusCode.NotFound, false)]
+    [InlineData("OPTIONS", HttpStatusCode.OK, false)]
+    public async Task Invalidate_UnsafeMethodWithNonErrorResponse_RemovesStoredResponse(string method, HttpStatusCode status, bool invalidated)
+    {
+        using var harness = new CachingHarness();
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("body", "max-age=600"));
+        harness.Origin.When(new HttpMethod(method), Url).Respond(status);
+
+        await harness.GetAsync(Url);
+        using (var request = new HttpRequestMessage(new HttpMethod(method), Url))
+        {
+            (await harness.Client().SendAsync(request, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        await harness.GetAsync(Url);
+
+        Assert.Equal(invalidated ? 2 : 1, harness.Origin.GetMatchCount(get));
+    }
+
+    [Fact]
+    public async Task Invalidate_LocationAndContentLocation_SameOriginOnly()
+    {
+        using var harness = new CachingHarness();
+        var other = harness.Origin.When(HttpMethod.Get, "https://api.example.test/other").Respond(_ => harness.Response("o", "max-age=600"));
+        var listed = harness.Origin.When(HttpMethod.Get, "https://api.example.test/list").Respond(_ => harness.Response("l", "max-age=600"));
+        var foreign = harness.Origin.When(HttpMethod.Get, "https://elsewhere.test/x").Respond(_ => harness.Response("f", "max-age=600"));
+        harness.Origin.When(HttpMethod.Post, Url).Respond(_ =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("") };
+            response.Headers.Location = new Uri("/other", UriKind.Relative);
+            response.Content.Headers.ContentLocation = new Uri("https://api.example.test/list");
+            return response;
+        });
+        harness.Origin.When(HttpMethod.Put, Url).Respond(_ =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("") };
+            response.Headers.Location = new Uri("https://elsewhere.test/x");
+            return response;
+        });
+
+        foreach (var url in new[] { "https://api.example.test/other", "https://api.example.test/list", "https://elsewhere.test/x" })
+        {
+            await harness.GetAsync(url);
+        }
+
+        (await harness.Client().PostAsync(Url, new StringContent("x"), TestContext.Current.CancellationToken)).Dispose();
+        (await harness.Client().PutAsync(Url, new StringContent("x"), TestContext.Current.CancellationToken)).Dispose();
+        foreach (var url in new[] { "https://api.example.test/other", "https://api.example.test/list", "https://elsewhere.test/x" })
+        {
+            await harness.GetAsync(url);
+        }
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(other));
+        Assert.Equal(2, harness.Origin.GetMatchCount(listed));
+        Assert.Equal(1, harness.Origin.GetMatchCount(foreign));
+    }
+
+    [Fact]
+    public async Task Invalidator_RemovesStoredResponseForClientAndUri()
+    {
+        using var harness = new CachingHarness(clientNames: ["rss", "embedly"]);
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
+        await harness.GetAsync(Url, "rss");
+        await harness.GetAsync(Url, "embedly");
+
+        var invalidator = harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>();
+        Assert.True(await invalidator.InvalidateAsync("rss", new Uri(Url), TestContext.Current.CancellationToken));
+        using var rss = await harness.GetAsync(Url, "rss");
+        using var embedly = await harness.GetAsync(Url, "embedly");
+
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", rss.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", embedly.CacheStatus());
+        await Assert.ThrowsAsync<ArgumentException>(() => invalidator.InvalidateAsync("unknown", new Uri(Url), TestContext.Current.CancellationToken).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => invalidator.InvalidateAsync("rss", new Uri("/relative", UriKind.Relative), TestContext.Current.CancellationToken).AsTask());
+    }
+
+    [Fact]
+    public async Task Invalidator_StoreDown_ReturnsFalse()
+    {
+        using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(new ThrowingDistributedCache()));
+
+        var removed = await harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), TestContext.Current.CancellationToken);
+
+        Assert.False(removed);
+    }
+
+    [Fact]
+    public async Task Key_UriWithoutCanonicalization_IsCachedNotThrown()
+    {
+        using var harness = new CachingHarness();
+        var raw = new Uri("https://api.example.test/a/../b/%7e?q=%zz", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response("raw", "max-age=600"));
+
+        using var first = await harness.Client().GetAsync(raw, TestContext.Current.CancellationToken);
+        using var second = await harness.Client().GetAsync(raw, TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus());
+    }
+}
