@@ -196,24 +196,6 @@ public sealed class DirectiveTests
         Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
     }
 
-    [Fact]
-    public async Task Get_VaryResponse_PassedThroughUntilVariantsAreSupported()
-    {
-        using var harness = new CachingHarness();
-        var origin = harness.Origin.When(Url).Respond(_ =>
-        {
-            var response = harness.Response("data", "max-age=600");
-            response.Headers.Vary.Add("Accept-Language");
-            return response;
-        });
-
-        await harness.GetAsync(Url);
-        using var second = await harness.GetAsync(Url);
-
-        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
-        Assert.Contains("detail=vary", second.CacheStatus(), StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("Range", "bytes=0-10")]
     [InlineData("If-Match", "\"x\"")]

@@ -59,6 +59,10 @@ internal static class CacheKeyBuilder
     public static string EntryKey(string prefix, string clientName, string requestHash) =>
         string.Concat(prefix, clientName, ":e:", requestHash);
 
+    /// <summary>The key of one variant's entry record, for a response that varies: <c>{prefix}{client}:e:{hash}:{variantId}</c>.</summary>
+    public static string VariantKey(string prefix, string clientName, string requestHash, string variantId) =>
+        string.Concat(prefix, clientName, ":e:", requestHash, ":", variantId);
+
     /// <summary>The key of a body version record: <c>{prefix}{client}:b:{hash}:{versionId}</c>.</summary>
     public static string BodyKey(string prefix, string clientName, string requestHash, string versionId) =>
         string.Concat(prefix, clientName, ":b:", requestHash, ":", versionId);

@@ -62,9 +62,8 @@ internal static class CachePolicy
             return NotStoredReason.Authorization;
         }
 
-        // Until variants are supported, a response that varies is never stored: it could be served to a request
-        // whose headers select another representation.
-        if (response.Headers.NonValidated.TryGetValues("Vary", out var vary) && vary.Count > 0)
+        // Vary: * can never be matched by a later request (RFC 9111 §4.1).
+        if (Variants.Names(response) is { } varyNames && Variants.IsStar(varyNames))
         {
             return NotStoredReason.Vary;
         }

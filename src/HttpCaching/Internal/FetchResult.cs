@@ -9,8 +9,10 @@ internal sealed class FetchResult
 {
     private HttpResponseMessage? _original;
 
-    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail)
+    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail, string[]? varyNames = null, string? variantId = null)
     {
+        VaryNames = varyNames;
+        VariantId = variantId;
         _original = original;
         Entry = entry;
         BodyRecord = bodyRecord;
@@ -39,8 +41,14 @@ internal sealed class FetchResult
 
     public bool Failed => FailedStatus is not null;
 
-    public static FetchResult Success(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome) =>
-        new(original, entry, bodyRecord, cacheStatus, outcome, null, null);
+    /// <summary>The fields the response varies on, or <see langword="null"/>; other callers share it only when their
+    /// request selects the same <see cref="VariantId"/>.</summary>
+    public string[]? VaryNames { get; }
+
+    public string? VariantId { get; }
+
+    public static FetchResult Success(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, string[]? varyNames = null, string? variantId = null) =>
+        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, varyNames, variantId);
 
     public static FetchResult Failure(HttpResponseMessage original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, int status, string detail) =>
         new(original, entry, bodyRecord, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail);

@@ -13,6 +13,8 @@ internal static class RecordFormat
 
     public const byte BodyKind = (byte)'B';
 
+    public const byte VaryKind = (byte)'V';
+
     /// <summary>Magic (4) + kind (1) + version (1).</summary>
     public const int PreambleLength = 6;
 

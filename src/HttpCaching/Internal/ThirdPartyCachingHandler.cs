@@ -78,7 +78,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var keys = _keys.Get(uri, options.KeyPrefix);
         var requestHash = keys.RequestHash;
         var entryKey = keys.EntryKey;
-        var (entry, bodyRecord) = await ReadAsync(store, options, keys, cancellationToken).ConfigureAwait(false);
+        var (entry, bodyRecord, storedKey) = await ReadAsync(store, options, keys, request, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         if (entry is not null)
@@ -97,7 +97,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             var staleness = -reuse.TimeToLive;
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
-                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord!, fwd);
+                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord!, fwd);
                 StartBackgroundRevalidation(fetch, request);
                 return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
             }
@@ -119,18 +119,18 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         if (head || Conditionals.IsConditional(request))
         {
             // HEAD and the caller's own conditional requests go to the origin as they are, on their own.
-            var direct = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
+            var direct = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
             return await ForwardDirectAsync(request, direct, head, cancellationToken).ConfigureAwait(false);
         }
 
         Log.Forwarding(_logger, _clientName, new LoggedUri(uri), fwd);
-        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
+        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
         FetchResult result;
         bool leader;
         HttpResponseMessage? original;
         try
         {
-            (result, leader, original) = await _coalescer.RunAsync(entryKey, shared.Prepare(request), cancellationToken).ConfigureAwait(false);
+            (result, leader, original) = await _coalescer.RunAsync(storedKey, shared.Prepare(request), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -175,13 +175,13 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return original;
         }
 
-        if (result.Entry is { } entry)
+        if (result.Entry is { } entry && (leader || result.VaryNames is null || Variants.Id(result.VaryNames, request) == result.VariantId))
         {
             var cacheStatus = leader ? result.CacheStatus : CacheStatus.Collapsed(result.CacheStatus);
             return Serve(request, entry, result.BodyRecord!, entry.CurrentAge(_time.GetUtcNow()), cacheStatus, result.Outcome);
         }
 
-        // The response could not be shared (streamed, or not storable): this caller asks for its own.
+        // The response could not be shared (streamed, not storable, or another variant): this caller asks for its own.
         var own = await fetch.Prepare(request)(cancellationToken).ConfigureAwait(false);
         own.TryClaimOriginal(out var ownResponse);
         return await DeliverAsync(request, fetch, own, leader: true, ownResponse, cancellationToken).ConfigureAwait(false);
@@ -293,7 +293,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return await OriginFailedAsync(fetch, response, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         }
 
-        return await StoreAsync(fetch, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        return await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -322,7 +322,19 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         return FetchResult.Failure(response, snapshot, body.Record, cacheStatus, status, detail);
     }
 
-    private async Task<FetchResult> StoreAsync(Fetch fetch, HttpResponseMessage response, bool redirected, DateTimeOffset requestTime, DateTimeOffset responseTime, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
+    /// selects when the response varies, with the Vary record under the URL's key).
+    /// </summary>
+    private async Task<FetchResult> StoreAsync(
+        Fetch fetch,
+        HttpRequestMessage sent,
+        bool sentValidators,
+        HttpResponseMessage response,
+        bool redirected,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        CancellationToken cancellationToken)
     {
         var options = fetch.Options;
         var status = (int)response.StatusCode;
@@ -362,14 +374,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return FetchResult.Failure(response, entry, body.Record, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
         }
 
-        var stored = await WriteAsync(fetch, entry, body.Record, cancellationToken).ConfigureAwait(false);
+        var varyNames = Variants.Names(response);
+        var variantId = varyNames is null ? null : Variants.Id(varyNames, sent, sentValidators);
+        var stored = await WriteAsync(fetch, entry, body.Record, varyNames, variantId, cancellationToken).ConfigureAwait(false);
         if (stored)
         {
             Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
         }
 
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
-        return FetchResult.Success(response, entry, body.Record, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
+        return FetchResult.Success(response, entry, body.Record, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
     }
 
     private async Task<bool> IsAcceptedAsync(
@@ -667,7 +681,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return response;
         }
 
-        var result = await StoreAsync(fetch, response, IsRedirected(fetch.Uri, request, response), requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        var result = await StoreAsync(fetch, request, false, response, IsRedirected(fetch.Uri, request, response), requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         result.TryClaimOriginal(out var original);
         original.RequestMessage = request;
         original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
@@ -682,41 +696,59 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private static bool IsRedirected(Uri requestUri, HttpRequestMessage sent, HttpResponseMessage response) =>
         (response.RequestMessage ?? sent).RequestUri is { } finalUri && finalUri != requestUri;
 
-    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord)> ReadAsync(
+    /// <summary>
+    /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
+    /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
+    /// </summary>
+    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord, string EntryKey)> ReadAsync(
         GuardedStore store,
         ThirdPartyCachingOptions options,
         RequestKeys keys,
+        HttpRequestMessage request,
         CancellationToken cancellationToken)
     {
-        var entryRecord = await store.GetAsync(keys.EntryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var entryKey = keys.EntryKey;
+        var entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
+        {
+            if (Variants.TryDeserialize(entryRecord) is not { } names)
+            {
+                Log.UnreadableRecord(_logger, _clientName);
+                return (null, null, entryKey);
+            }
+
+            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
+            entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
         if (entryRecord is null)
         {
-            return default;
+            return (null, null, entryKey);
         }
 
         if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
         {
             Log.UnreadableRecord(_logger, _clientName);
-            return default;
+            return (null, null, entryKey);
         }
 
         var bodyRecord = await store.GetAsync(decoded.BodyKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
-            return default;
+            return (null, null, entryKey);
         }
 
         if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
         {
             Log.UnreadableRecord(_logger, _clientName);
-            return default;
+            return (null, null, entryKey);
         }
 
-        return (decoded.Entry, bodyRecord);
+        return (decoded.Entry, bodyRecord, entryKey);
     }
 
-    private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
     {
         var options = fetch.Options;
         var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
@@ -728,9 +760,24 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         // The body version first, so that an entry never points at a body that was not written. A version is written
         // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
         // point at it while they are in use, and is never rewritten.
+        var store = fetch.Store;
+        var timeout = options.StoreTimeout;
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
-        return await fetch.Store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false)
-            && await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
+        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, _clientName, timeout, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (varyNames is null)
+        {
+            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A response that varies: the variant's entry, then the Vary record that leads to it.
+        var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
+        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false)
+            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
@@ -761,6 +808,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         GuardedStore store,
         Uri uri,
         string requestHash,
+        string primaryKey,
         string entryKey,
         CacheControl requestDirectives,
         bool hasAuthorization,
@@ -776,6 +824,13 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         public string RequestHash => requestHash;
 
+        /// <summary>The URL's entry key: where its entry or Vary record lives.</summary>
+        public string PrimaryKey => primaryKey;
+
+        /// <summary>
+        /// The key of the stored entry this request read (a variant's, when the response varies): concurrent requests
+        /// with the same key share one origin request.
+        /// </summary>
         public string EntryKey => entryKey;
 
         public CacheControl RequestDirectives => requestDirectives;

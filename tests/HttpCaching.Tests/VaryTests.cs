@@ -1,0 +1,208 @@
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>RFC 9111 §4.1: responses that vary are stored and matched per variant.</summary>
+public sealed class VaryTests
+{
+    private const string Url = "https://api.example.test/oembed?url=x";
+
+    private static CachingHarness LanguageOrigin(out Func<int> calls, string vary = "Accept-Language")
+    {
+        var harness = new CachingHarness();
+        var count = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            count++;
+            var language = request.Headers.AcceptLanguage.ToString();
+            var response = harness.Response($"body for [{language}]", "max-age=600", $"\"{language}\"");
+            response.Headers.TryAddWithoutValidation("Vary", vary);
+            return response;
+        });
+        calls = () => count;
+        return harness;
+    }
+
+    private static void Language(HttpRequestMessage request, string value) => request.Headers.TryAddWithoutValidation("Accept-Language", value);
+
+    [Fact]
+    public async Task Vary_EachVariantStoredAndMatched()
+    {
+        using var harness = LanguageOrigin(out var calls);
+
+        await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        await harness.GetAsync(Url, configure: r => Language(r, "fr"));
+        using var en = await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        using var fr = await harness.GetAsync(Url, configure: r => Language(r, "fr"));
+        using var none = await harness.GetAsync(Url);
+
+        Assert.Equal(3, calls());
+        Assert.Equal("body for [en]", await en.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("body for [fr]", await fr.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", en.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", fr.CacheStatus());
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", none.CacheStatus());
+    }
+
+    [Theory]
+    [InlineData("en, fr", "en,fr")]
+    [InlineData("en ,  fr", "en, fr")]
+    public async Task Vary_NormalisedValues_SameVariant(string first, string second)
+    {
+        using var harness = LanguageOrigin(out var calls);
+
+        await harness.GetAsync(Url, configure: r => Language(r, first));
+        using var hit = await harness.GetAsync(Url, configure: r => Language(r, second));
+
+        Assert.Equal(1, calls());
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Vary_Star_NeverStored()
+    {
+        using var harness = LanguageOrigin(out var calls, vary: "*");
+
+        await harness.GetAsync(Url);
+        using var second = await harness.GetAsync(Url);
+
+        Assert.Equal(2, calls());
+        Assert.Contains("detail=vary", second.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vary_ChangedList_ReplacesOldVariants()
+    {
+        using var harness = new CachingHarness();
+        var vary = "Accept-Language";
+        var count = 0;
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            count++;
+            var response = harness.Response($"v{count}", "max-age=600");
+            response.Headers.TryAddWithoutValidation("Vary", vary);
+            return response;
+        });
+
+        await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        vary = "Accept-Encoding";
+        await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"));
+        using var en = await harness.GetAsync(Url, configure: r => Language(r, "en"));
+
+        Assert.Equal("v2", await en.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, count);
+    }
+
+    [Fact]
+    public async Task Vary_OnAuthorization_ValueNeverStoredInPlainText()
+    {
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("per user", "public, max-age=600");
+            response.Headers.TryAddWithoutValidation("Vary", "Authorization");
+            return response;
+        });
+
+        await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer TOPSECRET-TOKEN"));
+        using var other = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer someone-else"));
+        using var same = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer TOPSECRET-TOKEN"));
+
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", other.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", same.CacheStatus());
+        foreach (var key in harness.Store.Keys)
+        {
+            Assert.DoesNotContain("TOPSECRET", key, StringComparison.Ordinal);
+            Assert.DoesNotContain("TOPSECRET", System.Text.Encoding.UTF8.GetString(harness.Store.Raw(key)!), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Vary_StaleVariantRevalidated_OtherVariantUntouched()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var conditional = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"en\"").Respond(_ =>
+        {
+            var response = harness.NotModified("max-age=600", "\"en\"");
+            response.Headers.TryAddWithoutValidation("Vary", "Accept-Language");
+            return response;
+        });
+        harness.Origin.When(Url).Respond(request =>
+        {
+            var language = request.Headers.AcceptLanguage.ToString();
+            var response = harness.Response($"body for [{language}]", "max-age=60", $"\"{language}\"");
+            response.Headers.TryAddWithoutValidation("Vary", "Accept-Language");
+            return response;
+        });
+
+        await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        await harness.GetAsync(Url, configure: r => Language(r, "fr"));
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var en = await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        using var enHit = await harness.GetAsync(Url, configure: r => Language(r, "en"));
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(conditional));
+        Assert.Equal("HttpCaching; fwd=stale; fwd-status=304", en.CacheStatus());
+        Assert.Equal("body for [en]", await enHit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", enHit.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Vary_ConcurrentCallersForOtherVariants_NotServedTheLeadersVariant()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        CachingHarness? self = null;
+        using var harness = self = new CachingHarness(origin: new LambdaHandler(async (request, _) =>
+        {
+            await gate.Task;
+            var language = request.Headers.AcceptLanguage.ToString();
+            var response = self!.Response($"body for [{language}]", "max-age=600");
+            response.Headers.TryAddWithoutValidation("Vary", "Accept-Language");
+            return response;
+        }));
+        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        coalescer.Joined += (_, waiters) =>
+        {
+            if (waiters >= 2)
+            {
+                joined.TrySetResult();
+            }
+        };
+
+        var client = harness.Client();
+        Task<HttpResponseMessage> Send(string language) => Task.Run(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+            Language(request, language);
+            return await client.SendAsync(request, TestContext.Current.CancellationToken);
+        });
+
+        var en = Send("en");
+        var fr = Send("fr");
+        await joined.Task;
+        gate.SetResult();
+
+        using var enResponse = await en;
+        using var frResponse = await fr;
+        Assert.Equal("body for [en]", await enResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("body for [fr]", await frResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void VaryRecord_RoundTripsAndRejectsDamage()
+    {
+        var record = Variants.Serialize(["accept-encoding", "accept-language"]);
+
+        Assert.Equal(["accept-encoding", "accept-language"], Variants.TryDeserialize(record)!);
+        for (var length = 0; length < record.Length; length++)
+        {
+            Assert.Null(Variants.TryDeserialize(record.AsSpan(0, length)));
+        }
+
+        Assert.Null(Variants.TryDeserialize([.. record, 0]));
+    }
+}
