@@ -54,6 +54,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
             sp.GetRequiredService<CacheStoreProvider>(),
             sp.GetRequiredService<RequestCoalescer>(),
             sp.GetRequiredService<RequestKeyCaches>().For(name),
+            sp.GetRequiredService<NearCaches>(),
             TimeOf(sp),
             sp.GetRequiredService<HttpCachingMetrics>(),
             sp.GetService<ILogger<ThirdPartyCachingHandler>>() ?? NullLogger<ThirdPartyCachingHandler>.Instance));
@@ -79,6 +80,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
         services.TryAddSingleton<RequestCoalescer>();
         services.TryAddSingleton<RequestKeyCaches>();
+        services.TryAddSingleton(sp => new NearCaches(TimeOf(sp)));
         services.TryAddSingleton<IThirdPartyCacheInvalidator, ThirdPartyCacheInvalidator>();
         services.TryAddSingleton<DefaultMemoryStore>();
         services.TryAddSingleton(sp => new HttpCachingMetrics(sp.GetService<IMeterFactory>()));

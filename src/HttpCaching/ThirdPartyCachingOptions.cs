@@ -78,6 +78,14 @@ public sealed class ThirdPartyCachingOptions
     public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
+    /// Gets or sets how long the origin is left alone after it failed while a stored response could be served instead:
+    /// meanwhile the stored response is served within <see cref="StaleIfError"/>, so an outage costs one origin request
+    /// per interval instead of one per caller. A <c>Retry-After</c> from the origin replaces it.
+    /// </summary>
+    /// <value>The default is 30 seconds. <see cref="TimeSpan.Zero"/> asks the origin on every request.</value>
+    public TimeSpan OriginBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Gets or sets how long after it goes stale a stored response is served at once while one background request
     /// revalidates it (RFC 5861). A response's own <c>stale-while-revalidate</c> directive replaces this value.
     /// </summary>
@@ -98,4 +106,20 @@ public sealed class ThirdPartyCachingOptions
     /// </summary>
     /// <value>The default is <see langword="null"/>: every storable response is stored.</value>
     public Func<ResponseValidationContext, CancellationToken, ValueTask<bool>>? ValidateResponse { get; set; }
+
+    /// <summary>
+    /// Gets or sets the size, in bytes, of the in-process tier kept in front of a shared store (PostgreSQL, Redis). Body
+    /// versions never change, so once read they are served from memory; entry records are kept for
+    /// <see cref="NearCacheEntryDuration"/>. Zero turns the tier off. Not used with the built-in in-memory store. Read
+    /// when the client first uses it.
+    /// </summary>
+    /// <value>The default is 32 MiB.</value>
+    public long NearCacheSizeLimit { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long an entry record read from a shared store is reused from memory before the store is asked
+    /// again. Within this window a new version stored by another instance is not seen yet.
+    /// </summary>
+    /// <value>The default is 5 seconds. <see cref="TimeSpan.Zero"/> reads every entry record from the store.</value>
+    public TimeSpan NearCacheEntryDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

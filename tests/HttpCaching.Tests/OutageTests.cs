@@ -135,7 +135,7 @@ public sealed class OutageTests
     [Fact]
     public async Task StaleIfError_ErrorIsNotStored_OriginAskedAgainNextTime()
     {
-        var (harness, origin) = await StaleFeedAsync(h => h.Response("down", "max-age=600", status: HttpStatusCode.InternalServerError));
+        var (harness, origin) = await StaleFeedAsync(h => h.Response("down", "max-age=600", status: HttpStatusCode.InternalServerError), configure: o => o.OriginBackoff = TimeSpan.Zero);
         using (harness)
         {
             await harness.GetAsync(Url);
@@ -178,6 +178,70 @@ public sealed class OutageTests
             harness.Time.Advance(TimeSpan.FromSeconds(61));
             using var afterWindow = await harness.GetAsync(Url);
             Assert.Equal(3, origin.Calls);
+        }
+    }
+
+    [Theory]
+    [InlineData("error")]
+    [InlineData("unreachable")]
+    [InlineData("rejected")]
+    public async Task OriginBackoff_AfterAFailure_OriginLeftAloneForTheInterval(string failure)
+    {
+        var (harness, origin) = await StaleFeedAsync(
+            h => failure switch
+            {
+                "error" => h.Response("down", status: HttpStatusCode.BadGateway),
+                "unreachable" => throw new HttpRequestException("Connection refused"),
+                _ => h.Response("<html>maintenance</html>", "max-age=60"),
+            },
+            configure: o =>
+            {
+                o.OriginBackoff = TimeSpan.FromSeconds(30);
+                o.ValidateResponse = (context, _) => ValueTask.FromResult(context.Body.Span.StartsWith("<rss"u8));
+            });
+        using (harness)
+        {
+            await harness.GetAsync(Url);
+            harness.Time.Advance(TimeSpan.FromSeconds(29));
+            using var heldOff = await harness.GetAsync(Url);
+            Assert.Equal(2, origin.Calls);
+            Assert.Equal("<rss>good</rss>", await heldOff.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.EndsWith("detail=retry-after", heldOff.CacheStatus(), StringComparison.Ordinal);
+
+            harness.Time.Advance(TimeSpan.FromSeconds(2));
+            using var tried = await harness.GetAsync(Url);
+            Assert.Equal(3, origin.Calls);
+            Assert.Equal("<rss>good</rss>", await tried.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
+    public async Task ValidateResponse_UnstorableBadBodyWithStoredVersion_RefusedAndStoredServed()
+    {
+        var (harness, _) = await StaleFeedAsync(
+            h => h.Response("<html>maintenance</html>", "no-store", mediaType: "text/html"),
+            configure: o => o.ValidateResponse = (context, _) => ValueTask.FromResult(context.Body.Span.StartsWith("<rss"u8)));
+        using (harness)
+        {
+            using var response = await harness.GetAsync(Url);
+
+            Assert.Equal("<rss>good</rss>", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal("HttpCaching; fwd=stale; fwd-status=200; detail=rejected", response.CacheStatus());
+        }
+    }
+
+    [Fact]
+    public async Task ValidateResponse_UnstorableGoodBody_PassedThrough()
+    {
+        var (harness, _) = await StaleFeedAsync(
+            h => h.Response("<rss>private</rss>", "no-store"),
+            configure: o => o.ValidateResponse = (context, _) => ValueTask.FromResult(context.Body.Span.StartsWith("<rss"u8)));
+        using (harness)
+        {
+            using var response = await harness.GetAsync(Url);
+
+            Assert.Equal("<rss>private</rss>", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Contains("detail=no-store", response.CacheStatus(), StringComparison.Ordinal);
         }
     }
 

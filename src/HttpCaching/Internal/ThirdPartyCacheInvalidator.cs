@@ -2,10 +2,11 @@ using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Internal;
 
-/// <summary>Removes the per-URL entry record of a client's URI from that client's store.</summary>
+/// <summary>Removes the per-URL entry record of a client's URI from that client's store and near cache.</summary>
 internal sealed class ThirdPartyCacheInvalidator(
     IOptionsMonitor<ThirdPartyCachingOptions> optionsMonitor,
     CacheStoreProvider stores,
+    NearCaches nearCaches,
     ThirdPartyCachingRegistry registry) : IThirdPartyCacheInvalidator
 {
     public ValueTask<bool> InvalidateAsync(string clientName, Uri requestUri, CancellationToken cancellationToken = default)
@@ -24,6 +25,7 @@ internal sealed class ThirdPartyCacheInvalidator(
 
         var options = optionsMonitor.Get(clientName);
         var key = CacheKeyBuilder.EntryKey(options.KeyPrefix, clientName, CacheKeyBuilder.HashRequest("GET", requestUri));
+        nearCaches.For(clientName, options)?.Remove(key);
         return stores.Get(options.StoreServiceKey).RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken);
     }
 }

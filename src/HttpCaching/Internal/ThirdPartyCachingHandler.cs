@@ -18,6 +18,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private readonly CacheStoreProvider _stores;
     private readonly RequestCoalescer _coalescer;
     private readonly RequestKeyCache _keys;
+    private readonly NearCaches _nearCaches;
+    private TieredStore? _tier;
     private readonly TimeProvider _time;
     private readonly HttpCachingMetrics _metrics;
     private readonly ILogger _logger;
@@ -29,6 +31,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         CacheStoreProvider stores,
         RequestCoalescer coalescer,
         RequestKeyCache keys,
+        NearCaches nearCaches,
         TimeProvider time,
         HttpCachingMetrics metrics,
         ILogger<ThirdPartyCachingHandler> logger)
@@ -38,6 +41,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         _stores = stores;
         _coalescer = coalescer;
         _keys = keys;
+        _nearCaches = nearCaches;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -74,11 +78,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return await ForwardUncachedAsync(request, CacheStatus.FwdRequest, cancellationToken).ConfigureAwait(false);
         }
 
-        var store = _stores.Get(options.StoreServiceKey);
+        var store = Tier(options);
         var keys = _keys.Get(uri, options.KeyPrefix);
         var requestHash = keys.RequestHash;
         var entryKey = keys.EntryKey;
-        var (entry, bodyRecord, storedKey) = await ReadAsync(store, options, keys, request, cancellationToken).ConfigureAwait(false);
+        var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         if (entry is not null)
@@ -232,6 +236,20 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             TaskScheduler.Default);
     }
 
+    /// <summary>The client's store for these options: the near cache (unless the store is in process) over the guarded store.</summary>
+    private TieredStore Tier(ThirdPartyCachingOptions options)
+    {
+        var shared = _stores.Get(options.StoreServiceKey);
+        var tier = _tier;
+        if (tier is not null && ReferenceEquals(tier.Options, options) && ReferenceEquals(tier.Shared, shared))
+        {
+            return tier;
+        }
+
+        var near = shared.InProcess ? null : _nearCaches.For(_clientName, options);
+        return _tier = new TieredStore(shared, near, _clientName, options);
+    }
+
     private ThirdPartyCachingOptions? GetOptions()
     {
         try
@@ -264,7 +282,18 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
 
         var requestTime = _time.GetUtcNow();
-        var response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && stale is not null && fetch.StaleBody is not null)
+        {
+            // The origin is unreachable: leave it alone for a while; the callers fall back to the stored response.
+            await BackOffAsync(fetch, null).ConfigureAwait(false);
+            throw;
+        }
+
         var responseTime = _time.GetUtcNow();
         var redirected = IsRedirected(fetch.Uri, originRequest, response);
 
@@ -303,10 +332,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private async Task<FetchResult> OriginFailedAsync(Fetch fetch, HttpResponseMessage response, DateTimeOffset requestTime, DateTimeOffset responseTime, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        if (status is 429 or 503 && RetryAfter(response, responseTime) is { } until && fetch.StaleEntry is { } stale)
-        {
-            await WriteEntryAsync(fetch, stale with { RetryAfter = until }, cancellationToken).ConfigureAwait(false);
-        }
+        await BackOffAsync(fetch, status is 429 or 503 ? RetryAfter(response, responseTime) : null).ConfigureAwait(false);
 
         var detail = CacheStatus.Detail(NotStoredReason.OriginError);
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored: false, detail);
@@ -317,9 +343,27 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return FetchResult.Failure(response, null, null, cacheStatus, status, detail);
         }
 
+        _metrics.OriginBytes(_clientName, body.Length);
         var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
         response.Content = CreateContent(body.Record, snapshot);
         return FetchResult.Failure(response, snapshot, body.Record, cacheStatus, status, detail);
+    }
+
+    /// <summary>
+    /// Remembers in the stored entry that the origin is not to be called before <paramref name="until"/> (its
+    /// Retry-After), or for <see cref="ThirdPartyCachingOptions.OriginBackoff"/>, so every instance sharing the store
+    /// serves the stored response meanwhile.
+    /// </summary>
+    private async Task BackOffAsync(Fetch fetch, DateTimeOffset? until)
+    {
+        if (fetch.StaleEntry is not { } stale || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
+        {
+            return;
+        }
+
+        // Not the callers' token: the back-off must be recorded even when they have all given up.
+        var retryAfter = until ?? _time.GetUtcNow() + fetch.Options.OriginBackoff;
+        await WriteEntryAsync(fetch, stale with { RetryAfter = retryAfter }, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -352,6 +396,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         if (reason != NotStoredReason.None)
         {
+            if (reason is not (NotStoredReason.TooLarge or NotStoredReason.Redirected)
+                && status is >= 200 and < 300
+                && options.ValidateResponse is { } check
+                && fetch.StaleEntry is not null
+                && fetch.StaleBody is not null)
+            {
+                // Not storable, but a stored version exists: a body the client would refuse must not replace it.
+                return await ValidateUnstorableAsync(fetch, check, response, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+            }
+
             return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
         }
 
@@ -369,9 +423,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body, cancellationToken).ConfigureAwait(false))
         {
-            Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status);
-            var detail = CacheStatus.Detail(NotStoredReason.Rejected);
-            return FetchResult.Failure(response, entry, body.Record, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
+            return await RejectedAsync(fetch, response, entry, body.Record).ConfigureAwait(false);
         }
 
         var varyNames = Variants.Names(response);
@@ -384,6 +436,43 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
         return FetchResult.Success(response, entry, body.Record, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
+    }
+
+    /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>
+    private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, CacheEntry snapshot, byte[] bodyRecord)
+    {
+        var status = (int)response.StatusCode;
+        Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status);
+        await BackOffAsync(fetch, null).ConfigureAwait(false);
+        var detail = CacheStatus.Detail(NotStoredReason.Rejected);
+        return FetchResult.Failure(response, snapshot, bodyRecord, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
+    }
+
+    private async Task<FetchResult> ValidateUnstorableAsync(
+        Fetch fetch,
+        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> check,
+        HttpResponseMessage response,
+        NotStoredReason reason,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        CancellationToken cancellationToken)
+    {
+        var body = await BodyReader.ReadAsync(response.Content, fetch.Options.MaxBodySize, cancellationToken).ConfigureAwait(false);
+        if (body.Record is null)
+        {
+            response.Content = body.Replacement!;
+            return NotStored(fetch, response, body.Reason, body.Length);
+        }
+
+        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
+        response.Content = CreateContent(body.Record, snapshot);
+        if (!await IsAcceptedAsync(check, fetch, response, body, cancellationToken).ConfigureAwait(false))
+        {
+            _metrics.OriginBytes(_clientName, body.Length);
+            return await RejectedAsync(fetch, response, snapshot, body.Record).ConfigureAwait(false);
+        }
+
+        return NotStored(fetch, response, reason, body.Length);
     }
 
     private async Task<bool> IsAcceptedAsync(
@@ -626,7 +715,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     /// </summary>
     private async Task InvalidateAsync(ThirdPartyCachingOptions options, Uri target, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var store = _stores.Get(options.StoreServiceKey);
+        var store = Tier(options);
         await RemoveEntryAsync(target).ConfigureAwait(false);
         foreach (var name in RelatedLocationFields)
         {
@@ -643,7 +732,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         async Task RemoveEntryAsync(Uri uri)
         {
             var keys = _keys.Get(uri, options.KeyPrefix);
-            await store.RemoveAsync(keys.EntryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+            await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
             Log.Invalidated(_logger, _clientName, new LoggedUri(uri));
         }
     }
@@ -672,7 +761,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 }
                 else if (head)
                 {
-                    await fetch.Store.RemoveAsync(fetch.EntryKey, _clientName, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+                    await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -699,16 +788,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     /// <summary>
     /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
     /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
+    /// Records read from a shared store are kept in the near cache once they have been checked.
     /// </summary>
     private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord, string EntryKey)> ReadAsync(
-        GuardedStore store,
-        ThirdPartyCachingOptions options,
+        TieredStore store,
         RequestKeys keys,
         HttpRequestMessage request,
         CancellationToken cancellationToken)
     {
         var entryKey = keys.EntryKey;
-        var entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
             if (Variants.TryDeserialize(entryRecord) is not { } names)
@@ -717,8 +806,9 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 return (null, null, entryKey);
             }
 
+            store.Remember(entryKey, entryRecord, bodyVersion: false);
             entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
-            entryRecord = await store.GetAsync(entryKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+            entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
         }
 
         if (entryRecord is null)
@@ -732,7 +822,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return (null, null, entryKey);
         }
 
-        var bodyRecord = await store.GetAsync(decoded.BodyKey, _clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        store.Remember(entryKey, entryRecord, bodyVersion: false);
+        var bodyRecord = await store.GetAsync(decoded.BodyKey, cancellationToken).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
@@ -745,6 +836,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return (null, null, entryKey);
         }
 
+        store.Remember(decoded.BodyKey, bodyRecord, bodyVersion: true);
         return (decoded.Entry, bodyRecord, entryKey);
     }
 
@@ -761,30 +853,29 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
         // point at it while they are in use, and is never rewritten.
         var store = fetch.Store;
-        var timeout = options.StoreTimeout;
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
         var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
-        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, _clientName, timeout, cancellationToken).ConfigureAwait(false))
+        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
         if (varyNames is null)
         {
-            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false);
+            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
-        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false)
-            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, _clientName, timeout, cancellationToken).ConfigureAwait(false);
+        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false)
+            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
     private async Task WriteRefreshedAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
         var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
-        if (await fetch.Store.RefreshAsync(bodyKey, _clientName, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false))
+        if (await fetch.Store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false))
         {
             await WriteEntryAsync(fetch, entry, cancellationToken).ConfigureAwait(false);
         }
@@ -796,7 +887,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
         if (window > TimeSpan.Zero)
         {
-            await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, _clientName, fetch.Options.StoreTimeout, cancellationToken)
+            await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
                 .ConfigureAwait(false);
         }
     }
@@ -805,7 +896,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private sealed class Fetch(
         ThirdPartyCachingHandler handler,
         ThirdPartyCachingOptions options,
-        GuardedStore store,
+        TieredStore store,
         Uri uri,
         string requestHash,
         string primaryKey,
@@ -818,7 +909,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     {
         public ThirdPartyCachingOptions Options => options;
 
-        public GuardedStore Store => store;
+        public TieredStore Store => store;
 
         public Uri Uri => uri;
 

@@ -45,6 +45,11 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
             Fail(nameof(options.StaleIfError), $"must not be negative (it is {options.StaleIfError}).");
         }
 
+        if (options.OriginBackoff < TimeSpan.Zero)
+        {
+            Fail(nameof(options.OriginBackoff), $"must not be negative (it is {options.OriginBackoff}).");
+        }
+
         if (options.StaleWhileRevalidate < TimeSpan.Zero)
         {
             Fail(nameof(options.StaleWhileRevalidate), $"must not be negative (it is {options.StaleWhileRevalidate}).");
@@ -53,6 +58,16 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
         if (options.StoreTimeout <= TimeSpan.Zero && options.StoreTimeout != Timeout.InfiniteTimeSpan)
         {
             Fail(nameof(options.StoreTimeout), $"must be positive, or -00:00:00.001 for no limit (it is {options.StoreTimeout}).");
+        }
+
+        if (options.NearCacheSizeLimit < 0)
+        {
+            Fail(nameof(options.NearCacheSizeLimit), $"must not be negative (it is {options.NearCacheSizeLimit}).");
+        }
+
+        if (options.NearCacheEntryDuration < TimeSpan.Zero)
+        {
+            Fail(nameof(options.NearCacheEntryDuration), $"must not be negative (it is {options.NearCacheEntryDuration}).");
         }
 
         if (options.MaxBodySize is < 0 or > MaxBodySizeLimit)

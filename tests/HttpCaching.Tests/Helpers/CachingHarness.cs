@@ -22,6 +22,7 @@ public sealed class CachingHarness : IDisposable
         bool registerStore = true,
         Action<IServiceCollection>? services = null,
         HttpMessageHandler? origin = null,
+        bool nearCache = false,
         params string[] clientNames)
     {
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build();
@@ -38,7 +39,12 @@ public sealed class CachingHarness : IDisposable
         foreach (var name in clientNames.Length == 0 ? [ClientName] : clientNames)
         {
             collection.AddHttpClient(name)
-                .AddThirdPartyCaching(configure ?? (_ => { }))
+                .AddThirdPartyCaching(o =>
+                {
+                    // Most tests look at the shared store itself; the near cache's own tests turn it on.
+                    o.NearCacheSizeLimit = nearCache ? o.NearCacheSizeLimit : 0;
+                    configure?.Invoke(o);
+                })
                 .ConfigurePrimaryHttpMessageHandler(() => new NonDisposingHandler(origin ?? Origin));
         }
 

@@ -1,0 +1,149 @@
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>The in-process tier in front of a shared store, and two application instances sharing one store.</summary>
+public sealed class NearCacheTests
+{
+    private const string Url = "https://feeds.example.test/shared.rss";
+
+    /// <summary>Two instances (service providers) of one application sharing one store and one clock.</summary>
+    private sealed class TwoInstances : IDisposable
+    {
+        public TwoInstances(Action<ThirdPartyCachingOptions>? configure = null)
+        {
+            A = new CachingHarness(configure, registerStore: false, nearCache: true, services: s => s.AddSingleton<IDistributedCache>(Shared));
+            B = new CachingHarness(configure, registerStore: false, nearCache: true, services: s =>
+            {
+                s.AddSingleton<IDistributedCache>(Shared);
+                s.AddSingleton<TimeProvider>(A.Time);
+            });
+        }
+
+        public RecordingDistributedCache Shared { get; } = new(TimeProvider.System);
+
+        public CachingHarness A { get; }
+
+        public CachingHarness B { get; }
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task SharedStore_OneInstanceFetches_TheOtherServesAHit()
+    {
+        using var apps = new TwoInstances();
+        var a = apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+        var b = apps.B.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+
+        await apps.A.GetAsync(Url);
+        using var hit = await apps.B.GetAsync(Url);
+
+        Assert.Equal(1, apps.A.Origin.GetMatchCount(a));
+        Assert.Equal(0, apps.B.Origin.GetMatchCount(b));
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus());
+        Assert.Equal("<rss>1</rss>", await hit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task NearCache_BodyReadOnce_EntryReadAgainOnlyAfterTheWindow()
+    {
+        using var apps = new TwoInstances(o => o.NearCacheEntryDuration = TimeSpan.FromSeconds(5));
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+
+        await apps.A.GetAsync(Url);
+        apps.Shared.ClearLog();
+        await apps.B.GetAsync(Url);
+        var firstReads = apps.Shared.Count("get");
+        await apps.B.GetAsync(Url);
+        var withinWindow = apps.Shared.Count("get") - firstReads;
+        apps.A.Time.Advance(TimeSpan.FromSeconds(6));
+        await apps.B.GetAsync(Url);
+        var afterWindow = apps.Shared.Count("get") - firstReads - withinWindow;
+
+        Assert.Equal(2, firstReads);
+        Assert.Equal(0, withinWindow);
+        Assert.Equal(1, afterWindow);
+        Assert.All(apps.Shared.Operations.Where(o => o.Operation == "get").Skip(2), o => Assert.Contains(":e:", o.Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NearCache_NewVersionFromOtherInstance_SeenOnceTheWindowPasses()
+    {
+        using var apps = new TwoInstances(o =>
+        {
+            o.MinimumFreshness = TimeSpan.Zero;
+            o.NearCacheEntryDuration = TimeSpan.FromSeconds(5);
+        });
+        var version = 1;
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response($"<rss>{version}</rss>", "max-age=60", $"\"v{version}\""));
+
+        await apps.A.GetAsync(Url);
+        await apps.B.GetAsync(Url);
+        version = 2;
+        apps.A.Time.Advance(TimeSpan.FromSeconds(61));
+        using var changed = await apps.A.GetAsync(Url);
+        Assert.Equal("<rss>2</rss>", await changed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        // B's near cache still holds the v1 entry, now stale: B goes to the store after its window, and finds v2.
+        apps.A.Time.Advance(TimeSpan.FromSeconds(5));
+        using var fromB = await apps.B.GetAsync(Url);
+
+        Assert.Equal("<rss>2</rss>", await fromB.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", fromB.CacheStatus());
+    }
+
+    [Fact]
+    public async Task NearCache_ZeroSize_EveryReadGoesToTheStore()
+    {
+        using var apps = new TwoInstances(o => o.NearCacheSizeLimit = 0);
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+
+        await apps.A.GetAsync(Url);
+        apps.Shared.ClearLog();
+        await apps.B.GetAsync(Url);
+        await apps.B.GetAsync(Url);
+
+        Assert.Equal(4, apps.Shared.Count("get"));
+    }
+
+    [Fact]
+    public async Task NearCache_InvalidationEvictsLocalCopy()
+    {
+        using var apps = new TwoInstances();
+        var origin = apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+
+        await apps.A.GetAsync(Url);
+        await apps.A.GetAsync(Url);
+        await apps.A.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), TestContext.Current.CancellationToken);
+        await apps.A.GetAsync(Url);
+
+        Assert.Equal(2, apps.A.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task NearCache_CorruptBodyFromStore_NeverKept()
+    {
+        using var apps = new TwoInstances();
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>real</rss>", "max-age=600", "\"v1\""));
+        var fromB = apps.B.Origin.When(Url).Respond(_ => apps.A.Response("<rss>real</rss>", "max-age=600", "\"v1\""));
+
+        await apps.A.GetAsync(Url);
+        var bodyKey = Assert.Single(apps.Shared.Keys, k => k.Contains(":b:", StringComparison.Ordinal));
+        var good = apps.Shared.Raw(bodyKey)!;
+        apps.Shared.Put(bodyKey, good[..^2]);
+        using var first = await apps.B.GetAsync(Url);
+        apps.Shared.Put(bodyKey, good);
+        using var second = await apps.B.GetAsync(Url);
+
+        Assert.Equal("<rss>real</rss>", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("<rss>real</rss>", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+}
