@@ -1,50 +1,42 @@
 namespace HttpCaching.Demo;
 
 /// <summary>
-/// The numbers for one client, each from the place that knows it best: the callers (requests, bytes served, latency),
-/// the <c>HttpCaching</c> meter (outcomes, bytes), the stand-in origin (requests it saw, 304s) and the store (keys written).
+/// The numbers for one client, each from the place that knows it best: the callers (requests, Cache-Status, bytes
+/// served, latency), the <c>HttpCaching</c> meter (outcomes, bytes), the handler's log, the validation hook, a counter
+/// below the cache (requests sent to the origin), the stand-in origin (requests it saw and how it answered) and the
+/// store (keys written).
 /// </summary>
 public sealed record ClientReport(
-    string Name,
+    DemoClient Client,
+    MeterTotals Meter,
+    LogEventCounter Logs,
     TimeSpan MinimumFreshness,
-    int Requests,
-    long Hits,
-    long Revalidated,
-    long Misses,
-    long OriginRequests,
-    long OriginFullResponses,
-    long OriginNotModified,
     int VersionsStored,
-    int EntryWrites,
-    long BytesFromOrigin,
-    long BytesServed,
-    long BytesServedFromCache,
-    TimeSpan? MedianHitLatency,
-    TimeSpan? MedianOriginLatency)
+    int EntryWrites)
 {
+    public string Name => Client.Name;
+
+    public ClientTraffic Traffic => Client.Traffic;
+
+    public OriginEndpoint Origin => Client.Endpoint;
+
     public static ClientReport Create(
-        ClientTraffic traffic,
+        DemoClient client,
         MeterTotals meter,
+        LogEventCounter logs,
         CountingDistributedCache store,
         ThirdPartyCachingOptions options)
     {
-        var keys = options.KeyPrefix + traffic.Name;
+        var keys = options.KeyPrefix + client.Name;
         return new ClientReport(
-            traffic.Name,
+            client,
+            meter,
+            logs,
             options.MinimumFreshness,
-            traffic.Requests,
-            meter.Hits,
-            meter.Revalidated,
-            meter.Misses,
-            traffic.Endpoint.Requests,
-            traffic.Endpoint.FullResponses,
-            traffic.Endpoint.NotModified,
             store.DistinctKeysWritten(keys + ":b:"),
-            store.Writes(keys + ":e:"),
-            meter.OriginBytes,
-            traffic.BytesServed,
-            meter.CacheBytes,
-            traffic.MedianHitLatency,
-            traffic.MedianOriginLatency);
+            store.Writes(keys + ":e:"));
     }
+
+    /// <summary>Log events of this client, such as <c>CacheServedStaleOnError</c>.</summary>
+    public int LogEvents(string eventName) => Logs.Count(Name, eventName);
 }

@@ -1,69 +1,74 @@
-using System.Globalization;
-
 namespace HttpCaching.Demo;
 
 /// <summary>
-/// What one client's callers saw: how many responses, how many body bytes, how long each took in real time, and the
-/// <c>Cache-Status</c> header (RFC 9211) the handler put on each response.
+/// What one client's callers saw: how many responses, how many body bytes, how long each took in real time, the
+/// <c>Cache-Status</c> header (RFC 9211) the handler put on each response, and the same counted by phase.
 /// </summary>
-public sealed class ClientTraffic(string name, OriginEndpoint endpoint, Uri requestUri)
+public sealed class ClientTraffic
 {
     private readonly List<TimeSpan> _hitLatencies = [];
     private readonly List<TimeSpan> _originLatencies = [];
+    private readonly List<AppResponse> _failures = [];
 
-    public string Name { get; } = name;
-
-    /// <summary>The stand-in origin's resource this client calls.</summary>
-    public OriginEndpoint Endpoint { get; } = endpoint;
-
-    public Uri RequestUri { get; } = requestUri;
-
-    public int Requests { get; private set; }
+    public int Requests => Total.Requests;
 
     public long BytesServed { get; private set; }
 
+    /// <summary>Every response, counted as <see cref="PhaseTally"/> does.</summary>
+    public PhaseTally Total { get; } = new();
+
     /// <summary>Cache-Status values with the <c>ttl</c> number taken out, in the order first seen.</summary>
     public OrderedDictionary<string, CacheStatusTally> CacheStatuses { get; } = new(StringComparer.Ordinal);
+
+    public OrderedDictionary<Phase, PhaseTally> Phases { get; } = [];
+
+    /// <summary>The responses that were not a 200, and the requests that threw.</summary>
+    public IReadOnlyList<AppResponse> Failures => _failures;
 
     public TimeSpan? MedianHitLatency => Median(_hitLatencies);
 
     public TimeSpan? MedianOriginLatency => Median(_originLatencies);
 
-    /// <summary>Records one response; returns whether the handler went to the origin for it.</summary>
-    public bool Record(TimeSpan at, string cacheStatus, TimeSpan latency, long bodyBytes)
+    public void Record(AppResponse response)
     {
-        Requests++;
-        BytesServed += bodyBytes;
-
-        var (shape, ttl) = Shape(cacheStatus);
-        if (!CacheStatuses.TryGetValue(shape, out var tally))
+        BytesServed += response.BodyBytes;
+        Total.Add(response);
+        if (!Phases.TryGetValue(response.Phase, out var phase))
         {
-            tally = new CacheStatusTally(at);
-            CacheStatuses.Add(shape, tally);
+            phase = new PhaseTally();
+            Phases.Add(response.Phase, phase);
         }
 
-        tally.Add(ttl);
-        var forwarded = cacheStatus.Contains("fwd=", StringComparison.Ordinal);
-        (forwarded ? _originLatencies : _hitLatencies).Add(latency);
-        return forwarded;
+        phase.Add(response);
+
+        var info = response.Info;
+        if (!CacheStatuses.TryGetValue(info.Shape, out var tally))
+        {
+            tally = new CacheStatusTally(response.At);
+            CacheStatuses.Add(info.Shape, tally);
+        }
+
+        tally.Add(info.Ttl);
+        (info.Forwarded ? _originLatencies : _hitLatencies).Add(response.Latency);
+        if (response.Failed)
+        {
+            _failures.Add(response);
+        }
     }
 
-    /// <summary><c>HttpCaching; hit; ttl=1740</c> becomes <c>HttpCaching; hit; ttl=…</c> and 1740.</summary>
-    private static (string Shape, long? Ttl) Shape(string cacheStatus)
+    /// <summary>The responses during the outage phases.</summary>
+    public PhaseTally Outage()
     {
-        long? ttl = null;
-        var parts = cacheStatus.Split(';', StringSplitOptions.TrimEntries);
-        for (var i = 0; i < parts.Length; i++)
+        var outage = new PhaseTally();
+        foreach (var (phase, tally) in Phases)
         {
-            if (parts[i].StartsWith("ttl=", StringComparison.Ordinal)
-                && long.TryParse(parts[i].AsSpan(4), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+            if (phase.IsOutage)
             {
-                ttl = seconds;
-                parts[i] = "ttl=…";
+                outage.Add(tally);
             }
         }
 
-        return (string.Join("; ", parts), ttl);
+        return outage;
     }
 
     private static TimeSpan? Median(List<TimeSpan> values)

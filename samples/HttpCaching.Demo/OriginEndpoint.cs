@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
 namespace HttpCaching.Demo;
@@ -7,14 +9,19 @@ namespace HttpCaching.Demo;
 /// <summary>
 /// One resource of the stand-in origin: serves its current representation with <c>ETag</c>, <c>Last-Modified</c>,
 /// <c>Cache-Control: public, max-age=…</c> and a <c>Date</c> from the simulated clock, answers a matching
-/// <c>If-None-Match</c> with 304, and counts what it was asked and what it sent.
+/// <c>If-None-Match</c> with 304, misbehaves as its <see cref="Behaviour"/> says, and counts what it was asked and what
+/// it sent.
 /// </summary>
 public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation initial, TimeProvider time)
 {
     private Representation _current = initial;
+    private EndpointBehaviour _behaviour = EndpointBehaviour.Normal;
+    private long _latencyTicks;
     private long _requests;
     private long _fullResponses;
     private long _notModified;
+    private long _errors;
+    private long _substitutes;
     private long _bodyBytesSent;
 
     public string Path { get; } = path;
@@ -23,12 +30,33 @@ public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation 
 
     public Representation Current => Volatile.Read(ref _current);
 
+    public EndpointBehaviour Behaviour
+    {
+        get => Volatile.Read(ref _behaviour);
+        set => Volatile.Write(ref _behaviour, value);
+    }
+
+    /// <summary>How long, in real time, each response takes: a real third party is not as quick as loopback.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+    }
+
     public long Requests => Interlocked.Read(ref _requests);
 
+    /// <summary>200 responses with the resource.</summary>
     public long FullResponses => Interlocked.Read(ref _fullResponses);
 
     public long NotModified => Interlocked.Read(ref _notModified);
 
+    /// <summary>Error responses (503, 429) sent instead of the resource.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>200 responses with something else than the resource (a maintenance page, broken JSON).</summary>
+    public long Substitutes => Interlocked.Read(ref _substitutes);
+
+    /// <summary>Body bytes of the 200 responses, substitutes included.</summary>
     public long BodyBytesSent => Interlocked.Read(ref _bodyBytesSent);
 
     /// <summary>Replaces the representation, as when the third party publishes an update.</summary>
@@ -37,10 +65,34 @@ public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation 
     public async Task ServeAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        if (Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Latency, context.RequestAborted);
+        }
+
+        context.Response.Headers.Date = time.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
+        var behaviour = Behaviour;
+        if (behaviour.ErrorStatus is { } status)
+        {
+            Interlocked.Increment(ref _errors);
+            await ServeErrorAsync(context, status, behaviour.RetryAfterSeconds);
+        }
+        else if (behaviour.Substitute is { } substitute)
+        {
+            Interlocked.Increment(ref _substitutes);
+            await ServeSubstituteAsync(context, substitute);
+        }
+        else
+        {
+            await ServeCurrentAsync(context);
+        }
+    }
+
+    private async Task ServeCurrentAsync(HttpContext context)
+    {
         var current = Current;
         var response = context.Response;
         var headers = response.Headers;
-        headers.Date = time.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
         headers.ETag = current.ETag;
         headers.LastModified = current.LastModified.ToString("R", CultureInfo.InvariantCulture);
         headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={(long)MaxAge.TotalSeconds}");
@@ -53,10 +105,36 @@ public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation 
         }
 
         Interlocked.Increment(ref _fullResponses);
-        response.ContentType = current.ContentType;
-        response.ContentLength = current.Body.Length;
-        await response.Body.WriteAsync(current.Body, context.RequestAborted);
-        Interlocked.Add(ref _bodyBytesSent, current.Body.Length);
+        await WriteBodyAsync(context, current);
+    }
+
+    /// <summary>A 200 with a body that is not the resource, and only the headers a static file server would send.</summary>
+    private async Task ServeSubstituteAsync(HttpContext context, Representation substitute)
+    {
+        context.Response.Headers.LastModified = substitute.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        await WriteBodyAsync(context, substitute);
+    }
+
+    private static async Task ServeErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        response.ContentType = "text/plain; charset=utf-8";
+        await response.WriteAsync($"{status} {ReasonPhrases.GetReasonPhrase(status)}: please try again later.", Encoding.UTF8, context.RequestAborted);
+    }
+
+    private async Task WriteBodyAsync(HttpContext context, Representation representation)
+    {
+        var response = context.Response;
+        response.ContentType = representation.ContentType;
+        response.ContentLength = representation.Body.Length;
+        await response.Body.WriteAsync(representation.Body, context.RequestAborted);
+        Interlocked.Add(ref _bodyBytesSent, representation.Body.Length);
     }
 
     /// <summary>RFC 9110 §13.1.2: weak comparison against each listed tag, or <c>*</c>.</summary>

@@ -1,9 +1,11 @@
 // HttpCaching demo: an application that polls a third-party RSS feed and an Embedly-style oEmbed API through
-// IHttpClientFactory clients named "rss" and "embedly", each with AddThirdPartyCaching() and settings from
-// appsettings.json (HttpCaching:Clients). A stand-in for both third parties runs on Kestrel at 127.0.0.1, so the demo
-// needs no network. Six hours play out in seconds on a simulated clock (the TimeProvider in DI), and at the end the
-// demo shows how few requests reached the origin, how the 30- and 10-minute freshness floors turn short max-ages into
-// hits, how an expired entry is revalidated with a cheap 304, and how a changed feed becomes a second stored version.
+// IHttpClientFactory clients named "rss" and "embedly", each with AddThirdPartyCaching(): settings from
+// appsettings.json (HttpCaching:Clients), and a ValidateResponse hook in code. Stand-ins for both third parties run on
+// Kestrel at 127.0.0.1, so the demo needs no network. Eight and a half hours play out in seconds on a simulated clock
+// (the TimeProvider in DI). The first six are quiet: the freshness floors turn short max-ages into hits, an expired
+// entry is revalidated with a cheap 304, and a changed feed becomes a second stored version. Then the third parties
+// go down, rate-limit, and serve a maintenance page and broken JSON, and the callers still get the stored responses;
+// at the end, a burst of concurrent requests shares one origin request.
 //
 //     dotnet run --project samples/HttpCaching.Demo
 using System.Diagnostics;
@@ -13,13 +15,29 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
-var time = new SimulatedTimeProvider(new DateTimeOffset(2025, 3, 3, 6, 0, 0, TimeSpan.Zero));
+var time = new SimulatedTimeProvider(ScenarioPlan.Start);
 await using var origin = await StandInOrigin.StartAsync(time);
 
+DemoClient[] clients =
+[
+    new(ClientNames.Rss, origin.Feed, new Uri(StandInOrigin.FeedPath, UriKind.Relative), "an RSS document", ResponseChecks.IsRssFeed),
+    new(
+        ClientNames.Embedly,
+        origin.OEmbed,
+        new Uri(StandInOrigin.OEmbedPath + "?url=https%3A%2F%2Fvideo.example.com%2Fwatch%3Fv%3Dx7Gq2Lm&format=json", UriKind.Relative),
+        "oEmbed JSON",
+        ResponseChecks.IsOEmbedDocument),
+];
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+// Counts the handler's log events, as a log dashboard would.
+var logEvents = new LogEventCounter("HttpCaching");
+builder.Logging.AddProvider(logEvents);
 
 // The clock the caching handler reads.
 builder.Services.AddSingleton<TimeProvider>(time);
@@ -29,9 +47,10 @@ var memoryStore = new MemoryDistributedCache(Options.Create(new MemoryDistribute
 builder.Services.AddSingleton(new CountingDistributedCache(memoryStore));
 builder.Services.AddSingleton<IDistributedCache>(sp => sp.GetRequiredService<CountingDistributedCache>());
 
-// The two third-party clients, cached. Their options come from HttpCaching:Clients:<name> in appsettings.json.
-builder.Services.AddHttpClient(ClientNames.Rss, client => client.BaseAddress = origin.BaseAddress).AddThirdPartyCaching();
-builder.Services.AddHttpClient(ClientNames.Embedly, client => client.BaseAddress = origin.BaseAddress).AddThirdPartyCaching();
+// The two third-party clients, cached. Their options come from HttpCaching:Clients:<name> in appsettings.json, except
+// ValidateResponse: configuration cannot hold a delegate, so the hook is set in code.
+AddCachedClient(clients[0], origin.FeedBaseAddress);
+AddCachedClient(clients[1], origin.OEmbedBaseAddress);
 
 using var host = builder.Build();
 using var meter = new CacheMeterListener();
@@ -47,18 +66,27 @@ catch (Exception ex) when (ex is OptionsValidationException or AggregateExceptio
 }
 
 var options = host.Services.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>();
-var scenario = new Scenario(host.Services.GetRequiredService<IHttpClientFactory>(), time, origin);
-ReportRenderer.Setup(time, origin, scenario.Clients.Select(c => (c, options.Get(c.Name))));
+var scenario = new Scenario(host.Services.GetRequiredService<IHttpClientFactory>(), time, origin, clients);
+SetupView.Write(time, origin, clients.Select(c => (c, options.Get(c.Name))));
 
 var stopwatch = Stopwatch.StartNew();
 await scenario.RunAsync();
 stopwatch.Stop();
 
 var store = host.Services.GetRequiredService<CountingDistributedCache>();
-var reports = scenario.Clients
-    .Select(c => ClientReport.Create(c, meter.For(c.Name), store, options.Get(c.Name)))
+var reports = clients
+    .Select(c => ClientReport.Create(c, meter.For(c.Name), logEvents, store, options.Get(c.Name)))
     .ToList();
-ReportRenderer.Results(reports, scenario.Clients, scenario.Timeline, stopwatch.Elapsed);
+var consistent = ReportRenderer.Results(reports, scenario, logEvents, stopwatch.Elapsed);
 
 await host.StopAsync();
-return 0;
+
+// A cross-check that does not hold, or a caller that got an error, is a failure of the demo.
+return consistent ? 0 : 2;
+
+void AddCachedClient(DemoClient client, Uri baseAddress)
+{
+    builder.Services.AddHttpClient(client.Name, c => c.BaseAddress = baseAddress)
+        .AddThirdPartyCaching(o => o.ValidateResponse = client.Validation.ValidateAsync)
+        .AddHttpMessageHandler(() => new OriginCallCounter(client.OriginCalls)); // below the cache: sees only origin requests
+}

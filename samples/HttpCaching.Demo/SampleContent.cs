@@ -5,7 +5,10 @@ using System.Xml;
 
 namespace HttpCaching.Demo;
 
-/// <summary>The bodies the stand-in origin serves: an RSS feed of about 50 KB and an oEmbed document of about 2 KB.</summary>
+/// <summary>
+/// The bodies the stand-in origin serves: an RSS feed of about 50 KB and an oEmbed document of about 2 KB, and what
+/// they serve instead when things go wrong: a maintenance page and a truncated oEmbed document.
+/// </summary>
 public static class SampleContent
 {
     private const int FeedItems = 56;
@@ -85,5 +88,28 @@ public static class SampleContent
         }
 
         return new Representation(stream.ToArray(), "application/json; charset=utf-8", lastModified);
+    }
+
+    /// <summary>The static page a web server shows while the blog is down for maintenance, with a 200.</summary>
+    public static Representation MaintenancePage(DateTimeOffset lastModified)
+    {
+        const string Html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head><meta charset="utf-8"><title>Down for maintenance</title></head>
+            <body>
+              <h1>We'll be back soon</h1>
+              <p>blog.example.com is down for scheduled maintenance. Please check back in an hour.</p>
+            </body>
+            </html>
+            """;
+        return new Representation(Encoding.UTF8.GetBytes(Html), "text/html; charset=utf-8", lastModified);
+    }
+
+    /// <summary>The oEmbed document cut off half-way, as a backend that crashed mid-response sends it, with a 200.</summary>
+    public static Representation TruncatedOEmbed(DateTimeOffset lastModified)
+    {
+        var complete = OEmbed(lastModified).Body;
+        return new Representation(complete[..(complete.Length / 2)], "application/json; charset=utf-8", lastModified);
     }
 }

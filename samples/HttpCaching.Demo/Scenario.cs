@@ -3,60 +3,108 @@ using System.Diagnostics;
 namespace HttpCaching.Demo;
 
 /// <summary>
-/// Six simulated hours of an application that polls an RSS feed and fetches an oEmbed document once a simulated
-/// minute each, through <c>IHttpClientFactory</c>. Part-way through, the third party publishes a new feed.
+/// Plays <see cref="ScenarioPlan"/>: an application that polls an RSS feed and fetches an oEmbed document once a
+/// simulated minute each, through <c>IHttpClientFactory</c>, while the stand-in origin goes through the plan's phases.
 /// </summary>
-public sealed class Scenario(IHttpClientFactory clientFactory, SimulatedTimeProvider time, StandInOrigin origin)
+public sealed class Scenario(IHttpClientFactory clientFactory, SimulatedTimeProvider time, StandInOrigin origin, IReadOnlyList<DemoClient> clients)
 {
-    public static readonly TimeSpan Duration = TimeSpan.FromHours(6);
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan FeedUpdateAt = TimeSpan.FromMinutes(190);
+    private bool _feedUpdated;
 
-    private readonly List<TimelineEntry> _timeline = [];
+    public Timeline Timeline { get; } = new();
 
-    public IReadOnlyList<ClientTraffic> Clients { get; } =
-    [
-        new(ClientNames.Rss, origin.Feed, new Uri(StandInOrigin.FeedPath, UriKind.Relative)),
-        new(ClientNames.Embedly, origin.OEmbed, new Uri(StandInOrigin.OEmbedPath + "?url=https%3A%2F%2Fvideo.example.com%2Fwatch%3Fv%3Dx7Gq2Lm&format=json", UriKind.Relative)),
-    ];
-
-    /// <summary>Origin contacts and origin changes, in simulated time order.</summary>
-    public IReadOnlyList<TimelineEntry> Timeline => _timeline;
+    /// <summary>The responses to the burst's concurrent requests.</summary>
+    public IReadOnlyList<AppResponse> BurstResponses { get; private set; } = [];
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        var feedUpdated = false;
-        while (time.Elapsed < Duration)
+        Phase? phase = null;
+        while (time.Elapsed < ScenarioPlan.Duration)
         {
-            if (!feedUpdated && time.Elapsed >= FeedUpdateAt)
+            phase = await EnterPhaseAsync(phase, cancellationToken);
+            PublishFeedUpdateWhenDue();
+            foreach (var client in clients)
             {
-                var feed = origin.PublishFeedUpdate();
-                _timeline.Add(new TimelineEntry(time.Elapsed, TimelineEntry.Origin, $"publishes a new feed, ETag {feed.ETag}"));
-                feedUpdated = true;
+                if (time.Elapsed == ScenarioPlan.Burst.At && client.Name == ScenarioPlan.Burst.ClientName)
+                {
+                    BurstResponses = await SendBurstAsync(client, phase, ScenarioPlan.Burst, cancellationToken);
+                }
+                else
+                {
+                    Record(client, await SendAsync(client, phase, cancellationToken));
+                }
             }
 
-            foreach (var traffic in Clients)
-            {
-                await SendAsync(traffic, cancellationToken);
-            }
-
-            time.Advance(Interval);
+            time.Advance(ScenarioPlan.Interval);
         }
     }
 
-    private async Task SendAsync(ClientTraffic traffic, CancellationToken cancellationToken)
+    /// <summary>Moves the stand-in origin into the phase of the current time, if it is not there yet.</summary>
+    private async Task<Phase> EnterPhaseAsync(Phase? current, CancellationToken cancellationToken)
     {
-        var client = clientFactory.CreateClient(traffic.Name);
-        var started = Stopwatch.GetTimestamp();
-        using var response = await client.GetAsync(traffic.RequestUri, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        var latency = Stopwatch.GetElapsedTime(started);
-
-        var cacheStatus = response.Headers.TryGetValues(HttpCachingDiagnostics.CacheStatusHeader, out var values) ? string.Join(", ", values) : "(none)";
-        if (traffic.Record(time.Elapsed, cacheStatus, latency, body.Length))
+        var phase = ScenarioPlan.PhaseAt(time.Elapsed);
+        if (phase != current)
         {
-            _timeline.Add(new TimelineEntry(time.Elapsed, traffic.Name, cacheStatus));
+            await origin.EnterAsync(phase, cancellationToken);
+            Timeline.OriginChanged(time.Elapsed, $"{phase.Name} — rss: {phase.Feed.Description}; embedly: {phase.OEmbed.Description}");
+        }
+
+        return phase;
+    }
+
+    private void PublishFeedUpdateWhenDue()
+    {
+        if (!_feedUpdated && time.Elapsed >= ScenarioPlan.FeedUpdateAt)
+        {
+            var feed = origin.PublishFeedUpdate();
+            Timeline.OriginChanged(time.Elapsed, $"publishes a new feed, ETag {feed.ETag}");
+            _feedUpdated = true;
+        }
+    }
+
+    /// <summary>Sends the burst's requests all at once, while the origin is slow enough for them to overlap.</summary>
+    private async Task<AppResponse[]> SendBurstAsync(DemoClient client, Phase phase, Burst burst, CancellationToken cancellationToken)
+    {
+        client.Endpoint.Latency = burst.OriginLatency;
+        var responses = await Task.WhenAll(Enumerable.Range(0, burst.Requests).Select(_ => SendAsync(client, phase, cancellationToken)));
+        client.Endpoint.Latency = TimeSpan.Zero;
+        foreach (var response in responses)
+        {
+            Record(client, response);
+        }
+
+        return responses;
+    }
+
+    private void Record(DemoClient client, AppResponse response)
+    {
+        client.Traffic.Record(response);
+        if (response.Info.ContactedOrigin)
+        {
+            Timeline.Contact(response.At, client.Name, response.CacheStatus);
+        }
+    }
+
+    /// <summary>
+    /// One request as the application makes it, and a check of the body it got; an error status or an exception is
+    /// recorded, not thrown.
+    /// </summary>
+    private async Task<AppResponse> SendAsync(DemoClient client, Phase phase, CancellationToken cancellationToken)
+    {
+        var httpClient = clientFactory.CreateClient(client.Name);
+        var at = time.Elapsed;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await httpClient.GetAsync(client.RequestUri, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var latency = Stopwatch.GetElapsedTime(started);
+            var cacheStatus = response.Headers.TryGetValues(HttpCachingDiagnostics.CacheStatusHeader, out var values) ? string.Join(", ", values) : "(none)";
+            var expected = client.Accepts(response.Content.Headers.ContentType?.MediaType, body);
+            return new AppResponse(at, phase, (int)response.StatusCode, expected, cacheStatus, body.Length, latency);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new AppResponse(at, phase, StatusCode: null, Expected: false, "(no response)", 0, Stopwatch.GetElapsedTime(started), ex.Message);
         }
     }
 }
