@@ -31,7 +31,7 @@ public static class ConsistencyChecks
                 "refused: hook = detail=rejected = origin substitutes = log",
                 [validation.Refused, total.Rejected, origin.Substitutes, report.LogEvents("CacheResponseRejected")]),
             new("accepted: hook = origin 200s with the resource", [validation.Accepted, origin.FullResponses]),
-            new("meter origin bytes = body bytes of the origin's 200s", [meter.OriginBytes, origin.BodyBytesSent]),
+            new("meter origin bytes = body bytes the origin sent", [meter.OriginBytes, origin.BodyBytesSent]),
             new("errors the app got (not 200, unusable body, exception) = 0", [total.Failed, 0]),
         ];
     }

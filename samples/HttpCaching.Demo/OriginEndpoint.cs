@@ -115,7 +115,7 @@ public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation 
         await WriteBodyAsync(context, substitute);
     }
 
-    private static async Task ServeErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+    private async Task ServeErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
     {
         var response = context.Response;
         response.StatusCode = status;
@@ -125,7 +125,10 @@ public sealed class OriginEndpoint(string path, TimeSpan maxAge, Representation 
         }
 
         response.ContentType = "text/plain; charset=utf-8";
-        await response.WriteAsync($"{status} {ReasonPhrases.GetReasonPhrase(status)}: please try again later.", Encoding.UTF8, context.RequestAborted);
+        var body = Encoding.UTF8.GetBytes($"{status} {ReasonPhrases.GetReasonPhrase(status)}: please try again later.");
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, context.RequestAborted);
+        Interlocked.Add(ref _bodyBytesSent, body.Length);
     }
 
     private async Task WriteBodyAsync(HttpContext context, Representation representation)
