@@ -26,6 +26,13 @@ public static class HttpCachingDiagnostics
     /// <summary>Counter of failed store operations, tagged with <see cref="ClientNameTag"/> and <see cref="StoreOperationTag"/>.</summary>
     public const string StoreErrorsInstrument = "httpcaching.store.errors";
 
+    /// <summary>
+    /// Counter of stored records refused by the integrity check (see <see cref="HttpCachingIntegrityOptions"/>), tagged
+    /// with <see cref="IntegrityFailureTag"/> and, when the record's client can be told from its store key, with
+    /// <see cref="ClientNameTag"/>.
+    /// </summary>
+    public const string StoreTamperedInstrument = "httpcaching.store.tampered";
+
     /// <summary>The tag that carries the name of the <see cref="HttpClient"/>.</summary>
     public const string ClientNameTag = "http.client.name";
 
@@ -34,6 +41,21 @@ public static class HttpCachingDiagnostics
 
     /// <summary>The tag that carries the failed store operation: <c>get</c>, <c>set</c> or <c>refresh</c>.</summary>
     public const string StoreOperationTag = "httpcaching.store.operation";
+
+    /// <summary>The tag that carries why a record was refused: one of the <c>IntegrityFailure…</c> values.</summary>
+    public const string IntegrityFailureTag = "httpcaching.integrity.failure";
+
+    /// <summary>Integrity failure: the record has no protection at all (written without keys, or by someone else).</summary>
+    public const string IntegrityFailureUnprotected = "unprotected";
+
+    /// <summary>Integrity failure: the protection envelope is truncated or of an unknown version or mode.</summary>
+    public const string IntegrityFailureMalformed = "malformed";
+
+    /// <summary>Integrity failure: the record names a key that is not configured, for example one removed by rotation.</summary>
+    public const string IntegrityFailureUnknownKey = "unknown-key";
+
+    /// <summary>Integrity failure: the tag does not match the record's store key and contents; it was altered or moved.</summary>
+    public const string IntegrityFailureInvalidTag = "invalid-tag";
 
     /// <summary>Outcome: a fresh stored response was served without contacting the origin.</summary>
     public const string OutcomeHit = "hit";

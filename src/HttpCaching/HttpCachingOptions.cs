@@ -13,4 +13,11 @@ public sealed class HttpCachingOptions
     /// </summary>
     /// <value>The default is 128 MiB.</value>
     public long MemoryStoreSizeLimit { get; set; } = 128 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets the integrity protection and encryption at rest of stored records: the <c>HttpCaching:Integrity</c>
+    /// section. Set keys in code with <c>services.Configure&lt;HttpCachingOptions&gt;(o =&gt; o.Integrity.Keys.Add(…))</c>.
+    /// </summary>
+    /// <value>The default has no keys: records are stored unprotected.</value>
+    public HttpCachingIntegrityOptions Integrity { get; } = new();
 }

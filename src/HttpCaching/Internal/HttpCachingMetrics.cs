@@ -9,6 +9,7 @@ internal sealed class HttpCachingMetrics
     private readonly Counter<long> _cacheBytes;
     private readonly Counter<long> _originBytes;
     private readonly Counter<long> _storeErrors;
+    private readonly Counter<long> _storeTampered;
 
     public HttpCachingMetrics(IMeterFactory? meterFactory)
     {
@@ -17,6 +18,7 @@ internal sealed class HttpCachingMetrics
         _cacheBytes = meter.CreateCounter<long>(HttpCachingDiagnostics.CacheBytesInstrument, "By", "Response body bytes served from the cache.");
         _originBytes = meter.CreateCounter<long>(HttpCachingDiagnostics.OriginBytesInstrument, "By", "Response body bytes received from the origin.");
         _storeErrors = meter.CreateCounter<long>(HttpCachingDiagnostics.StoreErrorsInstrument, "{error}", "Store operations that failed.");
+        _storeTampered = meter.CreateCounter<long>(HttpCachingDiagnostics.StoreTamperedInstrument, "{record}", "Stored records refused by the integrity check.");
     }
 
     public void Request(string clientName, string outcome) =>
@@ -40,4 +42,17 @@ internal sealed class HttpCachingMetrics
 
     public void StoreError(string clientName, string operation) =>
         _storeErrors.Add(1, new(HttpCachingDiagnostics.ClientNameTag, clientName), new(HttpCachingDiagnostics.StoreOperationTag, operation));
+
+    public void StoreTampered(string? clientName, string failure)
+    {
+        var reason = new KeyValuePair<string, object?>(HttpCachingDiagnostics.IntegrityFailureTag, failure);
+        if (clientName is null)
+        {
+            _storeTampered.Add(1, reason);
+        }
+        else
+        {
+            _storeTampered.Add(1, new(HttpCachingDiagnostics.ClientNameTag, clientName), reason);
+        }
+    }
 }

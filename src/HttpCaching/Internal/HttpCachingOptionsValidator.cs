@@ -2,11 +2,41 @@ using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Internal;
 
-/// <summary>Validates the settings shared by every client.</summary>
+/// <summary>Validates the settings shared by every client. Messages never quote a key.</summary>
 internal sealed class HttpCachingOptionsValidator : IValidateOptions<HttpCachingOptions>
 {
-    public ValidateOptionsResult Validate(string? name, HttpCachingOptions options) =>
-        options.MemoryStoreSizeLimit <= 0
-            ? ValidateOptionsResult.Fail($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be positive (it is {options.MemoryStoreSizeLimit}).")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, HttpCachingOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        if (options.MemoryStoreSizeLimit <= 0)
+        {
+            builder.AddError($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be positive (it is {options.MemoryStoreSizeLimit}).");
+        }
+
+        var integrity = options.Integrity;
+        for (var i = 0; i < integrity.Keys.Count; i++)
+        {
+            var path = $"{ConfigurationSections.IntegrityKeysPath}:{i}";
+            var key = integrity.Keys[i];
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                builder.AddError($"{path} is empty.");
+            }
+            else if (RecordProtector.DecodeKey(key) is not { } secret)
+            {
+                builder.AddError($"{path} is not valid base64.");
+            }
+            else if (secret.Length < HttpCachingIntegrityOptions.MinimumKeyLength)
+            {
+                builder.AddError($"{path} is {secret.Length} bytes long; a key needs at least {HttpCachingIntegrityOptions.MinimumKeyLength} random bytes (for example from `openssl rand -base64 32`).");
+            }
+        }
+
+        if (integrity.Encrypt && integrity.Keys.Count == 0)
+        {
+            builder.AddError($"{ConfigurationSections.IntegrityPath}:{nameof(integrity.Encrypt)} is true, but {ConfigurationSections.IntegrityKeysPath} is empty: encryption needs at least one key.");
+        }
+
+        return builder.Build();
+    }
 }

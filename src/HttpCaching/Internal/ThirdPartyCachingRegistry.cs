@@ -13,6 +13,15 @@ internal sealed class ThirdPartyCachingRegistry
         }
     }
 
+    /// <summary>A snapshot of the registered names.</summary>
+    public string[] Names()
+    {
+        lock (_clientNames)
+        {
+            return [.. _clientNames];
+        }
+    }
+
     public bool Contains(string clientName)
     {
         lock (_clientNames)

@@ -1,0 +1,133 @@
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Tests.Internal;
+
+public sealed class ProtectedDistributedCacheTests : IDisposable
+{
+    private const string Key = "httpcaching:unit:e:hash";
+
+    private static readonly DistributedCacheEntryOptions Lifetime = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
+
+    private readonly RecordingDistributedCache _inner = new(new FakeTimeProvider());
+    private readonly CollectingLoggerProvider _logs = new();
+    private readonly string _client = $"unit-{Guid.NewGuid():N}";
+
+    public void Dispose() => _logs.Dispose();
+
+    private ProtectedDistributedCache Create(bool encrypt = false, Func<string, string?>? clientOf = null)
+    {
+        var logger = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)).CreateLogger("HttpCaching.Store");
+        return new ProtectedDistributedCache(_inner, new RecordProtector([IntegrityKeys.ABytes], encrypt), new HttpCachingMetrics(null), logger, clientOf ?? (_ => _client));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SetThenGet_Synchronous_RoundTripsAndStoresTheEnvelope(bool encrypt)
+    {
+        var cache = Create(encrypt);
+
+        cache.Set(Key, [1, 2, 3], Lifetime);
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, cache.Get(Key));
+        Assert.Equal("HCP\0"u8.ToArray(), _inner.Raw(Key)![..4]);
+        Assert.Equal(new FakeTimeProvider().GetUtcNow() + TimeSpan.FromMinutes(5), _inner.ExpiresAt(Key));
+    }
+
+    [Fact]
+    public async Task SetAsyncThenGetAsync_RoundTripsWithoutChangingTheCallersArray()
+    {
+        var cache = Create(encrypt: true);
+        byte[] value = [9, 8, 7];
+
+        await cache.SetAsync(Key, value, Lifetime, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new byte[] { 9, 8, 7 }, value);
+        Assert.Equal(value, await cache.GetAsync(Key, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Get_Absent_ReturnsNullAndReportsNothing()
+    {
+        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
+        var cache = Create();
+
+        Assert.Null(cache.Get(Key));
+        Assert.Null(await cache.GetAsync(Key, TestContext.Current.CancellationToken));
+        Assert.Empty(_logs.Entries);
+        Assert.Equal(0, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client)));
+    }
+
+    [Fact]
+    public async Task Get_TamperedRecord_ReturnsNullLogsAndCounts()
+    {
+        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
+        var cache = Create();
+        cache.Set(Key, [1, 2, 3], Lifetime);
+        var record = _inner.Raw(Key)!;
+        record[^1] ^= 1;
+
+        Assert.Null(cache.Get(Key));
+        Assert.Null(await cache.GetAsync(Key, TestContext.Current.CancellationToken));
+
+        var events = _logs.Entries.Where(e => e.EventId.Id == ProtectedDistributedCache.Log.RecordTamperedId).ToArray();
+        Assert.Equal(2, events.Length);
+        Assert.All(events, e =>
+        {
+            Assert.Equal("CacheRecordTampered", e.EventId.Name);
+            Assert.Equal(LogLevel.Warning, e.Level);
+            Assert.Contains(_client, e.Message, StringComparison.Ordinal);
+            Assert.Contains("invalid-tag", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Key, e.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(2, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
+    }
+
+    [Fact]
+    public void Get_TamperedRecordOfUnknownClient_IsCountedWithoutAClientTag()
+    {
+        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
+        var marker = $"unprotected-{Guid.NewGuid():N}";
+        var cache = Create(clientOf: _ => null);
+        _inner.Put(marker, [1, 2, 3]);
+
+        Assert.Null(cache.Get(marker));
+
+        Assert.Contains(tampered.Measurements, m =>
+            !m.ContainsKey(HttpCachingDiagnostics.ClientNameTag)
+            && Equals(m[HttpCachingDiagnostics.IntegrityFailureTag], HttpCachingDiagnostics.IntegrityFailureUnprotected));
+        Assert.Contains(_logs.Entries, e => e.EventId.Id == ProtectedDistributedCache.Log.RecordTamperedId && e.Message.Contains("(unknown)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RefreshAndRemove_PassThrough()
+    {
+        var cache = Create();
+        cache.Set(Key, [1], Lifetime);
+
+        cache.Refresh(Key);
+        await cache.RefreshAsync(Key, TestContext.Current.CancellationToken);
+        cache.Remove(Key);
+        await cache.SetAsync(Key, [1], Lifetime, TestContext.Current.CancellationToken);
+        await cache.RemoveAsync(Key, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["set", "refresh", "refresh", "remove", "set", "remove"], _inner.Operations.Select(o => o.Operation));
+        Assert.All(_inner.Operations, o => Assert.Equal(Key, o.Key));
+        Assert.Null(_inner.Raw(Key));
+    }
+
+    [Fact]
+    public async Task NullArguments_Throw()
+    {
+        var cache = Create();
+
+        Assert.Throws<ArgumentNullException>(() => cache.Get(null!));
+        Assert.Throws<ArgumentNullException>(() => cache.Set(null!, [], Lifetime));
+        Assert.Throws<ArgumentNullException>(() => cache.Set(Key, null!, Lifetime));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.GetAsync(null!, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync(Key, null!, Lifetime, TestContext.Current.CancellationToken));
+    }
+}
