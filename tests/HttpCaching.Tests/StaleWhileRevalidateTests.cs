@@ -1,0 +1,260 @@
+using System.Net;
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// RFC 5861 stale-while-revalidate: within the window a stale response is served at once and one background request
+/// revalidates it; a failed background request leaves the entry as it was.
+/// </summary>
+public sealed class StaleWhileRevalidateTests
+{
+    private const string Url = "https://feeds.example.test/swr.rss";
+    private const string SwrStatus = "HttpCaching; hit; ttl=-30; detail=stale-while-revalidate";
+
+    private static Action<ThirdPartyCachingOptions> Window(TimeSpan staleWhileRevalidate) => o =>
+    {
+        o.MinimumFreshness = TimeSpan.Zero;
+        o.StaleWhileRevalidate = staleWhileRevalidate;
+    };
+
+    [Fact]
+    public async Task StaleWithinWindow_ServedAtOnceThenOneBackgroundRequest_NextRequestIsAFreshHit()
+    {
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var background = 0;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(async () =>
+        {
+            Interlocked.Increment(ref background);
+            await gate.Task;
+            return harness.Response("<rss>v2</rss>", "max-age=60", "\"v2\"");
+        });
+        var initial = harness.Origin.When(Url).Respond(_ => harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+
+        // The origin holds the background request until the gate opens; the stale response does not wait for it.
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+            Assert.Equal("<rss>v1</rss>", await stale.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(SwrStatus, stale.CacheStatus());
+            Assert.Equal("90", stale.Header("Age"));
+        }
+
+        var inFlight = Assert.Single(harness.Services.GetRequiredService<RequestCoalescer>().InFlight);
+        gate.SetResult();
+        await inFlight;
+        Assert.Equal(1, background);
+
+        using var fresh = await harness.GetAsync(Url);
+        Assert.Equal("<rss>v2</rss>", await fresh.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("\"v2\"", fresh.Headers.ETag?.Tag);
+        Assert.Equal("HttpCaching; hit; ttl=60", fresh.CacheStatus());
+        Assert.Equal(1, background);
+        Assert.Equal(1, harness.Origin.GetMatchCount(initial));
+    }
+
+    [Fact]
+    public async Task StaleWithinWindow_Background304_NextRequestIsAFreshHitWithTheNewMetadata()
+    {
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var background = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var notModified = harness.NotModified("max-age=120", "\"v1\"");
+            notModified.Headers.TryAddWithoutValidation("X-Feed-Build", "2");
+            return notModified;
+        });
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("X-Feed-Build", "1");
+            return response;
+        });
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal(SwrStatus, stale.CacheStatus());
+            Assert.Equal("1", stale.Header("X-Feed-Build"));
+        }
+
+        await Task.WhenAll(harness.Services.GetRequiredService<RequestCoalescer>().InFlight);
+
+        using var fresh = await harness.GetAsync(Url);
+        Assert.Equal("<rss>v1</rss>", await fresh.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; hit; ttl=120", fresh.CacheStatus());
+        Assert.Equal("2", fresh.Header("X-Feed-Build"));
+        Assert.Equal(1, harness.Origin.GetMatchCount(background));
+    }
+
+    [Theory]
+    [InlineData("max-age=60", 60, 30, true)]
+    [InlineData("max-age=60", 60, 60, true)]
+    [InlineData("max-age=60, stale-while-revalidate=60", 0, 30, true)]
+    [InlineData("max-age=60", 60, 61, false)]
+    [InlineData("max-age=60", 60, 90, false)]
+    [InlineData("max-age=60", 0, 30, false)]
+    [InlineData("max-age=60, stale-while-revalidate=10", 60, 30, false)]
+    [InlineData("max-age=60, must-revalidate", 60, 30, false)]
+    [InlineData("max-age=60, proxy-revalidate", 60, 30, false)]
+    public async Task StaleResponse_WindowFromOptionOrDirective_ServedAtOnceOrRevalidated(string cacheControl, int optionSeconds, int staleSeconds, bool servedAtOnce)
+    {
+        using var harness = new CachingHarness(Window(TimeSpan.FromSeconds(optionSeconds)));
+        var conditional = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified(cacheControl, "\"v1\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>v1</rss>", cacheControl, "\"v1\""));
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(60 + staleSeconds));
+        using var response = await harness.GetAsync(Url);
+        var inFlight = harness.Services.GetRequiredService<RequestCoalescer>().InFlight;
+        await Task.WhenAll(inFlight);
+
+        Assert.Equal("<rss>v1</rss>", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(
+            servedAtOnce ? $"HttpCaching; hit; ttl=-{staleSeconds}; detail=stale-while-revalidate" : "HttpCaching; fwd=stale; fwd-status=304",
+            response.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(conditional));
+        if (!servedAtOnce)
+        {
+            Assert.Empty(inFlight);
+        }
+    }
+
+    [Fact]
+    public async Task BackgroundRequestThrows_EntryLeftAsItWasAndStaleServedAgain()
+    {
+        var failing = false;
+        var backgroundCalls = 0;
+        CachingHarness? self = null;
+        using var harness = self = new CachingHarness(
+            Window(TimeSpan.FromMinutes(1)),
+            origin: new LambdaHandler(async (_, _) =>
+            {
+                if (!failing)
+                {
+                    return self!.Response("<rss>v1</rss>", "max-age=60", "\"v1\"");
+                }
+
+                Interlocked.Increment(ref backgroundCalls);
+                await Task.Yield();
+                throw new HttpRequestException("Connection reset");
+            }));
+        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        var entryKey = Assert.Single(harness.Store.Keys, k => k.Contains(":e:", StringComparison.Ordinal));
+        var entryBefore = harness.Store.Raw(entryKey)!.ToArray();
+        var keysBefore = harness.Store.Keys.Order(StringComparer.Ordinal).ToArray();
+        failing = true;
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal(SwrStatus, stale.CacheStatus());
+        }
+
+        await SettleAsync(coalescer);
+        Assert.Equal(1, backgroundCalls);
+        Assert.Equal(entryBefore, harness.Store.Raw(entryKey));
+        Assert.Equal(keysBefore, harness.Store.Keys.Order(StringComparer.Ordinal).ToArray());
+
+        // Still within the window: served stale again, with another background attempt.
+        using (var again = await harness.GetAsync(Url))
+        {
+            Assert.Equal("<rss>v1</rss>", await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(SwrStatus, again.CacheStatus());
+        }
+
+        await SettleAsync(coalescer);
+        Assert.Equal(2, backgroundCalls);
+        Assert.Equal(entryBefore, harness.Store.Raw(entryKey));
+    }
+
+    [Fact]
+    public async Task BackgroundRequestGets500_EntryLeftAsItWasAndStaleServedAgain()
+    {
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var failing = false;
+        var origin = harness.Origin.When(Url).Respond(_ => failing
+            ? harness.Response("down", status: HttpStatusCode.InternalServerError)
+            : harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        var entryKey = Assert.Single(harness.Store.Keys, k => k.Contains(":e:", StringComparison.Ordinal));
+        var entryBefore = harness.Store.Raw(entryKey)!.ToArray();
+        failing = true;
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal(SwrStatus, stale.CacheStatus());
+        }
+
+        await Task.WhenAll(coalescer.InFlight);
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal(entryBefore, harness.Store.Raw(entryKey));
+
+        using var again = await harness.GetAsync(Url);
+        await Task.WhenAll(coalescer.InFlight);
+        Assert.Equal("<rss>v1</rss>", await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(SwrStatus, again.CacheStatus());
+        Assert.Equal(3, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task ConcurrentStaleRequestsWithinWindow_AllServedStale_OneBackgroundRequest()
+    {
+        const int Callers = 20;
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var background = 0;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(async () =>
+        {
+            Interlocked.Increment(ref background);
+            await gate.Task;
+            return harness.NotModified("max-age=60", "\"v1\"");
+        });
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var responses = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(() => harness.GetAsync(Url))));
+
+        var inFlight = Assert.Single(coalescer.InFlight);
+        gate.SetResult();
+        await inFlight;
+        foreach (var response in responses)
+        {
+            Assert.Equal("<rss>v1</rss>", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(SwrStatus, response.CacheStatus());
+            response.Dispose();
+        }
+
+        Assert.Equal(1, background);
+    }
+
+    /// <summary>Waits for the shared requests under way, failed ones included.</summary>
+    private static Task SettleAsync(RequestCoalescer coalescer) =>
+        Task.WhenAll(coalescer.InFlight.Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
+}

@@ -1,0 +1,257 @@
+using System.Net;
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// A store that hangs is bounded by <c>StoreTimeout</c> (timers of the fake clock), and a store that keeps failing is
+/// left alone by the breaker for a growing interval. Requests are served from the origin throughout.
+/// </summary>
+public sealed class StoreOutageTests
+{
+    private const string Url = "https://api.example.test/oembed?url=https%3A%2F%2Fsite.test%2Fpost";
+    private static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2000)]
+    public async Task StoreGetHangs_RequestServedFromOriginOnceTheTimeoutFires(int? configuredMilliseconds)
+    {
+        using var setup = new HangingStoreSetup(configuredMilliseconds);
+        var harness = setup.Harness;
+        var timeout = configuredMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultStoreTimeout;
+        var version = 1;
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response($"{{\"v\":{version}}}", "max-age=600", $"\"v{version}\""));
+        using (await harness.GetAsync(Url, setup.ClientName))
+        {
+        }
+
+        // A fresh entry is stored, but the store stops answering: the request must not wait for it.
+        version = 2;
+        setup.Store.GetFault = StoreFault.Hang;
+        var armed = setup.Clock.NextTimer;
+        var request = harness.GetAsync(Url, setup.ClientName);
+        Assert.Same(armed, await Task.WhenAny(request, armed));
+
+        setup.Clock.Advance(timeout - Tick);
+        Assert.Equal(0, setup.Clock.TimersFired);
+        Assert.False(request.IsCompleted);
+        setup.Clock.Advance(Tick);
+        Assert.Equal(1, setup.Clock.TimersFired);
+        using var response = await request;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("{\"v\":2}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", response.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal(1, setup.Store.Hangs);
+        var warning = Assert.Single(setup.Logs.Entries, e => e.EventId.Id == GuardedStore.Log.StoreTimedOutId);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("(get)", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(1, setup.Metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+    }
+
+    [Fact]
+    public async Task StoreSetHangs_ResponseReturnedNotStoredOnceTheTimeoutFires()
+    {
+        using var setup = new HangingStoreSetup(configuredMilliseconds: null);
+        var harness = setup.Harness;
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"type\":\"link\"}", "max-age=600", "\"e1\""));
+        setup.Store.SetFault = StoreFault.Hang;
+
+        var armed = setup.Clock.NextTimer;
+        var request = harness.GetAsync(Url, setup.ClientName);
+        Assert.Same(armed, await Task.WhenAny(request, armed));
+        setup.Clock.Advance(DefaultStoreTimeout - Tick);
+        Assert.Equal(0, setup.Clock.TimersFired);
+        Assert.False(request.IsCompleted);
+        setup.Clock.Advance(Tick);
+        Assert.Equal(1, setup.Clock.TimersFired);
+        using var response = await request;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("{\"type\":\"link\"}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", response.CacheStatus());
+        Assert.Empty(setup.Inner.Keys);
+        Assert.Equal(1, setup.Store.Hangs);
+        var warning = Assert.Single(setup.Logs.Entries, e => e.EventId.Id == GuardedStore.Log.StoreTimedOutId);
+        Assert.Contains("(set)", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(1, setup.Metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+
+        // Nothing was stored: once the store answers again, the next request goes to the origin and is stored.
+        setup.Store.SetFault = StoreFault.None;
+        using var next = await harness.GetAsync(Url, setup.ClientName);
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", next.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Breaker_ThrowingStore_LeftAloneForMinimumBreakThenProbedWithDoubledIntervals()
+    {
+        var down = new ThrowingDistributedCache();
+        var logs = new CollectingLoggerProvider();
+        using var harness = new CachingHarness(
+            registerStore: false,
+            services: s => s.AddSingleton<IDistributedCache>(down).AddLogging(b => b.AddProvider(logs)));
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"ok\":true}", "max-age=600"));
+        var requests = 0;
+
+        async Task GetFromOriginAsync()
+        {
+            requests++;
+            using var response = await harness.GetAsync(Url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("{\"ok\":true}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", response.CacheStatus());
+            Assert.Equal(requests, harness.Origin.GetMatchCount(origin));
+        }
+
+        int Opened() => logs.Entries.Count(e => e.EventId.Id == GuardedStore.Log.BreakerOpenedId);
+
+        // Each request calls the store at least once while the breaker is closed.
+        while (down.Calls < GuardedStore.FailureThreshold)
+        {
+            await GetFromOriginAsync();
+        }
+
+        Assert.Equal(GuardedStore.FailureThreshold, down.Calls);
+        Assert.Equal(1, Opened());
+
+        // Open: the store is not called at all for MinimumBreak.
+        for (var i = 0; i < 10; i++)
+        {
+            await GetFromOriginAsync();
+        }
+
+        harness.Time.Advance(GuardedStore.MinimumBreak - Tick);
+        await GetFromOriginAsync();
+        Assert.Equal(GuardedStore.FailureThreshold, down.Calls);
+
+        // Past the break: one probe, which fails and reopens the breaker for twice as long.
+        harness.Time.Advance(Tick);
+        await GetFromOriginAsync();
+        Assert.Equal(GuardedStore.FailureThreshold + 1, down.Calls);
+        Assert.Equal(2, Opened());
+
+        harness.Time.Advance((2 * GuardedStore.MinimumBreak) - Tick);
+        await GetFromOriginAsync();
+        Assert.Equal(GuardedStore.FailureThreshold + 1, down.Calls);
+
+        harness.Time.Advance(Tick);
+        await GetFromOriginAsync();
+        Assert.Equal(GuardedStore.FailureThreshold + 2, down.Calls);
+        Assert.Equal(3, Opened());
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == GuardedStore.Log.BreakerClosedId);
+    }
+
+    [Fact]
+    public async Task Breaker_StoreRecovers_FirstSuccessClosesItAndResetsTheInterval()
+    {
+        var logs = new CollectingLoggerProvider();
+        var clock = new TimerWatchingTimeProvider();
+        var inner = new RecordingDistributedCache(clock);
+        var store = new FaultInjectingDistributedCache(inner) { AllFaults = StoreFault.Throw };
+        using var harness = new CachingHarness(
+            registerStore: false,
+            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IDistributedCache>(store).AddLogging(b => b.AddProvider(logs)));
+        clock.Attach(harness.Time);
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"ok\":true}", "max-age=600", "\"ok\""));
+
+        int Count(int eventId) => logs.Entries.Count(e => e.EventId.Id == eventId);
+
+        async Task<string> GetAsync()
+        {
+            using var response = await harness.GetAsync(Url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("{\"ok\":true}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            return response.CacheStatus();
+        }
+
+        async Task OpenAsync(int times)
+        {
+            for (var i = 0; Count(GuardedStore.Log.BreakerOpenedId) < times; i++)
+            {
+                Assert.True(i < GuardedStore.FailureThreshold, "The breaker did not open after the threshold.");
+                await GetAsync();
+            }
+        }
+
+        await OpenAsync(1);
+        harness.Time.Advance(GuardedStore.MinimumBreak);
+        await GetAsync();
+        Assert.Equal(2, Count(GuardedStore.Log.BreakerOpenedId));
+
+        // The store answers again; after the doubled break the next call succeeds and closes the breaker.
+        store.AllFaults = StoreFault.None;
+        harness.Time.Advance(2 * GuardedStore.MinimumBreak);
+        var callsBefore = store.Calls;
+        var originBefore = harness.Origin.GetMatchCount(origin);
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", await GetAsync());
+        Assert.True(store.Calls > callsBefore);
+        var closed = Assert.Single(logs.Entries, e => e.EventId.Id == GuardedStore.Log.BreakerClosedId);
+        Assert.Equal(LogLevel.Information, closed.Level);
+        Assert.StartsWith("HttpCaching; hit", await GetAsync(), StringComparison.Ordinal);
+        Assert.Equal(originBefore + 1, harness.Origin.GetMatchCount(origin));
+
+        // Closing reset the interval: the next opening lasts MinimumBreak again, not four times it.
+        store.AllFaults = StoreFault.Throw;
+        await OpenAsync(3);
+        var callsWhileOpen = store.Calls;
+        harness.Time.Advance(GuardedStore.MinimumBreak - Tick);
+        await GetAsync();
+        Assert.Equal(callsWhileOpen, store.Calls);
+        harness.Time.Advance(Tick);
+        await GetAsync();
+        Assert.Equal(callsWhileOpen + 1, store.Calls);
+    }
+
+    /// <summary>A harness whose store can hang, with the timer-watching clock, logs and metrics of a client of its own.</summary>
+    private sealed class HangingStoreSetup : IDisposable
+    {
+        public HangingStoreSetup(int? configuredMilliseconds)
+        {
+            ClientName = $"store-timeout-{Guid.NewGuid():N}";
+            Metrics = new MetricsCollector(ClientName);
+            Inner = new RecordingDistributedCache(Clock);
+            Store = new FaultInjectingDistributedCache(Inner);
+            Harness = new CachingHarness(
+                o =>
+                {
+                    if (configuredMilliseconds is { } ms)
+                    {
+                        o.StoreTimeout = TimeSpan.FromMilliseconds(ms);
+                    }
+                },
+                registerStore: false,
+                services: s => s.AddSingleton<TimeProvider>(Clock).AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs)),
+                clientNames: [ClientName]);
+            Clock.Attach(Harness.Time);
+        }
+
+        public string ClientName { get; }
+
+        public TimerWatchingTimeProvider Clock { get; } = new();
+
+        public RecordingDistributedCache Inner { get; }
+
+        public FaultInjectingDistributedCache Store { get; }
+
+        public CollectingLoggerProvider Logs { get; } = new();
+
+        public MetricsCollector Metrics { get; }
+
+        public CachingHarness Harness { get; }
+
+        public void Dispose()
+        {
+            Harness.Dispose();
+            Metrics.Dispose();
+        }
+    }
+}
