@@ -19,6 +19,13 @@ namespace HttpCaching.Tests;
 /// </summary>
 public sealed class ResilienceOrderTests
 {
+    /// <summary>No floor, and no back-off of the cache's own, so that Polly's retries and breaker are what is seen.</summary>
+    private static void PureRfcWithoutBackoff(ThirdPartyCachingOptions options)
+    {
+        options.MinimumFreshness = TimeSpan.Zero;
+        options.OriginBackoff = TimeSpan.Zero;
+    }
+
     private const string Url = "https://api.example.test/oembed?url=a";
     private const string FreshUrl = "https://api.example.test/oembed?url=fresh";
     private const int Attempts = 3;
@@ -215,13 +222,13 @@ public sealed class ResilienceOrderTests
             var client = services.AddHttpClient(ClientName);
             if (cachingOutermost)
             {
-                client.AddThirdPartyCaching(o => o.MinimumFreshness = TimeSpan.Zero)
+                client.AddThirdPartyCaching(PureRfcWithoutBackoff)
                     .AddHttpMessageHandler(() => new ResilienceHandler(pipeline, ResilienceCalls));
             }
             else
             {
                 client.AddHttpMessageHandler(() => new ResilienceHandler(pipeline, ResilienceCalls))
-                    .AddThirdPartyCaching(o => o.MinimumFreshness = TimeSpan.Zero);
+                    .AddThirdPartyCaching(PureRfcWithoutBackoff);
             }
 
             client.ConfigurePrimaryHttpMessageHandler(() => new LambdaHandler((request, _) =>

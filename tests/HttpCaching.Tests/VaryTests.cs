@@ -200,7 +200,7 @@ public sealed class VaryTests
         Assert.Equal(["accept-encoding", "accept-language"], Variants.TryDeserialize(record)!);
         for (var length = 0; length < record.Length; length++)
         {
-            Assert.Null(Variants.TryDeserialize(record.AsSpan(0, length)));
+            Assert.Null(Variants.TryDeserialize(record[..length]));
         }
 
         Assert.Null(Variants.TryDeserialize([.. record, 0]));

@@ -21,6 +21,7 @@ internal static class BodyReader
             if (read == declared)
             {
                 content.Dispose();
+                BodyRecord.Seal(record);
                 return new BodyReadResult(record, read, null, NotStoredReason.None);
             }
 
@@ -64,6 +65,7 @@ internal static class BodyReader
 
             var record = BodyRecord.Allocate(total);
             buffer.AsSpan(0, total).CopyTo(record.AsSpan(RecordFormat.BodyHeaderLength));
+            BodyRecord.Seal(record);
             content.Dispose();
             return new BodyReadResult(record, total, null, NotStoredReason.None);
         }

@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 namespace HttpCaching.Internal;
 
 /// <summary>
-/// The immutable version record that holds a response body: the preamble, the body length, then the body bytes.
+/// The immutable version record that holds a response body: the preamble, the body length, the body's CRC-32C, then
+/// the body bytes.
 /// Bodies are read from the origin straight into a buffer that already has room for the header, so storing a body
 /// costs no extra copy, and a stored record is served without copying.
 /// </summary>
@@ -18,9 +19,20 @@ internal static class BodyRecord
         return record;
     }
 
-    /// <summary>Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes.</summary>
-    public static bool IsValid(ReadOnlySpan<byte> record, int expectedLength) =>
+    /// <summary>Writes the checksum of the body into the header, once the body has been read in.</summary>
+    public static void Seal(byte[] record)
+    {
+        var checksum = RecordChecksum.Compute(record.AsSpan(RecordFormat.BodyHeaderLength));
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength + 4), checksum);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes whose
+    /// body matches its checksum.
+    /// </summary>
+    public static bool IsValid(byte[] record, int expectedLength) =>
         RecordFormat.HasPreamble(record, RecordFormat.BodyKind)
         && record.Length == RecordFormat.BodyHeaderLength + expectedLength
-        && BinaryPrimitives.ReadInt32LittleEndian(record[RecordFormat.PreambleLength..]) == expectedLength;
+        && BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength)) == expectedLength
+        && RecordChecksum.Matches(record, record.AsSpan(RecordFormat.BodyHeaderLength), record.AsSpan(RecordFormat.PreambleLength + 4, RecordChecksum.Length));
 }

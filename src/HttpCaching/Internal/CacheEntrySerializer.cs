@@ -5,8 +5,8 @@ namespace HttpCaching.Internal;
 
 /// <summary>
 /// Reads and writes <see cref="CacheEntry"/> records. The layout is little-endian and length-prefixed after the
-/// common preamble; anything that does not parse exactly (truncated, trailing bytes, foreign, another format
-/// version) yields <see langword="null"/>, never an exception.
+/// common preamble, and ends with a CRC-32C of everything before it; anything that does not parse exactly (damaged,
+/// truncated, trailing bytes, foreign, another format version) yields <see langword="null"/>, never an exception.
 /// </summary>
 internal static class CacheEntrySerializer
 {
@@ -19,7 +19,8 @@ internal static class CacheEntrySerializer
             + (8 * 3) + 4 + 1 + (8 * 3)
             + SizeOf(entry.ETag) + SizeOf(entry.LastModified) + SizeOf(entry.VersionId)
             + 4
-            + SizeOf(entry.Headers) + SizeOf(entry.ContentHeaders);
+            + SizeOf(entry.Headers) + SizeOf(entry.ContentHeaders)
+            + RecordChecksum.Length;
 
         var buffer = new byte[size];
         RecordFormat.WritePreamble(buffer, RecordFormat.EntryKind);
@@ -42,19 +43,22 @@ internal static class CacheEntrySerializer
         writer.Int32(entry.BodyLength);
         writer.Headers(entry.Headers);
         writer.Headers(entry.ContentHeaders);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(size - RecordChecksum.Length), RecordChecksum.Compute(buffer.AsSpan(0, size - RecordChecksum.Length)));
         return buffer;
     }
 
-    public static CacheEntry? TryDeserialize(ReadOnlySpan<byte> record)
+    public static CacheEntry? TryDeserialize(byte[] record)
     {
-        if (!RecordFormat.HasPreamble(record, RecordFormat.EntryKind))
+        if (!RecordFormat.HasPreamble(record, RecordFormat.EntryKind)
+            || record.Length < RecordFormat.PreambleLength + RecordChecksum.Length
+            || !RecordChecksum.Matches(record, record.AsSpan(0, record.Length - RecordChecksum.Length), record.AsSpan(record.Length - RecordChecksum.Length)))
         {
             return null;
         }
 
         try
         {
-            var reader = new Reader(record, RecordFormat.PreambleLength);
+            var reader = new Reader(record.AsSpan(0, record.Length - RecordChecksum.Length), RecordFormat.PreambleLength);
             var status = reader.Int32();
             var reason = reader.String();
             var major = reader.Byte();
@@ -74,7 +78,7 @@ internal static class CacheEntrySerializer
             var headers = reader.Headers();
             var contentHeaders = reader.Headers();
 
-            if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || bodyLength < 0 || age < 0 || lifetime < 0
+            if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || HasLineBreak(reason) || bodyLength < 0 || age < 0 || lifetime < 0
                 || responseTime is < 0 or > 3155378975999999999 || retryAfter is < 0 or > 3155378975999999999 || heuristic > 1)
             {
                 return null;
@@ -106,6 +110,9 @@ internal static class CacheEntrySerializer
             return null;
         }
     }
+
+    /// <summary>A reason phrase may not hold CR, LF or NUL (RFC 9112 §4); such a record is not served.</summary>
+    private static bool HasLineBreak(string? value) => value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
 
     private static int SizeOf(string? value) => 4 + (value is null ? 0 : Encoding.UTF8.GetByteCount(value));
 

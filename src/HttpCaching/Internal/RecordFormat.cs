@@ -7,7 +7,7 @@ namespace HttpCaching.Internal;
 internal static class RecordFormat
 {
     /// <summary>The current format version. Bump it whenever the layout of a record changes.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     public const byte EntryKind = (byte)'E';
 
@@ -18,8 +18,8 @@ internal static class RecordFormat
     /// <summary>Magic (4) + kind (1) + version (1).</summary>
     public const int PreambleLength = 6;
 
-    /// <summary>The body record's header: preamble + body length (4).</summary>
-    public const int BodyHeaderLength = PreambleLength + 4;
+    /// <summary>The body record's header: preamble + body length (4) + CRC-32C of the body (4).</summary>
+    public const int BodyHeaderLength = PreambleLength + 4 + RecordChecksum.Length;
 
     public static ReadOnlySpan<byte> Magic => "HCR\0"u8;
 

@@ -40,22 +40,33 @@ internal sealed class RequestCoalescer
         }
     }
 
-    /// <summary>Starts <paramref name="fetch"/> in the background unless a run for the key is already under way.</summary>
-    public Task RunInBackground(string key, Func<CancellationToken, Task<FetchResult>> fetch)
+    /// <summary>
+    /// Starts <paramref name="fetch"/> in the background unless a run for the key is already under way. The returned
+    /// task ends as the run does, with its result or failure, once the run has been released; its result is
+    /// <see langword="null"/> when a run was already under way.
+    /// </summary>
+    public Task<FetchResult?> RunInBackground(string key, Func<CancellationToken, Task<FetchResult>> fetch)
     {
         var (flight, leader) = JoinOrStart(key, fetch);
         if (!leader)
         {
             flight.Leave();
-            return Task.CompletedTask;
+            return Task.FromResult<FetchResult?>(null);
         }
 
-        return flight.Task.ContinueWith(
-            static (_, state) => ((Flight)state!).Leave(),
-            flight,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        return AwaitAndLeave(flight);
+
+        static async Task<FetchResult?> AwaitAndLeave(Flight flight)
+        {
+            try
+            {
+                return await flight.Task.ConfigureAwait(false);
+            }
+            finally
+            {
+                flight.Leave();
+            }
+        }
     }
 
     private (Flight Flight, bool Leader) JoinOrStart(string key, Func<CancellationToken, Task<FetchResult>> fetch)

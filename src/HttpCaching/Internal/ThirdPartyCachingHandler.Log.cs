@@ -23,6 +23,7 @@ internal sealed partial class ThirdPartyCachingHandler
         public const int ValidationFailedId = 15;
         public const int BackgroundRevalidationFailedId = 16;
         public const int InvalidatedId = 17;
+        public const int BackgroundRevalidationRefusedId = 19;
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);
@@ -59,6 +60,9 @@ internal sealed partial class ThirdPartyCachingHandler
 
         [LoggerMessage(BackgroundRevalidationFailedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} failed; the stored response is left as it was.", EventName = "CacheBackgroundRevalidationFailed")]
         public static partial void BackgroundRevalidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
+
+        [LoggerMessage(BackgroundRevalidationRefusedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} got {StatusCode} ({Reason}); the stored response is left as it was.", EventName = "CacheBackgroundRevalidationRefused")]
+        public static partial void BackgroundRevalidationRefused(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string reason);
 
         [LoggerMessage(InvalidatedId, LogLevel.Debug, "Client {ClientName}: the stored response for {RequestUri} was invalidated.", EventName = "CacheInvalidated")]
         public static partial void Invalidated(ILogger logger, string clientName, LoggedUri requestUri);

@@ -218,6 +218,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
     private void StartBackgroundRevalidation(Fetch fetch, HttpRequestMessage request)
     {
+        // A failed background request leaves the entry exactly as it was: no back-off is recorded.
+        fetch.Background = true;
         // The caller may dispose its request as soon as it has the stale response: prepare the copy now.
         var run = fetch.Prepare(request);
         var background = _coalescer.RunInBackground(fetch.EntryKey, run);
@@ -228,6 +230,10 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 if (task.Exception is { } exception)
                 {
                     Log.BackgroundRevalidationFailed(handler._logger, handler._clientName, new LoggedUri(uri), exception.InnerException ?? exception);
+                }
+                else if (task.Result is { Failed: true } result)
+                {
+                    Log.BackgroundRevalidationRefused(handler._logger, handler._clientName, new LoggedUri(uri), result.FailedStatus!.Value, result.FailureDetail!);
                 }
             },
             (this, fetch.Uri),
@@ -356,7 +362,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     /// </summary>
     private async Task BackOffAsync(Fetch fetch, DateTimeOffset? until)
     {
-        if (fetch.StaleEntry is not { } stale || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
+        if (fetch.Background || fetch.StaleEntry is not { } stale || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
         {
             return;
         }
@@ -931,6 +937,9 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         public byte[]? StaleBody => staleBody;
 
         public string Fwd => fwd;
+
+        /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
+        public bool Background { get; set; }
 
         /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
         public bool HasAuthorization => hasAuthorization;

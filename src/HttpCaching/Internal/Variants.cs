@@ -88,10 +88,10 @@ internal static class Variants
         return Base64Url.EncodeToString(hash[..16]);
     }
 
-    /// <summary>A Vary record: the preamble, the number of names, then each name (length-prefixed UTF-8).</summary>
+    /// <summary>A Vary record: the preamble, the number of names, each name (length-prefixed UTF-8), then a CRC-32C.</summary>
     public static byte[] Serialize(string[] names)
     {
-        var size = RecordFormat.PreambleLength + 4;
+        var size = RecordFormat.PreambleLength + 4 + RecordChecksum.Length;
         foreach (var name in names)
         {
             size += 4 + Encoding.UTF8.GetByteCount(name);
@@ -109,18 +109,23 @@ internal static class Variants
             position += 4 + length;
         }
 
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(position), RecordChecksum.Compute(record.AsSpan(0, position)));
         return record;
     }
 
     public static bool IsVaryRecord(ReadOnlySpan<byte> record) => RecordFormat.HasPreamble(record, RecordFormat.VaryKind);
 
     /// <summary>The names of a Vary record, or <see langword="null"/> when it does not parse exactly.</summary>
-    public static string[]? TryDeserialize(ReadOnlySpan<byte> record)
+    public static string[]? TryDeserialize(byte[] whole)
     {
-        if (!IsVaryRecord(record) || record.Length < RecordFormat.PreambleLength + 4)
+        if (!IsVaryRecord(whole)
+            || whole.Length < RecordFormat.PreambleLength + 4 + RecordChecksum.Length
+            || !RecordChecksum.Matches(whole, whole.AsSpan(0, whole.Length - RecordChecksum.Length), whole.AsSpan(whole.Length - RecordChecksum.Length)))
         {
             return null;
         }
+
+        var record = whole.AsSpan(0, whole.Length - RecordChecksum.Length);
 
         var position = RecordFormat.PreambleLength;
         var count = BinaryPrimitives.ReadInt32LittleEndian(record[position..]);

@@ -15,11 +15,13 @@ public sealed class BodyRecordTests
         var record = BodyRecord.Allocate(bodyLength);
 
         Assert.Equal(RecordFormat.BodyHeaderLength + bodyLength, record.Length);
-        Assert.Equal(10, RecordFormat.BodyHeaderLength);
+        Assert.Equal(14, RecordFormat.BodyHeaderLength);
         Assert.Equal("HCR\0"u8.ToArray(), record[..4]);
         Assert.Equal((byte)'B', record[4]);
         Assert.Equal(RecordFormat.Version, record[5]);
         Assert.Equal(bodyLength, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(6)));
+        BodyRecord.Seal(record);
+        Assert.Equal(RecordChecksum.Compute(record.AsSpan(RecordFormat.BodyHeaderLength)), BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(10)));
         Assert.True(BodyRecord.IsValid(record, bodyLength));
     }
 
@@ -29,6 +31,7 @@ public sealed class BodyRecordTests
         var body = "hello, world"u8;
         var record = BodyRecord.Allocate(body.Length);
         body.CopyTo(record.AsSpan(RecordFormat.BodyHeaderLength));
+        BodyRecord.Seal(record);
 
         Assert.True(BodyRecord.IsValid(record, body.Length));
         Assert.Equal(body.ToArray(), record[RecordFormat.BodyHeaderLength..]);
@@ -64,7 +67,7 @@ public sealed class BodyRecordTests
 
         for (var length = 0; length < record.Length; length++)
         {
-            Assert.False(BodyRecord.IsValid(record.AsSpan(0, length), 8), $"prefix of {length}");
+            Assert.False(BodyRecord.IsValid(record[..length], 8), $"prefix of {length}");
         }
 
         var longer = new byte[record.Length + 1];
@@ -121,5 +124,21 @@ public sealed class BodyRecordTests
     {
         Assert.False(BodyRecord.IsValid([], 0));
         Assert.False(BodyRecord.IsValid(new byte[RecordFormat.BodyHeaderLength], 0));
+    }
+
+    [Fact]
+    public void IsValid_AnyBodyByteChanged_ReturnsFalse()
+    {
+        var body = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        var record = BodyRecord.Allocate(body.Length);
+        body.CopyTo(record.AsSpan(RecordFormat.BodyHeaderLength));
+        BodyRecord.Seal(record);
+
+        for (var i = RecordFormat.BodyHeaderLength; i < record.Length; i++)
+        {
+            var damaged = (byte[])record.Clone();
+            damaged[i] ^= 0x40;
+            Assert.False(BodyRecord.IsValid(damaged, body.Length), $"byte {i}");
+        }
     }
 }

@@ -205,7 +205,6 @@ public sealed class CacheEntrySerializerTests
     public void TryDeserialize_Empty_ReturnsNull()
     {
         Assert.Null(CacheEntrySerializer.TryDeserialize([]));
-        Assert.Null(CacheEntrySerializer.TryDeserialize(ReadOnlySpan<byte>.Empty));
     }
 
     [Fact]
@@ -216,7 +215,7 @@ public sealed class CacheEntrySerializerTests
 
         for (var length = 0; length < record.Length; length++)
         {
-            Assert.True(CacheEntrySerializer.TryDeserialize(record.AsSpan(0, length)) is null, $"prefix of {length} of {record.Length} bytes parsed");
+            Assert.True(CacheEntrySerializer.TryDeserialize(record[..length]) is null, $"prefix of {length} of {record.Length} bytes parsed");
         }
     }
 
@@ -228,7 +227,7 @@ public sealed class CacheEntrySerializerTests
 
         for (var length = 0; length < record.Length; length++)
         {
-            Assert.True(CacheEntrySerializer.TryDeserialize(record.AsSpan(0, length)) is null, $"prefix of {length} of {record.Length} bytes parsed");
+            Assert.True(CacheEntrySerializer.TryDeserialize(record[..length]) is null, $"prefix of {length} of {record.Length} bytes parsed");
         }
     }
 
@@ -283,7 +282,7 @@ public sealed class CacheEntrySerializerTests
 
     [Theory]
     [InlineData((byte)0)]
-    [InlineData((byte)2)]
+    [InlineData((byte)1)]
     [InlineData((byte)0xFF)]
     public void TryDeserialize_OtherFormatVersion_ReturnsNull(byte version)
     {
@@ -306,6 +305,8 @@ public sealed class CacheEntrySerializerTests
         Assert.Equal(-1, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(ReasonLengthOffset)));
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(ReasonLengthOffset), length);
 
+        Reseal(record);
+
         Assert.Null(CacheEntrySerializer.TryDeserialize(record));
     }
 
@@ -320,8 +321,8 @@ public sealed class CacheEntrySerializerTests
     {
         var record = CacheEntrySerializer.Serialize(MinimalEntry());
 
-        // The minimal record ends with two empty header lists: count (4) + count (4).
-        var headersOffset = record.Length - 8;
+        // The minimal record ends with two empty header lists, count (4) + count (4), then the checksum (4).
+        var headersOffset = record.Length - RecordChecksum.Length - 8;
         Assert.Equal(0, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(headersOffset)));
         Assert.Equal(0, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(headersOffset + 4)));
 
@@ -330,7 +331,10 @@ public sealed class CacheEntrySerializerTests
         var second = (byte[])record.Clone();
         BinaryPrimitives.WriteInt32LittleEndian(second.AsSpan(headersOffset + 4), count);
 
+        Reseal(first);
+
         Assert.Null(CacheEntrySerializer.TryDeserialize(first));
+        Reseal(second);
         Assert.Null(CacheEntrySerializer.TryDeserialize(second));
     }
 
@@ -348,6 +352,8 @@ public sealed class CacheEntrySerializerTests
         var valueCountOffset = record.Length - (4 + 1 + 4);
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(valueCountOffset)));
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(valueCountOffset), count);
+
+        Reseal(record);
 
         Assert.Null(CacheEntrySerializer.TryDeserialize(record));
     }
@@ -415,9 +421,11 @@ public sealed class CacheEntrySerializerTests
         var heuristicOffset = RecordFormat.PreambleLength + 4 + 4 + 2 + 24 + 4;
         Assert.Equal(0, record[heuristicOffset]);
         record[heuristicOffset] = 1;
+        Reseal(record);
         Assert.True(CacheEntrySerializer.TryDeserialize(record)!.HeuristicFreshness);
 
         record[heuristicOffset] = value;
+        Reseal(record);
         Assert.Null(CacheEntrySerializer.TryDeserialize(record));
     }
 
@@ -433,6 +441,8 @@ public sealed class CacheEntrySerializerTests
         Assert.Equal(MinimalEntry().ResponseTime.UtcTicks, BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(responseTimeOffset)));
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(responseTimeOffset), ticks);
 
+        Reseal(record);
+
         Assert.Null(CacheEntrySerializer.TryDeserialize(record));
     }
 
@@ -445,6 +455,8 @@ public sealed class CacheEntrySerializerTests
         record[index] = 0xC3;
         record[index + 1] = 0x28;
         record[index + 2] = 0xFF;
+
+        Reseal(record);
 
         var restored = CacheEntrySerializer.TryDeserialize(record);
 
@@ -502,4 +514,34 @@ public sealed class CacheEntrySerializerTests
         // Most single-byte changes land in string contents and still parse; the loop must have exercised both paths.
         Assert.InRange(parsed, 1, 4999);
     }
+
+    [Fact]
+    public void TryDeserialize_AnySingleBitFlip_ReturnsNull()
+    {
+        var record = CacheEntrySerializer.Serialize(FullEntry());
+        for (var i = 0; i < record.Length; i++)
+        {
+            for (var bit = 0; bit < 8; bit++)
+            {
+                var damaged = (byte[])record.Clone();
+                damaged[i] ^= (byte)(1 << bit);
+                Assert.True(CacheEntrySerializer.TryDeserialize(damaged) is null, $"byte {i} bit {bit}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("O\rK")]
+    [InlineData("O\nK")]
+    [InlineData("O\0K")]
+    public void TryDeserialize_ReasonPhraseWithLineBreak_ReturnsNull(string reason)
+    {
+        Assert.Null(CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(MinimalEntry() with { ReasonPhrase = reason })));
+    }
+
+    /// <summary>Writes a correct checksum after a test patched a field, so the field's own validation is what is tested.</summary>
+    private static void Reseal(byte[] record) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(
+            record.AsSpan(record.Length - RecordChecksum.Length),
+            RecordChecksum.Compute(record.AsSpan(0, record.Length - RecordChecksum.Length)));
 }
