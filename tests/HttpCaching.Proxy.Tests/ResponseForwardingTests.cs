@@ -164,7 +164,7 @@ public sealed class ResponseForwardingTests
         Assert.Equal("\"v1\"", response.Header("ETag"));
         Assert.Equal("max-age=60", response.Header("Cache-Control"));
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
-        Assert.Equal("HttpCaching; fwd=bypass; fwd-status=304", response.CacheStatus());
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=304", response.CacheStatus());
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class ResponseForwardingTests
         Assert.Equal("11", head.Header("Content-Length"));
         Assert.Equal("text/plain", head.Header("Content-Type"));
         Assert.Empty(headBody);
-        Assert.Equal("HttpCaching; fwd=method; fwd-status=200", head.CacheStatus());
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200", head.CacheStatus());
         Assert.Equal("hello world", await get.Content.ReadAsStringAsync(Ct));
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -85,6 +84,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
+        Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
         if (entry is not null)
         {
             var now = _time.GetUtcNow();
@@ -101,8 +101,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             var staleness = -reuse.TimeToLive;
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
-                var fetch = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord!, fwd);
-                StartBackgroundRevalidation(fetch, request);
+                StartBackgroundRevalidation(NewFetch(), request);
                 return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
             }
 
@@ -123,12 +122,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         if (head || Conditionals.IsConditional(request))
         {
             // HEAD and the caller's own conditional requests go to the origin as they are, on their own.
-            var direct = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
-            return await ForwardDirectAsync(request, direct, head, cancellationToken).ConfigureAwait(false);
+            return await ForwardDirectAsync(request, NewFetch(), head, cancellationToken).ConfigureAwait(false);
         }
 
         Log.Forwarding(_logger, _clientName, new LoggedUri(uri), fwd);
-        var shared = new Fetch(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
+        var shared = NewFetch();
         FetchResult result;
         bool leader;
         HttpResponseMessage? original;
@@ -272,242 +270,6 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
     }
 
-    /// <summary>
-    /// One origin request on behalf of every caller waiting for the same key: conditional when a stored response has
-    /// validators, then stored, refreshed or reported as a failure.
-    /// </summary>
-    private async Task<FetchResult> FetchAsync(Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
-    {
-        using var _ = originRequest;
-        var options = fetch.Options;
-        var stale = fetch.StaleEntry;
-        var conditional = stale is not null && fetch.StaleBody is not null && (stale.ETag is not null || stale.LastModified is not null);
-        if (conditional)
-        {
-            AddValidators(originRequest, stale!);
-        }
-
-        var requestTime = _time.GetUtcNow();
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested && stale is not null && fetch.StaleBody is not null)
-        {
-            // The origin is unreachable: leave it alone for a while; the callers fall back to the stored response.
-            await BackOffAsync(fetch, null).ConfigureAwait(false);
-            throw;
-        }
-
-        var responseTime = _time.GetUtcNow();
-        var redirected = IsRedirected(fetch.Uri, originRequest, response);
-
-        if (conditional && response.StatusCode == HttpStatusCode.NotModified && !redirected)
-        {
-            var refreshed = EntryFactory.Refresh(stale!, response, requestTime, responseTime, options);
-            response.Dispose();
-            if (refreshed is not null)
-            {
-                await WriteRefreshedAsync(fetch, refreshed, cancellationToken).ConfigureAwait(false);
-                Log.Revalidated(_logger, _clientName, new LoggedUri(fetch.Uri));
-                return FetchResult.Success(null, refreshed, fetch.StaleBody, CacheStatus.Forward(fetch.Fwd, 304), HttpCachingDiagnostics.OutcomeRevalidated);
-            }
-
-            // The 304 names a representation other than the stored one: ask for the full response instead.
-            RemoveValidators(originRequest);
-            requestTime = _time.GetUtcNow();
-            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
-            responseTime = _time.GetUtcNow();
-            redirected = IsRedirected(fetch.Uri, originRequest, response);
-        }
-
-        var status = (int)response.StatusCode;
-        if (Freshness.IsOriginError(status) && stale is not null && fetch.StaleBody is not null)
-        {
-            return await OriginFailedAsync(fetch, response, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The origin answered with an error while a stored response exists: the error is not stored, a <c>Retry-After</c>
-    /// is remembered in the entry, and the result lets each caller fall back to the stored response.
-    /// </summary>
-    private async Task<FetchResult> OriginFailedAsync(Fetch fetch, HttpResponseMessage response, DateTimeOffset requestTime, DateTimeOffset responseTime, CancellationToken cancellationToken)
-    {
-        var status = (int)response.StatusCode;
-        await BackOffAsync(fetch, status is 429 or 503 ? RetryAfter(response, responseTime) : null).ConfigureAwait(false);
-
-        var detail = CacheStatus.Detail(NotStoredReason.OriginError);
-        var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored: false, detail);
-        var body = await BodyReader.ReadAsync(response.Content, fetch.Options.MaxBodySize, cancellationToken).ConfigureAwait(false);
-        if (body.Record is null)
-        {
-            response.Content = body.Replacement!;
-            return FetchResult.Failure(response, null, null, cacheStatus, status, detail);
-        }
-
-        _metrics.OriginBytes(_clientName, body.Length);
-        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
-        response.Content = CreateContent(body.Record, snapshot);
-        return FetchResult.Failure(response, snapshot, body.Record, cacheStatus, status, detail);
-    }
-
-    /// <summary>
-    /// Remembers in the stored entry that the origin is not to be called before <paramref name="until"/> (its
-    /// Retry-After), or for <see cref="ThirdPartyCachingOptions.OriginBackoff"/>, so every instance sharing the store
-    /// serves the stored response meanwhile.
-    /// </summary>
-    private async Task BackOffAsync(Fetch fetch, DateTimeOffset? until)
-    {
-        if (fetch.Background || fetch.StaleEntry is not { } stale || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
-        {
-            return;
-        }
-
-        // Not the callers' token: the back-off must be recorded even when they have all given up.
-        var retryAfter = until ?? _time.GetUtcNow() + fetch.Options.OriginBackoff;
-        await WriteEntryAsync(fetch, stale with { RetryAfter = retryAfter }, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
-    /// selects when the response varies, with the Vary record under the URL's key).
-    /// </summary>
-    private async Task<FetchResult> StoreAsync(
-        Fetch fetch,
-        HttpRequestMessage sent,
-        bool sentValidators,
-        HttpResponseMessage response,
-        bool redirected,
-        DateTimeOffset requestTime,
-        DateTimeOffset responseTime,
-        CancellationToken cancellationToken)
-    {
-        var options = fetch.Options;
-        var status = (int)response.StatusCode;
-        var directives = CacheControl.Parse(response.Headers);
-        var reason = CachePolicy.CheckStorable(response, directives, fetch.RequestDirectives, fetch.HasAuthorization, options.Shared);
-        if (reason == NotStoredReason.None && redirected)
-        {
-            reason = NotStoredReason.Redirected;
-        }
-
-        if (reason == NotStoredReason.None && response.Content.Headers.ContentLength > options.MaxBodySize)
-        {
-            reason = NotStoredReason.TooLarge;
-        }
-
-        if (reason != NotStoredReason.None)
-        {
-            if (reason is not (NotStoredReason.TooLarge or NotStoredReason.Redirected)
-                && status is >= 200 and < 300
-                && options.ValidateResponse is { } check
-                && fetch.StaleEntry is not null
-                && fetch.StaleBody is not null)
-            {
-                // Not storable, but a stored version exists: a body the client would refuse must not replace it.
-                return await ValidateUnstorableAsync(fetch, check, response, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
-            }
-
-            return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
-        }
-
-        var body = await BodyReader.ReadAsync(response.Content, options.MaxBodySize, cancellationToken).ConfigureAwait(false);
-        if (body.Record is null)
-        {
-            // Too large after all, or shorter than announced: hand back what was read, followed by the rest.
-            response.Content = body.Replacement!;
-            return NotStored(fetch, response, body.Reason, body.Length);
-        }
-
-        _metrics.OriginBytes(_clientName, body.Length);
-        var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options);
-        response.Content = CreateContent(body.Record, entry);
-
-        if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body, cancellationToken).ConfigureAwait(false))
-        {
-            return await RejectedAsync(fetch, response, entry, body.Record).ConfigureAwait(false);
-        }
-
-        var varyNames = Variants.Names(response);
-        var variantId = varyNames is null ? null : Variants.Id(varyNames, sent, sentValidators);
-        var stored = await WriteAsync(fetch, entry, body.Record, varyNames, variantId, cancellationToken).ConfigureAwait(false);
-        if (stored)
-        {
-            Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
-        }
-
-        var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
-        return FetchResult.Success(response, entry, body.Record, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
-    }
-
-    /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>
-    private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, CacheEntry snapshot, byte[] bodyRecord)
-    {
-        var status = (int)response.StatusCode;
-        Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status);
-        await BackOffAsync(fetch, null).ConfigureAwait(false);
-        var detail = CacheStatus.Detail(NotStoredReason.Rejected);
-        return FetchResult.Failure(response, snapshot, bodyRecord, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
-    }
-
-    private async Task<FetchResult> ValidateUnstorableAsync(
-        Fetch fetch,
-        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> check,
-        HttpResponseMessage response,
-        NotStoredReason reason,
-        DateTimeOffset requestTime,
-        DateTimeOffset responseTime,
-        CancellationToken cancellationToken)
-    {
-        var body = await BodyReader.ReadAsync(response.Content, fetch.Options.MaxBodySize, cancellationToken).ConfigureAwait(false);
-        if (body.Record is null)
-        {
-            response.Content = body.Replacement!;
-            return NotStored(fetch, response, body.Reason, body.Length);
-        }
-
-        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
-        response.Content = CreateContent(body.Record, snapshot);
-        if (!await IsAcceptedAsync(check, fetch, response, body, cancellationToken).ConfigureAwait(false))
-        {
-            _metrics.OriginBytes(_clientName, body.Length);
-            return await RejectedAsync(fetch, response, snapshot, body.Record).ConfigureAwait(false);
-        }
-
-        return NotStored(fetch, response, reason, body.Length);
-    }
-
-    private async Task<bool> IsAcceptedAsync(
-        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> validate,
-        Fetch fetch,
-        HttpResponseMessage response,
-        BodyReadResult body,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            var context = new ResponseValidationContext(_clientName, fetch.Uri, response, body.Record.AsMemory(RecordFormat.BodyHeaderLength, body.Length));
-            return await validate(context, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Log.ValidationFailed(_logger, _clientName, new LoggedUri(fetch.Uri), ex);
-            return false;
-        }
-    }
-
-    private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
-    {
-        Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), (int)response.StatusCode, CacheStatus.Detail(reason));
-        _metrics.OriginBytes(_clientName, originBytes);
-        var cacheStatus = CacheStatus.Forward(fetch.Fwd, (int)response.StatusCode, stored: false, CacheStatus.Detail(reason));
-        return FetchResult.Success(response, null, null, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
-    }
-
     private async Task<HttpResponseMessage> ForwardUncachedAsync(HttpRequestMessage request, string fwd, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -608,70 +370,6 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         }
 
         return content;
-    }
-
-    /// <summary>A copy of the caller's request for the origin, so that the shared request outlives any one caller.</summary>
-    private static HttpRequestMessage CopyForOrigin(HttpRequestMessage request)
-    {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri)
-        {
-            Version = request.Version,
-            VersionPolicy = request.VersionPolicy,
-        };
-
-        foreach (var (name, values) in request.Headers.NonValidated)
-        {
-            copy.Headers.TryAddWithoutValidation(name, values);
-        }
-
-        var copyOptions = (IDictionary<string, object?>)copy.Options;
-        foreach (var (key, value) in request.Options)
-        {
-            copyOptions[key] = value;
-        }
-
-        return copy;
-    }
-
-    private static void AddValidators(HttpRequestMessage request, CacheEntry entry)
-    {
-        if (entry.ETag is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-None-Match", entry.ETag);
-        }
-
-        if (entry.LastModified is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Modified-Since", entry.LastModified);
-        }
-    }
-
-    private static void RemoveValidators(HttpRequestMessage request)
-    {
-        request.Headers.Remove("If-None-Match");
-        request.Headers.Remove("If-Modified-Since");
-    }
-
-    /// <summary><c>Retry-After</c> as seconds or an HTTP date (RFC 9110 §10.2.3), or <see langword="null"/>.</summary>
-    private static DateTimeOffset? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
-    {
-        if (!response.Headers.NonValidated.TryGetValues("Retry-After", out var values))
-        {
-            return null;
-        }
-
-        foreach (var value in values)
-        {
-            var seconds = CacheControl.ParseDeltaSeconds(value);
-            if (seconds >= 0)
-            {
-                return now + TimeSpan.FromSeconds(seconds);
-            }
-
-            return HttpDate.TryParse(value, out var date) && date > now ? date : null;
-        }
-
-        return null;
     }
 
     private static CacheControl RequestDirectives(HttpRequestMessage request)
@@ -782,170 +480,5 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
         _metrics.Request(_clientName, result.Outcome);
         return original;
-    }
-
-    /// <summary>
-    /// Whether the response came from another URI than the one asked for: a redirect was followed below this handler
-    /// (the redirect handler rewrites the request's URI). Such a response is not stored under the original URI.
-    /// </summary>
-    private static bool IsRedirected(Uri requestUri, HttpRequestMessage sent, HttpResponseMessage response) =>
-        (response.RequestMessage ?? sent).RequestUri is { } finalUri && finalUri != requestUri;
-
-    /// <summary>
-    /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
-    /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
-    /// Records read from a shared store are kept in the near cache once they have been checked.
-    /// </summary>
-    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord, string EntryKey)> ReadAsync(
-        TieredStore store,
-        RequestKeys keys,
-        HttpRequestMessage request,
-        CancellationToken cancellationToken)
-    {
-        var entryKey = keys.EntryKey;
-        var entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
-        if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
-        {
-            if (Variants.TryDeserialize(entryRecord) is not { } names)
-            {
-                Log.UnreadableRecord(_logger, _clientName);
-                return (null, null, entryKey);
-            }
-
-            store.Remember(entryKey, entryRecord, bodyVersion: false);
-            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
-            entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (entryRecord is null)
-        {
-            return (null, null, entryKey);
-        }
-
-        if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
-        {
-            Log.UnreadableRecord(_logger, _clientName);
-            return (null, null, entryKey);
-        }
-
-        store.Remember(entryKey, entryRecord, bodyVersion: false);
-        var bodyRecord = await store.GetAsync(decoded.BodyKey, cancellationToken).ConfigureAwait(false);
-        if (bodyRecord is null)
-        {
-            // The body was evicted before the entry that points at it: a miss.
-            return (null, null, entryKey);
-        }
-
-        if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
-        {
-            Log.UnreadableRecord(_logger, _clientName);
-            return (null, null, entryKey);
-        }
-
-        store.Remember(decoded.BodyKey, bodyRecord, bodyVersion: true);
-        return (decoded.Entry, bodyRecord, entryKey);
-    }
-
-    private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
-    {
-        var options = fetch.Options;
-        var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
-        if (window <= TimeSpan.Zero)
-        {
-            return false;
-        }
-
-        // The body version first, so that an entry never points at a body that was not written. A version is written
-        // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
-        // point at it while they are in use, and is never rewritten.
-        var store = fetch.Store;
-        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
-        var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
-        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        if (varyNames is null)
-        {
-            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
-        }
-
-        // A response that varies: the variant's entry, then the Vary record that leads to it.
-        var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
-        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false)
-            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
-    private async Task WriteRefreshedAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
-    {
-        var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
-        if (await fetch.Store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false))
-        {
-            await WriteEntryAsync(fetch, entry, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Rewrites only the per-URL entry record.</summary>
-    private async Task WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
-    {
-        var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
-        if (window > TimeSpan.Zero)
-        {
-            await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
-                .ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Everything one origin request needs, captured when the request is made.</summary>
-    private sealed class Fetch(
-        ThirdPartyCachingHandler handler,
-        ThirdPartyCachingOptions options,
-        TieredStore store,
-        Uri uri,
-        string requestHash,
-        string primaryKey,
-        string entryKey,
-        CacheControl requestDirectives,
-        bool hasAuthorization,
-        CacheEntry? staleEntry,
-        byte[]? staleBody,
-        string fwd)
-    {
-        public ThirdPartyCachingOptions Options => options;
-
-        public TieredStore Store => store;
-
-        public Uri Uri => uri;
-
-        public string RequestHash => requestHash;
-
-        /// <summary>The URL's entry key: where its entry or Vary record lives.</summary>
-        public string PrimaryKey => primaryKey;
-
-        /// <summary>
-        /// The key of the stored entry this request read (a variant's, when the response varies): concurrent requests
-        /// with the same key share one origin request.
-        /// </summary>
-        public string EntryKey => entryKey;
-
-        public CacheControl RequestDirectives => requestDirectives;
-
-        public CacheEntry? StaleEntry => staleEntry;
-
-        public byte[]? StaleBody => staleBody;
-
-        public string Fwd => fwd;
-
-        /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
-        public bool Background { get; set; }
-
-        /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
-        public bool HasAuthorization => hasAuthorization;
-
-        /// <summary>The origin request to run; it copies the caller's request when it starts.</summary>
-        public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request) =>
-            cancellationToken => handler.FetchAsync(this, CopyForOrigin(request), cancellationToken);
     }
 }

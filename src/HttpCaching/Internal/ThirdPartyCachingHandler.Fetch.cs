@@ -1,0 +1,55 @@
+namespace HttpCaching.Internal;
+
+internal sealed partial class ThirdPartyCachingHandler
+{
+    /// <summary>Everything one origin request needs, captured when the request is made.</summary>
+    private sealed class Fetch(
+        ThirdPartyCachingHandler handler,
+        ThirdPartyCachingOptions options,
+        TieredStore store,
+        Uri uri,
+        string requestHash,
+        string primaryKey,
+        string entryKey,
+        CacheControl requestDirectives,
+        bool hasAuthorization,
+        CacheEntry? staleEntry,
+        byte[]? staleBody,
+        string fwd)
+    {
+        public ThirdPartyCachingOptions Options => options;
+
+        public TieredStore Store => store;
+
+        public Uri Uri => uri;
+
+        public string RequestHash => requestHash;
+
+        /// <summary>The URL's entry key: where its entry or Vary record lives.</summary>
+        public string PrimaryKey => primaryKey;
+
+        /// <summary>
+        /// The key of the stored entry this request read (a variant's, when the response varies): concurrent requests
+        /// with the same key share one origin request.
+        /// </summary>
+        public string EntryKey => entryKey;
+
+        public CacheControl RequestDirectives => requestDirectives;
+
+        public CacheEntry? StaleEntry => staleEntry;
+
+        public byte[]? StaleBody => staleBody;
+
+        public string Fwd => fwd;
+
+        /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
+        public bool Background { get; set; }
+
+        /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
+        public bool HasAuthorization => hasAuthorization;
+
+        /// <summary>The origin request to run; it copies the caller's request when it starts.</summary>
+        public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request) =>
+            cancellationToken => handler.FetchAsync(this, CopyForOrigin(request), cancellationToken);
+    }
+}
