@@ -268,4 +268,86 @@ public sealed class RfcBehaviourTests
 
         Assert.StartsWith("HttpCaching; hit", second.CacheStatus());
     }
+
+    [Theory]
+    [InlineData("s-maxage=60", true)]
+    [InlineData("max-age=60", false)]
+    public async Task SharedMaxAge_ActsAsProxyRevalidate_NoStaleServing(string cacheControl, bool mustRevalidate)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ => ++calls == 1
+            ? harness.Response("body", cacheControl)
+            : harness.Response("down", status: HttpStatusCode.ServiceUnavailable));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var maxStale = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "max-stale=3600"));
+        using var onError = await harness.GetAsync(Url);
+
+        Assert.Equal(mustRevalidate ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, maxStale.StatusCode);
+        Assert.Equal(mustRevalidate ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, onError.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("7200,0", 7200)]
+    [InlineData("7200, 3600", 7200)]
+    [InlineData("600", 600)]
+    public async Task Age_ListValue_FirstMemberCounts(string age, int expectedAge)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=86400");
+            response.Headers.TryAddWithoutValidation("Age", age);
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(expectedAge.ToString(System.Globalization.CultureInfo.InvariantCulture), hit.Header("Age"));
+    }
+
+    [Fact]
+    public async Task NotModified_ContentMd5_NotUpdatedFromThe304()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"d1\"").Respond(_ =>
+        {
+            var response = harness.NotModified("max-age=60", "\"d1\"");
+            response.Content = new ByteArrayContent([]);
+            response.Content.Headers.TryAddWithoutValidation("Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA==");
+            return response;
+        });
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=60", "\"d1\"");
+            response.Content.Headers.TryAddWithoutValidation("Content-MD5", "hBotaJrYa9FhFEdFPCLG/A==");
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var revalidated = await harness.GetAsync(Url);
+
+        Assert.Equal("hBotaJrYa9FhFEdFPCLG/A==", revalidated.Header("Content-MD5"));
+    }
+
+    [Fact]
+    public async Task SetCookie2_IsStoredLikeAnyEndToEndField()
+    {
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=600");
+            response.Headers.TryAddWithoutValidation("Set-Cookie2", "a=b");
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal("a=b", hit.Header("Set-Cookie2"));
+    }
 }

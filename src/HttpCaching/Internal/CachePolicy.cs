@@ -152,7 +152,6 @@ internal static class CachePolicy
         || name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Proxy-Authentication-Info", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Set-Cookie2", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Age", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
 
@@ -160,5 +159,6 @@ internal static class CachePolicy
     public static bool IsExcludedFromUpdate(string name) =>
         IsExcludedFromStorage(name)
         || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase);
+        || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase);
 }

@@ -158,7 +158,8 @@ internal static class EntryFactory
             ResponseTime = responseTime,
             CorrectedInitialAge = correctedInitialAge,
             FreshnessLifetime = lifetime,
-            Flags = directives.Flags,
+            // §5.2.2.10: in a shared cache s-maxage carries the semantics of proxy-revalidate.
+            Flags = directives.SharedMaxAge != CacheControl.Absent ? directives.Flags | CacheControlFlags.ProxyRevalidate : directives.Flags,
             HeuristicFreshness = heuristic,
             StaleWhileRevalidate = directives.StaleWhileRevalidate,
             StaleIfError = directives.StaleIfError,
@@ -178,7 +179,10 @@ internal static class EntryFactory
         {
             foreach (var value in values)
             {
-                var seconds = CacheControl.ParseDeltaSeconds(value);
+                // §5.1: a list-based Age uses its first member.
+                var first = value.AsSpan();
+                var comma = first.IndexOf(',');
+                var seconds = CacheControl.ParseDeltaSeconds(comma >= 0 ? first[..comma] : first);
                 return seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
             }
         }

@@ -19,9 +19,17 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             ? ValueTask.FromResult<byte[]?>(cached)
             : shared.GetAsync(key, clientName, options.StoreTimeout, cancellationToken);
 
-    /// <summary>Keeps a record read from the shared store that turned out valid, for the next reads.</summary>
-    public void Remember(string key, byte[] record, bool bodyVersion) =>
-        near?.Set(key, record, bodyVersion, options.NearCacheEntryDuration);
+    /// <summary>
+    /// Keeps a record read from the shared store that turned out valid, for the next reads. A record that came from the
+    /// near cache itself is left as it is, so that hits from memory never extend its window.
+    /// </summary>
+    public void Remember(string key, byte[] record, bool bodyVersion)
+    {
+        if (near is not null && !ReferenceEquals(near.Get(key), record))
+        {
+            near.Set(key, record, bodyVersion, options.NearCacheEntryDuration);
+        }
+    }
 
     public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken)
     {
