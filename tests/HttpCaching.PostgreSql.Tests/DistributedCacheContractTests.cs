@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using HttpCaching.PostgreSql.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace HttpCaching.PostgreSql.Tests;

@@ -1,4 +1,4 @@
-namespace HttpCaching.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>
 /// A clock that moves only when a test says so. Timers (and so <c>Task.WaitAsync(timeout, timeProvider)</c>) fire
@@ -26,6 +26,18 @@ public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>The timers that are still scheduled to fire.</summary>
+    public int ScheduledTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count;
+            }
+        }
+    }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

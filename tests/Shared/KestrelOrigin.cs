@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace HttpCaching.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>A real HTTP origin: Kestrel on 127.0.0.1, on a port the OS picks, stopped on dispose.</summary>
 public sealed class KestrelOrigin : IAsyncDisposable
