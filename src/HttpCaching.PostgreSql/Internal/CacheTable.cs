@@ -18,7 +18,7 @@ internal sealed class CacheTable
 
     private const string NewEnd = "LEAST($3 + sliding_expiration, COALESCE(absolute_expiration, 'infinity'::timestamptz))";
 
-    private const string Slides = "sliding_expiration IS NOT NULL AND " + NewEnd + " >= expires_at + interval '1 second'";
+    private const string Slides = "(sliding_expiration IS NOT NULL AND " + NewEnd + " >= expires_at + interval '1 second')";
 
     public CacheTable(string schemaName, string tableName)
     {
@@ -32,11 +32,12 @@ internal sealed class CacheTable
         var live = keyMatches + " AND expires_at > $3";
         var slide = $"UPDATE {QualifiedTable} SET expires_at = {NewEnd} WHERE {live} AND {Slides}";
 
-        // A data-modifying CTE runs to completion even when the query does not read it; the SELECT sees the row as it
-        // was, which is all it needs. The UPDATE rechecks its own WHERE on the latest row version, so a concurrent Set
-        // that drops the sliding expiration is never overridden.
-        Get = $"WITH slide AS ({slide}) SELECT value FROM {QualifiedTable} WHERE {live}";
-        GetWithLength = $"WITH slide AS ({slide}) SELECT octet_length(value), value FROM {QualifiedTable} WHERE {live}";
+        // A read is a plain primary-key SELECT that also says whether the row's sliding end of life should move; only
+        // then does the store run the UPDATE (Refresh), so entry records and most reads of hot bodies cost one SELECT.
+        // The UPDATE rechecks its own WHERE on the latest row version, so a concurrent Set that drops the sliding
+        // expiration is never overridden.
+        Get = $"SELECT {Slides}, value FROM {QualifiedTable} WHERE {live}";
+        GetWithLength = $"SELECT {Slides}, octet_length(value), value FROM {QualifiedTable} WHERE {live}";
         Refresh = slide;
         Remove = $"DELETE FROM {QualifiedTable} WHERE {keyMatches}";
         Set = $"""

@@ -60,6 +60,14 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
             Name = name.Length == 0 ? "httpcaching" : "httpcaching-" + name,
         };
         builder.ConnectionStringBuilder.ApplicationName ??= "HttpCaching";
+
+        // The store runs the same few statements all the time: prepare them, unless the connection string says
+        // otherwise (Max Auto Prepare=0 for poolers that cannot hold prepared statements).
+        if (!SetsAutoPrepare(options.ConnectionString!))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         builder.UseLoggerFactory(loggerFactory);
         options.ConfigureDataSource?.Invoke(builder);
         _dataSource = builder.Build();
@@ -72,6 +80,21 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                 options.ExpiredItemsDeletionInterval,
                 options.ExpiredItemsDeletionInterval);
         }
+    }
+
+    /// <summary>Whether the connection string itself sets Max Auto Prepare (in any of its spellings).</summary>
+    internal static bool SetsAutoPrepare(string connectionString)
+    {
+        var raw = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string key in raw.Keys)
+        {
+            if (key.Replace(" ", string.Empty, StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The table this store uses.</summary>
@@ -213,6 +236,8 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     private async Task<byte[]?> GetCoreAsync(CacheKey key, bool async, CancellationToken cancellationToken)
     {
         await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        byte[] value;
+        bool slides;
         var command = CreateKeyCommand(_table.Get, key, withTime: true);
         await using (command.ConfigureAwait(false))
         {
@@ -226,16 +251,21 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                     return null;
                 }
 
-                return async
-                    ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken).ConfigureAwait(false)
-                    : reader.GetFieldValue<byte[]>(0);
+                slides = reader.GetBoolean(0);
+                value = async
+                    ? await reader.GetFieldValueAsync<byte[]>(1, cancellationToken).ConfigureAwait(false)
+                    : reader.GetFieldValue<byte[]>(1);
             }
         }
+
+        await SlideAsync(key, slides, async, cancellationToken).ConfigureAwait(false);
+        return value;
     }
 
     private async Task<bool> TryGetCoreAsync(CacheKey key, IBufferWriter<byte> destination, bool async, CancellationToken cancellationToken)
     {
         await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
+        bool slides;
         var command = CreateKeyCommand(_table.GetWithLength, key, withTime: true);
         await using (command.ConfigureAwait(false))
         {
@@ -249,10 +279,11 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                     return false;
                 }
 
-                var remaining = reader.GetInt32(0);
+                slides = reader.GetBoolean(0);
+                var remaining = reader.GetInt32(1);
                 var stream = async
-                    ? await reader.GetStreamAsync(1, cancellationToken).ConfigureAwait(false)
-                    : reader.GetStream(1);
+                    ? await reader.GetStreamAsync(2, cancellationToken).ConfigureAwait(false)
+                    : reader.GetStream(2);
                 await using (stream.ConfigureAwait(false))
                 {
                     // The whole length is asked for once: an ArrayBufferWriter then holds the value in a single array.
@@ -272,11 +303,16 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                         remaining -= read;
                     }
                 }
-
-                return true;
             }
         }
+
+        await SlideAsync(key, slides, async, cancellationToken).ConfigureAwait(false);
+        return true;
     }
+
+    /// <summary>Moves a sliding row's end of life after a read, when the read said it should move.</summary>
+    private Task SlideAsync(CacheKey key, bool slides, bool async, CancellationToken cancellationToken) =>
+        slides ? ExecuteKeyCommandAsync(_table.Refresh, key, withTime: true, async, cancellationToken) : Task.CompletedTask;
 
     private async Task SetCoreAsync(CacheKey key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, bool async, CancellationToken cancellationToken)
     {
