@@ -88,8 +88,9 @@ public class PostgreSqlReadBreakdownBenchmark
             var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
+                // The value is the last column: the store's statement reads a flag before it.
                 return await reader.ReadAsync().ConfigureAwait(false)
-                    ? (await reader.GetFieldValueAsync<byte[]>(0).ConfigureAwait(false)).Length
+                    ? (await reader.GetFieldValueAsync<byte[]>(reader.FieldCount - 1).ConfigureAwait(false)).Length
                     : throw new InvalidOperationException("The row is gone.");
             }
         }
