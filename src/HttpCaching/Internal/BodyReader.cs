@@ -35,6 +35,7 @@ internal static class BodyReader
         var limit = (int)Math.Min(maxBodySize, Array.MaxLength - 1) + 1;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferSize, limit));
         var total = 0;
+        var handedOver = false;
         try
         {
             while (true)
@@ -56,9 +57,10 @@ internal static class BodyReader
                 total += read;
                 if (total > maxBodySize)
                 {
+                    // The stream that replays the bytes read so far owns the buffer from here on.
                     var rest = new StreamContent(new PrefixedStream(buffer, total, stream, content));
+                    handedOver = true;
                     CopyHeaders(content, rest);
-                    buffer = null!;
                     return new BodyReadResult(null, total, rest, NotStoredReason.TooLarge);
                 }
             }
@@ -71,7 +73,7 @@ internal static class BodyReader
         }
         finally
         {
-            if (buffer is not null)
+            if (!handedOver)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
