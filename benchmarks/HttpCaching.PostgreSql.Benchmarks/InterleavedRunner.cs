@@ -41,9 +41,11 @@ internal static class InterleavedRunner
             .ToList();
         var baseline = cases.Single(c => c.Baseline).Name;
 
-        type.GetMethod("GlobalSetup")!.Invoke(benchmark, null);
         try
         {
+            // Inside the try: a setup that fails half-way still stops the server it started.
+            type.GetMethod("GlobalSetup")!.Invoke(benchmark, null);
+
             // Warm up every case and size its batch.
             var operations = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (name, run, _) in cases)
