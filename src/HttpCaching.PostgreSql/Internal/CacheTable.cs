@@ -36,8 +36,7 @@ internal sealed class CacheTable
         // then does the store run the UPDATE (Refresh), so entry records and most reads of hot bodies cost one SELECT.
         // The UPDATE rechecks its own WHERE on the latest row version, so a concurrent Set that drops the sliding
         // expiration is never overridden.
-        Get = $"SELECT {Slides}, value FROM {QualifiedTable} WHERE {live}";
-        GetWithLength = $"SELECT {Slides}, octet_length(value), value FROM {QualifiedTable} WHERE {live}";
+        Get = $"SELECT {Slides}, octet_length(value), value FROM {QualifiedTable} WHERE {live}";
         Refresh = slide;
         Remove = $"DELETE FROM {QualifiedTable} WHERE {keyMatches}";
         Set = $"""
@@ -65,11 +64,11 @@ internal sealed class CacheTable
 
     public string QualifiedMigrationsTable { get; }
 
-    /// <summary>Returns the live value of <c>$1</c>/<c>$2</c> and slides it.</summary>
+    /// <summary>
+    /// Reads the live row of <c>$1</c>/<c>$2</c>: whether it should slide (run <see cref="Refresh"/>), the value's
+    /// length, for a buffer sized once, then the value.
+    /// </summary>
     public string Get { get; }
-
-    /// <summary>As <see cref="Get"/>, with the value's length first, for writing into a buffer sized once.</summary>
-    public string GetWithLength { get; }
 
     /// <summary>Slides a live row.</summary>
     public string Refresh { get; }

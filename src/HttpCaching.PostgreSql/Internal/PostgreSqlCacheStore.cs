@@ -235,38 +235,16 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
 
     private async Task<byte[]?> GetCoreAsync(CacheKey key, bool async, CancellationToken cancellationToken)
     {
-        await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
-        byte[] value;
-        bool slides;
-        var command = CreateKeyCommand(_table.Get, key, withTime: true);
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = async
-                ? await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false)
-                : command.ExecuteReader(CommandBehavior.SequentialAccess);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (!(async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read()))
-                {
-                    return null;
-                }
-
-                slides = reader.GetBoolean(0);
-                value = async
-                    ? await reader.GetFieldValueAsync<byte[]>(1, cancellationToken).ConfigureAwait(false)
-                    : reader.GetFieldValue<byte[]>(1);
-            }
-        }
-
-        await SlideAsync(key, slides, async, cancellationToken).ConfigureAwait(false);
-        return value;
+        // The same read as TryGet, into an array of exactly the value's length.
+        var value = new ExactArrayWriter();
+        return await TryGetCoreAsync(key, value, async, cancellationToken).ConfigureAwait(false) ? value.Array : null;
     }
 
     private async Task<bool> TryGetCoreAsync(CacheKey key, IBufferWriter<byte> destination, bool async, CancellationToken cancellationToken)
     {
         await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
         bool slides;
-        var command = CreateKeyCommand(_table.GetWithLength, key, withTime: true);
+        var command = CreateKeyCommand(_table.Get, key, withTime: true);
         await using (command.ConfigureAwait(false))
         {
             var reader = async
