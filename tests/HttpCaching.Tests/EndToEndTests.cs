@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using HttpCaching.Tests.Helpers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -202,7 +202,7 @@ public sealed class BodyReaderTests
     public async Task ReadAsync_UnboundedLimitAndUnknownLength_StoresTheWholeBody()
     {
         var body = Enumerable.Range(0, 40_000).Select(i => (byte)(i % 7)).ToArray();
-        using var content = new StreamContent(new HttpCaching.Tests.Helpers.NonSeekableStream(body));
+        using var content = new StreamContent(new NonSeekableStream(body));
 
         var result = await BodyReader.ReadAsync(content, long.MaxValue, TestContext.Current.CancellationToken);
 

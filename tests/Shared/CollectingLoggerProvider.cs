@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace HttpCaching.PostgreSql.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>Captures every log entry, at every level and from every category, with its event id and formatted message.</summary>
 public sealed class CollectingLoggerProvider : ILoggerProvider

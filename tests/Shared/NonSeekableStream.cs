@@ -1,4 +1,4 @@
-namespace HttpCaching.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>A forward-only stream of known bytes, so that content has no known length (like a chunked response).</summary>
 public sealed class NonSeekableStream(byte[] data) : Stream

@@ -1,4 +1,4 @@
-namespace HttpCaching.Proxy.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 public static class ResponseExtensions
 {
