@@ -1,5 +1,4 @@
 using HttpCaching.PostgreSql.Tests;
-using HttpCaching.PostgreSql.Tests.Helpers;
 
 [assembly: AssemblyFixture(typeof(PostgreSqlServerFixture))]
 
@@ -12,7 +11,7 @@ namespace HttpCaching.PostgreSql.Tests;
 /// </summary>
 public sealed class PostgreSqlServerFixture : IAsyncLifetime
 {
-    public const string EnvironmentVariable = "HTTPCACHING_POSTGRES";
+    public const string EnvironmentVariable = PostgreSqlBinaries.ExternalServerVariable;
 
     private PostgreSqlBinaries? _binaries;
     private PostgreSqlServer? _server;

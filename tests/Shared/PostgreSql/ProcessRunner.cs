@@ -1,11 +1,8 @@
 using System.Diagnostics;
 
-namespace HttpCaching.PostgreSql.Benchmarks;
+namespace HttpCaching.Testing;
 
-/// <summary>
-/// Runs a command to its end, optionally as another user (through <c>runuser</c>), and returns its output. A copy of
-/// the test helper: benchmarks do not reference test projects.
-/// </summary>
+/// <summary>Runs a command to its end, optionally as another user (through <c>runuser</c>), and returns its output.</summary>
 public static class ProcessRunner
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
@@ -46,7 +43,7 @@ public static class ProcessRunner
         using var limit = new CancellationTokenSource(Limit);
         try
         {
-            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(limit.Token);
         }
         catch (OperationCanceledException)
         {
@@ -54,12 +51,12 @@ public static class ProcessRunner
             throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {Limit}.");
         }
 
-        return (process.ExitCode, (await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false)));
+        return (process.ExitCode, (await stdout) + (await stderr));
     }
 
     public static async Task<string> RunCheckedAsync(string? runAsUser, string fileName, params string[] arguments)
     {
-        var (exitCode, output) = await RunAsync(runAsUser, fileName, arguments).ConfigureAwait(false);
+        var (exitCode, output) = await RunAsync(runAsUser, fileName, arguments);
         return exitCode == 0
             ? output
             : throw new InvalidOperationException($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} exited with {exitCode}:{Environment.NewLine}{output}");

@@ -1,12 +1,31 @@
-namespace HttpCaching.PostgreSql.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>
 /// Where <c>initdb</c> and <c>pg_ctl</c> are, and which user runs them: PostgreSQL refuses to run as root, so a root
-/// test run uses the <c>postgres</c> user that the Debian package creates.
+/// test or benchmark run uses the <c>postgres</c> user that the Debian package creates.
 /// </summary>
 public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
 {
     public const string ServiceUser = "postgres";
+
+    /// <summary>A connection string to an existing server to use instead of a throwaway one.</summary>
+    public const string ExternalServerVariable = "HTTPCACHING_POSTGRES";
+
+    /// <summary>The connection string of <see cref="ExternalServerVariable"/>, when it is set.</summary>
+    public static string? ExternalServer =>
+        Environment.GetEnvironmentVariable(ExternalServerVariable) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    /// <summary>Whether a server can be had: an external one, or local binaries to start one with.</summary>
+    public static bool IsServerAvailable(out string reason)
+    {
+        if (ExternalServer is not null)
+        {
+            reason = string.Empty;
+            return true;
+        }
+
+        return Find(out reason) is not null;
+    }
 
     public string InitDb => Path.Combine(BinDirectory, "initdb");
 
@@ -26,7 +45,7 @@ public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
         if (directory is null)
         {
             skipReason = "No PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: install the Debian "
-                + "'postgresql' package (.ci/run does), or set HTTPCACHING_POSTGRES to a connection string.";
+                + $"'postgresql' package (.ci/run does), or set {ExternalServerVariable} to a connection string.";
             return null;
         }
 
@@ -35,8 +54,8 @@ public sealed record PostgreSqlBinaries(string BinDirectory, string? RunAsUser)
         {
             if (!File.Exists("/etc/passwd") || !File.ReadLines("/etc/passwd").Any(l => l.StartsWith(ServiceUser + ":", StringComparison.Ordinal)))
             {
-                skipReason = $"The tests run as root, which PostgreSQL refuses, and there is no '{ServiceUser}' user to run it as "
-                    + "(the Debian 'postgresql' package creates one). Run as another user or set HTTPCACHING_POSTGRES.";
+                skipReason = $"This runs as root, which PostgreSQL refuses, and there is no '{ServiceUser}' user to run it as "
+                    + $"(the Debian 'postgresql' package creates one). Run as another user or set {ExternalServerVariable}.";
                 return null;
             }
 

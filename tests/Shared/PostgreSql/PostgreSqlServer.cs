@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace HttpCaching.PostgreSql.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster in a temporary directory, listening on 127.0.0.1 only (and a Unix socket in its own
