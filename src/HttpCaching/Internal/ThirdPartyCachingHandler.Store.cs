@@ -16,7 +16,7 @@ internal sealed partial class ThirdPartyCachingHandler
         CancellationToken cancellationToken)
     {
         var entryKey = keys.EntryKey;
-        var entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
+        var (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
             if (Variants.TryDeserialize(entryRecord) is not { } names)
@@ -25,9 +25,9 @@ internal sealed partial class ThirdPartyCachingHandler
                 return (null, null, entryKey);
             }
 
-            store.Remember(entryKey, entryRecord, bodyVersion: false);
+            store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
             entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
-            entryRecord = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
+            (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
         }
 
         if (entryRecord is null)
@@ -41,8 +41,8 @@ internal sealed partial class ThirdPartyCachingHandler
             return (null, null, entryKey);
         }
 
-        store.Remember(entryKey, entryRecord, bodyVersion: false);
-        var bodyRecord = await store.GetAsync(decoded.BodyKey, cancellationToken).ConfigureAwait(false);
+        store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
+        var (bodyRecord, bodyFromMemory) = await store.GetAsync(decoded.BodyKey, cancellationToken).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
@@ -55,7 +55,7 @@ internal sealed partial class ThirdPartyCachingHandler
             return (null, null, entryKey);
         }
 
-        store.Remember(decoded.BodyKey, bodyRecord, bodyVersion: true);
+        store.Remember(decoded.BodyKey, bodyRecord, bodyFromMemory, bodyVersion: true);
         return (decoded.Entry, bodyRecord, entryKey);
     }
 

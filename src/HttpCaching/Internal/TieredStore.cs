@@ -13,21 +13,29 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
 
     public ThirdPartyCachingOptions Options => options;
 
-    /// <summary>Reads a record: from memory when the near cache has it, otherwise from the shared store.</summary>
-    public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
-        near?.Get(key) is { } cached
-            ? ValueTask.FromResult<byte[]?>(cached)
-            : shared.GetAsync(key, clientName, options.StoreTimeout, cancellationToken);
+    /// <summary>
+    /// Reads a record: from memory when the near cache has it, otherwise from the shared store. Says which, so that a
+    /// record from the shared store can be remembered once it has been checked.
+    /// </summary>
+    public async ValueTask<(byte[]? Record, bool FromMemory)> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        if (near?.Get(key) is { } cached)
+        {
+            return (cached, true);
+        }
+
+        return (await shared.GetAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false), false);
+    }
 
     /// <summary>
-    /// Keeps a record read from the shared store that turned out valid, for the next reads. A record that came from the
-    /// near cache itself is left as it is, so that hits from memory never extend its window.
+    /// Keeps a record read from the shared store that turned out valid, for the next reads. Records that came from the
+    /// near cache are not kept again, so hits from memory never extend their window.
     /// </summary>
-    public void Remember(string key, byte[] record, bool bodyVersion)
+    public void Remember(string key, byte[] record, bool fromMemory, bool bodyVersion)
     {
-        if (near is not null && !ReferenceEquals(near.Get(key), record))
+        if (!fromMemory)
         {
-            near.Set(key, record, bodyVersion, options.NearCacheEntryDuration);
+            near?.Set(key, record, bodyVersion, options.NearCacheEntryDuration);
         }
     }
 
