@@ -13,7 +13,10 @@ public interface IThirdPartyCacheInvalidator
     /// <param name="clientName">The name of the <see cref="HttpClient"/> that has the caching handler.</param>
     /// <param name="requestUri">The absolute URI, as the client requests it.</param>
     /// <param name="cancellationToken">Cancels the store operation.</param>
-    /// <returns><see langword="true"/> when the store confirmed the removal; <see langword="false"/> when it failed (logged).</returns>
+    /// <returns>
+    /// <see langword="true"/> when a stored response was found and removed; <see langword="false"/> when nothing was
+    /// stored for the URI, or the store could not be read or refused the removal (logged).
+    /// </returns>
     /// <exception cref="ArgumentException">The client has no caching handler, or the URI is not absolute.</exception>
     ValueTask<bool> InvalidateAsync(string clientName, Uri requestUri, CancellationToken cancellationToken = default);
 }

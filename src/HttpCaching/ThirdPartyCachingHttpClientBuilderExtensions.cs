@@ -49,11 +49,10 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
 
         var name = builder.Name;
         builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(
-            name,
+            sp.GetRequiredService<ClientCacheStates>().For(name),
             sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
             sp.GetRequiredService<CacheStoreProvider>(),
             sp.GetRequiredService<RequestCoalescer>(),
-            sp.GetRequiredService<RequestKeyCaches>().For(name),
             sp.GetRequiredService<NearCaches>(),
             TimeOf(sp),
             sp.GetRequiredService<HttpCachingMetrics>(),
@@ -79,7 +78,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.AddOptions();
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
         services.TryAddSingleton<RequestCoalescer>();
-        services.TryAddSingleton<RequestKeyCaches>();
+        services.TryAddSingleton<ClientCacheStates>();
         services.TryAddSingleton(sp => new NearCaches(TimeOf(sp)));
         services.TryAddSingleton<IThirdPartyCacheInvalidator, ThirdPartyCacheInvalidator>();
         services.TryAddSingleton<DefaultMemoryStore>();

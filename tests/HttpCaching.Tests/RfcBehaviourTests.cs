@@ -247,6 +247,60 @@ public sealed class RfcBehaviourTests
     }
 
     [Fact]
+    public async Task Invalidator_NothingStored_ReturnsFalse()
+    {
+        using var harness = new CachingHarness(clientNames: ["rss"]);
+        var invalidator = harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>();
+
+        Assert.False(await invalidator.InvalidateAsync("rss", new Uri(Url), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Invalidator_SecondCall_ReturnsFalse()
+    {
+        using var harness = new CachingHarness(clientNames: ["rss"]);
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
+        await harness.GetAsync(Url, "rss");
+        var invalidator = harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>();
+
+        Assert.True(await invalidator.InvalidateAsync("rss", new Uri(Url), TestContext.Current.CancellationToken));
+        Assert.False(await invalidator.InvalidateAsync("rss", new Uri(Url), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Invalidator_NameInOtherCase_IsAnotherClientAndRemovesNothing()
+    {
+        // IHttpClientFactory compares client names ordinally: "RSS" is not "rss". It used to return true and remove nothing.
+        using var harness = new CachingHarness(clientNames: ["rss"]);
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
+        await harness.GetAsync(Url, "rss");
+        var invalidator = harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => invalidator.InvalidateAsync("RSS", new Uri(Url), TestContext.Current.CancellationToken).AsTask());
+        using var rss = await harness.GetAsync(Url, "rss");
+
+        Assert.Contains("case-sensitive", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("HttpCaching; hit", rss.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Invalidator_ClientsDifferingOnlyInCase_AreKeptApart()
+    {
+        using var harness = new CachingHarness(clientNames: ["rss", "RSS"]);
+        harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
+        await harness.GetAsync(Url, "rss");
+        await harness.GetAsync(Url, "RSS");
+        var invalidator = harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>();
+
+        Assert.True(await invalidator.InvalidateAsync("RSS", new Uri(Url), TestContext.Current.CancellationToken));
+        using var lower = await harness.GetAsync(Url, "rss");
+        using var upper = await harness.GetAsync(Url, "RSS");
+
+        Assert.StartsWith("HttpCaching; hit", lower.CacheStatus());
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", upper.CacheStatus());
+    }
+
+    [Fact]
     public async Task Invalidator_StoreDown_ReturnsFalse()
     {
         using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(new ThrowingDistributedCache()));

@@ -67,15 +67,17 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     }
 
     [Fact]
-    public void Configuration_ClientNamesAreCaseInsensitive()
+    public void Configuration_ClientSectionInOtherCase_FailsNamingTheKeyAndTheClient()
     {
+        // Client names are compared as IHttpClientFactory compares them: ordinally.
         using var harness = new CachingHarness(
             configuration: new Dictionary<string, string?> { ["HttpCaching:Clients:EMBEDLY:Enabled"] = "false" },
             clientNames: ["embedly"]);
 
-        harness.ValidateOnStart();
+        var exception = Assert.ThrowsAny<Exception>(harness.ValidateOnStart);
 
-        Assert.False(harness.Options("embedly").Enabled);
+        Assert.Contains("HttpCaching:Clients:EMBEDLY configures no client: client names are case-sensitive", AllMessages(exception), StringComparison.Ordinal);
+        Assert.Contains("'embedly'", AllMessages(exception), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,6 +116,30 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
         Assert.Contains("must not be negative", reloadError?.InnerException?.Message ?? reloadError?.Message, StringComparison.Ordinal);
         harness.Time.Advance(TimeSpan.FromMinutes(10));
         using var response = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Configuration_ReloadIntoInvalidState_KeepsLastValidOptionsAcrossHandlerRotation()
+    {
+        // IHttpClientFactory builds a new handler every handler lifetime: the last valid options must outlive it.
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
+        {
+            ["HttpCaching:Clients:test:MinimumFreshness"] = "01:00:00",
+        });
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("a", "max-age=0"));
+        using (var first = new HttpClient(harness.NewHandlerChain(), disposeHandler: true))
+        {
+            using var stored = await first.GetAsync(Url, TestContext.Current.CancellationToken);
+        }
+
+        harness.Configuration["HttpCaching:Clients:test:MinimumFreshness"] = "-00:01:00";
+        _ = Record.Exception(harness.Configuration.Reload);
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+        using var rotated = new HttpClient(harness.NewHandlerChain(), disposeHandler: true);
+        using var response = await rotated.GetAsync(Url, TestContext.Current.CancellationToken);
 
         Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
         Assert.Equal(1, harness.Origin.GetMatchCount(origin));

@@ -25,7 +25,11 @@ internal sealed class HttpCachingConfigureOptions(IServiceProvider services, Thi
         {
             if (!registry.Contains(client.Key))
             {
-                errors.Add($"{client.Path} configures a client that has no caching handler: call AddThirdPartyCaching() on the HttpClient named '{client.Key}', or remove the section.");
+                // Client names are compared ordinally, as IHttpClientFactory compares them.
+                var sameButCase = Array.Find(registry.Names(), n => string.Equals(n, client.Key, StringComparison.OrdinalIgnoreCase));
+                errors.Add(sameButCase is not null
+                    ? $"{client.Path} configures no client: client names are case-sensitive, and the client with a caching handler is named '{sameButCase}'."
+                    : $"{client.Path} configures a client that has no caching handler: call AddThirdPartyCaching() on the HttpClient named '{client.Key}', or remove the section.");
             }
         }
 

@@ -2,11 +2,15 @@ using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Internal;
 
-/// <summary>Removes the per-URL entry record of a client's URI from that client's store and near cache.</summary>
+/// <summary>
+/// Removes the stored responses of a client's URI, through the same path as the handler's own invalidation by unsafe
+/// methods: the client's keys, near cache and store tier.
+/// </summary>
 internal sealed class ThirdPartyCacheInvalidator(
     IOptionsMonitor<ThirdPartyCachingOptions> optionsMonitor,
     CacheStoreProvider stores,
     NearCaches nearCaches,
+    ClientCacheStates states,
     ThirdPartyCachingRegistry registry) : IThirdPartyCacheInvalidator
 {
     public ValueTask<bool> InvalidateAsync(string clientName, Uri requestUri, CancellationToken cancellationToken = default)
@@ -15,7 +19,9 @@ internal sealed class ThirdPartyCacheInvalidator(
         ArgumentNullException.ThrowIfNull(requestUri);
         if (!registry.Contains(clientName))
         {
-            throw new ArgumentException($"The HttpClient '{clientName}' has no caching handler: call AddThirdPartyCaching() on it.", nameof(clientName));
+            throw new ArgumentException(
+                $"The HttpClient '{clientName}' has no caching handler: call AddThirdPartyCaching() on it. Client names are case-sensitive, as in IHttpClientFactory.",
+                nameof(clientName));
         }
 
         if (!requestUri.IsAbsoluteUri)
@@ -23,9 +29,18 @@ internal sealed class ThirdPartyCacheInvalidator(
             throw new ArgumentException("The URI must be absolute.", nameof(requestUri));
         }
 
-        var options = optionsMonitor.Get(clientName);
-        var key = CacheKeyBuilder.EntryKey(options.KeyPrefix, clientName, CacheKeyBuilder.HashRequest("GET", requestUri));
-        nearCaches.For(clientName, options)?.Remove(key);
-        return stores.Get(options.StoreServiceKey).RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken);
+        var state = states.For(clientName);
+        ThirdPartyCachingOptions options;
+        try
+        {
+            options = optionsMonitor.Get(clientName);
+        }
+        catch (OptionsValidationException) when (state.LastValidOptions is not null)
+        {
+            // As the handler does: an invalid reload keeps the last valid options.
+            options = state.LastValidOptions;
+        }
+
+        return state.InvalidateAsync(state.Tier(options, stores, nearCaches), requestUri, reportRemoved: true, cancellationToken);
     }
 }

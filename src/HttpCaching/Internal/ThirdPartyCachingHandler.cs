@@ -12,34 +12,33 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 {
+    private readonly ClientCacheState _state;
     private readonly string _clientName;
     private readonly IOptionsMonitor<ThirdPartyCachingOptions> _optionsMonitor;
     private readonly CacheStoreProvider _stores;
     private readonly RequestCoalescer _coalescer;
     private readonly RequestKeyCache _keys;
     private readonly NearCaches _nearCaches;
-    private TieredStore? _tier;
     private readonly TimeProvider _time;
     private readonly HttpCachingMetrics _metrics;
     private readonly ILogger _logger;
-    private ThirdPartyCachingOptions? _lastValidOptions;
 
     public ThirdPartyCachingHandler(
-        string clientName,
+        ClientCacheState state,
         IOptionsMonitor<ThirdPartyCachingOptions> optionsMonitor,
         CacheStoreProvider stores,
         RequestCoalescer coalescer,
-        RequestKeyCache keys,
         NearCaches nearCaches,
         TimeProvider time,
         HttpCachingMetrics metrics,
         ILogger<ThirdPartyCachingHandler> logger)
     {
-        _clientName = clientName;
+        _state = state;
+        _clientName = state.Name;
         _optionsMonitor = optionsMonitor;
         _stores = stores;
         _coalescer = coalescer;
-        _keys = keys;
+        _keys = state.Keys;
         _nearCaches = nearCaches;
         _time = time;
         _metrics = metrics;
@@ -240,33 +239,22 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             TaskScheduler.Default);
     }
 
-    /// <summary>The client's store for these options: the near cache (unless the store is in process) over the guarded store.</summary>
-    private TieredStore Tier(ThirdPartyCachingOptions options)
-    {
-        var shared = _stores.Get(options.StoreServiceKey);
-        var tier = _tier;
-        if (tier is not null && ReferenceEquals(tier.Options, options) && ReferenceEquals(tier.Shared, shared))
-        {
-            return tier;
-        }
-
-        var near = shared.InProcess ? null : _nearCaches.For(_clientName, options);
-        return _tier = new TieredStore(shared, near, _clientName, options);
-    }
+    private TieredStore Tier(ThirdPartyCachingOptions options) => _state.Tier(options, _stores, _nearCaches);
 
     private ThirdPartyCachingOptions? GetOptions()
     {
         try
         {
             var options = _optionsMonitor.Get(_clientName);
-            _lastValidOptions = options;
+            _state.LastValidOptions = options;
             return options;
         }
         catch (OptionsValidationException ex)
         {
-            // Configuration reloaded into an invalid state: keep the last valid options, or pass through.
+            // Configuration reloaded into an invalid state: keep the last valid options (kept in the client's
+            // singleton state, so they survive handler rotation), or pass through if there never were any.
             Log.InvalidOptions(_logger, _clientName, ex.Message);
-            return _lastValidOptions;
+            return _state.LastValidOptions;
         }
     }
 
@@ -435,8 +423,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         async Task RemoveEntryAsync(Uri uri)
         {
-            var keys = _keys.Get(uri, options.KeyPrefix);
-            await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+            await _state.InvalidateAsync(store, uri, reportRemoved: false, cancellationToken).ConfigureAwait(false);
             Log.Invalidated(_logger, _clientName, new LoggedUri(uri));
         }
     }

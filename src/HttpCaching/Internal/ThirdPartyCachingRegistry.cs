@@ -1,9 +1,12 @@
 namespace HttpCaching.Internal;
 
-/// <summary>The names of the clients that have the caching handler, filled in as they are registered.</summary>
+/// <summary>
+/// The names of the clients that have the caching handler, filled in as they are registered. Names are compared
+/// ordinally, as <c>IHttpClientFactory</c> compares them: <c>"rss"</c> and <c>"RSS"</c> are two clients.
+/// </summary>
 internal sealed class ThirdPartyCachingRegistry
 {
-    private readonly HashSet<string> _clientNames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _clientNames = new(StringComparer.Ordinal);
 
     public void Add(string clientName)
     {

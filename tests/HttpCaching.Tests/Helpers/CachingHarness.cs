@@ -64,6 +64,22 @@ public sealed class CachingHarness : IDisposable
 
     public HttpClient Client(string name = ClientName) => Services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
 
+    /// <summary>
+    /// A new handler chain for the client, built as <c>IHttpClientFactory</c> builds one when a handler lifetime ends,
+    /// so tests can see what survives handler rotation.
+    /// </summary>
+    public HttpMessageHandler NewHandlerChain(string name = ClientName)
+    {
+        var builder = Services.GetRequiredService<Microsoft.Extensions.Http.HttpMessageHandlerBuilder>();
+        builder.Name = name;
+        foreach (var action in Services.GetRequiredService<IOptionsMonitor<Microsoft.Extensions.Http.HttpClientFactoryOptions>>().Get(name).HttpMessageHandlerBuilderActions)
+        {
+            action(builder);
+        }
+
+        return builder.Build();
+    }
+
     public void ValidateOnStart() => Services.GetRequiredService<IStartupValidator>().Validate();
 
     public async Task<HttpResponseMessage> GetAsync(string url, string name = ClientName, Action<HttpRequestMessage>? configure = null)
