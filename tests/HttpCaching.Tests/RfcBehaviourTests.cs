@@ -62,20 +62,79 @@ public sealed class RfcBehaviourTests
     }
 
     [Fact]
-    public async Task Head_ResponseNamingAnotherRepresentation_MakesStoredGetUnusable()
+    public async Task Head_ResponseNamingAnotherRepresentation_MakesStoredGetStale()
     {
         using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
-        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("body", "max-age=60", "\"d1\""));
+        harness.Origin.When(HttpMethod.Get, Url).WithHeaders("If-None-Match", "\"d1\"").Respond(_ => harness.Response("new", "max-age=600", "\"d2\""));
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("body", "max-age=600", "\"d1\""));
         harness.Origin.When(HttpMethod.Head, Url).Respond(_ => harness.Response("", "max-age=600", "\"d2\""));
 
         await harness.GetAsync(Url);
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
-        using (var head = new HttpRequestMessage(HttpMethod.Head, Url))
-        {
-            (await harness.Client().SendAsync(head, TestContext.Current.CancellationToken)).Dispose();
-        }
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        await HeadAsync(harness);
+        using var after = await harness.GetAsync(Url);
 
-        Assert.DoesNotContain(harness.Store.Keys, k => k.Contains(":e:", StringComparison.Ordinal));
+        // Still fresh by its own max-age, but the HEAD response showed it outdated: validated, not served.
+        Assert.StartsWith("HttpCaching; fwd=stale; fwd-status=200", after.CacheStatus());
+        Assert.Equal("new", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(null, "\"d1\"", "4", true)]
+    [InlineData(null, "\"d1\"", null, true)]
+    [InlineData(null, "\"d1\"", "5", false)]
+    [InlineData("Tue, 06 Jan 2026 09:00:00 GMT", "\"d1\"", "4", false)]
+    [InlineData("Mon, 05 Jan 2026 09:00:00 GMT", "\"d1\"", "4", true)]
+    [InlineData("Mon, 05 Jan 2026 09:00:00 GMT", null, "4", true)]
+    [InlineData("Tue, 06 Jan 2026 09:00:00 GMT", null, null, false)]
+    [InlineData(null, null, "4", false)]
+    [InlineData(null, "\"d2\"", "4", false)]
+    [InlineData(null, "W/\"d1\"", "4", false)]
+    public async Task Head_Freshens_OnlyWhenValidatorsAndLengthMatch(string? lastModified, string? etag, string? contentLength, bool freshens)
+    {
+        // RFC 9111 §4.3.5: the stored GET ("body", "d1", Last-Modified 5 January) is freshened only when every validator
+        // the HEAD response carries matches, and its Content-Length, if any, is the stored length; otherwise it is stale.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ =>
+        {
+            var response = harness.Response("body", "max-age=60", "\"d1\"");
+            response.Content.Headers.TryAddWithoutValidation("Last-Modified", "Mon, 05 Jan 2026 09:00:00 GMT");
+            return response;
+        });
+        harness.Origin.When(HttpMethod.Head, Url).Respond(_ =>
+        {
+            var response = harness.Response("", "max-age=600", etag);
+            response.Content.Headers.ContentLength = contentLength is null ? null : long.Parse(contentLength, System.Globalization.CultureInfo.InvariantCulture);
+            if (contentLength is null)
+            {
+                response.Content.Headers.Remove("Content-Length");
+            }
+
+            if (lastModified is not null)
+            {
+                response.Content.Headers.TryAddWithoutValidation("Last-Modified", lastModified);
+            }
+
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await HeadAsync(harness);
+        harness.Time.Advance(TimeSpan.FromSeconds(60));
+        using var after = await harness.GetAsync(Url);
+
+        Assert.Equal(freshens, after.CacheStatus()!.StartsWith("HttpCaching; hit", StringComparison.Ordinal));
+        Assert.Equal(freshens ? 1 : 2, harness.Origin.GetMatchCount(get));
+        Assert.Equal("body", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    private static async Task HeadAsync(CachingHarness harness)
+    {
+        // no-cache sends the HEAD to the origin even while the stored response is fresh.
+        using var head = new HttpRequestMessage(HttpMethod.Head, Url);
+        head.Headers.TryAddWithoutValidation("Cache-Control", "no-cache");
+        (await harness.Client().SendAsync(head, TestContext.Current.CancellationToken)).Dispose();
     }
 
     [Theory]

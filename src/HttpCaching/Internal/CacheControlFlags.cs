@@ -18,4 +18,19 @@ internal enum CacheControlFlags
 
     /// <summary><c>max-stale</c> without a value: any staleness is acceptable.</summary>
     MaxStaleAny = 1 << 10,
+
+    /// <summary>
+    /// Not a directive: kept in a stored entry whose response answered a request that carried <c>Authorization</c>
+    /// or <c>Cookie</c>. Such a response follows its own explicit freshness only: no floor, no heuristic.
+    /// </summary>
+    CredentialedRequest = 1 << 16,
+
+    /// <summary>
+    /// Not a directive: kept in a stored entry that a HEAD response showed to be outdated (RFC 9111 §4.3.5). It is
+    /// stale whatever its lifetime, until a validation or a new response replaces it.
+    /// </summary>
+    MarkedStale = 1 << 17,
+
+    /// <summary>The flags that describe a stored entry rather than a received directive.</summary>
+    EntryOnly = CredentialedRequest | MarkedStale,
 }

@@ -90,6 +90,16 @@ internal static class CacheKeyBuilder
         return VersionIdFromHash(digest);
     }
 
+    /// <summary>
+    /// The version id of a representation within one variant of a response that varies: the same entity tag or body
+    /// in two variants gives two ids, so each variant's body record is its own.
+    /// </summary>
+    public static string VariantVersionId(string versionId, string variantId)
+    {
+        var bytes = Encoding.UTF8.GetBytes(string.Concat("V", variantId, ":", versionId));
+        return VersionIdFromHash(SHA256.HashData(bytes));
+    }
+
     private static string VersionIdFromHash(ReadOnlySpan<byte> hash) => Base64Url.EncodeToString(hash[..VersionIdBytes]);
 
     private static string HashToString(ReadOnlySpan<char> input)

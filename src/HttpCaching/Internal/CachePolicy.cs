@@ -81,6 +81,25 @@ internal static class CachePolicy
     }
 
     /// <summary>
+    /// Whether a stored response updated by a 304 or HEAD response (RFC 9111 §4.3.4, §4.3.5) may still be stored: the
+    /// update's fields now rule it, so a <c>no-store</c> it brought removes the response, and an unqualified
+    /// <c>private</c> stops a shared cache from keeping it.
+    /// </summary>
+    public static NotStoredReason CheckUpdated(CacheEntry updated, bool shared)
+    {
+        var directives = CacheControl.Parse(CachedHeaders.Joined(updated.Headers, "Cache-Control"));
+        if (directives.Has(CacheControlFlags.NoStore)
+            && !(directives.Has(CacheControlFlags.MustUnderstand) && IsUnderstood(updated.StatusCode)))
+        {
+            return NotStoredReason.NoStore;
+        }
+
+        return shared && directives.Has(CacheControlFlags.Private) && directives.PrivateFields is null
+            ? NotStoredReason.Private
+            : NotStoredReason.None;
+    }
+
+    /// <summary>
     /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).
     /// Invalid values make the response stale, as the RFC advises.
     /// </summary>

@@ -11,10 +11,14 @@ internal static class EntryFactory
         int bodyLength,
         DateTimeOffset requestTime,
         DateTimeOffset responseTime,
-        ThirdPartyCachingOptions options)
+        ThirdPartyCachingOptions options,
+        bool credentialedRequest)
     {
         var directives = CacheControl.Parse(response.Headers);
-        var headers = CachedHeaders.Collect(response.Headers, directives, options.Shared, CachePolicy.IsExcludedFromStorage);
+        var headers = WithDate(
+            CachedHeaders.Collect(response.Headers, directives, options.Shared, CachePolicy.IsExcludedFromStorage),
+            response.Headers,
+            responseTime);
         var contentHeaders = CachedHeaders.Collect(response.Content.Headers, directives, options.Shared, CachePolicy.IsExcludedFromStorage);
 
         // A strong entity tag names exactly these bytes, so it names the version; otherwise the content does.
@@ -34,7 +38,8 @@ internal static class EntryFactory
             responseTime,
             options,
             versionId,
-            bodyLength);
+            bodyLength,
+            credentialedRequest ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None);
     }
 
     /// <summary>
@@ -46,33 +51,136 @@ internal static class EntryFactory
         HttpResponseMessage notModified,
         DateTimeOffset requestTime,
         DateTimeOffset responseTime,
-        ThirdPartyCachingOptions options)
+        ThirdPartyCachingOptions options,
+        bool credentialedRequest)
     {
         if (!Selects(stored, notModified))
         {
             return null;
         }
 
-        var directives = CacheControl.Parse(notModified.Headers);
-        var headers = CachedHeaders.Merge(
-            stored.Headers,
-            CachedHeaders.Collect(notModified.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate));
+        return Update(stored, notModified, requestTime, responseTime, options, credentialedRequest);
+    }
+
+    /// <summary>
+    /// RFC 9111 §4.3.5: applies a 200 response to a HEAD request to the stored GET response it stands for. The stored
+    /// response is freshened only when every validator the HEAD response carries (<c>ETag</c>, <c>Last-Modified</c>)
+    /// matches the stored one, at least one does, and its <c>Content-Length</c>, when it has one, is the stored body's
+    /// length. Otherwise the HEAD response describes another representation: the stored response is returned marked
+    /// stale, so it is validated before it is reused. Returns <see langword="null"/> for any status but 200.
+    /// </summary>
+    public static CacheEntry? RefreshFromHead(
+        CacheEntry stored,
+        HttpResponseMessage head,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        ThirdPartyCachingOptions options,
+        bool credentialedRequest)
+    {
+        if (head.StatusCode != System.Net.HttpStatusCode.OK || stored.StatusCode != 200)
+        {
+            return null;
+        }
+
+        return HeadDescribesStored(stored, head)
+            ? Update(stored, head, requestTime, responseTime, options, credentialedRequest)
+            : stored with { Flags = stored.Flags | CacheControlFlags.MarkedStale };
+    }
+
+    private static bool HeadDescribesStored(CacheEntry stored, HttpResponseMessage head)
+    {
+        var validators = 0;
+        if (head.Headers.NonValidated.TryGetValues("ETag", out var etags))
+        {
+            if (stored.ETag is null || !string.Equals(etags.ToString().Trim(), stored.ETag.Trim(), StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            validators++;
+        }
+
+        if (head.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var dates))
+        {
+            if (!SameDate(dates.ToString(), stored.LastModified))
+            {
+                return false;
+            }
+
+            validators++;
+        }
+
+        if (head.Content.Headers.NonValidated.TryGetValues("Content-Length", out var lengths)
+            && (!long.TryParse(lengths.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+                || length != stored.BodyLength))
+        {
+            return false;
+        }
+
+        return validators > 0;
+    }
+
+    /// <summary>The stored response with the fields of a 304 or HEAD response applied (§3.2) and its freshness computed anew.</summary>
+    private static CacheEntry Update(
+        CacheEntry stored,
+        HttpResponseMessage update,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        ThirdPartyCachingOptions options,
+        bool credentialedRequest)
+    {
+        var directives = CacheControl.Parse(update.Headers);
+        var headers = WithDate(
+            CachedHeaders.Merge(
+                stored.Headers,
+                CachedHeaders.Collect(update.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate)),
+            update.Headers,
+            responseTime);
         var contentHeaders = CachedHeaders.Merge(
             stored.ContentHeaders,
-            CachedHeaders.Collect(notModified.Content.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate));
+            CachedHeaders.Collect(update.Content.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate));
 
+        // Once a response answered a request with credentials, it stays without the floor; a validation clears a mark
+        // of staleness.
+        var credentialed = credentialedRequest || (stored.Flags & CacheControlFlags.CredentialedRequest) != 0;
         return Build(
             stored.StatusCode,
             stored.ReasonPhrase,
             stored.HttpVersion,
             headers,
             contentHeaders,
-            AgeValue(notModified.Headers),
+            AgeValue(update.Headers),
             requestTime,
             responseTime,
             options,
             stored.VersionId,
-            stored.BodyLength);
+            stored.BodyLength,
+            credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None);
+    }
+
+    /// <summary>
+    /// RFC 9110 §6.6.1: a response received without <c>Date</c> is stored with one that records when it was received,
+    /// so its age starts then. For a 304 or HEAD update, this replaces the stored response's older <c>Date</c>.
+    /// </summary>
+    private static CachedHeader[] WithDate(CachedHeader[] headers, HttpResponseHeaders received, DateTimeOffset responseTime)
+    {
+        if (received.NonValidated.Contains("Date"))
+        {
+            return headers;
+        }
+
+        var date = new CachedHeader("Date", [HttpDate.Format(responseTime)]);
+        for (var i = 0; i < headers.Length; i++)
+        {
+            if (headers[i].Name.Equals("Date", StringComparison.OrdinalIgnoreCase))
+            {
+                var copy = (CachedHeader[])headers.Clone();
+                copy[i] = date;
+                return copy;
+            }
+        }
+
+        return [.. headers, date];
     }
 
     /// <summary>
@@ -91,9 +199,11 @@ internal static class EntryFactory
     }
 
     /// <summary>
-    /// §4.3.4: a 304 with an entity tag updates the stored response only if the tags match (weakly, since the stored
-    /// response is the one the conditional request named); one with only <c>Last-Modified</c> must agree with the
-    /// stored date when that is the stored validator; one with no validator updates the single stored response.
+    /// §4.3.4: which stored response a 304 updates. A strong entity tag selects only a stored response with the same
+    /// strong tag; a weak one, a stored response whose tag matches weakly; a <c>Last-Modified</c> alone, a stored
+    /// response with the same date. A 304 with no validator at all selects the stored response only when that has no
+    /// validator either: otherwise it may well stand for another representation (a caller's own
+    /// <c>If-Modified-Since</c> answered from elsewhere).
     /// </summary>
     private static bool Selects(CacheEntry stored, HttpResponseMessage notModified)
     {
@@ -101,22 +211,30 @@ internal static class EntryFactory
         {
             foreach (var etag in etags)
             {
-                return stored.ETag is not null && CachePolicy.WeakMatch(etag, stored.ETag);
+                if (stored.ETag is null)
+                {
+                    return false;
+                }
+
+                return CachePolicy.IsStrong(etag)
+                    ? CachePolicy.IsStrong(stored.ETag) && CachePolicy.WeakMatch(etag, stored.ETag)
+                    : CachePolicy.WeakMatch(etag, stored.ETag);
             }
         }
 
-        if (stored.ETag is null
-            && stored.LastModified is not null
-            && notModified.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var dates))
+        if (notModified.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var dates))
         {
             foreach (var date in dates)
             {
-                return HttpDate.TryParse(date, out var a) && HttpDate.TryParse(stored.LastModified, out var b) && a == b;
+                return SameDate(date, stored.LastModified);
             }
         }
 
-        return true;
+        return stored.ETag is null && stored.LastModified is null;
     }
+
+    private static bool SameDate(string? a, string? b) =>
+        HttpDate.TryParse(a, out var first) && HttpDate.TryParse(b, out var second) && first == second;
 
     private static CacheEntry Build(
         int status,
@@ -129,7 +247,8 @@ internal static class EntryFactory
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
         string versionId,
-        int bodyLength)
+        int bodyLength,
+        CacheControlFlags entryFlags)
     {
         var directives = CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 
@@ -149,6 +268,11 @@ internal static class EntryFactory
             options.Shared,
             options.MaxHeuristicFreshness,
             out var heuristic);
+        if (heuristic && (entryFlags & CacheControlFlags.CredentialedRequest) != 0)
+        {
+            // A response to a request with credentials gets no freshness it did not give itself.
+            lifetime = TimeSpan.Zero;
+        }
 
         return new CacheEntry
         {
@@ -159,7 +283,8 @@ internal static class EntryFactory
             CorrectedInitialAge = correctedInitialAge,
             FreshnessLifetime = lifetime,
             // §5.2.2.10: in a shared cache s-maxage carries the semantics of proxy-revalidate.
-            Flags = directives.SharedMaxAge != CacheControl.Absent ? directives.Flags | CacheControlFlags.ProxyRevalidate : directives.Flags,
+            Flags = (directives.SharedMaxAge != CacheControl.Absent ? directives.Flags | CacheControlFlags.ProxyRevalidate : directives.Flags)
+                | entryFlags,
             HeuristicFreshness = heuristic,
             StaleWhileRevalidate = directives.StaleWhileRevalidate,
             StaleIfError = directives.StaleIfError,

@@ -9,8 +9,9 @@ internal sealed class FetchResult
 {
     private HttpResponseMessage? _original;
 
-    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail, string[]? varyNames = null, string? variantId = null)
+    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail, bool shareable, string[]? varyNames = null, string? variantId = null)
     {
+        Shareable = shareable && entry is not null;
         VaryNames = varyNames;
         VariantId = variantId;
         _original = original;
@@ -41,17 +42,30 @@ internal sealed class FetchResult
 
     public bool Failed => FailedStatus is not null;
 
+    /// <summary>
+    /// Whether callers that waited for this request may be served from the snapshot: only a response this cache
+    /// stored, or could have stored, which they could have been served from the store anyway. An origin error, a
+    /// refused response, or one that must not be kept (<c>no-store</c>, <c>private</c>) is the requesting caller's
+    /// alone: the others send their own request.
+    /// </summary>
+    public bool Shareable { get; }
+
     /// <summary>The fields the response varies on, or <see langword="null"/>; other callers share it only when their
     /// request selects the same <see cref="VariantId"/>.</summary>
     public string[]? VaryNames { get; }
 
     public string? VariantId { get; }
 
+    /// <summary>A response that was stored, or could have been: callers that waited for it may be served from the snapshot.</summary>
     public static FetchResult Success(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, string[]? varyNames = null, string? variantId = null) =>
-        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, varyNames, variantId);
+        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, shareable: true, varyNames, variantId);
+
+    /// <summary>A response for the requesting caller only (see <see cref="Shareable"/>).</summary>
+    public static FetchResult Unshared(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome) =>
+        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, shareable: false);
 
     public static FetchResult Failure(HttpResponseMessage original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, int status, string detail) =>
-        new(original, entry, bodyRecord, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail);
+        new(original, entry, bodyRecord, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail, shareable: false);
 
     /// <summary>Takes the original response; only the first caller gets it.</summary>
     public bool TryClaimOriginal(out HttpResponseMessage response)

@@ -10,16 +10,27 @@ internal static class Freshness
     public static bool IsOriginError(int status) => status is 429 or 500 or 502 or 503 or 504;
 
     /// <summary>
-    /// The floor that applies to a response: the configured one, except for origin errors, which are never kept fresh
-    /// longer than they ask to be.
+    /// The floor that applies to a stored response: the configured one, except for origin errors, which are never kept
+    /// fresh longer than they ask to be, and for responses to requests that carried <c>Authorization</c> or
+    /// <c>Cookie</c>, which may be personal and so follow their own explicit freshness only.
     /// </summary>
-    public static TimeSpan Floor(int status, ThirdPartyCachingOptions options) =>
-        IsOriginError(status) ? TimeSpan.Zero : options.MinimumFreshness;
+    public static TimeSpan Floor(CacheEntry entry, ThirdPartyCachingOptions options) =>
+        IsOriginError(entry.StatusCode) || (entry.Flags & CacheControlFlags.CredentialedRequest) != 0
+            ? TimeSpan.Zero
+            : options.MinimumFreshness;
 
-    /// <summary>The lifetime used for reuse: the response's own, raised to the floor.</summary>
+    /// <summary>
+    /// The lifetime used for reuse: the response's own, raised to the floor; zero for an entry a HEAD response showed
+    /// to be outdated.
+    /// </summary>
     public static TimeSpan EffectiveLifetime(CacheEntry entry, ThirdPartyCachingOptions options)
     {
-        var floor = Floor(entry.StatusCode, options);
+        if ((entry.Flags & CacheControlFlags.MarkedStale) != 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var floor = Floor(entry, options);
         return entry.FreshnessLifetime < floor ? floor : entry.FreshnessLifetime;
     }
 

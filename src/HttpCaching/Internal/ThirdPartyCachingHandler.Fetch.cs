@@ -13,6 +13,7 @@ internal sealed partial class ThirdPartyCachingHandler
         string entryKey,
         CacheControl requestDirectives,
         bool hasAuthorization,
+        bool hasCredentials,
         CacheEntry? staleEntry,
         byte[]? staleBody,
         string fwd)
@@ -47,6 +48,12 @@ internal sealed partial class ThirdPartyCachingHandler
 
         /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
         public bool HasAuthorization => hasAuthorization;
+
+        /// <summary>
+        /// Whether the request carried <c>Authorization</c> or <c>Cookie</c>: its response may be personal, so the
+        /// freshness floor never extends it.
+        /// </summary>
+        public bool HasCredentials => hasCredentials;
 
         /// <summary>The origin request to run; it copies the caller's request when it starts.</summary>
         public Func<CancellationToken, Task<FetchResult>> Prepare(HttpRequestMessage request) =>

@@ -37,13 +37,19 @@ internal sealed partial class ThirdPartyCachingHandler
 
         if (conditional && response.StatusCode == HttpStatusCode.NotModified && !redirected)
         {
-            var refreshed = EntryFactory.Refresh(stale!, response, requestTime, responseTime, options);
+            var refreshed = EntryFactory.Refresh(stale!, response, requestTime, responseTime, options, fetch.HasCredentials);
             response.Dispose();
             if (refreshed is not null)
             {
-                await WriteRefreshedAsync(fetch, refreshed, cancellationToken).ConfigureAwait(false);
+                var cacheStatus = CacheStatus.Forward(fetch.Fwd, 304);
+                if (!await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false))
+                {
+                    // The 304 made the response one this cache must not keep: this caller gets it, the others ask themselves.
+                    return FetchResult.Unshared(null, refreshed, fetch.StaleBody, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
+                }
+
                 Log.Revalidated(_logger, _clientName, new LoggedUri(fetch.Uri));
-                return FetchResult.Success(null, refreshed, fetch.StaleBody, CacheStatus.Forward(fetch.Fwd, 304), HttpCachingDiagnostics.OutcomeRevalidated);
+                return FetchResult.Success(null, refreshed, fetch.StaleBody, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
             }
 
             // The 304 names a representation other than the stored one: ask for the full response instead.
@@ -82,7 +88,7 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         _metrics.OriginBytes(_clientName, body.Length);
-        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
+        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, snapshot);
         return FetchResult.Failure(response, snapshot, body.Record, cacheStatus, status, detail);
     }
@@ -156,7 +162,7 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         _metrics.OriginBytes(_clientName, body.Length);
-        var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options);
+        var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, entry);
 
         if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body, cancellationToken).ConfigureAwait(false))
@@ -166,6 +172,12 @@ internal sealed partial class ThirdPartyCachingHandler
 
         var varyNames = Variants.Names(response);
         var variantId = varyNames is null ? null : Variants.Id(varyNames, sent, sentValidators);
+        if (variantId is not null)
+        {
+            // Each variant has body versions of its own: two variants with the same entity tag must not share bytes.
+            entry = entry with { VersionId = CacheKeyBuilder.VariantVersionId(entry.VersionId, variantId) };
+        }
+
         var stored = await WriteAsync(fetch, entry, body.Record, varyNames, variantId, cancellationToken).ConfigureAwait(false);
         if (stored)
         {
@@ -202,7 +214,7 @@ internal sealed partial class ThirdPartyCachingHandler
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
-        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options);
+        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, snapshot);
         if (!await IsAcceptedAsync(check, fetch, response, body, cancellationToken).ConfigureAwait(false))
         {

@@ -90,24 +90,42 @@ internal sealed partial class ThirdPartyCachingHandler
             && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>After a 304: the entry is rewritten with the new metadata; the body is only kept alive, never rewritten.</summary>
-    private async Task WriteRefreshedAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one place that keeps what a 304 or a HEAD response did to a stored response (RFC 9111 §4.3.4, §4.3.5), for
+    /// revalidations, HEAD requests and the caller's own conditionals alike. The updated response is checked again,
+    /// since the update's fields now rule it: one that may no longer be stored (<c>no-store</c>, <c>private</c> in a
+    /// shared cache) is removed. Otherwise the entry is rewritten and the body is only kept alive, never rewritten.
+    /// Returns whether the updated response is stored, and so may be shared.
+    /// </summary>
+    private async Task<bool> ApplyUpdateAsync(Fetch fetch, CacheEntry updated, int status, CancellationToken cancellationToken)
     {
-        var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
-        if (await fetch.Store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false))
+        var reason = CachePolicy.CheckUpdated(updated, fetch.Options.Shared);
+        if (reason != NotStoredReason.None)
         {
-            await WriteEntryAsync(fetch, entry, cancellationToken).ConfigureAwait(false);
+            await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+            Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), status, CacheStatus.Detail(reason));
+            return false;
         }
+
+        var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, updated.VersionId);
+        return await fetch.Store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false)
+            && await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Rewrites only the per-URL entry record.</summary>
-    private async Task WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rewrites only the per-URL entry record. An entry whose every window has passed is removed instead, so an older
+    /// record of it never stays behind.
+    /// </summary>
+    private async Task<bool> WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
         var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
-        if (window > TimeSpan.Zero)
+        if (window <= TimeSpan.Zero)
         {
-            await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
-                .ConfigureAwait(false);
+            await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+            return false;
         }
+
+        return await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
+            .ConfigureAwait(false);
     }
 }

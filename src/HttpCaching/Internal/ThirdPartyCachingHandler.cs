@@ -65,7 +65,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return forwarded;
         }
 
-        if (request.RequestUri is not { IsAbsoluteUri: true } uri || HasUnsupportedRequestFields(request))
+        // A GET with content (search APIs send one) is forwarded untouched: the key does not cover the content.
+        if (request.RequestUri is not { IsAbsoluteUri: true } uri || request.Content is not null || HasUnsupportedRequestFields(request))
         {
             return await ForwardUncachedAsync(request, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
         }
@@ -83,7 +84,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
-        Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), entry, bodyRecord, fwd);
+        Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), entry, bodyRecord, fwd);
         if (entry is not null)
         {
             var now = _time.GetUtcNow();
@@ -176,13 +177,15 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return original;
         }
 
-        if (result.Entry is { } entry && (leader || result.VaryNames is null || Variants.Id(result.VaryNames, request) == result.VariantId))
+        if (result.Entry is { } entry
+            && (leader || (result.Shareable && (result.VaryNames is null || Variants.Id(result.VaryNames, request) == result.VariantId))))
         {
             var cacheStatus = leader ? result.CacheStatus : CacheStatus.Collapsed(result.CacheStatus);
             return Serve(request, entry, result.BodyRecord!, entry.CurrentAge(_time.GetUtcNow()), cacheStatus, result.Outcome);
         }
 
-        // The response could not be shared (streamed, not storable, or another variant): this caller asks for its own.
+        // The response could not be shared (streamed, not storable, an origin error, or another variant): this caller
+        // asks for its own.
         var own = await fetch.Prepare(request)(cancellationToken).ConfigureAwait(false);
         own.TryClaimOriginal(out var ownResponse);
         return await DeliverAsync(request, fetch, own, leader: true, ownResponse, cancellationToken).ConfigureAwait(false);
@@ -397,6 +400,10 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
     private static bool HasAuthorization(HttpRequestMessage request) => request.Headers.NonValidated.Contains("Authorization");
 
+    /// <summary>Whether the request carried credentials that can make its response personal.</summary>
+    private static bool HasCredentials(HttpRequestMessage request) =>
+        request.Headers.NonValidated.Contains("Authorization") || request.Headers.NonValidated.Contains("Cookie");
+
     /// <summary>RFC 9110 §9.2.1: methods that do not change state, and so invalidate nothing.</summary>
     private static bool IsSafe(HttpMethod method) =>
         method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Trace;
@@ -444,15 +451,14 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         if (head || response.StatusCode == HttpStatusCode.NotModified)
         {
             var cacheStatus = CacheStatus.Forward(fetch.Fwd, status);
-            if (stale is not null && (response.StatusCode == HttpStatusCode.NotModified || status == (int)stale.StatusCode))
+            if (stale is not null)
             {
-                if (EntryFactory.Refresh(stale, response, requestTime, responseTime, fetch.Options) is { } refreshed)
+                var updated = head
+                    ? EntryFactory.RefreshFromHead(stale, response, requestTime, responseTime, fetch.Options, fetch.HasCredentials)
+                    : EntryFactory.Refresh(stale, response, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
+                if (updated is not null)
                 {
-                    await WriteRefreshedAsync(fetch, refreshed, cancellationToken).ConfigureAwait(false);
-                }
-                else if (head)
-                {
-                    await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+                    await ApplyUpdateAsync(fetch, updated, status, cancellationToken).ConfigureAwait(false);
                 }
             }
 

@@ -1,0 +1,379 @@
+using System.Net;
+using System.Text;
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// Responses the cache must never serve: another caller's personal response under the floor, a response a 304 made
+/// private or unstorable, an older version a validator-less 304 revived, another variant's body, a leader's private
+/// error, and one entry shared across GET bodies.
+/// </summary>
+public sealed class WrongResponseTests
+{
+    private const string Url = "https://api.example.test/v1/profile";
+
+    [Theory]
+    [InlineData("must-revalidate")]
+    [InlineData("s-maxage=0")]
+    [InlineData("max-age=0, must-revalidate")]
+    public async Task Floor_ResponseToRequestWithAuthorization_NotExtended(string cacheControl)
+    {
+        // RFC 9111 §3.5 lets a shared cache store these, but only their own (zero) freshness may make them reusable.
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("alice's profile", cacheControl));
+
+        using var alice = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer alice"));
+        using var other = await harness.GetAsync(Url);
+
+        Assert.Contains("; stored", alice.CacheStatus(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hit", other.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Floor_ResponseToRequestWithCookie_NotExtended()
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("alice's page"));
+
+        using var alice = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "session=alice"));
+        using var other = await harness.GetAsync(Url);
+
+        Assert.DoesNotContain("hit", other.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Floor_ResponseToRequestWithCookie_HeuristicFreshnessNotApplied()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var origin = harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("alice's page");
+            response.Content.Headers.LastModified = harness.Time.GetUtcNow().AddDays(-10);
+            return response;
+        });
+
+        using var alice = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "session=alice"));
+        using var other = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Floor_CredentialedRequestWithExplicitFreshness_FollowsItsOwnFreshness()
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("public data", "public, max-age=60"));
+
+        using var first = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer alice"));
+        harness.Time.Advance(TimeSpan.FromSeconds(59));
+        using var withinOwn = await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        using var pastOwn = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", withinOwn.CacheStatus());
+        Assert.StartsWith("HttpCaching; fwd=stale", pastOwn.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Floor_RequestWithoutCredentials_StillApplies()
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("data", "max-age=0, must-revalidate"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(29));
+        using var second = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Theory]
+    [InlineData("private, max-age=600")]
+    [InlineData("no-store")]
+    public async Task Revalidation_NotModifiedMakesResponseUnstorable_RemovesIt(string cacheControl)
+    {
+        // RFC 9111 §4.3.4: the 304's fields update the stored response, which is then checked again.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified(cacheControl, "\"v1\""));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", "\"v1\""));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        using var revalidated = await harness.GetAsync(Url);
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal("v1", await revalidated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; fwd=stale; fwd-status=304", revalidated.CacheStatus());
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", next.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task Revalidation_NotModifiedPrivateInPrivateCache_KeepsIt()
+    {
+        using var harness = new CachingHarness(o =>
+        {
+            o.MinimumFreshness = TimeSpan.Zero;
+            o.Shared = false;
+        });
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("private, max-age=600", "\"v1\""));
+        harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", "\"v1\""));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        await harness.GetAsync(Url);
+        using var next = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", next.CacheStatus());
+    }
+
+    [Theory]
+    [InlineData("private, max-age=600")]
+    [InlineData("no-store")]
+    public async Task CallerConditional_NotModifiedMakesResponseUnstorable_RemovesIt(string cacheControl)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified(cacheControl, "\"v1\""));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", "\"v1\""));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        using var conditional = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "\"v1\""));
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.NotModified, conditional.StatusCode);
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", next.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task CallerConditional_NotModifiedWithoutValidators_DoesNotReviveStoredVersionWithOne()
+    {
+        // A caller's own If-Modified-Since answered by a 304 with only Date and max-age names no representation:
+        // RFC 9111 §4.3.4 lets it select only a stored response that has no validator either.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-Modified-Since", "Mon, 05 Jan 2026 09:00:00 GMT").Respond(_ => harness.NotModified("max-age=600"));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", "\"v1\""));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        using var conditional = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-Modified-Since", "Mon, 05 Jan 2026 09:00:00 GMT"));
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.NotModified, conditional.StatusCode);
+        Assert.StartsWith("HttpCaching; fwd=stale", next.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task CallerConditional_NotModifiedWithoutValidators_FreshensStoredResponseWithoutOne()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-Modified-Since", "Mon, 05 Jan 2026 09:00:00 GMT").Respond(_ => harness.NotModified("max-age=600"));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60"));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-Modified-Since", "Mon, 05 Jan 2026 09:00:00 GMT"));
+        using var next = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", next.CacheStatus());
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task Revalidation_NotModifiedWithoutValidators_AgainstStoredWithOne_FetchesFullResponse()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var version = 1;
+        var notModified = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("max-age=600"));
+        harness.Origin.When(Url).Respond(_ => harness.Response($"v{version}", "max-age=60", $"\"v{version}\""));
+        await harness.GetAsync(Url);
+        version = 2;
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal("v2", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, harness.Origin.GetMatchCount(notModified));
+    }
+
+    [Theory]
+    [InlineData("W/\"v1\"", "\"v1\"", false)]
+    [InlineData("W/\"v1\"", "W/\"v1\"", true)]
+    [InlineData("\"v1\"", "W/\"v1\"", true)]
+    [InlineData("\"v1\"", "\"v1\"", true)]
+    public async Task Revalidation_NotModifiedETag_SelectsByTheRfcComparison(string stored, string notModified, bool selects)
+    {
+        // §4.3.4: a strong validator in the 304 selects only a stored response with the same strong validator.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", stored).Respond(_ => harness.NotModified("max-age=600", notModified));
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", stored));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        await harness.GetAsync(Url);
+
+        Assert.Equal(selects ? 1 : 2, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task Revalidation_NotModifiedWithoutDate_AgeStartsAtReceipt()
+    {
+        // RFC 9110 §6.6.1: a response without Date gets one when it is received; the old stored Date must not make the
+        // refreshed entry permanently stale.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var response = harness.NotModified("max-age=60", "\"v1\"");
+            response.Headers.Date = null;
+            return response;
+        });
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("v1", "max-age=60", "\"v1\""));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(20));
+        using var next = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", next.CacheStatus());
+        Assert.Equal("20", next.Headers.GetValues("Age").Single());
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task Store_ResponseWithoutDate_ServedWithTheDateItWasReceived()
+    {
+        using var harness = new CachingHarness();
+        var received = harness.Time.GetUtcNow();
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("v1", "max-age=600");
+            response.Headers.Date = null;
+            return response;
+        });
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(received, hit.Headers.Date);
+        Assert.Equal("30", hit.Headers.GetValues("Age").Single());
+    }
+
+    [Fact]
+    public async Task Vary_VariantsWithTheSameStrongETag_KeepTheirOwnBodies()
+    {
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(request =>
+        {
+            var french = request.Headers.AcceptLanguage.ToString() == "fr";
+            var response = harness.Response(french ? "bonjour" : "hello!!", "max-age=600", "\"same\"");
+            response.Headers.Vary.Add("Accept-Language");
+            return response;
+        });
+
+        Task<HttpResponseMessage> Get(string language) => harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Accept-Language", language));
+        (await Get("en")).Dispose();
+        (await Get("fr")).Dispose();
+        using var english = await Get("en");
+        using var french = await Get("fr");
+
+        Assert.StartsWith("HttpCaching; hit", english.CacheStatus());
+        Assert.Equal("hello!!", await english.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", french.CacheStatus());
+        Assert.Equal("bonjour", await french.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Get_WithContent_ForwardedUntouchedAndNotCached()
+    {
+        var bodies = new List<string>();
+        CachingHarness? self = null;
+        using var harness = self = new CachingHarness(origin: new LambdaHandler(async (request, token) =>
+        {
+            var body = request.Content is null ? "(none)" : await request.Content.ReadAsStringAsync(token);
+            lock (bodies)
+            {
+                bodies.Add(body);
+            }
+
+            return self!.Response("results for " + body, "max-age=600");
+        }));
+
+        using var cats = await harness.GetAsync(Url, configure: r => r.Content = new StringContent("{\"q\":\"cats\"}", Encoding.UTF8, "application/json"));
+        using var dogs = await harness.GetAsync(Url, configure: r => r.Content = new StringContent("{\"q\":\"dogs\"}", Encoding.UTF8, "application/json"));
+        using var plain = await harness.GetAsync(Url);
+
+        Assert.Equal("results for {\"q\":\"dogs\"}", await dogs.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=bypass; fwd-status=200", cats.CacheStatus());
+        Assert.Equal(["{\"q\":\"cats\"}", "{\"q\":\"dogs\"}", "(none)"], bodies);
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", plain.CacheStatus());
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("no-store")]
+    [InlineData(null)]
+    public async Task Collapsed_LeaderGetsOriginError_FollowersMakeTheirOwnRequests(string? cacheControl)
+    {
+        // The stored response must be revalidated, so stale-if-error cannot serve it: the leader gets the origin's error.
+        // That error (maybe private, maybe with Set-Cookie) is the leader's alone.
+        const int callers = 5;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var failing = false;
+        CachingHarness? self = null;
+        using var harness = self = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, origin: new LambdaHandler(async (_, _) =>
+        {
+            if (!Volatile.Read(ref failing))
+            {
+                return self!.Response("good", "max-age=60, must-revalidate", "\"v1\"");
+            }
+
+            var call = Interlocked.Increment(ref calls);
+            await gate.Task;
+            var error = self!.Response($"error for caller {call}", cacheControl, status: HttpStatusCode.InternalServerError);
+            error.Headers.TryAddWithoutValidation("Set-Cookie", $"session={call}");
+            return error;
+        }));
+        await harness.GetAsync(Url);
+        Volatile.Write(ref failing, true);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Services.GetRequiredService<RequestCoalescer>().Joined += (_, waiters) =>
+        {
+            if (waiters >= callers)
+            {
+                joined.TrySetResult();
+            }
+        };
+        var client = harness.Client();
+        var tasks = Enumerable.Range(0, callers).Select(_ => Task.Run(() => client.GetAsync(Url, TestContext.Current.CancellationToken))).ToArray();
+        await joined.Task;
+        gate.SetResult();
+        var responses = await Task.WhenAll(tasks);
+
+        var bodies = new HashSet<string>();
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.DoesNotContain("collapsed", response.CacheStatus(), StringComparison.Ordinal);
+            bodies.Add(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            response.Dispose();
+        }
+
+        Assert.Equal(callers, bodies.Count);
+        Assert.Equal(callers, calls);
+    }
+}
