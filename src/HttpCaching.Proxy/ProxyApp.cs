@@ -66,7 +66,9 @@ internal static class ProxyApp
                 ResponseHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
             })
             .AddThirdPartyCaching()
-            .AddHttpMessageHandler(static () => new RawTargetHandler())
+            // Below the cache: the forwarded unkeyed headers join the Vary of every response before it is stored.
+            .AddHttpMessageHandler(static services =>
+                new ForwardedHeadersVaryHandler(services.GetRequiredService<IOptions<ProxyOptions>>()))
             .RemoveAllLoggers();
 
         var app = builder.Build();

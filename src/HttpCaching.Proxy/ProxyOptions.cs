@@ -25,4 +25,14 @@ internal sealed class ProxyOptions
     /// </summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets the request headers, among those the proxy withholds from the origin by default, that it forwards:
+    /// <c>X-Forwarded-Host</c>, <c>X-Forwarded-Proto</c>, <c>X-Forwarded-Scheme</c>, <c>X-Forwarded-Prefix</c>,
+    /// <c>X-Original-URL</c>, <c>X-Rewrite-URL</c>, <c>X-HTTP-Method-Override</c> and <c>Forwarded</c> (names are
+    /// case-insensitive). Each one forwarded becomes part of the cache key, as if the origin's responses named it in
+    /// <c>Vary</c>: requests with different values, or with and without it, never share a stored response.
+    /// </summary>
+    /// <value>The default is none: all of them are withheld.</value>
+    public IList<string> ForwardedRequestHeaders { get; } = [];
 }

@@ -154,7 +154,7 @@ public sealed class CachingTests
         using var first = await proxy.Client.GetAsync(proxy.RawUrl("/x/%41"), Ct);
         using var second = await proxy.Client.GetAsync(proxy.RawUrl("/x/A"), Ct);
 
-        Assert.Equal(["/x/%41"], targets);
+        Assert.Equal(["/x/A"], targets);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
     }

@@ -19,6 +19,20 @@ public sealed class ConfigurationTests
 
         Assert.Equal("http://127.0.0.1:8000", options.Origin);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Timeout);
+        Assert.Empty(options.ForwardedRequestHeaders);
+    }
+
+    [Fact]
+    public async Task ForwardedRequestHeaders_ListOnTheCommandLine_IsBoundCaseInsensitively()
+    {
+        await using var app = ProxyApp.Build([
+            "--origin", "http://127.0.0.1:8000", "--urls", "http://127.0.0.1:0",
+            "--Proxy:ForwardedRequestHeaders:0", "x-forwarded-proto",
+            "--Proxy:ForwardedRequestHeaders:1", "Forwarded"]);
+
+        var options = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+
+        Assert.Equal(["x-forwarded-proto", "Forwarded"], options.ForwardedRequestHeaders);
     }
 
     [Fact]
@@ -53,6 +67,9 @@ public sealed class ConfigurationTests
     [InlineData("--Proxy:Timeout", "00:00:00", "Proxy:Timeout")]
     [InlineData("--Proxy:Timeout", "-00:00:01", "Proxy:Timeout")]
     [InlineData("--Proxy:Timeot", "00:00:01", "Timeot")]
+    [InlineData("--Proxy:ForwardedRequestHeaders:0", "X-Custom", "Proxy:ForwardedRequestHeaders:0")]
+    [InlineData("--Proxy:ForwardedRequestHeaders:0", "Host", "Proxy:ForwardedRequestHeaders:0")]
+    [InlineData("--Proxy:ForwardedRequestHeaders:0", " ", "Proxy:ForwardedRequestHeaders:0")]
     [InlineData("--HttpCaching:Defaults:MinimumFreshnes", "00:00:00", "HttpCaching:Defaults:MinimumFreshnes")]
     [InlineData("--HttpCaching:Defaults:MinimumFreshness", "-00:00:01", "MinimumFreshness")]
     public async Task InvalidSetting_ExitsNonZeroNamingTheKey(string key, string value, string expected)

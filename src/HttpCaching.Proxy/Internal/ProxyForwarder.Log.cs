@@ -14,6 +14,7 @@ internal sealed partial class ProxyForwarder
         public const int BodyTimedOutId = 4;
         public const int ClientAbortedId = 5;
         public const int BadTargetId = 6;
+        public const int UnkeyedHeaderWithheldId = 7;
 
         [LoggerMessage(OriginFailedId, LogLevel.Warning, "{Method} {Path}: the origin could not be reached or sent an invalid response; answering 502.", EventName = "OriginFailed")]
         public static partial void OriginFailed(ILogger logger, string method, PathString path, Exception exception);
@@ -32,5 +33,8 @@ internal sealed partial class ProxyForwarder
 
         [LoggerMessage(BadTargetId, LogLevel.Debug, "{Method}: the request target cannot be forwarded (asterisk or authority form, or not a valid URI); answering 400.", EventName = "BadTarget")]
         public static partial void BadTarget(ILogger logger, string method);
+
+        [LoggerMessage(UnkeyedHeaderWithheldId, LogLevel.Debug, "{Method} {Path}: the {HeaderName} request header is not part of the cache key and is not forwarded (see Proxy:ForwardedRequestHeaders).", EventName = "UnkeyedHeaderWithheld")]
+        public static partial void UnkeyedHeaderWithheld(ILogger logger, string method, PathString path, string headerName);
     }
 }

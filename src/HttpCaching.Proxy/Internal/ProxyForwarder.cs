@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Features;
@@ -7,40 +9,52 @@ using Microsoft.Extensions.Options;
 namespace HttpCaching.Proxy.Internal;
 
 /// <summary>
-/// Forwards one request to the origin through the caching client and copies the answer back: method, raw target,
-/// end-to-end headers and streamed body out; status, reason phrase, raw header values (each field line kept apart)
-/// and streamed body back. An unreachable origin is a <c>502</c>, one that does not answer in time a <c>504</c>, and
-/// a client that goes away cancels the request to the origin.
+/// Forwards one request to the origin through the caching client and copies the answer back: method, normalised
+/// target, end-to-end headers (except the unkeyed ones, see <see cref="UnkeyedRequestHeaders"/>) and streamed body
+/// out; status, reason phrase, raw header values (each field line kept apart) and streamed body back. An unreachable
+/// origin is a <c>502</c>, one that does not answer in time a <c>504</c>, and a client that goes away cancels the
+/// request to the origin.
 /// </summary>
+/// <remarks>
+/// The target sent is the very URI the cache keys on: one <see cref="Uri"/>, with its path and query normalised
+/// (dot segments removed, also when written <c>%2e</c>, backslashes read as slashes, unreserved characters decoded,
+/// <c>%2F</c>, <c>%5C</c> and other reserved escapes kept). Whatever the origin makes of that target, its response
+/// is stored for exactly that target, so no spelling of a path can put a response under another path's key.
+/// </remarks>
 internal sealed partial class ProxyForwarder
 {
     private const int BufferSize = 64 * 1024;
 
     private readonly IHttpClientFactory _clients;
     private readonly ILogger _logger;
+    private readonly string _originAuthority;
     private readonly string _originBase;
     private readonly TimeSpan _timeout;
+    private readonly FrozenSet<string> _withheld;
 
     public ProxyForwarder(IHttpClientFactory clients, IOptions<ProxyOptions> options, ILogger<ProxyForwarder> logger)
     {
         _clients = clients;
         _logger = logger;
         var value = options.Value;
-        _originBase = new Uri(value.Origin!, UriKind.Absolute).GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var origin = new Uri(value.Origin!, UriKind.Absolute);
+        _originAuthority = origin.GetLeftPart(UriPartial.Authority);
+        _originBase = origin.GetLeftPart(UriPartial.Path).TrimEnd('/');
         _timeout = value.Timeout;
+        _withheld = UnkeyedRequestHeaders.Withheld(UnkeyedRequestHeaders.Forwarded(value.ForwardedRequestHeaders));
     }
 
     public async Task ForwardAsync(HttpContext context)
     {
         var aborted = context.RequestAborted;
-        if (!TryCreateTarget(context, out var canonical, out var raw))
+        if (!TryCreateTarget(context, out var target))
         {
             Log.BadTarget(_logger, context.Request.Method);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
 
-        using var request = CreateRequest(context, canonical, raw);
+        using var request = CreateRequest(context, target);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(_timeout);
 
@@ -83,9 +97,9 @@ internal sealed partial class ProxyForwarder
         }
     }
 
-    private bool TryCreateTarget(HttpContext context, out Uri canonical, out Uri raw)
+    private bool TryCreateTarget(HttpContext context, [NotNullWhen(true)] out Uri? target)
     {
-        canonical = raw = null!;
+        target = null;
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(rawTarget))
         {
@@ -97,10 +111,20 @@ internal sealed partial class ProxyForwarder
             return false;
         }
 
-        // The canonical URI is what the cache keys on; the raw one is what goes on the wire (see RawTargetHandler).
-        var target = string.Concat(_originBase, pathAndQuery);
-        return Uri.TryCreate(target, UriKind.Absolute, out canonical!)
-            && Uri.TryCreate(target, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }, out raw!);
+        // The client's target is normalised on its own first, so its dot segments stop at its root and never climb
+        // out of the origin's base path; the base path is then put in front of the (already normalised) result.
+        if (!Uri.TryCreate(string.Concat(_originAuthority, pathAndQuery), UriKind.Absolute, out var normalised))
+        {
+            return false;
+        }
+
+        if (_originBase.Length == _originAuthority.Length)
+        {
+            target = normalised;
+            return true;
+        }
+
+        return Uri.TryCreate(string.Concat(_originBase, normalised.PathAndQuery), UriKind.Absolute, out target);
     }
 
     /// <summary>
@@ -131,11 +155,10 @@ internal sealed partial class ProxyForwarder
         return rest[0] == '?' ? "/" + rest : rest;
     }
 
-    private static HttpRequestMessage CreateRequest(HttpContext context, Uri canonical, Uri raw)
+    private HttpRequestMessage CreateRequest(HttpContext context, Uri target)
     {
         var incoming = context.Request;
-        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), canonical);
-        request.Options.Set(RawTargetHandler.RawUri, raw);
+        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), target);
 
         // A body is forwarded when the client sent one: a Content-Length (even 0) or a chunked body.
         if (incoming.ContentLength is not null || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -151,6 +174,13 @@ internal sealed partial class ProxyForwarder
                 || name.StartsWith(':')
                 || HopByHopHeaders.ShouldRemove(name, connectionTokens))
             {
+                continue;
+            }
+
+            // Fields that change responses without being part of the key are withheld unless configured as forwarded.
+            if (_withheld.Contains(name))
+            {
+                Log.UnkeyedHeaderWithheld(_logger, incoming.Method, incoming.Path, name);
                 continue;
             }
 

@@ -29,6 +29,20 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             builder.AddError($"Proxy:Timeout is {options.Timeout}; it must be more than zero and at most {ProxyOptions.MaxTimeout}.");
         }
 
+        for (var i = 0; i < options.ForwardedRequestHeaders.Count; i++)
+        {
+            var header = options.ForwardedRequestHeaders[i];
+            if (string.IsNullOrWhiteSpace(header))
+            {
+                builder.AddError($"Proxy:ForwardedRequestHeaders:{i} is empty; give the name of a header to forward, such as X-Forwarded-Host.");
+            }
+            else if (!UnkeyedRequestHeaders.Names.Contains(header))
+            {
+                builder.AddError(
+                    $"Proxy:ForwardedRequestHeaders:{i} is '{header}', which is not a header the proxy withholds; it can only forward {UnkeyedRequestHeaders.List}. Other end-to-end headers are always forwarded.");
+            }
+        }
+
         return builder.Build();
     }
 }

@@ -1,0 +1,174 @@
+using System.Net.Http.Json;
+using HttpCaching.Proxy.Tests.Helpers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace HttpCaching.Proxy.Tests;
+
+/// <summary>
+/// Request headers that commonly change a response without being part of the cache key are withheld from the origin,
+/// unless configured as forwarded, and then each forwarded one is part of the key.
+/// </summary>
+public sealed class UnkeyedHeaderTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("X-Forwarded-Host", "evil.example")]
+    [InlineData("X-Forwarded-Proto", "http")]
+    [InlineData("X-Forwarded-Scheme", "http")]
+    [InlineData("X-Forwarded-Prefix", "/evil")]
+    [InlineData("X-Original-URL", "/admin")]
+    [InlineData("X-Rewrite-URL", "/admin")]
+    [InlineData("X-HTTP-Method-Override", "DELETE")]
+    [InlineData("Forwarded", "host=evil.example;proto=http")]
+    [InlineData("x-forwarded-host", "evil.example")]
+    public async Task Get_UnkeyedHeaderByDefault_DoesNotReachTheOrigin(string name, string value)
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray());
+            context.Response.Headers.CacheControl = "no-store";
+            return context.Response.WriteAsJsonAsync(headers, context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        request.Headers.TryAddWithoutValidation(name, value);
+        request.Headers.TryAddWithoutValidation("X-Custom", "still forwarded");
+        using var response = await proxy.Client.SendAsync(request, Ct);
+        var received = new Dictionary<string, string[]>(
+            (await response.Content.ReadFromJsonAsync<Dictionary<string, string[]>>(Ct))!, StringComparer.OrdinalIgnoreCase);
+
+        Assert.False(received.ContainsKey(name), $"{name} reached the origin");
+        Assert.Equal(["still forwarded"], received["X-Custom"]);
+    }
+
+    [Fact]
+    public async Task Get_ForwardedHostByDefault_IsNeverServedToTheNextCaller()
+    {
+        var calls = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/", (HttpContext context) =>
+        {
+            // An origin that builds absolute links from X-Forwarded-Host, as many frameworks do behind a proxy.
+            Interlocked.Increment(ref calls);
+            var host = context.Request.Headers["X-Forwarded-Host"] is { Count: > 0 } forwarded ? forwarded.ToString() : context.Request.Host.Value;
+            context.Response.Headers.CacheControl = "max-age=600";
+            return Results.Text($"<script src=\"http://{host}/app.js\"></script>", "text/html");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var poisoning = new HttpRequestMessage(HttpMethod.Get, "/");
+        poisoning.Headers.TryAddWithoutValidation("X-Forwarded-Host", "evil.example");
+        using var attacker = await proxy.Client.SendAsync(poisoning, Ct);
+        using var victim = await proxy.Client.GetAsync("/", Ct);
+
+        Assert.DoesNotContain("evil.example", await attacker.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal($"<script src=\"http://{origin.BaseAddress.Authority}/app.js\"></script>", await victim.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith("HttpCaching; hit", victim.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task Get_WithMethodOverrideByDefault_ReachesTheOriginAsAPlainGet()
+    {
+        var deletes = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/doc", (HttpContext context) =>
+        {
+            // An origin that honours the override on any method.
+            context.Response.Headers.CacheControl = "max-age=600";
+            if (context.Request.Headers["X-HTTP-Method-Override"] == "DELETE")
+            {
+                Interlocked.Increment(ref deletes);
+                return Results.Text("deleted");
+            }
+
+            return Results.Text("the document");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var overridden = new HttpRequestMessage(HttpMethod.Get, "/doc");
+        overridden.Headers.TryAddWithoutValidation("X-HTTP-Method-Override", "DELETE");
+        using var first = await proxy.Client.SendAsync(overridden, Ct);
+        using var next = await proxy.Client.GetAsync("/doc", Ct);
+
+        Assert.Equal(0, deletes);
+        Assert.Equal("the document", await first.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("the document", await next.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Get_ConfiguredForwardedHeader_EachValueAndAbsenceGetTheirOwnResponse()
+    {
+        var calls = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref calls);
+            var host = context.Request.Headers["X-Forwarded-Host"] is { Count: > 0 } h ? h.ToString() : "none";
+            var proto = context.Request.Headers["X-Forwarded-Proto"] is { Count: > 0 } p ? p.ToString() : "none";
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.Headers.Vary = "Accept-Encoding";
+            return Results.Text($"host={host} proto={proto}");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin, "--Proxy:ForwardedRequestHeaders:0", "X-Forwarded-Host");
+
+        string?[] values = [null, "a", "b", null, "a", "b"];
+        for (var i = 0; i < values.Length; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            if (values[i] is { } value)
+            {
+                request.Headers.TryAddWithoutValidation("X-Forwarded-Host", value);
+            }
+
+            // Only the configured header is forwarded; the others are still withheld.
+            request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "http");
+            using var response = await proxy.Client.SendAsync(request, Ct);
+
+            Assert.Equal($"host={values[i] ?? "none"} proto=none", await response.Content.ReadAsStringAsync(Ct));
+            Assert.Equal(i >= 3, response.CacheStatus().StartsWith("HttpCaching; hit", StringComparison.Ordinal));
+            Assert.Equal(["Accept-Encoding", "X-Forwarded-Host"], response.Lines("Vary"));
+        }
+
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task Get_ConfiguredForwardedHeader_StaysPartOfTheKeyAfterA304()
+    {
+        var revalidations = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/", (HttpContext context) =>
+        {
+            var host = context.Request.Headers["X-Forwarded-Host"].ToString();
+            context.Response.Headers.CacheControl = "max-age=0";
+            context.Response.Headers.ETag = $"\"{host}\"";
+            context.Response.Headers.Vary = "Accept-Encoding";
+            if (context.Request.Headers.IfNoneMatch == $"\"{host}\"")
+            {
+                Interlocked.Increment(ref revalidations);
+                return Results.StatusCode(StatusCodes.Status304NotModified);
+            }
+
+            return Results.Text($"host={host}");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(
+            origin, "--Proxy:ForwardedRequestHeaders:0", "X-Forwarded-Host", "--HttpCaching:Defaults:MinimumFreshness", "00:00:00");
+
+        using var first = await SendAsync(proxy, "a");
+        using var revalidated = await SendAsync(proxy, "a");
+        using var other = await SendAsync(proxy, "b");
+
+        Assert.Equal(1, revalidations);
+        Assert.Contains("fwd-status=304", revalidated.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal("host=a", await revalidated.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(["Accept-Encoding", "X-Forwarded-Host"], revalidated.Lines("Vary"));
+        Assert.Equal("host=b", await other.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(RunningProxy proxy, string forwardedHost)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", forwardedHost);
+        return await proxy.Client.SendAsync(request, Ct);
+    }
+}
