@@ -77,7 +77,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.AddSingleton(registry);
         services.AddOptions();
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
-        services.TryAddSingleton<RequestCoalescer>();
+        services.TryAddSingleton(sp => new RequestCoalescer(TimeOf(sp)));
         services.TryAddSingleton<ClientCacheStates>();
         services.TryAddSingleton(sp => new NearCaches(TimeOf(sp)));
         services.TryAddSingleton<IThirdPartyCacheInvalidator, ThirdPartyCacheInvalidator>();

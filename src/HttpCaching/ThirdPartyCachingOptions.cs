@@ -100,6 +100,15 @@ public sealed class ThirdPartyCachingOptions
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// Gets or sets the longest one origin request made by the cache may hold a URL: the request shared by collapsed
+    /// callers, or a background revalidation. When it passes, the request is given up, the callers waiting on it fall
+    /// back to the stored response where stale-if-error allows (otherwise they see a timeout), and the next request
+    /// for the URL starts a new one. Each caller is still bounded by its own cancellation (<c>HttpClient.Timeout</c>).
+    /// </summary>
+    /// <value>The default is 30 seconds; it must be between 1 second and 1 hour.</value>
+    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Gets or sets a check that a response is what this client expects before it is stored, such as an RSS document
     /// rather than an HTML error page, or valid oEmbed JSON. A refused response is not stored; the stored version keeps
     /// being served within <see cref="StaleIfError"/>, as when the origin fails. An exception counts as a refusal.

@@ -20,7 +20,7 @@ public sealed class BackgroundRevalidationLogTests
         {
             await Task.Yield();
             throw new HttpRequestException("Connection reset");
-        });
+        }, Timeout.InfiniteTimeSpan);
         await background.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
         Assert.True(background.IsFaulted, $"status {background.Status}");

@@ -48,13 +48,38 @@ public sealed class StoreOutageTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("{\"v\":2}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", response.CacheStatus());
+
+        // The read used up the request's one store timeout: the writes are skipped rather than waited for again.
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", response.CacheStatus());
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
         Assert.Equal(1, setup.Store.Hangs);
+        Assert.Equal(1, setup.Clock.TimersFired);
         var warning = Assert.Single(setup.Logs.Entries, e => e.EventId.Id == GuardedStore.Log.StoreTimedOutId);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("(get)", warning.Message, StringComparison.Ordinal);
         Assert.Equal(1, setup.Metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task StoreHangsForReadsAndWrites_RequestWaitsOneStoreTimeoutInAll()
+    {
+        // A miss reads, then writes: against a store that hangs, the request must not pay a timeout for each.
+        using var setup = new HangingStoreSetup(configuredMilliseconds: null);
+        var harness = setup.Harness;
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"v\":1}", "max-age=600", "\"v1\""));
+        setup.Store.GetFault = StoreFault.Hang;
+        setup.Store.SetFault = StoreFault.Hang;
+
+        var armed = setup.Clock.NextTimer;
+        var request = harness.GetAsync(Url, setup.ClientName);
+        Assert.Same(armed, await Task.WhenAny(request, armed));
+        setup.Clock.Advance(DefaultStoreTimeout);
+        using var response = await request;
+
+        Assert.Equal("{\"v\":1}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", response.CacheStatus());
+        Assert.Equal(1, setup.Store.Hangs);
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
     }
 
     [Fact]
@@ -65,7 +90,8 @@ public sealed class StoreOutageTests
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"type\":\"link\"}", "max-age=600", "\"e1\""));
         setup.Store.SetFault = StoreFault.Hang;
 
-        var armed = setup.Clock.NextTimer;
+        // Two timers: the shared origin request's limit, then the hanging write's timeout.
+        var armed = setup.Clock.WhenTimersCreated(2);
         var request = harness.GetAsync(Url, setup.ClientName);
         Assert.Same(armed, await Task.WhenAny(request, armed));
         setup.Clock.Advance(DefaultStoreTimeout - Tick);

@@ -70,7 +70,7 @@ internal sealed partial class ProxyForwarder
             Log.ClientAborted(_logger, request.Method.Method, context.Request.Path);
             return;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested || ex.InnerException is TimeoutException)
         {
             Log.OriginTimedOut(_logger, request.Method.Method, context.Request.Path, _timeout);
             context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;

@@ -6,11 +6,19 @@ namespace HttpCaching.Internal;
 /// Lets concurrent requests for the same key share one origin request (request collapsing). The shared request runs
 /// on a token of its own: a caller that gives up stops waiting without cancelling it for the others, and it is
 /// cancelled only when every caller has given up. A stuck origin therefore holds each caller only as long as that
-/// caller's own cancellation allows, and a flight nobody waits for is never joined.
+/// caller's own cancellation allows, and a flight nobody waits for is never joined. Every run is also bounded by a
+/// time limit of its own: when it passes, the run is cancelled, its callers get a timeout whether or not the origin
+/// call honours the cancellation, and the key is free for a new run, so no stuck request can wedge a URL.
 /// </summary>
-internal sealed class RequestCoalescer
+internal sealed class RequestCoalescer(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+
+    /// <summary>A coalescer on the system clock.</summary>
+    public RequestCoalescer()
+        : this(TimeProvider.System)
+    {
+    }
 
     /// <summary>Raised when a caller joins a flight, with the number of callers now waiting (for tests).</summary>
     internal event Action<string, int>? Joined;
@@ -26,9 +34,10 @@ internal sealed class RequestCoalescer
     public async Task<(FetchResult Result, bool Leader, HttpResponseMessage? Original)> RunAsync(
         string key,
         Func<CancellationToken, Task<FetchResult>> fetch,
+        TimeSpan limit,
         CancellationToken cancellationToken)
     {
-        var (flight, leader) = JoinOrStart(key, fetch);
+        var (flight, leader) = JoinOrStart(key, fetch, limit);
         try
         {
             var result = await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -45,9 +54,9 @@ internal sealed class RequestCoalescer
     /// task ends as the run does, with its result or failure, once the run has been released; its result is
     /// <see langword="null"/> when a run was already under way.
     /// </summary>
-    public Task<FetchResult?> RunInBackground(string key, Func<CancellationToken, Task<FetchResult>> fetch)
+    public Task<FetchResult?> RunInBackground(string key, Func<CancellationToken, Task<FetchResult>> fetch, TimeSpan limit)
     {
-        var (flight, leader) = JoinOrStart(key, fetch);
+        var (flight, leader) = JoinOrStart(key, fetch, limit);
         if (!leader)
         {
             flight.Leave();
@@ -69,7 +78,7 @@ internal sealed class RequestCoalescer
         }
     }
 
-    private (Flight Flight, bool Leader) JoinOrStart(string key, Func<CancellationToken, Task<FetchResult>> fetch)
+    private (Flight Flight, bool Leader) JoinOrStart(string key, Func<CancellationToken, Task<FetchResult>> fetch, TimeSpan limit)
     {
         while (true)
         {
@@ -91,7 +100,7 @@ internal sealed class RequestCoalescer
             if (_flights.TryAdd(key, flight))
             {
                 Joined?.Invoke(key, 1);
-                flight.Start(fetch, () => _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)));
+                flight.Start(fetch, () => _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)), limit, time);
                 return (flight, true);
             }
         }
@@ -108,12 +117,25 @@ internal sealed class RequestCoalescer
         private readonly Lock _gate = new();
         private int _waiters = 1;
         private bool _closed;
+        private ITimer? _timer;
+        private TimeSpan _limit;
+        private Action? _remove;
 
         public Task<FetchResult> Task => _completion.Task;
 
-        public void Start(Func<CancellationToken, Task<FetchResult>> fetch, Action remove) => _ = RunAsync(fetch, remove);
+        public void Start(Func<CancellationToken, Task<FetchResult>> fetch, Action remove, TimeSpan limit, TimeProvider time)
+        {
+            if (limit != Timeout.InfiniteTimeSpan)
+            {
+                _limit = limit;
+                _timer = time.CreateTimer(static state => ((Flight)state!).TimedOut(), this, limit, Timeout.InfiniteTimeSpan);
+            }
 
-        private async Task RunAsync(Func<CancellationToken, Task<FetchResult>> fetch, Action remove)
+            _remove = remove;
+            _ = RunAsync(fetch);
+        }
+
+        private async Task RunAsync(Func<CancellationToken, Task<FetchResult>> fetch)
         {
             FetchResult? result = null;
             Exception? error = null;
@@ -126,21 +148,41 @@ internal sealed class RequestCoalescer
                 error = ex;
             }
 
-            // Closed before it completes, so nobody joins a flight whose response may already be taken.
+            _timer?.Dispose();
+            Close();
+            if (error is not null)
+            {
+                _completion.TrySetException(error);
+            }
+            else if (!_completion.TrySetResult(result!))
+            {
+                // The run had timed out: nobody will take this late response.
+                result!.ReleaseUnclaimed();
+            }
+        }
+
+        /// <summary>
+        /// The run took longer than its limit: it is cancelled, and its callers are released with a timeout at once,
+        /// even if the origin call never honours the cancellation; the key is free for a new run.
+        /// </summary>
+        private void TimedOut()
+        {
+            Close();
+            _completion.TrySetException(new TaskCanceledException(
+                $"The origin request was given up after the cache's OriginTimeout of {_limit}.",
+                new TimeoutException()));
+            _cancellation.Cancel();
+        }
+
+        /// <summary>Closed before it completes, so nobody joins a flight whose response may already be taken.</summary>
+        private void Close()
+        {
             lock (_gate)
             {
                 _closed = true;
             }
 
-            remove();
-            if (error is not null)
-            {
-                _completion.TrySetException(error);
-            }
-            else
-            {
-                _completion.TrySetResult(result!);
-            }
+            _remove?.Invoke();
         }
 
         /// <summary>Joins the flight; returns the number of waiters, or 0 when it can no longer be joined.</summary>

@@ -46,6 +46,12 @@ internal sealed partial class ThirdPartyCachingHandler
         /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
         public bool Background { get; set; }
 
+        /// <summary>
+        /// What the requesting caller may still wait on the store; <see langword="null"/> when no caller waits (a
+        /// background revalidation), so each call has the full store timeout.
+        /// </summary>
+        public StoreBudget? Budget { get; set; }
+
         /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
         public bool HasAuthorization => hasAuthorization;
 

@@ -13,10 +13,11 @@ internal sealed partial class ThirdPartyCachingHandler
         TieredStore store,
         RequestKeys keys,
         HttpRequestMessage request,
+        StoreBudget budget,
         CancellationToken cancellationToken)
     {
         var entryKey = keys.EntryKey;
-        var (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
+        var (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
             if (Variants.TryDeserialize(entryRecord) is not { } names)
@@ -27,7 +28,7 @@ internal sealed partial class ThirdPartyCachingHandler
 
             store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
             entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
-            (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken).ConfigureAwait(false);
+            (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         }
 
         if (entryRecord is null)
@@ -42,7 +43,7 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
-        var (bodyRecord, bodyFromMemory) = await store.GetAsync(decoded.BodyKey, cancellationToken).ConfigureAwait(false);
+        var (bodyRecord, bodyFromMemory) = await store.GetAsync(decoded.BodyKey, cancellationToken, budget).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
@@ -74,20 +75,20 @@ internal sealed partial class ThirdPartyCachingHandler
         var store = fetch.Store;
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
         var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
-        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken).ConfigureAwait(false))
+        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false))
         {
             return false;
         }
 
         if (varyNames is null)
         {
-            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
+            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
-        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false)
-            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken).ConfigureAwait(false);
+        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false)
+            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -108,7 +109,7 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, updated.VersionId);
-        return await fetch.Store.RefreshAsync(bodyKey, cancellationToken).ConfigureAwait(false)
+        return await fetch.Store.RefreshAsync(bodyKey, cancellationToken, fetch.Budget).ConfigureAwait(false)
             && await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false);
     }
 
@@ -125,7 +126,7 @@ internal sealed partial class ThirdPartyCachingHandler
             return false;
         }
 
-        return await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
+        return await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken, fetch.Budget)
             .ConfigureAwait(false);
     }
 }

@@ -81,10 +81,15 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var keys = _keys.Get(uri, options.KeyPrefix);
         var requestHash = keys.RequestHash;
         var entryKey = keys.EntryKey;
-        var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, cancellationToken).ConfigureAwait(false);
+        // One store timeout in all for this request's reads and writes.
+        var budget = new StoreBudget(_time, options.StoreTimeout);
+        var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
-        Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), entry, bodyRecord, fwd);
+        Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), entry, bodyRecord, fwd)
+        {
+            Budget = budget,
+        };
         if (entry is not null)
         {
             var now = _time.GetUtcNow();
@@ -132,11 +137,12 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         HttpResponseMessage? original;
         try
         {
-            (result, leader, original) = await _coalescer.RunAsync(storedKey, shared.Prepare(request), cancellationToken).ConfigureAwait(false);
+            (result, leader, original) = await _coalescer.RunAsync(storedKey, shared.Prepare(request), options.OriginTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            // The origin could not be reached: serve what is stored if RFC 5861 allows it.
+            // The origin could not be reached, the shared request was given up, or this caller stopped waiting for it
+            // (its own timeout): serve what is stored if RFC 5861 allows it.
             if (TryServeStaleOnError(request, options, entry, bodyRecord, fwdStatus: null, CacheStatus.DetailOriginUnreachable, collapsed: false) is { } stale)
             {
                 Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(uri), ex);
@@ -220,9 +226,10 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     {
         // A failed background request leaves the entry exactly as it was: no back-off is recorded.
         fetch.Background = true;
+        fetch.Budget = StoreBudget.Unbounded;
         // The caller may dispose its request as soon as it has the stale response: prepare the copy now.
         var run = fetch.Prepare(request);
-        var background = _coalescer.RunInBackground(fetch.EntryKey, run);
+        var background = _coalescer.RunInBackground(fetch.EntryKey, run, fetch.Options.OriginTimeout);
         _ = background.ContinueWith(
             static (task, state) =>
             {

@@ -55,6 +55,11 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
             Fail(nameof(options.StaleWhileRevalidate), $"must not be negative (it is {options.StaleWhileRevalidate}).");
         }
 
+        if (options.OriginTimeout < TimeSpan.FromSeconds(1) || options.OriginTimeout > TimeSpan.FromHours(1))
+        {
+            Fail(nameof(options.OriginTimeout), $"must be between 00:00:01 and 01:00:00 (it is {options.OriginTimeout}).");
+        }
+
         if (options.StoreTimeout <= TimeSpan.Zero && options.StoreTimeout != Timeout.InfiniteTimeSpan)
         {
             Fail(nameof(options.StoreTimeout), $"must be positive, or -00:00:00.001 for no limit (it is {options.StoreTimeout}).");

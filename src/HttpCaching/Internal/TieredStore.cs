@@ -17,14 +17,19 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// Reads a record: from memory when the near cache has it, otherwise from the shared store. Says which, so that a
     /// record from the shared store can be remembered once it has been checked.
     /// </summary>
-    public async ValueTask<(byte[]? Record, bool FromMemory)> GetAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<(byte[]? Record, bool FromMemory)> GetAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         if (near?.Get(key) is { } cached)
         {
             return (cached, true);
         }
 
-        return (await shared.GetAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false), false);
+        if (Timeout(budget) is not { } timeout)
+        {
+            return (null, false);
+        }
+
+        return (await shared.GetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false), false);
     }
 
     /// <summary>
@@ -39,9 +44,10 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         }
     }
 
-    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken)
+    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
-        var stored = await shared.SetAsync(key, value, expiry, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var stored = Timeout(budget) is { } timeout
+            && await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
         if (stored)
         {
             near?.Set(key, value, bodyVersion, options.NearCacheEntryDuration);
@@ -54,12 +60,28 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         return stored;
     }
 
-    public ValueTask<bool> RefreshAsync(string key, CancellationToken cancellationToken) =>
-        shared.RefreshAsync(key, clientName, options.StoreTimeout, cancellationToken);
+    public ValueTask<bool> RefreshAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null) =>
+        Timeout(budget) is { } timeout
+            ? shared.RefreshAsync(key, clientName, timeout, cancellationToken)
+            : ValueTask.FromResult(false);
 
+    /// <summary>Removes a record; never skipped for a spent budget, since a removal that did not happen can leave an outdated response in use.</summary>
     public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
         near?.Remove(key);
         return shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken);
+    }
+
+    /// <summary>The timeout of the next call: the client's, shortened to what the request's budget has left; <see langword="null"/> when it is spent.</summary>
+    private TimeSpan? Timeout(StoreBudget? budget)
+    {
+        if (budget is null)
+        {
+            return options.StoreTimeout;
+        }
+
+        return budget.Next() is { } left
+            ? (options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan || left < options.StoreTimeout ? left : options.StoreTimeout)
+            : null;
     }
 }

@@ -10,8 +10,25 @@ public sealed class TimerWatchingTimeProvider : TimeProvider
     private readonly Lock _gate = new();
     private TaskCompletionSource _nextTimer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FakeTimeProvider? _clock;
+    private readonly List<(int Count, TaskCompletionSource Reached)> _countWaiters = [];
     private int _timersCreated;
     private int _timersFired;
+
+    /// <summary>Completes once <paramref name="count"/> timers have been created in all (at once if they have).</summary>
+    public Task WhenTimersCreated(int count)
+    {
+        lock (_gate)
+        {
+            if (_timersCreated >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _countWaiters.Add((count, reached));
+            return reached.Task;
+        }
+    }
 
     public int TimersCreated => Volatile.Read(ref _timersCreated);
 
@@ -57,14 +74,27 @@ public sealed class TimerWatchingTimeProvider : TimeProvider
             dueTime,
             period);
         TaskCompletionSource created;
+        List<TaskCompletionSource> reached = [];
         lock (_gate)
         {
             _timersCreated++;
             created = _nextTimer;
             _nextTimer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            for (var i = _countWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_countWaiters[i].Count <= _timersCreated)
+                {
+                    reached.Add(_countWaiters[i].Reached);
+                    _countWaiters.RemoveAt(i);
+                }
+            }
         }
 
         created.TrySetResult();
+        foreach (var waiter in reached)
+        {
+            waiter.TrySetResult();
+        }
         return timer;
     }
 }
