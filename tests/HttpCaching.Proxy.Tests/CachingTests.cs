@@ -40,6 +40,29 @@ public sealed class CachingTests
     }
 
     [Fact]
+    public async Task Get_ResponseToRequestWithCookie_NotSharedUnderTheFloor()
+    {
+        // A 200 without cache headers, to a request with a Cookie, may be personal: the floor must not share it.
+        var calls = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/account", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Results.Text($"page for {context.Request.Cookies["session"] ?? "nobody"}");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var alice = new HttpRequestMessage(HttpMethod.Get, "/account");
+        alice.Headers.Add("Cookie", "session=alice");
+        using var aliceResponse = await proxy.Client.SendAsync(alice, Ct);
+        using var other = await proxy.Client.GetAsync("/account", Ct);
+
+        Assert.Equal("page for alice", await aliceResponse.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("page for nobody", await other.Content.ReadAsStringAsync(Ct));
+        Assert.DoesNotContain("hit", other.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
     public async Task FloorSetToZero_MaxAgeZeroGoesToTheOriginEveryTime()
     {
         var calls = 0;
