@@ -37,6 +37,66 @@ public sealed class NearCacheTests
     }
 
     [Fact]
+    public async Task OriginBackoff_FromAnOlderView_NeverReplacesAnotherInstancesNewerVersion()
+    {
+        // A still sees v1 through its near cache when B stores v2; A's origin then fails and A backs off. The back-off
+        // lives apart from the entry, so B (and every instance) keeps v2.
+        using var apps = new TwoInstances(o =>
+        {
+            o.MinimumFreshness = TimeSpan.Zero;
+            o.NearCacheEntryDuration = TimeSpan.FromMinutes(5);
+        });
+        apps.A.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => apps.A.Response("down", status: System.Net.HttpStatusCode.ServiceUnavailable));
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=60", "\"v1\""));
+        apps.B.Origin.When(Url).Respond(_ => apps.A.Response("<rss>2</rss>", "max-age=600", "\"v2\""));
+        await apps.A.GetAsync(Url);
+        apps.A.Time.Advance(TimeSpan.FromMinutes(2));
+        using (var newer = await apps.B.GetAsync(Url))
+        {
+            Assert.Equal("<rss>2</rss>", await newer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        using (var backedOff = await apps.A.GetAsync(Url))
+        {
+            Assert.Contains("fwd-status=503", backedOff.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        apps.A.Time.Advance(TimeSpan.FromMinutes(6));
+        using var fromB = await apps.B.GetAsync(Url);
+        using var fromA = await apps.A.GetAsync(Url);
+
+        Assert.Equal("<rss>2</rss>", await fromB.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", fromB.CacheStatus());
+        Assert.Equal("<rss>2</rss>", await fromA.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task OriginBackoff_RecordedByOneInstance_HoldsOffTheOther()
+    {
+        using var apps = new TwoInstances(o =>
+        {
+            o.MinimumFreshness = TimeSpan.Zero;
+            o.NearCacheEntryDuration = TimeSpan.Zero;
+            o.OriginBackoff = TimeSpan.FromMinutes(1);
+        });
+        var failing = false;
+        apps.A.Origin.When(Url).Respond(_ => failing ? apps.A.Response("down", status: System.Net.HttpStatusCode.ServiceUnavailable) : apps.A.Response("<rss>1</rss>", "max-age=60", "\"v1\""));
+        var b = apps.B.Origin.When(Url).Respond(_ => apps.A.Response("<rss>1</rss>", "max-age=60", "\"v1\""));
+        await apps.A.GetAsync(Url);
+        failing = true;
+        apps.A.Time.Advance(TimeSpan.FromMinutes(2));
+        (await apps.A.GetAsync(Url)).Dispose();
+
+        using var heldOff = await apps.B.GetAsync(Url);
+        apps.A.Time.Advance(TimeSpan.FromMinutes(1));
+        using var afterBackoff = await apps.B.GetAsync(Url);
+
+        Assert.Contains("detail=retry-after", heldOff.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(1, apps.B.Origin.GetMatchCount(b));
+        Assert.StartsWith("HttpCaching; fwd=stale; fwd-status=200", afterBackoff.CacheStatus());
+    }
+
+    [Fact]
     public async Task SharedStore_OneInstanceFetches_TheOtherServesAHit()
     {
         using var apps = new TwoInstances();

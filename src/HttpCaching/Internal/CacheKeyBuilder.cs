@@ -63,6 +63,13 @@ internal static class CacheKeyBuilder
     public static string VariantKey(string prefix, string clientName, string requestHash, string variantId) =>
         string.Concat(prefix, clientName, ":e:", requestHash, ":", variantId);
 
+    /// <summary>
+    /// The key of a URL's origin back-off record: <c>{prefix}{client}:r:{hash}</c>. It lives apart from the entry, so
+    /// recording a back-off never rewrites an entry another instance may have replaced with a newer version.
+    /// </summary>
+    public static string BackoffKey(string prefix, string clientName, string requestHash) =>
+        string.Concat(prefix, clientName, ":r:", requestHash);
+
     /// <summary>The key of a body version record: <c>{prefix}{client}:b:{hash}:{versionId}</c>.</summary>
     public static string BodyKey(string prefix, string clientName, string requestHash, string versionId) =>
         string.Concat(prefix, clientName, ":b:", requestHash, ":", versionId);

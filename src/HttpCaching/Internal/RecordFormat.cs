@@ -15,6 +15,8 @@ internal static class RecordFormat
 
     public const byte VaryKind = (byte)'V';
 
+    public const byte BackoffKind = (byte)'R';
+
     /// <summary>Magic (4) + kind (1) + version (1).</summary>
     public const int PreambleLength = 6;
 

@@ -52,6 +52,12 @@ internal sealed partial class ThirdPartyCachingHandler
         /// </summary>
         public StoreBudget? Budget { get; set; }
 
+        /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
+        public bool BackoffSeen { get; set; }
+
+        /// <summary>The key of the URL's back-off record.</summary>
+        public string BackoffKey => CacheKeyBuilder.BackoffKey(options.KeyPrefix, handler._clientName, requestHash);
+
         /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
         public bool HasAuthorization => hasAuthorization;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Caching.Distributed;
 using System.Net;
 
 namespace HttpCaching.Internal;
@@ -49,7 +50,9 @@ internal sealed partial class ThirdPartyCachingHandler
                 }
 
                 Log.Revalidated(_logger, _clientName, new LoggedUri(fetch.Uri));
-                return FetchResult.Success(null, refreshed, fetch.StaleBody, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
+                var revalidated = FetchResult.Success(null, refreshed, fetch.StaleBody, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
+                await ClearBackoffAsync(fetch, revalidated).ConfigureAwait(false);
+                return revalidated;
             }
 
             // The 304 names a representation other than the stored one: ask for the full response instead.
@@ -66,7 +69,18 @@ internal sealed partial class ThirdPartyCachingHandler
             return await OriginFailedAsync(fetch, response, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         }
 
-        return await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        var stored = await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+        await ClearBackoffAsync(fetch, stored).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>The origin answered well again: a back-off this request found is over for every instance.</summary>
+    private static async ValueTask ClearBackoffAsync(Fetch fetch, FetchResult result)
+    {
+        if (fetch.BackoffSeen && !result.Failed)
+        {
+            await fetch.Store.RemoveAsync(fetch.BackoffKey, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -105,9 +119,16 @@ internal sealed partial class ThirdPartyCachingHandler
             return;
         }
 
-        // Not the callers' token: the back-off must be recorded even when they have all given up.
+        // Not the callers' token: the back-off must be recorded even when they have all given up. It goes in a record of
+        // its own: rewriting the entry from this instance's view could replace a newer version another instance stored.
+        _ = stale;
         var retryAfter = until ?? _time.GetUtcNow() + fetch.Options.OriginBackoff;
-        await WriteEntryAsync(fetch, stale with { RetryAfter = retryAfter }, CancellationToken.None).ConfigureAwait(false);
+        var window = retryAfter - _time.GetUtcNow();
+        if (window > TimeSpan.Zero)
+        {
+            await fetch.Store.SetAsync(fetch.BackoffKey, BackoffRecord.Serialize(retryAfter), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, CancellationToken.None, fetch.Budget)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>

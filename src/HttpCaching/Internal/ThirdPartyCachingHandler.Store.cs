@@ -60,6 +60,20 @@ internal sealed partial class ThirdPartyCachingHandler
         return (decoded.Entry, bodyRecord, entryKey);
     }
 
+    /// <summary>The URL's origin back-off, if another request recorded one that has not ended.</summary>
+    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget budget, CancellationToken cancellationToken)
+    {
+        var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
+        var (record, fromMemory) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
+        if (BackoffRecord.TryDeserialize(record) is not { } until)
+        {
+            return null;
+        }
+
+        store.Remember(key, record!, fromMemory, bodyVersion: false);
+        return until;
+    }
+
     private async Task<bool> WriteAsync(Fetch fetch, CacheEntry entry, byte[] bodyRecord, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
     {
         var options = fetch.Options;

@@ -86,9 +86,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
+        var backoffSeen = false;
         Fetch NewFetch() => new(this, options, store, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), entry, bodyRecord, fwd)
         {
             Budget = budget,
+            BackoffSeen = backoffSeen,
         };
         if (entry is not null)
         {
@@ -110,11 +112,17 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
             }
 
-            if (fwd == CacheStatus.FwdStale && entry.RetryAfter > now && Freshness.WithinStaleIfError(entry, staleness, options))
+            if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleIfError(entry, staleness, options))
             {
-                // The origin asked not to be called before then: serve what is stored.
-                Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), entry.RetryAfter - now);
-                return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale);
+                var backoff = await ReadBackoffAsync(store, keys, budget, cancellationToken).ConfigureAwait(false);
+                backoffSeen = backoff is not null;
+                var until = backoff > entry.RetryAfter ? backoff.Value : entry.RetryAfter;
+                if (until > now)
+                {
+                    // The origin asked not to be called before then, or failed a moment ago: serve what is stored.
+                    Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), until - now);
+                    return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale);
+                }
             }
         }
 

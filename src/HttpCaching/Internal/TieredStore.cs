@@ -13,6 +13,8 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
 
     public ThirdPartyCachingOptions Options => options;
 
+    public string ClientName => clientName;
+
     /// <summary>
     /// Reads a record: from memory when the near cache has it, otherwise from the shared store. Says which, so that a
     /// record from the shared store can be remembered once it has been checked.
