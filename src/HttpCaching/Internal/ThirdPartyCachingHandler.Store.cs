@@ -104,7 +104,7 @@ internal sealed partial class ThirdPartyCachingHandler
     private async Task WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
         var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
-        if (window > TimeSpan.Zero)
+        if (window > TimeSpan.Zero && RecordLimits.Fits(entry))
         {
             await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken)
                 .ConfigureAwait(false);
