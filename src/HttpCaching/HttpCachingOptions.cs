@@ -8,10 +8,12 @@ public sealed class HttpCachingOptions
 {
     /// <summary>
     /// Gets or sets the size limit, in bytes, of the in-memory store used by clients for which the application
-    /// registers no <see cref="Microsoft.Extensions.Caching.Distributed.IDistributedCache"/>. Read once, when the store
-    /// is first used.
+    /// registers no <see cref="Microsoft.Extensions.Caching.Distributed.IDistributedCache"/>. Each record is charged its
+    /// bytes, its key's characters times two and a fixed overhead of 224 bytes for the store's bookkeeping, so the
+    /// limit bounds the heap the store holds whatever the sizes of the records. When it is reached, the least recently
+    /// used records make room for new ones. Read once, when the store is first used.
     /// </summary>
-    /// <value>The default is 128 MiB.</value>
+    /// <value>The default is 128 MiB. At most 1 TiB.</value>
     public long MemoryStoreSizeLimit { get; set; } = 128 * 1024 * 1024;
 
     /// <summary>

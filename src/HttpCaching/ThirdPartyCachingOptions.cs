@@ -21,14 +21,14 @@ public sealed class ThirdPartyCachingOptions
     /// Gets or sets the freshness floor: a storable response is fresh for at least this long, whatever its own
     /// freshness lifetime (RFC 9111 §4.2.1) says. Responses marked <c>no-cache</c> are still validated before each reuse.
     /// </summary>
-    /// <value>The default is 30 minutes. <see cref="TimeSpan.Zero"/> gives pure RFC 9111 behaviour.</value>
+    /// <value>The default is 30 minutes. <see cref="TimeSpan.Zero"/> gives pure RFC 9111 behaviour. At most 365 days.</value>
     public TimeSpan MinimumFreshness { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
     /// Gets or sets the largest response body, in bytes, that is cached. Larger responses are passed through
     /// untouched and never buffered whole.
     /// </summary>
-    /// <value>The default is 8 MiB.</value>
+    /// <value>The default is 8 MiB. At most 1 GiB.</value>
     public long MaxBodySize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
@@ -58,14 +58,14 @@ public sealed class ThirdPartyCachingOptions
     /// Gets or sets how long an entry stays in the store after it stops being fresh, so that it can be revalidated
     /// with a conditional request instead of fetched again in full.
     /// </summary>
-    /// <value>The default is 1 day.</value>
+    /// <value>The default is 1 day. At most 365 days.</value>
     public TimeSpan StaleRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
     /// Gets or sets the cap on heuristic freshness: a response with <c>Last-Modified</c> and no explicit expiration is
     /// fresh for 10% of its age at the time it was sent (RFC 9111 §4.2.2), but never longer than this.
     /// </summary>
-    /// <value>The default is 1 day.</value>
+    /// <value>The default is 1 day. At most 365 days.</value>
     public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -74,7 +74,7 @@ public sealed class ThirdPartyCachingOptions
     /// <see cref="ValidateResponse"/> (RFC 5861). A response's own <c>stale-if-error</c> directive replaces this value;
     /// <c>must-revalidate</c>, <c>proxy-revalidate</c> (shared) and <c>no-cache</c> forbid it.
     /// </summary>
-    /// <value>The default is 1 day.</value>
+    /// <value>The default is 1 day. At most 365 days.</value>
     public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -82,21 +82,21 @@ public sealed class ThirdPartyCachingOptions
     /// meanwhile the stored response is served within <see cref="StaleIfError"/>, so an outage costs one origin request
     /// per interval instead of one per caller. A <c>Retry-After</c> from the origin replaces it.
     /// </summary>
-    /// <value>The default is 30 seconds. <see cref="TimeSpan.Zero"/> asks the origin on every request.</value>
+    /// <value>The default is 30 seconds. <see cref="TimeSpan.Zero"/> asks the origin on every request. At most 365 days.</value>
     public TimeSpan OriginBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Gets or sets how long after it goes stale a stored response is served at once while one background request
     /// revalidates it (RFC 5861). A response's own <c>stale-while-revalidate</c> directive replaces this value.
     /// </summary>
-    /// <value>The default is <see cref="TimeSpan.Zero"/>: stale responses are revalidated before they are served.</value>
+    /// <value>The default is <see cref="TimeSpan.Zero"/>: stale responses are revalidated before they are served. At most 365 days.</value>
     public TimeSpan StaleWhileRevalidate { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// Gets or sets the longest a single store operation may take. A store that is slower, throws or returns garbage
     /// never fails a request: the request is served from the origin and a warning is logged.
     /// </summary>
-    /// <value>The default is 250 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> waits for the store indefinitely.</value>
+    /// <value>The default is 250 milliseconds. At most 1 hour; <see cref="Timeout.InfiniteTimeSpan"/> waits for the store indefinitely.</value>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
@@ -122,13 +122,13 @@ public sealed class ThirdPartyCachingOptions
     /// <see cref="NearCacheEntryDuration"/>. Zero turns the tier off. Not used with the built-in in-memory store. Read
     /// when the client first uses it.
     /// </summary>
-    /// <value>The default is 32 MiB.</value>
+    /// <value>The default is 32 MiB. At most 1 TiB.</value>
     public long NearCacheSizeLimit { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>
     /// Gets or sets how long an entry record read from a shared store is reused from memory before the store is asked
     /// again. Within this window a new version stored by another instance is not seen yet.
     /// </summary>
-    /// <value>The default is 5 seconds. <see cref="TimeSpan.Zero"/> reads every entry record from the store.</value>
+    /// <value>The default is 5 seconds. <see cref="TimeSpan.Zero"/> reads every entry record from the store. At most 365 days.</value>
     public TimeSpan NearCacheEntryDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

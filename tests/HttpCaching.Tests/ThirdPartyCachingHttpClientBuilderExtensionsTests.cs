@@ -152,6 +152,8 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     [InlineData("HttpCaching:Clients:test:MinimumFreshness", "half an hour", "HttpCaching:Clients:test:MinimumFreshness")]
     [InlineData("HttpCaching:Clients:test:MaxBodySize", "-5", "HttpCaching:Clients:test:MaxBodySize must be between 0 and")]
     [InlineData("HttpCaching:Clients:test:StoreServiceKey", "nowhere", "HttpCaching:Clients:test:StoreServiceKey is 'nowhere', but no keyed IDistributedCache")]
+    [InlineData("HttpCaching:Clients:test:OriginTimeout", "00:00:00.500", "HttpCaching:Clients:test:OriginTimeout must be between 00:00:01 and 01:00:00")]
+    [InlineData("HttpCaching:Clients:test:OriginTimeout", "01:00:01", "HttpCaching:Clients:test:OriginTimeout must be between 00:00:01 and 01:00:00")]
     [InlineData("HttpCaching:Clients:tset:Enabled", "false", "HttpCaching:Clients:tset configures a client that has no caching handler")]
     [InlineData("HttpCaching:MemoryStoreSizeLimit", "0", "HttpCaching:MemoryStoreSizeLimit must be positive")]
     [InlineData("HttpCaching:Typo", "1", "HttpCaching:Typo is not a known setting")]

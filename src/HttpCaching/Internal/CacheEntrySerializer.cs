@@ -6,12 +6,12 @@ namespace HttpCaching.Internal;
 /// <summary>
 /// Reads and writes <see cref="CacheEntry"/> records. The layout is little-endian and length-prefixed after the
 /// common preamble, and ends with a CRC-32C of everything before it; anything that does not parse exactly (damaged,
-/// truncated, trailing bytes, foreign, another format version) yields <see langword="null"/>, never an exception.
+/// truncated, trailing bytes, foreign, another format version) yields <see langword="null"/>, never an exception,
+/// and so does a record with a value beyond <see cref="RecordLimits"/>. The writer clamps each time and duration to
+/// those bounds (a value beyond them means the same as the bound), so what it writes is always read back.
 /// </summary>
 internal static class CacheEntrySerializer
 {
-    private const int MaxHeaders = 4096;
-
     public static byte[] Serialize(CacheEntry entry)
     {
         var size = RecordFormat.PreambleLength
@@ -30,12 +30,12 @@ internal static class CacheEntrySerializer
         writer.Byte((byte)entry.HttpVersion.Major);
         writer.Byte((byte)Math.Max(0, entry.HttpVersion.Minor));
         writer.Int64(entry.ResponseTime.UtcTicks);
-        writer.Int64(entry.CorrectedInitialAge.Ticks);
-        writer.Int64(entry.FreshnessLifetime.Ticks);
-        writer.Int32((int)entry.Flags);
+        writer.Int64(Math.Clamp(entry.CorrectedInitialAge.Ticks, 0, RecordLimits.MaxTicks));
+        writer.Int64(Math.Clamp(entry.FreshnessLifetime.Ticks, 0, RecordLimits.MaxLifetimeTicks));
+        writer.Int32((int)entry.Flags & RecordLimits.KnownFlags);
         writer.Byte(entry.HeuristicFreshness ? (byte)1 : (byte)0);
-        writer.Int64(entry.StaleWhileRevalidate);
-        writer.Int64(entry.StaleIfError);
+        writer.Int64(Delta(entry.StaleWhileRevalidate));
+        writer.Int64(Delta(entry.StaleIfError));
         writer.Int64(entry.RetryAfter.UtcTicks);
         writer.String(entry.ETag);
         writer.String(entry.LastModified);
@@ -78,8 +78,16 @@ internal static class CacheEntrySerializer
             var headers = reader.Headers();
             var contentHeaders = reader.Headers();
 
-            if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || HasLineBreak(reason) || bodyLength < 0 || age < 0 || lifetime < 0
-                || responseTime is < 0 or > 3155378975999999999 || retryAfter is < 0 or > 3155378975999999999 || heuristic > 1)
+            if (!reader.AtEnd || status is < 100 or > 999 || versionId is null || RecordLimits.HasForbiddenCharacter(reason)
+                || bodyLength is < 0 or > RecordLimits.MaxBodyLength
+                || age is < 0 or > RecordLimits.MaxTicks
+                || lifetime is < 0 or > RecordLimits.MaxLifetimeTicks
+                || responseTime is < 0 or > RecordLimits.MaxTicks
+                || retryAfter is < 0 or > RecordLimits.MaxTicks
+                || (flags & ~RecordLimits.KnownFlags) != 0
+                || heuristic > 1
+                || !IsDelta(swr)
+                || !IsDelta(sie))
             {
                 return null;
             }
@@ -111,8 +119,11 @@ internal static class CacheEntrySerializer
         }
     }
 
-    /// <summary>A reason phrase may not hold CR, LF or NUL (RFC 9112 §4); such a record is not served.</summary>
-    private static bool HasLineBreak(string? value) => value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
+    /// <summary>A delta-seconds directive as stored: absent, invalid, or at most <see cref="RecordLimits.MaxDeltaSeconds"/>.</summary>
+    private static bool IsDelta(long value) => value is >= CacheControl.Invalid and <= RecordLimits.MaxDeltaSeconds;
+
+    /// <summary>A delta-seconds directive as the writer stores it: within the bounds <see cref="IsDelta"/> accepts.</summary>
+    private static long Delta(long value) => value < 0 ? (value == CacheControl.Absent ? value : CacheControl.Invalid) : Math.Min(value, RecordLimits.MaxDeltaSeconds);
 
     private static int SizeOf(string? value) => 4 + (value is null ? 0 : Encoding.UTF8.GetByteCount(value));
 
@@ -229,7 +240,7 @@ internal static class CacheEntrySerializer
         public CachedHeader[] Headers()
         {
             var count = Int32();
-            if (count is < 0 or > MaxHeaders)
+            if (count is < 0 or > RecordLimits.MaxHeaderFields)
             {
                 throw new FormatException();
             }
@@ -239,7 +250,7 @@ internal static class CacheEntrySerializer
             {
                 var name = String() ?? throw new FormatException();
                 var valueCount = Int32();
-                if (valueCount is < 0 or > MaxHeaders)
+                if (valueCount is < 0 or > RecordLimits.MaxHeaderValues)
                 {
                     throw new FormatException();
                 }

@@ -101,7 +101,9 @@ internal static class CachePolicy
 
     /// <summary>
     /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).
-    /// Invalid values make the response stale, as the RFC advises.
+    /// Invalid values make the response stale, as the RFC advises. However it is given, a lifetime is at most
+    /// <see cref="RecordLimits.MaxLifetime"/> (2^31 seconds, the largest delta-seconds of RFC 9111 §1.2.2), so that an
+    /// <c>Expires</c> in the year 9999 cannot overflow the arithmetic on it.
     /// </summary>
     public static TimeSpan FreshnessLifetime(
         in CacheControl directives,
@@ -132,7 +134,7 @@ internal static class CachePolicy
             }
 
             var lifetime = expiresAt - dateValue;
-            return lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero;
+            return lifetime <= TimeSpan.Zero ? TimeSpan.Zero : Min(lifetime, RecordLimits.MaxLifetime);
         }
 
         if ((IsHeuristicallyCacheable(status) || directives.Has(CacheControlFlags.Public))
@@ -141,7 +143,7 @@ internal static class CachePolicy
         {
             heuristic = true;
             var lifetime = TimeSpan.FromTicks((long)((dateValue - modifiedAt).Ticks * HeuristicFraction));
-            return lifetime < maxHeuristic ? lifetime : maxHeuristic;
+            return Min(Min(lifetime, maxHeuristic), RecordLimits.MaxLifetime);
         }
 
         heuristic = true;
@@ -149,7 +151,9 @@ internal static class CachePolicy
     }
 
     private static TimeSpan Seconds(long deltaSeconds) =>
-        deltaSeconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(deltaSeconds);
+        deltaSeconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(deltaSeconds, RecordLimits.MaxDeltaSeconds));
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Whether an entity tag is strong (RFC 9110 §8.8.3): not prefixed with <c>W/</c>.</summary>
     public static bool IsStrong(string etag) => !etag.StartsWith("W/", StringComparison.OrdinalIgnoreCase);

@@ -74,6 +74,7 @@ internal static class CacheStatus
         NotStoredReason.StoreFailed => "store-failed",
         NotStoredReason.OriginError => "origin-error",
         NotStoredReason.Rejected => "rejected",
+        NotStoredReason.ExceedsRecordLimits => "record-limits",
         _ => "none",
     };
 

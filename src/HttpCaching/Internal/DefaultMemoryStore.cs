@@ -6,13 +6,166 @@ using Microsoft.Extensions.Options;
 namespace HttpCaching.Internal;
 
 /// <summary>
-/// The bounded in-process store used when the application registers no <see cref="IDistributedCache"/>. Entries are
-/// charged their size in bytes against <see cref="HttpCachingOptions.MemoryStoreSizeLimit"/>, and expire by the
-/// application's <see cref="TimeProvider"/>; when the limit is reached, the least recently used go first.
+/// The bounded in-process store used when the application registers no <see cref="IDistributedCache"/>: an
+/// <see cref="IDistributedCache"/> over a <see cref="MemoryCache"/>, as <see cref="MemoryDistributedCache"/> is, but
+/// each entry is charged what it really holds on the heap (<see cref="Charge"/>) against
+/// <see cref="HttpCachingOptions.MemoryStoreSizeLimit"/>, so small records cannot outgrow the limit many times over.
+/// Entries expire by the application's <see cref="TimeProvider"/>. A write that would not fit first makes room, least
+/// recently used first, so the newest record is always admitted.
 /// </summary>
-internal sealed class DefaultMemoryStore(IOptions<HttpCachingOptions> options, IServiceProvider services)
-    : MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions
+internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
+{
+    /// <summary>
+    /// The heap bytes an entry costs beyond its value bytes and its key's characters: the <see cref="MemoryCache"/>
+    /// entry, its dictionary node and share of the bucket table, and the headers and padding of the key string and the
+    /// value array. Measured with <see cref="GC.GetTotalMemory(bool)"/> (full collection) before and after adding
+    /// 2,000 to 600,000 entries to a <see cref="MemoryCache"/> (.NET 10, x64, Microsoft.Extensions.Caching.Memory
+    /// 10.0.14), keys of 8 to 200 characters, values of 0 to 100 bytes, half with absolute and half with sliding
+    /// expiration: 211 to 220 bytes per entry, rounded up to a multiple of 8.
+    /// </summary>
+    public const int EntryOverhead = 224;
+
+    /// <summary>When a write would overflow the limit, entries are evicted until the store is this full.</summary>
+    private const double LowWatermark = 0.9;
+
+    private readonly MemoryCache _memory;
+    private readonly long _sizeLimit;
+    private readonly TimeProvider _time;
+    private readonly Lock _compacting = new();
+
+    public DefaultMemoryStore(IOptions<HttpCachingOptions> options, IServiceProvider services)
+        : this(options.Value.MemoryStoreSizeLimit, services.GetService<TimeProvider>() ?? TimeProvider.System)
     {
-        SizeLimit = options.Value.MemoryStoreSizeLimit,
-        Clock = new TimeProviderClock(services.GetService<TimeProvider>() ?? TimeProvider.System),
-    }));
+    }
+
+    internal DefaultMemoryStore(long sizeLimit, TimeProvider time)
+    {
+        _sizeLimit = sizeLimit;
+        _time = time;
+        _memory = new MemoryCache(new MemoryCacheOptions
+        {
+            SizeLimit = sizeLimit,
+            CompactionPercentage = 1 - LowWatermark,
+            Clock = new TimeProviderClock(time),
+            TrackStatistics = true,
+        });
+    }
+
+    /// <summary>Gets the number of entries held, expired ones not yet removed included.</summary>
+    internal int Count => _memory.Count;
+
+    /// <summary>Gets the sum of the charges of the entries held.</summary>
+    internal long Size => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
+
+    /// <summary>What an entry is charged against the limit: its value, its key (UTF-16) and <see cref="EntryOverhead"/>.</summary>
+    public static long Charge(string key, byte[] value) => value.LongLength + (key.Length * 2L) + EntryOverhead;
+
+    public byte[]? Get(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _memory.TryGetValue(key, out var value) ? (byte[]?)value : null;
+    }
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Task.FromResult(Get(key));
+
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var charge = Charge(key, value);
+        if (charge > _sizeLimit)
+        {
+            // It can never fit: the write fails as the memory cache's would, and leaves no older value behind.
+            _memory.Remove(key);
+            return;
+        }
+
+        MakeRoom(charge);
+        using var entry = _memory.CreateEntry(key);
+        entry.Size = charge;
+        entry.AbsoluteExpiration = AbsoluteExpiration(options);
+        entry.SlidingExpiration = options.SlidingExpiration;
+        entry.Value = value;
+    }
+
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        Set(key, value, options);
+        return Task.CompletedTask;
+    }
+
+    public void Refresh(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _memory.TryGetValue(key, out _);
+    }
+
+    public Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        Refresh(key);
+        return Task.CompletedTask;
+    }
+
+    public void Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _memory.Remove(key);
+    }
+
+    public Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        Remove(key);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _memory.Dispose();
+
+    /// <summary>
+    /// The memory cache refuses a write that would overflow its limit and compacts in the background, so the newest
+    /// record would be the one lost. Instead, before such a write, the least recently used entries (expired ones
+    /// first) are evicted until the store is at <see cref="LowWatermark"/> of its limit with room for the new entry,
+    /// which leaves room for the next writes too, so the cost of compaction is spread over many of them.
+    /// </summary>
+    private void MakeRoom(long charge)
+    {
+        if (Size + charge <= _sizeLimit)
+        {
+            return;
+        }
+
+        lock (_compacting)
+        {
+            var target = Math.Max((long)(_sizeLimit * LowWatermark) - charge, 0);
+            for (var round = 0; round < 8; round++)
+            {
+                // Another writer may have made room meanwhile; a round may fall short, as entry sizes vary.
+                var size = Size;
+                var count = _memory.Count;
+                if (size + charge <= _sizeLimit || size <= 0 || count == 0)
+                {
+                    return;
+                }
+
+                // Compaction removes a share of the entries (least recently used first): aim at the share of bytes.
+                _memory.Compact(Math.Clamp((double)(size - target) / size, 1.0 / count, 1.0));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The absolute expiration of <paramref name="options"/>, with a relative one turned into an instant here so that a
+    /// window too long to add to the clock saturates instead of throwing.
+    /// </summary>
+    private DateTimeOffset? AbsoluteExpiration(DistributedCacheEntryOptions options)
+    {
+        if (options.AbsoluteExpirationRelativeToNow is not { } relative)
+        {
+            return options.AbsoluteExpiration;
+        }
+
+        var now = _time.GetUtcNow();
+        return relative >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + relative;
+    }
+}

@@ -195,7 +195,7 @@ internal static class EntryFactory
             remaining = TimeSpan.Zero;
         }
 
-        return entry.ResponseTime + remaining + Freshness.LongestStaleWindow(entry, options);
+        return SaturatingTime.Add(entry.ResponseTime, remaining, Freshness.LongestStaleWindow(entry, options));
     }
 
     /// <summary>

@@ -110,6 +110,10 @@ internal static class Freshness
 
     private static Reuse Forward(TimeSpan ttl, string fwd) => new(Usable: false, Stale: false, ByFloor: false, ttl, fwd);
 
-    /// <summary>A delta-seconds argument as a duration; an invalid one counts as zero.</summary>
-    private static TimeSpan Seconds(long deltaSeconds) => deltaSeconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(deltaSeconds);
+    /// <summary>
+    /// A delta-seconds argument as a duration; an invalid one counts as zero, and one beyond 2^31 as 2^31 (RFC 9111
+    /// §1.2.2), so the conversion never overflows.
+    /// </summary>
+    private static TimeSpan Seconds(long deltaSeconds) =>
+        deltaSeconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(deltaSeconds, RecordLimits.MaxDeltaSeconds));
 }

@@ -24,7 +24,7 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     public IDistributedCache Store => store;
 
     /// <summary>Whether the store keeps records in this process already, so a near cache in front of it is pointless.</summary>
-    public bool InProcess { get; } = store is MemoryDistributedCache;
+    public bool InProcess { get; } = store is MemoryDistributedCache or DefaultMemoryStore;
 
     /// <summary>Whether the breaker is open now: calls are skipped.</summary>
     public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);

@@ -5,12 +5,19 @@ namespace HttpCaching.Internal;
 /// <summary>Validates the settings shared by every client. Messages never quote a key.</summary>
 internal sealed class HttpCachingOptionsValidator : IValidateOptions<HttpCachingOptions>
 {
+    /// <summary>The largest <see cref="HttpCachingOptions.MemoryStoreSizeLimit"/>: 1 TiB.</summary>
+    public const long MaxMemoryStoreSizeLimit = 1L << 40;
+
     public ValidateOptionsResult Validate(string? name, HttpCachingOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
         if (options.MemoryStoreSizeLimit <= 0)
         {
             builder.AddError($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be positive (it is {options.MemoryStoreSizeLimit}).");
+        }
+        else if (options.MemoryStoreSizeLimit > MaxMemoryStoreSizeLimit)
+        {
+            builder.AddError($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be at most {MaxMemoryStoreSizeLimit} bytes (1 TiB) (it is {options.MemoryStoreSizeLimit}).");
         }
 
         var integrity = options.Integrity;

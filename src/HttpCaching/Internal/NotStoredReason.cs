@@ -16,4 +16,7 @@ internal enum NotStoredReason
     StoreFailed,
     OriginError,
     Rejected,
+
+    /// <summary>The record would exceed a <see cref="RecordLimits"/> bound, so it could never be read back.</summary>
+    ExceedsRecordLimits,
 }

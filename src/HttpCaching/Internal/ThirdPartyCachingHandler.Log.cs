@@ -24,6 +24,7 @@ internal sealed partial class ThirdPartyCachingHandler
         public const int BackgroundRevalidationFailedId = 16;
         public const int InvalidatedId = 17;
         public const int BackgroundRevalidationRefusedId = 19;
+        public const int ExceedsRecordLimitsId = 20;
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);
@@ -63,6 +64,9 @@ internal sealed partial class ThirdPartyCachingHandler
 
         [LoggerMessage(BackgroundRevalidationRefusedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} got {StatusCode} ({Reason}); the stored response is left as it was.", EventName = "CacheBackgroundRevalidationRefused")]
         public static partial void BackgroundRevalidationRefused(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string reason);
+
+        [LoggerMessage(ExceedsRecordLimitsId, LogLevel.Debug, "Client {ClientName}: did not store the {StatusCode} response for {RequestUri}, whose record could never be read back: {Limit}.", EventName = "CacheRecordLimitsExceeded")]
+        public static partial void ExceedsRecordLimits(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string limit);
 
         [LoggerMessage(InvalidatedId, LogLevel.Debug, "Client {ClientName}: the stored response for {RequestUri} was invalidated.", EventName = "CacheInvalidated")]
         public static partial void Invalidated(ILogger logger, string clientName, LoggedUri requestUri);

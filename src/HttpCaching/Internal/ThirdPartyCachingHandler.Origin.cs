@@ -159,6 +159,12 @@ internal sealed partial class ThirdPartyCachingHandler
             reason = NotStoredReason.TooLarge;
         }
 
+        if (reason == NotStoredReason.None && RecordLimits.Exceeded(response, directives, options.Shared) is { } limit)
+        {
+            Log.ExceedsRecordLimits(_logger, _clientName, new LoggedUri(fetch.Uri), status, limit);
+            reason = NotStoredReason.ExceedsRecordLimits;
+        }
+
         if (reason != NotStoredReason.None)
         {
             if (reason is not (NotStoredReason.TooLarge or NotStoredReason.Redirected)

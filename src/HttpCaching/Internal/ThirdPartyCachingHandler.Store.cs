@@ -129,7 +129,8 @@ internal sealed partial class ThirdPartyCachingHandler
 
     /// <summary>
     /// Rewrites only the per-URL entry record. An entry whose every window has passed is removed instead, so an older
-    /// record of it never stays behind.
+    /// record of it never stays behind; one a reader would refuse (a 304 that merged in more fields than a record
+    /// holds) is not written.
     /// </summary>
     private async Task<bool> WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
     {
@@ -137,6 +138,12 @@ internal sealed partial class ThirdPartyCachingHandler
         if (window <= TimeSpan.Zero)
         {
             await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (!RecordLimits.Fits(entry))
+        {
+            // The stored record stays as it was, and is validated again next time.
             return false;
         }
 

@@ -14,6 +14,15 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
     /// <summary>The largest body that can be cached: a record is one array.</summary>
     public const long MaxBodySizeLimit = 1024L * 1024 * 1024;
 
+    /// <summary>The longest duration any setting takes (but <see cref="ThirdPartyCachingOptions.StoreTimeout"/>): 365 days.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(365);
+
+    /// <summary>The longest finite <see cref="ThirdPartyCachingOptions.StoreTimeout"/>: 1 hour.</summary>
+    public static readonly TimeSpan MaxStoreTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>The largest <see cref="ThirdPartyCachingOptions.NearCacheSizeLimit"/>: 1 TiB.</summary>
+    public const long MaxNearCacheSizeLimit = 1L << 40;
+
     public ValidateOptionsResult Validate(string? name, ThirdPartyCachingOptions options)
     {
         if (name is null || !registry.Contains(name))
@@ -25,35 +34,25 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
         var builder = new ValidateOptionsResultBuilder();
         void Fail(string key, string problem) => builder.AddError($"Client '{name}': {path}:{key} {problem}");
 
-        if (options.MinimumFreshness < TimeSpan.Zero)
+        void Duration(string key, TimeSpan value)
         {
-            Fail(nameof(options.MinimumFreshness), $"must not be negative (it is {options.MinimumFreshness}).");
+            if (value < TimeSpan.Zero)
+            {
+                Fail(key, $"must not be negative (it is {value}).");
+            }
+            else if (value > MaxDuration)
+            {
+                Fail(key, $"must be at most {MaxDuration} (365 days) (it is {value}).");
+            }
         }
 
-        if (options.StaleRetention < TimeSpan.Zero)
-        {
-            Fail(nameof(options.StaleRetention), $"must not be negative (it is {options.StaleRetention}).");
-        }
-
-        if (options.MaxHeuristicFreshness < TimeSpan.Zero)
-        {
-            Fail(nameof(options.MaxHeuristicFreshness), $"must not be negative (it is {options.MaxHeuristicFreshness}).");
-        }
-
-        if (options.StaleIfError < TimeSpan.Zero)
-        {
-            Fail(nameof(options.StaleIfError), $"must not be negative (it is {options.StaleIfError}).");
-        }
-
-        if (options.OriginBackoff < TimeSpan.Zero)
-        {
-            Fail(nameof(options.OriginBackoff), $"must not be negative (it is {options.OriginBackoff}).");
-        }
-
-        if (options.StaleWhileRevalidate < TimeSpan.Zero)
-        {
-            Fail(nameof(options.StaleWhileRevalidate), $"must not be negative (it is {options.StaleWhileRevalidate}).");
-        }
+        Duration(nameof(options.MinimumFreshness), options.MinimumFreshness);
+        Duration(nameof(options.StaleRetention), options.StaleRetention);
+        Duration(nameof(options.MaxHeuristicFreshness), options.MaxHeuristicFreshness);
+        Duration(nameof(options.StaleIfError), options.StaleIfError);
+        Duration(nameof(options.OriginBackoff), options.OriginBackoff);
+        Duration(nameof(options.StaleWhileRevalidate), options.StaleWhileRevalidate);
+        Duration(nameof(options.NearCacheEntryDuration), options.NearCacheEntryDuration);
 
         if (options.OriginTimeout < TimeSpan.FromSeconds(1) || options.OriginTimeout > TimeSpan.FromHours(1))
         {
@@ -64,15 +63,18 @@ internal sealed class ThirdPartyCachingOptionsValidator(IServiceProvider service
         {
             Fail(nameof(options.StoreTimeout), $"must be positive, or -00:00:00.001 for no limit (it is {options.StoreTimeout}).");
         }
+        else if (options.StoreTimeout > MaxStoreTimeout)
+        {
+            Fail(nameof(options.StoreTimeout), $"must be at most {MaxStoreTimeout}, or -00:00:00.001 for no limit (it is {options.StoreTimeout}).");
+        }
 
         if (options.NearCacheSizeLimit < 0)
         {
             Fail(nameof(options.NearCacheSizeLimit), $"must not be negative (it is {options.NearCacheSizeLimit}).");
         }
-
-        if (options.NearCacheEntryDuration < TimeSpan.Zero)
+        else if (options.NearCacheSizeLimit > MaxNearCacheSizeLimit)
         {
-            Fail(nameof(options.NearCacheEntryDuration), $"must not be negative (it is {options.NearCacheEntryDuration}).");
+            Fail(nameof(options.NearCacheSizeLimit), $"must be at most {MaxNearCacheSizeLimit} bytes (1 TiB) (it is {options.NearCacheSizeLimit}).");
         }
 
         if (options.MaxBodySize is < 0 or > MaxBodySizeLimit)

@@ -130,7 +130,7 @@ internal static class Variants
         var position = RecordFormat.PreambleLength;
         var count = BinaryPrimitives.ReadInt32LittleEndian(record[position..]);
         position += 4;
-        if (count is <= 0 or > 64)
+        if (count is <= 0 or > RecordLimits.MaxVaryFields)
         {
             return null;
         }

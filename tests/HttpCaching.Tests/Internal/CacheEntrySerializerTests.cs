@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
 
 namespace HttpCaching.Tests.Internal;
 
@@ -133,7 +134,7 @@ public sealed class CacheEntrySerializerTests
 
     [Theory]
     [InlineData(100, 1, 0, 0L, 0L, -2L, -1L)]
-    [InlineData(999, 3, 0, long.MaxValue, long.MaxValue, long.MinValue, long.MaxValue)]
+    [InlineData(999, 3, 0, 3155378975999999999L, 2147483648L * TimeSpan.TicksPerSecond, 2147483648L, 2147483648L)]
     [InlineData(500, 1, 0, 1L, 0L, 2147483648L, 0L)]
     public void Serialize_BoundaryValues_RoundTrip(int status, int major, int minor, long ageTicks, long lifetimeTicks, long swr, long sie)
     {
@@ -145,12 +146,59 @@ public sealed class CacheEntrySerializerTests
             FreshnessLifetime = TimeSpan.FromTicks(lifetimeTicks),
             StaleWhileRevalidate = swr,
             StaleIfError = sie,
-            Flags = (CacheControlFlags)(-1),
-            BodyLength = int.MaxValue,
+            Flags = (CacheControlFlags)((1 << 11) - 1),
+            BodyLength = 1024 * 1024 * 1024,
             ResponseTime = DateTimeOffset.MaxValue,
         };
 
         AssertEntriesEqual(entry, CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(entry)));
+    }
+
+    [Fact]
+    public void Serialize_ValuesBeyondTheRecordBounds_AreWrittenAtTheBoundsAndReadBack()
+    {
+        var entry = MinimalEntry() with
+        {
+            CorrectedInitialAge = TimeSpan.MaxValue,
+            FreshnessLifetime = TimeSpan.MaxValue,
+            StaleWhileRevalidate = long.MinValue,
+            StaleIfError = long.MaxValue,
+            Flags = (CacheControlFlags)(-1),
+        };
+
+        var restored = CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(entry));
+
+        Assert.NotNull(restored);
+        Assert.Equal(TimeSpan.FromTicks(3155378975999999999), restored.CorrectedInitialAge);
+        Assert.Equal(TimeSpan.FromSeconds(2147483648), restored.FreshnessLifetime);
+        Assert.Equal(-2, restored.StaleWhileRevalidate);
+        Assert.Equal(2147483648, restored.StaleIfError);
+        Assert.Equal((CacheControlFlags)(((1 << 11) - 1) | (int)CacheControlFlags.EntryOnly), restored.Flags);
+    }
+
+    [Theory]
+    [InlineData("age", long.MaxValue)]
+    [InlineData("age", 3155378975999999999L + 1)]
+    [InlineData("lifetime", long.MaxValue)]
+    [InlineData("lifetime", (2147483648L * TimeSpan.TicksPerSecond) + 1)]
+    [InlineData("lifetime", -1L)]
+    [InlineData("staleWhileRevalidate", long.MaxValue)]
+    [InlineData("staleWhileRevalidate", 2147483649L)]
+    [InlineData("staleWhileRevalidate", -3L)]
+    [InlineData("staleWhileRevalidate", long.MinValue)]
+    [InlineData("staleIfError", long.MaxValue)]
+    [InlineData("staleIfError", 2147483649L)]
+    [InlineData("staleIfError", long.MinValue)]
+    [InlineData("flags", -1L)]
+    [InlineData("flags", 1L << 11)]
+    [InlineData("bodyLength", int.MaxValue)]
+    [InlineData("bodyLength", (1024 * 1024 * 1024) + 1)]
+    public void TryDeserialize_NumericFieldBeyondItsBound_ReturnsNull(string field, long value)
+    {
+        var record = CacheEntrySerializer.Serialize(FullEntry() with { BodyLength = 0 });
+        Assert.NotNull(CacheEntrySerializer.TryDeserialize(EntryRecordPatcher.With(record, "heuristic", 1)));
+
+        Assert.Null(CacheEntrySerializer.TryDeserialize(EntryRecordPatcher.With(record, field, value)));
     }
 
     [Fact]
@@ -406,8 +454,10 @@ public sealed class CacheEntrySerializerTests
     [Fact]
     public void TryDeserialize_NegativeAgeOrLifetime_ReturnsNull()
     {
-        Assert.Null(CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(MinimalEntry() with { CorrectedInitialAge = TimeSpan.FromTicks(-1) })));
-        Assert.Null(CacheEntrySerializer.TryDeserialize(CacheEntrySerializer.Serialize(MinimalEntry() with { FreshnessLifetime = TimeSpan.FromSeconds(-1) })));
+        var record = CacheEntrySerializer.Serialize(MinimalEntry());
+
+        Assert.Null(CacheEntrySerializer.TryDeserialize(EntryRecordPatcher.With(record, "age", -1)));
+        Assert.Null(CacheEntrySerializer.TryDeserialize(EntryRecordPatcher.With(record, "lifetime", -TimeSpan.TicksPerSecond)));
     }
 
     [Theory]
