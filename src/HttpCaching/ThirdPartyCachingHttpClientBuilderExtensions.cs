@@ -78,7 +78,7 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.AddOptions();
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
         services.TryAddSingleton(sp => new RequestCoalescer(TimeOf(sp)));
-        services.TryAddSingleton<ClientCacheStates>();
+        services.TryAddSingleton(sp => new ClientCacheStates(TimeOf(sp)));
         services.TryAddSingleton(sp => new NearCaches(TimeOf(sp)));
         services.TryAddSingleton<IThirdPartyCacheInvalidator, ThirdPartyCacheInvalidator>();
         services.TryAddSingleton<DefaultMemoryStore>();

@@ -5,13 +5,16 @@ namespace HttpCaching.Internal;
 /// handler lifetime, so anything a handler field held (the last valid options, the memoised store tier, the key
 /// cache) would be lost at each rotation. One instance per client name, created when the client is registered.
 /// </summary>
-internal sealed class ClientCacheState(string name)
+internal sealed class ClientCacheState(string name, TimeProvider time)
 {
     private ThirdPartyCachingOptions? _lastValidOptions;
     private TieredStore? _tier;
 
     /// <summary>The client's name exactly as registered with <c>IHttpClientFactory</c>.</summary>
     public string Name => name;
+
+    /// <summary>Limits repeated warnings about one URL to one per interval.</summary>
+    public LogThrottle LogThrottle { get; } = new(time);
 
     /// <summary>The store keys of the client's recently requested URIs.</summary>
     public RequestKeyCache Keys { get; } = new(name);

@@ -12,11 +12,11 @@ internal sealed partial class GuardedStore
         public const int BreakerOpenedId = 10;
         public const int BreakerClosedId = 11;
 
-        [LoggerMessage(StoreFailedId, LogLevel.Warning, "Client {ClientName}: the cache store failed ({Operation}); the request is served from the origin.", EventName = "CacheStoreFailed")]
-        public static partial void StoreFailed(ILogger logger, string clientName, string operation, Exception exception);
+        [LoggerMessage(StoreFailedId, LogLevel.Warning, "Client {ClientName}: the cache store failed ({Operation}); the request is served from the origin. {Suppressed} more like it were left out since the last.", EventName = "CacheStoreFailed")]
+        public static partial void StoreFailed(ILogger logger, string clientName, string operation, int suppressed, Exception exception);
 
-        [LoggerMessage(StoreTimedOutId, LogLevel.Warning, "Client {ClientName}: the cache store did not answer in time ({Operation}); the request is served from the origin.", EventName = "CacheStoreTimedOut")]
-        public static partial void StoreTimedOut(ILogger logger, string clientName, string operation);
+        [LoggerMessage(StoreTimedOutId, LogLevel.Warning, "Client {ClientName}: the cache store did not answer in time ({Operation}); the request is served from the origin. {Suppressed} more like it were left out since the last.", EventName = "CacheStoreTimedOut")]
+        public static partial void StoreTimedOut(ILogger logger, string clientName, string operation, int suppressed);
 
         [LoggerMessage(BreakerOpenedId, LogLevel.Warning, "The cache store failed {Failures} times in a row; it is left alone for {Duration}.", EventName = "CacheStoreBreakerOpened")]
         public static partial void BreakerOpened(ILogger logger, TimeSpan duration, int failures);

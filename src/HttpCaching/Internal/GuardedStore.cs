@@ -17,6 +17,7 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     public static readonly TimeSpan MaximumBreak = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
+    private readonly LogThrottle _throttle = new(time);
     private int _consecutiveFailures;
     private long _openUntilTicks;
     private TimeSpan _nextBreak = MinimumBreak;
@@ -164,14 +165,19 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
     private void Failed(Exception exception, string clientName, string operation)
     {
+        // Every failure is counted; a warning is written once per client, operation and interval.
         metrics.StoreError(clientName, operation);
-        if (exception is TimeoutException)
+        var timedOut = exception is TimeoutException;
+        if (_throttle.ShouldLog(timedOut ? Log.StoreTimedOutId : Log.StoreFailedId, string.Concat(clientName, "\n", operation), out var suppressed))
         {
-            Log.StoreTimedOut(logger, clientName, operation);
-        }
-        else
-        {
-            Log.StoreFailed(logger, clientName, operation, exception);
+            if (timedOut)
+            {
+                Log.StoreTimedOut(logger, clientName, operation, suppressed);
+            }
+            else
+            {
+                Log.StoreFailed(logger, clientName, operation, suppressed, exception);
+            }
         }
 
         lock (_gate)

@@ -41,29 +41,29 @@ internal sealed partial class ThirdPartyCachingHandler
         [LoggerMessage(RevalidatedId, LogLevel.Debug, "Client {ClientName}: the origin validated the stored response for {RequestUri} (304).", EventName = "CacheRevalidated")]
         public static partial void Revalidated(ILogger logger, string clientName, LoggedUri requestUri);
 
-        [LoggerMessage(UnreadableRecordId, LogLevel.Warning, "Client {ClientName}: a stored record is truncated, foreign or from another format version; it is treated as a miss.", EventName = "CacheRecordUnreadable")]
-        public static partial void UnreadableRecord(ILogger logger, string clientName);
+        [LoggerMessage(UnreadableRecordId, LogLevel.Warning, "Client {ClientName}: a stored record is truncated, foreign or from another format version; it is treated as a miss. {Suppressed} more like it were left out since the last.", EventName = "CacheRecordUnreadable")]
+        public static partial void UnreadableRecord(ILogger logger, string clientName, int suppressed);
 
         [LoggerMessage(InvalidOptionsId, LogLevel.Error, "Client {ClientName}: the reloaded caching options are invalid and are ignored: {Message}", EventName = "CacheOptionsInvalid")]
         public static partial void InvalidOptions(ILogger logger, string clientName, string message);
 
-        [LoggerMessage(ServedStaleOnErrorId, LogLevel.Warning, "Client {ClientName}: the origin failed for {RequestUri}; served the stored response (stale-if-error).", EventName = "CacheServedStaleOnError")]
-        public static partial void ServedStaleOnError(ILogger logger, string clientName, LoggedUri requestUri, Exception? exception);
+        [LoggerMessage(ServedStaleOnErrorId, LogLevel.Warning, "Client {ClientName}: the origin failed for {RequestUri}; served the stored response (stale-if-error). {Suppressed} more like it were left out since the last.", EventName = "CacheServedStaleOnError")]
+        public static partial void ServedStaleOnError(ILogger logger, string clientName, LoggedUri requestUri, int suppressed, Exception? exception);
 
-        [LoggerMessage(HoldingOffId, LogLevel.Information, "Client {ClientName}: the origin asked to be left alone for {Remaining}; served the stored response for {RequestUri}.", EventName = "CacheHoldingOff")]
-        public static partial void HoldingOff(ILogger logger, string clientName, LoggedUri requestUri, TimeSpan remaining);
+        [LoggerMessage(HoldingOffId, LogLevel.Information, "Client {ClientName}: the origin asked to be left alone for {Remaining}; served the stored response for {RequestUri}. {Suppressed} more like it were left out since the last.", EventName = "CacheHoldingOff")]
+        public static partial void HoldingOff(ILogger logger, string clientName, LoggedUri requestUri, TimeSpan remaining, int suppressed);
 
-        [LoggerMessage(ResponseRejectedId, LogLevel.Warning, "Client {ClientName}: ValidateResponse refused the {StatusCode} response for {RequestUri}; it was not stored.", EventName = "CacheResponseRejected")]
-        public static partial void ResponseRejected(ILogger logger, string clientName, LoggedUri requestUri, int statusCode);
+        [LoggerMessage(ResponseRejectedId, LogLevel.Warning, "Client {ClientName}: ValidateResponse refused the {StatusCode} response for {RequestUri}; it was not stored. {Suppressed} more like it were left out since the last.", EventName = "CacheResponseRejected")]
+        public static partial void ResponseRejected(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, int suppressed);
 
         [LoggerMessage(ValidationFailedId, LogLevel.Warning, "Client {ClientName}: ValidateResponse threw for {RequestUri}; the response counts as refused.", EventName = "CacheValidationFailed")]
         public static partial void ValidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
 
-        [LoggerMessage(BackgroundRevalidationFailedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} failed; the stored response is left as it was.", EventName = "CacheBackgroundRevalidationFailed")]
-        public static partial void BackgroundRevalidationFailed(ILogger logger, string clientName, LoggedUri requestUri, Exception exception);
+        [LoggerMessage(BackgroundRevalidationFailedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} failed; the stored response is left as it was. {Suppressed} more like it were left out since the last.", EventName = "CacheBackgroundRevalidationFailed")]
+        public static partial void BackgroundRevalidationFailed(ILogger logger, string clientName, LoggedUri requestUri, int suppressed, Exception exception);
 
-        [LoggerMessage(BackgroundRevalidationRefusedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} got {StatusCode} ({Reason}); the stored response is left as it was.", EventName = "CacheBackgroundRevalidationRefused")]
-        public static partial void BackgroundRevalidationRefused(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string reason);
+        [LoggerMessage(BackgroundRevalidationRefusedId, LogLevel.Warning, "Client {ClientName}: the background revalidation of {RequestUri} got {StatusCode} ({Reason}); the stored response is left as it was. {Suppressed} more like it were left out since the last.", EventName = "CacheBackgroundRevalidationRefused")]
+        public static partial void BackgroundRevalidationRefused(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string reason, int suppressed);
 
         [LoggerMessage(ExceedsRecordLimitsId, LogLevel.Debug, "Client {ClientName}: did not store the {StatusCode} response for {RequestUri}, whose record could never be read back: {Limit}.", EventName = "CacheRecordLimitsExceeded")]
         public static partial void ExceedsRecordLimits(ILogger logger, string clientName, LoggedUri requestUri, int statusCode, string limit);

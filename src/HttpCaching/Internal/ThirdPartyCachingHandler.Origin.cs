@@ -219,7 +219,11 @@ internal sealed partial class ThirdPartyCachingHandler
     private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, CacheEntry snapshot, byte[] bodyRecord)
     {
         var status = (int)response.StatusCode;
-        Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status);
+        if (_state.LogThrottle.ShouldLog(Log.ResponseRejectedId, fetch.RequestHash, out var suppressed))
+        {
+            Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status, suppressed);
+        }
+
         await BackOffAsync(fetch, null).ConfigureAwait(false);
         var detail = CacheStatus.Detail(NotStoredReason.Rejected);
         return FetchResult.Failure(response, snapshot, bodyRecord, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);

@@ -22,7 +22,7 @@ internal sealed partial class ThirdPartyCachingHandler
         {
             if (Variants.TryDeserialize(entryRecord) is not { } names)
             {
-                Log.UnreadableRecord(_logger, _clientName);
+                LogUnreadableRecord();
                 return (null, null, entryKey);
             }
 
@@ -38,7 +38,7 @@ internal sealed partial class ThirdPartyCachingHandler
 
         if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
         {
-            Log.UnreadableRecord(_logger, _clientName);
+            LogUnreadableRecord();
             return (null, null, entryKey);
         }
 
@@ -52,12 +52,21 @@ internal sealed partial class ThirdPartyCachingHandler
 
         if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
         {
-            Log.UnreadableRecord(_logger, _clientName);
+            LogUnreadableRecord();
             return (null, null, entryKey);
         }
 
         store.Remember(decoded.BodyKey, bodyRecord, bodyFromMemory, bodyVersion: true);
         return (decoded.Entry, bodyRecord, entryKey);
+    }
+
+    /// <summary>Corrupt or foreign records: one warning per interval for the client, however many are read.</summary>
+    private void LogUnreadableRecord()
+    {
+        if (_state.LogThrottle.ShouldLog(Log.UnreadableRecordId, string.Empty, out var suppressed))
+        {
+            Log.UnreadableRecord(_logger, _clientName, suppressed);
+        }
     }
 
     /// <summary>The URL's origin back-off, if another request recorded one that has not ended.</summary>

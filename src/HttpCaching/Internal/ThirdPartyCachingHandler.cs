@@ -120,7 +120,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 if (until > now)
                 {
                     // The origin asked not to be called before then, or failed a moment ago: serve what is stored.
-                    Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), until - now);
+                    if (_state.LogThrottle.ShouldLog(Log.HoldingOffId, requestHash, out var suppressed))
+                    {
+                        Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), until - now, suppressed);
+                    }
+
                     return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale);
                 }
             }
@@ -153,7 +157,12 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             // (its own timeout): serve what is stored if RFC 5861 allows it.
             if (TryServeStaleOnError(request, options, entry, bodyRecord, fwdStatus: null, CacheStatus.DetailOriginUnreachable, collapsed: false) is { } stale)
             {
-                Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(uri), ex);
+                // A new kind of failure is news: the throttle keeps kinds apart.
+                if (_state.LogThrottle.ShouldLog(Log.ServedStaleOnErrorId, string.Concat(requestHash, "\n", ex.GetType().FullName), out var suppressed))
+                {
+                    Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(uri), suppressed, ex);
+                }
+
                 return stale;
             }
 
@@ -179,7 +188,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             && TryServeStaleOnError(request, fetch.Options, fetch.StaleEntry, fetch.StaleBody, result.FailedStatus, result.FailureDetail!, collapsed: !leader) is { } stale)
         {
             original?.Dispose();
-            Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(fetch.Uri), null);
+            if (_state.LogThrottle.ShouldLog(Log.ServedStaleOnErrorId, fetch.RequestHash, out var suppressed))
+            {
+                Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(fetch.Uri), suppressed, null);
+            }
+
             return stale;
         }
 
@@ -241,17 +254,21 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         _ = background.ContinueWith(
             static (task, state) =>
             {
-                var (handler, uri) = ((ThirdPartyCachingHandler, Uri))state!;
+                var (handler, uri, hash) = ((ThirdPartyCachingHandler, Uri, string))state!;
                 if (task.Exception is { } exception)
                 {
-                    Log.BackgroundRevalidationFailed(handler._logger, handler._clientName, new LoggedUri(uri), exception.InnerException ?? exception);
+                    if (handler._state.LogThrottle.ShouldLog(Log.BackgroundRevalidationFailedId, hash, out var suppressed))
+                    {
+                        Log.BackgroundRevalidationFailed(handler._logger, handler._clientName, new LoggedUri(uri), suppressed, exception.InnerException ?? exception);
+                    }
                 }
-                else if (task.Result is { Failed: true } result)
+                else if (task.Result is { Failed: true } result
+                    && handler._state.LogThrottle.ShouldLog(Log.BackgroundRevalidationRefusedId, hash, out var suppressed))
                 {
-                    Log.BackgroundRevalidationRefused(handler._logger, handler._clientName, new LoggedUri(uri), result.FailedStatus!.Value, result.FailureDetail!);
+                    Log.BackgroundRevalidationRefused(handler._logger, handler._clientName, new LoggedUri(uri), result.FailedStatus!.Value, result.FailureDetail!, suppressed);
                 }
             },
-            (this, fetch.Uri),
+            (this, fetch.Uri, fetch.RequestHash),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
