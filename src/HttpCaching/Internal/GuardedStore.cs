@@ -14,7 +14,10 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     public const int FailureThreshold = 5;
 
     public static readonly TimeSpan MinimumBreak = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaximumBreak = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// The longest break: a store that has recovered is probed, and caching through it resumes, within this long.
+    /// </summary>
+    public static readonly TimeSpan MaximumBreak = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
     private readonly LogThrottle _throttle = new(time);
@@ -30,11 +33,18 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// <summary>Whether the breaker is open now: calls are skipped.</summary>
     public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
 
-    public async ValueTask<byte[]?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<byte[]?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <summary>
+    /// Reads a record; <c>Read</c> is <see langword="false"/> when the store could not be read (it failed, did not
+    /// answer in time, or the breaker is open), as opposed to a record that is simply not there.
+    /// </summary>
+    public async ValueTask<(byte[]? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (IsOpen)
         {
-            return null;
+            return (null, false);
         }
 
         try
@@ -44,17 +54,17 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
             {
                 // Stores in process memory answer at once: no timer, no extra task.
                 Succeeded();
-                return pending.Result;
+                return (pending.Result, true);
             }
 
             var value = await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
             Succeeded();
-            return value;
+            return (value, true);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Failed(ex, clientName, "get");
-            return null;
+            return (null, false);
         }
     }
 

@@ -1,42 +1,95 @@
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace HttpCaching.Internal;
 
 /// <summary>
-/// The in-process tier of one client in front of a shared store. Body version records are immutable, so once read
-/// they stay (bounded by size, least recently used first out); entry and Vary records, which another instance may
-/// rewrite, are kept only for a short window. Records are written through, and removed on invalidation.
+/// The in-process tier of one client in front of a shared store, bounded by size (least recently used first out).
+/// <list type="bullet">
+/// <item>Body version records are immutable: once read they are served from here.</item>
+/// <item>Entry and Vary records, which another instance may rewrite, are served from here only for a short window;
+/// after it they are kept as the last known copy, read only when the shared store cannot be read (stale-if-error
+/// with the store down).</item>
+/// <item>A record whose write to the shared store failed is pending: it is served from here, in preference to the
+/// store, until a later write of it reaches the store. So an instance never goes back to an older version it had
+/// replaced, and keeps caching, while the store is down.</item>
+/// </list>
 /// </summary>
 internal sealed class NearCache : IDisposable
 {
+    /// <summary>What a slot costs beyond its key and value, as charged against the size limit.</summary>
+    private const int SlotOverhead = 64;
+
     private readonly MemoryCache _memory;
+    private readonly TimeProvider _time;
 
     public NearCache(long sizeLimit, TimeProvider time)
     {
+        _time = time;
         _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, Clock = new TimeProviderClock(time) });
     }
 
-    public byte[]? Get(string key) => _memory.TryGetValue(key, out byte[]? value) ? value : null;
+    /// <summary>A record to serve from memory: a body version, a pending record, or an entry within its window.</summary>
+    public byte[]? Get(string key) =>
+        _memory.TryGetValue(key, out Slot? slot) && slot is not null && (slot.Pending || slot.FreshUntilTicks > _time.GetUtcNow().UtcTicks)
+            ? slot.Value
+            : null;
 
-    /// <summary>Keeps a record: a body version indefinitely (until evicted), any other record for <paramref name="entryDuration"/>.</summary>
+    /// <summary>The last known copy of a record, whatever its window: for when the shared store cannot be read.</summary>
+    public byte[]? GetLastKnown(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot?.Value : null;
+
+    /// <summary>Whether the record under <paramref name="key"/> is waiting to be written to the shared store, and how.</summary>
+    public bool TryGetPending(string key, out byte[] value, out DistributedCacheEntryOptions expiry)
+    {
+        if (_memory.TryGetValue(key, out Slot? slot) && slot is { Pending: true })
+        {
+            value = slot.Value;
+            expiry = slot.Expiry!;
+            return true;
+        }
+
+        value = null!;
+        expiry = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Keeps a record that the shared store holds: a body version until evicted, any other record served from here
+    /// for <paramref name="entryDuration"/> and kept as the last known copy after that.
+    /// </summary>
     public void Set(string key, byte[] value, bool bodyVersion, TimeSpan entryDuration)
     {
-        if (!bodyVersion && entryDuration <= TimeSpan.Zero)
-        {
-            _memory.Remove(key);
-            return;
-        }
+        var freshUntil = bodyVersion
+            ? long.MaxValue
+            : entryDuration > TimeSpan.Zero ? _time.GetUtcNow().UtcTicks + entryDuration.Ticks : 0;
+        Put(key, new Slot(value, freshUntil, Pending: false, Expiry: null));
+    }
 
+    /// <summary>Keeps a record whose write to the shared store failed: served from here until a write of it succeeds.</summary>
+    public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry)
+    {
         using var entry = _memory.CreateEntry(key);
-        entry.Value = value;
-        entry.Size = value.Length + key.Length;
-        if (!bodyVersion)
-        {
-            entry.AbsoluteExpirationRelativeToNow = entryDuration;
-        }
+        entry.Value = new Slot(value, 0, Pending: true, expiry);
+        entry.Size = Size(key, value);
+
+        // A pending record must not outlive what its write asked of the store.
+        entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
+        entry.AbsoluteExpirationRelativeToNow = expiry.AbsoluteExpirationRelativeToNow;
+        entry.SlidingExpiration = expiry.SlidingExpiration;
     }
 
     public void Remove(string key) => _memory.Remove(key);
 
     public void Dispose() => _memory.Dispose();
+
+    private void Put(string key, Slot slot)
+    {
+        using var entry = _memory.CreateEntry(key);
+        entry.Value = slot;
+        entry.Size = Size(key, slot.Value);
+    }
+
+    private static long Size(string key, byte[] value) => value.Length + (2L * key.Length) + SlotOverhead;
+
+    private sealed record Slot(byte[] Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry);
 }

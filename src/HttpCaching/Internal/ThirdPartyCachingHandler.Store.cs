@@ -98,20 +98,30 @@ internal sealed partial class ThirdPartyCachingHandler
         var store = fetch.Store;
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
         var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
-        if (!await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false))
+        var written = await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false);
+
+        // Once a write has failed, the records after it are kept in this instance's memory only (pending), never in the
+        // store, which would then hold an entry without its body; this instance still serves the version it fetched.
+        async ValueTask<bool> PutAsync(string key, byte[] record)
         {
+            if (written)
+            {
+                return written = await store.SetAsync(key, record, expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
+            }
+
+            store.KeepPending(key, record, expiry);
             return false;
         }
 
         if (varyNames is null)
         {
-            return await store.SetAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
+            return await PutAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
-        return await store.SetAsync(variantKey, CacheEntrySerializer.Serialize(entry), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false)
-            && await store.SetAsync(fetch.PrimaryKey, Variants.Serialize(varyNames), expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        await PutAsync(variantKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
+        return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames)).ConfigureAwait(false);
     }
 
     /// <summary>

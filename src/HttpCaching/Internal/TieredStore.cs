@@ -26,12 +26,18 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             return (cached, true);
         }
 
-        if (Timeout(budget) is not { } timeout)
+        if (Timeout(budget) is { } timeout)
         {
-            return (null, false);
+            var (value, read) = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+            if (read)
+            {
+                return (value, false);
+            }
         }
 
-        return (await shared.GetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false), false);
+        // The shared store cannot be read: the last known copy, if this instance has one, is better than nothing. The
+        // handler still decides from its own times whether it may be served (fresh, or stale-if-error).
+        return (near?.GetLastKnown(key), true);
     }
 
     /// <summary>
@@ -46,6 +52,11 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         }
     }
 
+    /// <summary>
+    /// Writes a record through to the shared store. When the write fails, the near cache keeps the record as pending,
+    /// so this instance keeps serving it (and never an older version) while the store is away, and writes it again when
+    /// it is next written or refreshed.
+    /// </summary>
     public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         var stored = Timeout(budget) is { } timeout
@@ -56,16 +67,30 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         }
         else
         {
-            near?.Remove(key);
+            near?.SetPending(key, value, expiry);
         }
 
         return stored;
     }
 
-    public ValueTask<bool> RefreshAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null) =>
-        Timeout(budget) is { } timeout
+    /// <summary>Keeps a record in the near cache only, pending, without trying the shared store.</summary>
+    public void KeepPending(string key, byte[] value, DistributedCacheEntryOptions expiry) => near?.SetPending(key, value, expiry);
+
+    /// <summary>
+    /// Keeps a record alive in the shared store (a body version after a 304). A record still pending in the near cache
+    /// is written instead, since the store may never have had it.
+    /// </summary>
+    public ValueTask<bool> RefreshAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    {
+        if (near is not null && near.TryGetPending(key, out var value, out var expiry))
+        {
+            return SetAsync(key, value, expiry, bodyVersion: true, cancellationToken, budget);
+        }
+
+        return Timeout(budget) is { } timeout
             ? shared.RefreshAsync(key, clientName, timeout, cancellationToken)
             : ValueTask.FromResult(false);
+    }
 
     /// <summary>Removes a record; never skipped for a spent budget, since a removal that did not happen can leave an outdated response in use.</summary>
     public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)

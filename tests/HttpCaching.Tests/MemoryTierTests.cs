@@ -1,0 +1,178 @@
+using System.Net;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// While a shared store is down, an instance keeps caching in its memory tier: it never goes back to an older version
+/// than one it served, it serves the last known copy within stale-if-error when the origin fails too, and it does not
+/// turn into a pass-through that floods the origin.
+/// </summary>
+public sealed class MemoryTierTests
+{
+    private const string Url = "https://api.example.test/oembed?url=a";
+
+    private sealed class Instance : IDisposable
+    {
+        public Instance(Action<ThirdPartyCachingOptions>? configure = null)
+        {
+            Inner = new RecordingDistributedCache(TimeProvider.System);
+            Store = new FaultInjectingDistributedCache(Inner);
+            Harness = new CachingHarness(
+                o =>
+                {
+                    o.NearCacheEntryDuration = TimeSpan.FromSeconds(5);
+                    configure?.Invoke(o);
+                },
+                registerStore: false,
+                nearCache: true,
+                services: s => s.AddSingleton<IDistributedCache>(Store));
+        }
+
+        public RecordingDistributedCache Inner { get; }
+
+        public FaultInjectingDistributedCache Store { get; }
+
+        public CachingHarness Harness { get; }
+
+        public void Dispose() => Harness.Dispose();
+    }
+
+    [Fact]
+    public async Task StoreDownThenBack_NeverServesAnOlderVersionThanItServed()
+    {
+        using var app = new Instance();
+        var harness = app.Harness;
+        var version = 1;
+        harness.Origin.When(Url).Respond(_ => harness.Response($"v{version}", "max-age=600", $"\"v{version}\""));
+        (await harness.GetAsync(Url)).Dispose();
+
+        // The store goes away; a caller insists on the origin and gets v2, which cannot be written to the store.
+        app.Store.AllFaults = StoreFault.Throw;
+        version = 2;
+        using (var forced = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache")))
+        {
+            Assert.Equal("v2", await forced.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        // The store is back, holding v1, still fresh; the near-cache window has long passed.
+        app.Store.AllFaults = StoreFault.None;
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        using var after = await harness.GetAsync(Url);
+
+        Assert.Equal("v2", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StoreBack_PendingVersionReachesTheStoreWithItsNextWrite()
+    {
+        using var app = new Instance(o => o.MinimumFreshness = TimeSpan.Zero);
+        var harness = app.Harness;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v2\"").Respond(_ => harness.NotModified("max-age=60", "\"v2\""));
+        var version = 1;
+        harness.Origin.When(Url).Respond(_ => harness.Response($"v{version}", "max-age=60", $"\"v{version}\""));
+        (await harness.GetAsync(Url)).Dispose();
+        app.Store.AllFaults = StoreFault.Throw;
+        version = 2;
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        (await harness.GetAsync(Url)).Dispose();
+
+        // Back: the next revalidation (a 304) writes the pending body as well as the entry.
+        app.Store.AllFaults = StoreFault.None;
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var revalidated = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; fwd=stale; fwd-status=304", revalidated.CacheStatus());
+        using var other = new CachingHarness(registerStore: false, services: s => s.AddSingleton<IDistributedCache>(app.Inner).AddSingleton<TimeProvider>(harness.Time));
+        using var fromStore = await other.GetAsync(Url);
+        Assert.StartsWith("HttpCaching; hit", fromStore.CacheStatus());
+        Assert.Equal("v2", await fromStore.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StoreDown_UnsafeMethod_InvalidatesThePendingCopyToo()
+    {
+        using var app = new Instance();
+        var harness = app.Harness;
+        app.Store.AllFaults = StoreFault.Throw;
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("v1", "max-age=600", "\"v1\""));
+        harness.Origin.When(HttpMethod.Post, Url).Respond(HttpStatusCode.NoContent);
+        (await harness.GetAsync(Url)).Dispose();
+
+        using (var post = new HttpRequestMessage(HttpMethod.Post, Url))
+        {
+            (await harness.Client().SendAsync(post, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        using var after = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", after.CacheStatus());
+        Assert.Equal(2, harness.Origin.GetMatchCount(get));
+    }
+
+    [Fact]
+    public async Task StoreAndOriginDown_LastKnownCopyServedWithinStaleIfError()
+    {
+        using var app = new Instance(o => o.MinimumFreshness = TimeSpan.Zero);
+        var harness = app.Harness;
+        var down = false;
+        harness.Origin.When(Url).Respond(_ => down
+            ? harness.Response("down", status: HttpStatusCode.ServiceUnavailable)
+            : harness.Response("v1", "max-age=60", "\"v1\""));
+        (await harness.GetAsync(Url)).Dispose();
+
+        app.Store.AllFaults = StoreFault.Throw;
+        down = true;
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+        using var response = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("v1", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("fwd-status=503", response.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoreDown_InstanceKeepsCaching_OriginSeesOnlyColdMisses()
+    {
+        using var app = new Instance();
+        var harness = app.Harness;
+        app.Store.AllFaults = StoreFault.Throw;
+        var origin = harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response("{}", "max-age=60", "\"e\""));
+
+        for (var round = 0; round < 5; round++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await harness.GetAsync($"https://api.example.test/item/{i}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        Assert.Equal(10, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task StoreRecovers_CachingThroughItResumesWithinTwoSeconds()
+    {
+        using var app = new Instance();
+        var harness = app.Harness;
+        app.Store.AllFaults = StoreFault.Throw;
+        harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response("{}", "max-age=600"));
+        // A two-minute outage, long enough for a doubling break to grow far past a second or two.
+        for (var i = 0; i < 120; i++)
+        {
+            (await harness.GetAsync($"https://api.example.test/down/{i}")).Dispose();
+            harness.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        app.Store.AllFaults = StoreFault.None;
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        using var response = await harness.GetAsync("https://api.example.test/up");
+
+        Assert.Contains("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        Assert.Contains(app.Inner.Keys, k => k.Contains(":e:", StringComparison.Ordinal));
+    }
+}
