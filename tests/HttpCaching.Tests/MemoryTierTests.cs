@@ -42,6 +42,34 @@ public sealed class MemoryTierTests
     }
 
     [Fact]
+    public async Task DefaultMemoryStore_FilledToThreeTimesItsLimit_TheNewestResponsesAllHit()
+    {
+        // The built-in store makes room (least recently used first) before it admits a new record, and says stored
+        // only of what it stored.
+        const long limit = 512 * 1024;
+        using var harness = new CachingHarness(
+            registerStore: false,
+            services: s => s.Configure<HttpCachingOptions>(o => o.MemoryStoreSizeLimit = limit));
+        var body = new string('x', 1024);
+        harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response(body, "max-age=600"));
+        var count = 0;
+        for (long written = 0; written < 3 * limit; written += 2 * body.Length, count++)
+        {
+            using var stored = await harness.GetAsync($"https://api.example.test/{count}");
+            Assert.Contains("; stored", stored.CacheStatus(), StringComparison.Ordinal);
+
+            // Least recently used is told apart by the clock, as in any real run.
+            harness.Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        for (var i = count - 100; i < count; i++)
+        {
+            using var again = await harness.GetAsync($"https://api.example.test/{i}");
+            Assert.StartsWith("HttpCaching; hit", again.CacheStatus());
+        }
+    }
+
+    [Fact]
     public async Task StoreDownThenBack_NeverServesAnOlderVersionThanItServed()
     {
         using var app = new Instance();
