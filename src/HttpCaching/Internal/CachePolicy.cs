@@ -82,7 +82,9 @@ internal static class CachePolicy
 
     /// <summary>
     /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).
-    /// Invalid values make the response stale, as the RFC advises.
+    /// Invalid values make the response stale, as the RFC advises: an <paramref name="expires"/> that is not exactly an
+    /// HTTP-date (§5.3), including the joined value of several <c>Expires</c> lines, is a time in the past.
+    /// <paramref name="now"/> places RFC 850 two-digit years.
     /// </summary>
     public static TimeSpan FreshnessLifetime(
         in CacheControl directives,
@@ -92,6 +94,7 @@ internal static class CachePolicy
         int status,
         bool shared,
         TimeSpan maxHeuristic,
+        DateTimeOffset now,
         out bool heuristic)
     {
         heuristic = false;
@@ -107,7 +110,7 @@ internal static class CachePolicy
 
         if (expires is not null)
         {
-            if (!HttpDate.TryParse(expires, out var expiresAt))
+            if (!HttpDate.TryParse(expires, now, out var expiresAt))
             {
                 return TimeSpan.Zero;
             }
@@ -117,7 +120,7 @@ internal static class CachePolicy
         }
 
         if ((IsHeuristicallyCacheable(status) || directives.Has(CacheControlFlags.Public))
-            && HttpDate.TryParse(lastModified, out var modifiedAt)
+            && HttpDate.TryParse(lastModified, now, out var modifiedAt)
             && modifiedAt < dateValue)
         {
             heuristic = true;

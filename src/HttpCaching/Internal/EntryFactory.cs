@@ -134,20 +134,22 @@ internal static class EntryFactory
         var directives = CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 
         // §4.2.3: the current age of the response when it was received.
-        var dateValue = HttpDate.TryParse(CachedHeaders.First(headers, "Date"), out var date) ? date : responseTime;
+        var dateValue = HttpDate.TryParse(CachedHeaders.First(headers, "Date"), responseTime, out var date) ? date : responseTime;
         var apparentAge = Max(TimeSpan.Zero, responseTime - dateValue);
         var responseDelay = Max(TimeSpan.Zero, responseTime - requestTime);
         var correctedInitialAge = Max(apparentAge, ageValue + responseDelay);
 
         var lastModified = CachedHeaders.First(contentHeaders, "Last-Modified");
+        // §5.3: several Expires lines join into a value that is no HTTP-date, so they count as invalid: expired.
         var lifetime = CachePolicy.FreshnessLifetime(
             directives,
-            CachedHeaders.First(contentHeaders, "Expires"),
+            CachedHeaders.Joined(contentHeaders, "Expires"),
             dateValue,
             lastModified,
             status,
             options.Shared,
             options.MaxHeuristicFreshness,
+            responseTime,
             out var heuristic);
 
         return new CacheEntry
