@@ -62,8 +62,8 @@ internal static class CachePolicy
             return NotStoredReason.Authorization;
         }
 
-        // Vary: * can never be matched by a later request (RFC 9111 §4.1).
-        if (Variants.Names(response) is { } varyNames && Variants.IsStar(varyNames))
+        // Vary: * can never be matched by a later request (RFC 9111 §4.1); nor can more names than a Vary record holds.
+        if (Variants.Names(response) is { } varyNames && (Variants.IsStar(varyNames) || varyNames.Length > Variants.MaxNames))
         {
             return NotStoredReason.Vary;
         }

@@ -14,6 +14,9 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal static class Variants
 {
+    /// <summary>The most field names a Vary record holds; a response that varies on more is not stored.</summary>
+    public const int MaxNames = 64;
+
     /// <summary>
     /// The field names of a response's Vary, lower-cased, without duplicates and sorted; <see langword="null"/> when it
     /// has none; a single <c>*</c> when it varies on anything (never matched, so never stored).
@@ -130,7 +133,7 @@ internal static class Variants
         var position = RecordFormat.PreambleLength;
         var count = BinaryPrimitives.ReadInt32LittleEndian(record[position..]);
         position += 4;
-        if (count is <= 0 or > 64)
+        if (count is <= 0 or > MaxNames)
         {
             return null;
         }

@@ -332,6 +332,20 @@ public sealed class CachePolicyTests
     }
 
     [Theory]
+    [InlineData(64, "None")]
+    [InlineData(65, "Vary")]
+    [InlineData(500, "Vary")]
+    public void CheckStorable_VaryOnMoreNamesThanARecordHolds_IsNotStorable(int count, string expected)
+    {
+        // A Vary record holds at most 64 names: one with more could be written but never read back.
+        using var request = Request(null);
+        using var response = Response(200, "public, max-age=60");
+        response.Headers.TryAddWithoutValidation("Vary", string.Join(", ", Enumerable.Range(0, count).Select(i => "X-Field-" + i)));
+
+        Assert.Equal(Enum.Parse<NotStoredReason>(expected), Check(request, response, shared: true));
+    }
+
+    [Theory]
     [InlineData(OneHourLater)]
     [InlineData("0")]
     [InlineData(OneHourEarlier)]
