@@ -62,7 +62,8 @@ internal static class CachePolicy
             return NotStoredReason.Authorization;
         }
 
-        // Vary: * can never be matched by a later request (RFC 9111 §4.1).
+        // Vary: * can never be matched by a later request (RFC 9111 §4.1). More names than a Vary record holds are
+        // refused with the other record limits (RecordLimits).
         if (Variants.Names(response) is { } varyNames && Variants.IsStar(varyNames))
         {
             return NotStoredReason.Vary;
@@ -101,7 +102,9 @@ internal static class CachePolicy
 
     /// <summary>
     /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).
-    /// Invalid values make the response stale, as the RFC advises. However it is given, a lifetime is at most
+    /// Invalid values make the response stale, as the RFC advises: an <paramref name="expires"/> that is not exactly an
+    /// HTTP-date (§5.3), including the joined value of several <c>Expires</c> lines, is a time in the past.
+    /// <paramref name="now"/> places RFC 850 two-digit years. However it is given, a lifetime is at most
     /// <see cref="RecordLimits.MaxLifetime"/> (2^31 seconds, the largest delta-seconds of RFC 9111 §1.2.2), so that an
     /// <c>Expires</c> in the year 9999 cannot overflow the arithmetic on it.
     /// </summary>
@@ -113,6 +116,7 @@ internal static class CachePolicy
         int status,
         bool shared,
         TimeSpan maxHeuristic,
+        DateTimeOffset now,
         out bool heuristic)
     {
         heuristic = false;
@@ -128,7 +132,7 @@ internal static class CachePolicy
 
         if (expires is not null)
         {
-            if (!HttpDate.TryParse(expires, out var expiresAt))
+            if (!HttpDate.TryParse(expires, now, out var expiresAt))
             {
                 return TimeSpan.Zero;
             }
@@ -138,7 +142,7 @@ internal static class CachePolicy
         }
 
         if ((IsHeuristicallyCacheable(status) || directives.Has(CacheControlFlags.Public))
-            && HttpDate.TryParse(lastModified, out var modifiedAt)
+            && HttpDate.TryParse(lastModified, now, out var modifiedAt)
             && modifiedAt < dateValue)
         {
             heuristic = true;

@@ -40,9 +40,10 @@ internal static class Conditionals
             return false;
         }
 
+        // Two-digit RFC 850 years are placed relative to when the entry was received, the clock reading at hand.
         if (headers.TryGetValues("If-Modified-Since", out var ifModifiedSince)
-            && HttpDate.TryParse(ifModifiedSince.ToString(), out var since)
-            && HttpDate.TryParse(entry.LastModified, out var lastModified))
+            && HttpDate.TryParse(ifModifiedSince.ToString(), entry.ResponseTime, out var since)
+            && HttpDate.TryParse(entry.LastModified, entry.ResponseTime, out var lastModified))
         {
             return lastModified <= since;
         }

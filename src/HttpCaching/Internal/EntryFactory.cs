@@ -102,7 +102,7 @@ internal static class EntryFactory
 
         if (head.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var dates))
         {
-            if (!SameDate(dates.ToString(), stored.LastModified))
+            if (!SameDate(dates.ToString(), stored.LastModified, stored.ResponseTime))
             {
                 return false;
             }
@@ -226,15 +226,16 @@ internal static class EntryFactory
         {
             foreach (var date in dates)
             {
-                return SameDate(date, stored.LastModified);
+                return SameDate(date, stored.LastModified, stored.ResponseTime);
             }
         }
 
         return stored.ETag is null && stored.LastModified is null;
     }
 
-    private static bool SameDate(string? a, string? b) =>
-        HttpDate.TryParse(a, out var first) && HttpDate.TryParse(b, out var second) && first == second;
+    /// <summary>Whether two HTTP dates are the same instant; <paramref name="now"/> places RFC 850 two-digit years.</summary>
+    private static bool SameDate(string? a, string? b, DateTimeOffset now) =>
+        HttpDate.TryParse(a, now, out var first) && HttpDate.TryParse(b, now, out var second) && first == second;
 
     private static CacheEntry Build(
         int status,
@@ -253,20 +254,22 @@ internal static class EntryFactory
         var directives = CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 
         // §4.2.3: the current age of the response when it was received.
-        var dateValue = HttpDate.TryParse(CachedHeaders.First(headers, "Date"), out var date) ? date : responseTime;
+        var dateValue = HttpDate.TryParse(CachedHeaders.First(headers, "Date"), responseTime, out var date) ? date : responseTime;
         var apparentAge = Max(TimeSpan.Zero, responseTime - dateValue);
         var responseDelay = Max(TimeSpan.Zero, responseTime - requestTime);
         var correctedInitialAge = Max(apparentAge, ageValue + responseDelay);
 
         var lastModified = CachedHeaders.First(contentHeaders, "Last-Modified");
+        // §5.3: several Expires lines join into a value that is no HTTP-date, so they count as invalid: expired.
         var lifetime = CachePolicy.FreshnessLifetime(
             directives,
-            CachedHeaders.First(contentHeaders, "Expires"),
+            CachedHeaders.Joined(contentHeaders, "Expires"),
             dateValue,
             lastModified,
             status,
             options.Shared,
             options.MaxHeuristicFreshness,
+            responseTime,
             out var heuristic);
         if (heuristic && (entryFlags & CacheControlFlags.CredentialedRequest) != 0)
         {

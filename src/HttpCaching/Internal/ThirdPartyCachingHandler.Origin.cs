@@ -341,7 +341,7 @@ internal sealed partial class ThirdPartyCachingHandler
                 return now + TimeSpan.FromSeconds(seconds);
             }
 
-            return HttpDate.TryParse(value, out var date) && date > now ? date : null;
+            return HttpDate.TryParse(value, now, out var date) && date > now ? date : null;
         }
 
         return null;

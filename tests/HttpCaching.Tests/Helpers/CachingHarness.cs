@@ -23,8 +23,10 @@ public sealed class CachingHarness : IDisposable
         Action<IServiceCollection>? services = null,
         HttpMessageHandler? origin = null,
         bool nearCache = false,
+        DateTimeOffset? clockStart = null,
         params string[] clientNames)
     {
+        Time = clockStart is { } start ? new FakeTimeProvider(start) : new FakeTimeProvider();
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build();
         Store = new RecordingDistributedCache(Time);
 
@@ -52,7 +54,8 @@ public sealed class CachingHarness : IDisposable
         Services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    public FakeTimeProvider Time { get; } = new();
+    /// <summary>The clock: 2026-01-05 09:00 UTC unless the constructor's <c>clockStart</c> says otherwise.</summary>
+    public FakeTimeProvider Time { get; }
 
     public MockHttpMessageHandler Origin { get; } = new();
 

@@ -86,6 +86,7 @@ public sealed class CachePolicyTests
             status,
             shared,
             TimeSpan.FromSeconds(maxHeuristicSeconds),
+            Date,
             out var heuristic);
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), lifetime);
@@ -108,6 +109,7 @@ public sealed class CachePolicyTests
             200,
             shared: false,
             TimeSpan.FromDays(1),
+            Date,
             out var heuristic);
 
         Assert.True(heuristic);
