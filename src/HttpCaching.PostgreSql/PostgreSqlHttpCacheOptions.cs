@@ -43,19 +43,48 @@ public sealed class PostgreSqlHttpCacheOptions
     public string TableName { get; set; } = "cache_entries";
 
     /// <summary>
-    /// Gets or sets how often expired rows are deleted, in batches of <see cref="DeleteBatchSize"/>. Reads never return
-    /// an expired row, so the sweep only reclaims space. <see cref="Timeout.InfiniteTimeSpan"/> turns it off, for
-    /// instance when another process cleans the table.
+    /// Gets or sets how often the sweep runs: it deletes expired rows, in batches of <see cref="DeleteBatchSize"/>, then
+    /// evicts the least recently used rows when the table is over <see cref="MaxSize"/> or <see cref="MaxRows"/>. Reads
+    /// never return an expired row, so the sweep only reclaims space. <see cref="Timeout.InfiniteTimeSpan"/> turns it
+    /// off, and with it the bounds, for instance when another process cleans the table.
     /// </summary>
     /// <value>The default is 5 minutes. At least 1 second and at most 1 day, or <see cref="Timeout.InfiniteTimeSpan"/>.</value>
     public TimeSpan ExpiredItemsDeletionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Gets or sets the most rows one delete statement of the sweep removes; each batch is its own short transaction,
-    /// so a large backlog never holds locks for long.
+    /// Gets or sets the most rows one delete statement of the sweep removes, for expired rows and for rows evicted by
+    /// <see cref="MaxSize"/> or <see cref="MaxRows"/>; each batch is its own short transaction, so a large backlog never
+    /// holds locks for long.
     /// </summary>
     /// <value>The default is 1000. Between 1 and 100 000.</value>
     public int DeleteBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets the most bytes of values the table keeps: the sum of the values' lengths as written, not counting
+    /// keys, row overhead, indexes or space PostgreSQL has yet to reuse. The sweep enforces it: after deleting expired
+    /// rows, when the values add up to more than this, it evicts the least recently used rows, in batches of
+    /// <see cref="DeleteBatchSize"/>, until they add up to at most 90% of it. Between two sweeps the table can exceed
+    /// it by what is written in one <see cref="ExpiredItemsDeletionInterval"/>; with the sweep off it is not enforced.
+    /// </summary>
+    /// <remarks>
+    /// A row's last use is its last write or, for a row with a sliding expiration, the last read that moved its end of
+    /// life (at most once a second). Reads of a row with only an absolute expiration are not recorded, so such rows
+    /// are evicted in the order they were written. Rows written before this bound existed, or by an older release
+    /// during a rollout, count as least recently used.
+    /// </remarks>
+    /// <value>
+    /// The default is 1 GiB (1 073 741 824). Between 1 MiB (1 048 576) and 1 TiB (1 099 511 627 776), or
+    /// <see langword="null"/> for no bound (0 is refused, not read as unbounded).
+    /// </value>
+    public long? MaxSize { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Gets or sets the most rows the table keeps, enforced by the sweep like <see cref="MaxSize"/>: over it, the least
+    /// recently used rows are evicted until at most 90% of it remain. Useful when many small values make the row
+    /// count, rather than their bytes, what costs.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>, no bound. Between 1 and 1 000 000 000 when set.</value>
+    public int? MaxRows { get; set; }
 
     /// <summary>
     /// Gets or sets the sliding expiration of entries written with no expiration at all, so that nothing stays in the

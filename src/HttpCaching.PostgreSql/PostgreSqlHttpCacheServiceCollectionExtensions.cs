@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using HttpCaching.PostgreSql;
 using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
@@ -14,7 +15,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 /// <remarks>
 /// The store is a singleton with its own Npgsql connection pool. It creates (and later migrates) its schema and table
-/// on first use, deletes expired rows in the background, and is disposed with the service provider.
+/// on first use, deletes expired rows and evicts the least recently used ones over its size bound in the background,
+/// reports the sweep and the table's size on the <c>HttpCaching</c> meter, and is disposed with the service provider.
 /// </remarks>
 public static class PostgreSqlHttpCacheServiceCollectionExtensions
 {
@@ -90,11 +92,13 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     {
         services.AddOptions<PostgreSqlHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsValidator>());
+        services.TryAddSingleton(sp => new PostgreSqlCacheMetrics(sp.GetService<IMeterFactory>()));
     }
 
     private static PostgreSqlCacheStore CreateStore(IServiceProvider services, string name) => new(
         name,
         services.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(name),
         services.GetService<TimeProvider>() ?? TimeProvider.System,
-        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+        services.GetRequiredService<PostgreSqlCacheMetrics>());
 }

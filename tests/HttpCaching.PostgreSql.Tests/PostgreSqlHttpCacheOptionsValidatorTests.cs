@@ -100,6 +100,58 @@ public sealed class PostgreSqlHttpCacheOptionsValidatorTests
         Assert.Contains("PostgreSqlHttpCacheOptions.DefaultSlidingExpiration must be positive", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Options_Defaults_BoundTheTableAt1GiBOfValuesAndNoRowCount()
+    {
+        var options = new PostgreSqlHttpCacheOptions();
+
+        Assert.Equal(1L << 30, options.MaxSize);
+        Assert.Null(options.MaxRows);
+    }
+
+    [Theory]
+    [InlineData(-1L, false)]
+    [InlineData(0L, false)]
+    [InlineData(1_048_575L, false)]
+    [InlineData(1_048_576L, true)]
+    [InlineData(1_099_511_627_776L, true)]
+    [InlineData(1_099_511_627_777L, false)]
+    public void Validate_MaxSize_Bounds(long maxSize, bool valid)
+    {
+        var result = _validator.Validate("feeds", Valid(o => o.MaxSize = maxSize));
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains($"The PostgreSQL HTTP cache 'feeds': PostgreSqlHttpCacheOptions.MaxSize must be between 1048576 bytes (1 MiB) and 1099511627776 bytes (1 TiB), or null for no bound (it is {maxSize}).", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(1_000_000_000, true)]
+    [InlineData(1_000_000_001, false)]
+    public void Validate_MaxRows_Bounds(int maxRows, bool valid)
+    {
+        var result = _validator.Validate("", Valid(o => o.MaxRows = maxRows));
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("PostgreSqlHttpCacheOptions.MaxRows must be between 1 and 1000000000, or null for no bound", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Validate_NullBounds_MeanUnbounded()
+    {
+        var result = _validator.Validate("", Valid(o => (o.MaxSize, o.MaxRows) = (null, null)));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
     private static PostgreSqlHttpCacheOptions Valid(Action<PostgreSqlHttpCacheOptions> change)
     {
         var options = new PostgreSqlHttpCacheOptions { ConnectionString = "Host=db;Database=app" };

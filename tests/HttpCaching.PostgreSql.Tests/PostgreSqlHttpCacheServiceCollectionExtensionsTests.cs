@@ -82,6 +82,19 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void StartupValidation_ZeroMaxSize_NamesTheOptionAndSaysNullIsUnbounded()
+    {
+        using var provider = new ServiceCollection()
+            .AddKeyedPostgreSqlHttpCache("feeds", o => (o.ConnectionString, o.MaxSize) = (ConnectionString, 0))
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("The PostgreSQL HTTP cache 'feeds': PostgreSqlHttpCacheOptions.MaxSize must be between", error.Message, StringComparison.Ordinal);
+        Assert.Contains("or null for no bound (it is 0)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StartupValidation_MissingConnectionString_SaysSo()
     {
         using var provider = new ServiceCollection().AddPostgreSqlHttpCache(_ => { }).BuildServiceProvider();

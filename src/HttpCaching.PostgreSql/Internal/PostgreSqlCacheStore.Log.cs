@@ -15,6 +15,7 @@ internal sealed partial class PostgreSqlCacheStore
         public const int NewerSchemaId = 2;
         public const int ExpiredItemsDeletedId = 3;
         public const int SweepFailedId = 4;
+        public const int EvictedId = 5;
 
         [LoggerMessage(MigratedId, LogLevel.Information, "PostgreSQL cache table {SchemaName}.{TableName} migrated from schema version {FromVersion} to {ToVersion}.", EventName = "PostgreSqlCacheMigrated")]
         public static partial void Migrated(ILogger logger, string schemaName, string tableName, int fromVersion, int toVersion);
@@ -25,7 +26,10 @@ internal sealed partial class PostgreSqlCacheStore
         [LoggerMessage(ExpiredItemsDeletedId, LogLevel.Debug, "PostgreSQL cache table {SchemaName}.{TableName}: deleted {Count} expired rows in {Batches} batches.", EventName = "PostgreSqlCacheExpiredItemsDeleted")]
         public static partial void ExpiredItemsDeleted(ILogger logger, string schemaName, string tableName, long count, int batches);
 
-        [LoggerMessage(SweepFailedId, LogLevel.Warning, "PostgreSQL cache table {SchemaName}.{TableName}: deleting expired rows failed; the next sweep tries again.", EventName = "PostgreSqlCacheSweepFailed")]
+        [LoggerMessage(SweepFailedId, LogLevel.Warning, "PostgreSQL cache table {SchemaName}.{TableName}: the sweep (expired rows, then the size bound) failed; the next sweep tries again.", EventName = "PostgreSqlCacheSweepFailed")]
         public static partial void SweepFailed(ILogger logger, string schemaName, string tableName, Exception exception);
+
+        [LoggerMessage(EvictedId, LogLevel.Information, "PostgreSQL cache table {SchemaName}.{TableName} held {Rows} rows with {Bytes} bytes of values, over its bound (MaxSize {MaxSize}, MaxRows {MaxRows}): evicted the {Evicted} least recently used rows ({EvictedBytes} bytes) in {Batches} batches.", EventName = "PostgreSqlCacheEvicted")]
+        public static partial void Evicted(ILogger logger, string schemaName, string tableName, long rows, long bytes, long? maxSize, int? maxRows, long evicted, long evictedBytes, int batches);
     }
 }

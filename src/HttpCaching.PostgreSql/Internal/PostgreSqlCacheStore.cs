@@ -15,8 +15,9 @@ namespace HttpCaching.PostgreSql.Internal;
 /// <para>
 /// The table is created or migrated on the first operation (<see cref="SchemaMigrator"/>); a failure there fails that
 /// operation, and the next one tries again. Expiry is judged by the application's <see cref="TimeProvider"/>, passed
-/// to every statement, never by the server's clock. A timer from the same <see cref="TimeProvider"/> deletes expired
-/// rows in batches once the table exists.
+/// to every statement, never by the server's clock. A timer from the same <see cref="TimeProvider"/> sweeps the table
+/// once it exists: it deletes expired rows in batches, then, over <see cref="PostgreSqlHttpCacheOptions.MaxSize"/> or
+/// <see cref="PostgreSqlHttpCacheOptions.MaxRows"/>, evicts the least recently used rows in batches.
 /// </para>
 /// <para>
 /// Errors are not swallowed: they surface as <see cref="NpgsqlException"/> (or <see cref="OperationCanceledException"/>
@@ -33,6 +34,10 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     private readonly int _commandTimeoutSeconds;
     private readonly int _deleteBatchSize;
     private readonly TimeSpan _defaultSlidingExpiration;
+    private readonly long? _maxSize;
+    private readonly int? _maxRows;
+    private readonly PostgreSqlCacheMetrics _metrics;
+    private readonly string _metricsTable;
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private readonly ITimer? _sweepTimer;
@@ -41,12 +46,13 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     private Task _sweep = Task.CompletedTask;
     private int _disposed;
 
-    public PostgreSqlCacheStore(string name, PostgreSqlHttpCacheOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    public PostgreSqlCacheStore(string name, PostgreSqlHttpCacheOptions options, TimeProvider time, ILoggerFactory loggerFactory, PostgreSqlCacheMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(metrics);
 
         _table = new CacheTable(options.SchemaName, options.TableName);
         _time = time;
@@ -54,6 +60,10 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         _commandTimeoutSeconds = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
         _deleteBatchSize = options.DeleteBatchSize;
         _defaultSlidingExpiration = options.DefaultSlidingExpiration;
+        _maxSize = options.MaxSize;
+        _maxRows = options.MaxRows;
+        _metrics = metrics;
+        _metricsTable = options.SchemaName + "." + options.TableName;
 
         var builder = new NpgsqlDataSourceBuilder(options.ConnectionString)
         {
@@ -175,9 +185,16 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         ExecuteKeyCommandAsync(_table.Remove, CacheKey.From(key), withTime: false, async: true, token);
 
     /// <summary>
-    /// Deletes the rows that expired by the application's clock, in batches of the configured size, until a batch
-    /// comes back short. The timer calls this; tests call it directly.
+    /// Sweeps the table once: deletes the rows that expired by the application's clock, in batches of the configured
+    /// size, until a batch comes back short; then measures the table and, when it is over a bound, evicts the least
+    /// recently used rows in batches until it is at most 90% of that bound. The timer calls this; tests call it
+    /// directly.
     /// </summary>
+    /// <remarks>
+    /// The headroom means a table that stays near its bound is evicted from about once per 10% of the bound written,
+    /// not on every sweep. Every statement is short: the batches go through indexes, and the measurement reads the
+    /// narrow (accessed_at, value_size) index rather than the rows.
+    /// </remarks>
     internal async Task<SweepResult> DeleteExpiredItemsAsync(CancellationToken cancellationToken)
     {
         await EnsureMigratedAsync(async: true, cancellationToken).ConfigureAwait(false);
@@ -191,16 +208,115 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
             await using (command.ConfigureAwait(false))
             {
                 command.Parameters.Add(TimeParameter(now));
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _deleteBatchSize, NpgsqlDbType = NpgsqlDbType.Integer });
+                command.Parameters.Add(BatchSizeParameter());
                 count = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             deleted += count;
             batches++;
+            _metrics.SweepBatch(_metricsTable, PostgreSqlHttpCacheDiagnostics.SweepReasonExpired, count);
         }
         while (count >= _deleteBatchSize && !cancellationToken.IsCancellationRequested);
 
-        return new SweepResult(deleted, batches);
+        if (deleted > 0)
+        {
+            Log.ExpiredItemsDeleted(_logger, _table.SchemaName, _table.TableName, deleted, batches);
+        }
+
+        var (rows, bytes) = await ReadPairAsync(CreateCommand(_table.MeasureSize), cancellationToken).ConfigureAwait(false);
+        _metrics.Size(_metricsTable, rows, bytes);
+
+        var eviction = await EvictAsync(rows, bytes, cancellationToken).ConfigureAwait(false);
+        if (eviction.Rows > 0)
+        {
+            Log.Evicted(_logger, _table.SchemaName, _table.TableName, rows, bytes, _maxSize, _maxRows, eviction.Rows, eviction.Bytes, eviction.Batches);
+            rows -= eviction.Rows;
+            bytes -= eviction.Bytes;
+            _metrics.Size(_metricsTable, rows, bytes);
+        }
+
+        return new SweepResult(deleted, batches, eviction.Rows, eviction.Bytes, eviction.Batches, rows, bytes);
+    }
+
+    /// <summary>
+    /// Evicts the least recently used rows when the measured <paramref name="rows"/> or <paramref name="bytes"/> are
+    /// over their bound, down to 90% of each bound they are over.
+    /// </summary>
+    private async Task<(long Rows, long Bytes, int Batches)> EvictAsync(long rows, long bytes, CancellationToken cancellationToken)
+    {
+        // The cutoff is the last use of the newest row that does not fit; it and every row used no later go.
+        DateTime? cutoff = null;
+        if (_maxSize is { } maxSize && bytes > maxSize)
+        {
+            var command = CreateCommand(_table.SizeCutoff);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxSize - (maxSize / 10), NpgsqlDbType = NpgsqlDbType.Bigint });
+
+            // No row fits past the target only when what pushes the table over is rows from before schema version 2,
+            // last used at -infinity: all of those go.
+            cutoff = await ReadCutoffAsync(command, cancellationToken).ConfigureAwait(false) ?? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
+        }
+
+        if (_maxRows is { } maxRows && rows > maxRows)
+        {
+            var command = CreateCommand(_table.RowsCutoff);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxRows - (maxRows / 10), NpgsqlDbType = NpgsqlDbType.Bigint });
+            var byRows = await ReadCutoffAsync(command, cancellationToken).ConfigureAwait(false);
+            if (cutoff is null || byRows > cutoff)
+            {
+                cutoff = byRows;
+            }
+        }
+
+        if (cutoff is not { } last)
+        {
+            return default;
+        }
+
+        // Rows written after the cutoff was taken are used later than it, so the batches end; the cap only guards
+        // against a clock that went backwards, or an older release still writing rows at -infinity during a rollout.
+        var maxBatches = (int)Math.Min(int.MaxValue - 1, rows / _deleteBatchSize) + 1;
+        long evicted = 0;
+        long evictedBytes = 0;
+        var batches = 0;
+        long count;
+        do
+        {
+            var command = CreateCommand(_table.Evict);
+            command.Parameters.Add(TimeParameter(last));
+            command.Parameters.Add(BatchSizeParameter());
+            (count, var freed) = await ReadPairAsync(command, cancellationToken).ConfigureAwait(false);
+            evicted += count;
+            evictedBytes += freed;
+            batches++;
+            _metrics.SweepBatch(_metricsTable, PostgreSqlHttpCacheDiagnostics.SweepReasonSize, count);
+        }
+        while (count >= _deleteBatchSize && batches < maxBatches && !cancellationToken.IsCancellationRequested);
+
+        return (evicted, evictedBytes, batches);
+    }
+
+    /// <summary>Runs and disposes <paramref name="command"/>, which returns one row of two numbers.</summary>
+    private static async Task<(long First, long Second)> ReadPairAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                _ = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                return (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+    }
+
+    /// <summary>Runs and disposes <paramref name="command"/>, which returns a last use or no row.</summary>
+    private static async Task<DateTime?> ReadCutoffAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command.ConfigureAwait(false))
+        {
+            var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return result is DateTime cutoff ? DateTime.SpecifyKind(cutoff, DateTimeKind.Utc) : null;
+        }
     }
 
     public void Dispose()
@@ -209,6 +325,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         {
             _disposing.Cancel();
             _sweepTimer?.Dispose();
+            _metrics.Forget(_metricsTable);
             _dataSource.Dispose();
             _migrationLock.Dispose();
             _disposing.Dispose();
@@ -227,6 +344,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
 
             // The sweep logs its own failures and never throws; a cancelled one ends quickly.
             await CurrentSweep.ConfigureAwait(false);
+            _metrics.Forget(_metricsTable);
             await _dataSource.DisposeAsync().ConfigureAwait(false);
             _migrationLock.Dispose();
             _disposing.Dispose();
@@ -294,7 +412,8 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
 
     private async Task SetCoreAsync(CacheKey key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, bool async, CancellationToken cancellationToken)
     {
-        if (EntryLifetime.From(_time.GetUtcNow(), options, _defaultSlidingExpiration) is not { } lifetime)
+        var now = _time.GetUtcNow();
+        if (EntryLifetime.From(now, options, _defaultSlidingExpiration) is not { } lifetime)
         {
             // Already expired: like the memory cache, the write removes whatever the key held.
             await ExecuteKeyCommandAsync(_table.Remove, key, withTime: false, async, cancellationToken).ConfigureAwait(false);
@@ -319,6 +438,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                 NpgsqlDbType = NpgsqlDbType.TimestampTz,
                 Value = lifetime.AbsoluteExpiration is { } absolute ? absolute : DBNull.Value,
             });
+            command.Parameters.Add(TimeParameter(now.UtcDateTime));
             _ = async
                 ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false)
                 : command.ExecuteNonQuery();
@@ -391,6 +511,9 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     private static NpgsqlParameter<DateTime> TimeParameter(DateTime utc) =>
         new() { TypedValue = utc, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
+    private NpgsqlParameter<int> BatchSizeParameter() =>
+        new() { TypedValue = _deleteBatchSize, NpgsqlDbType = NpgsqlDbType.Integer };
+
     /// <summary>
     /// A pure time interval, with no days part: <c>timestamptz + interval '1 day'</c> follows the session's time zone
     /// across daylight saving changes, but a sliding window is an exact duration.
@@ -411,12 +534,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     {
         try
         {
-            var token = _disposing.Token;
-            var result = await DeleteExpiredItemsAsync(token).ConfigureAwait(false);
-            if (result.Deleted > 0)
-            {
-                Log.ExpiredItemsDeleted(_logger, _table.SchemaName, _table.TableName, result.Deleted, result.Batches);
-            }
+            _ = await DeleteExpiredItemsAsync(_disposing.Token).ConfigureAwait(false);
         }
         catch (Exception) when (Volatile.Read(ref _disposed) != 0)
         {

@@ -11,6 +11,15 @@ internal sealed class PostgreSqlHttpCacheOptionsValidator : IValidateOptions<Pos
 {
     public const int MaxDeleteBatchSize = 100_000;
 
+    /// <summary>The smallest <see cref="PostgreSqlHttpCacheOptions.MaxSize"/>, 1 MiB: anything less is a unit mistake.</summary>
+    public const long MinMaxSize = 1L << 20;
+
+    /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxSize"/>, 1 TiB.</summary>
+    public const long MaxMaxSize = 1L << 40;
+
+    /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxRows"/>.</summary>
+    public const int MaxMaxRows = 1_000_000_000;
+
     private static readonly TimeSpan MaxDeletionInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxCommandTimeout = TimeSpan.FromHours(1);
 
@@ -67,6 +76,16 @@ internal sealed class PostgreSqlHttpCacheOptionsValidator : IValidateOptions<Pos
         if (options.DeleteBatchSize is < 1 or > MaxDeleteBatchSize)
         {
             Fail(nameof(options.DeleteBatchSize), $"must be between 1 and {MaxDeleteBatchSize} (it is {options.DeleteBatchSize}).");
+        }
+
+        if (options.MaxSize is { } maxSize && maxSize is < MinMaxSize or > MaxMaxSize)
+        {
+            Fail(nameof(options.MaxSize), $"must be between {MinMaxSize} bytes (1 MiB) and {MaxMaxSize} bytes (1 TiB), or null for no bound (it is {maxSize}).");
+        }
+
+        if (options.MaxRows is { } maxRows && maxRows is < 1 or > MaxMaxRows)
+        {
+            Fail(nameof(options.MaxRows), $"must be between 1 and {MaxMaxRows}, or null for no bound (it is {maxRows}).");
         }
 
         if (options.DefaultSlidingExpiration <= TimeSpan.Zero)

@@ -30,6 +30,18 @@ internal static class SchemaMigrator
             """,
             $"CREATE INDEX ON {t.QualifiedTable} (expires_at)",
         ]),
+
+        // The size bound: when each row was last used, and its value's length, in one index the sweep reads both the
+        // total size (index-only, without touching the heap or TOAST) and the least recently used rows from. Adding a
+        // column with a constant default and no rewrite is a catalog change, so this step is quick on a full table;
+        // rows from before it read as used at -infinity, the first to go, and their sizes are counted from the
+        // values (CacheTable.MeasureSize). Old releases sharing the table during a rollout leave both columns to their defaults.
+        new(2, static t =>
+        [
+            $"ALTER TABLE {t.QualifiedTable} ADD COLUMN accessed_at timestamptz NOT NULL DEFAULT '-infinity'",
+            $"ALTER TABLE {t.QualifiedTable} ADD COLUMN value_size integer",
+            $"CREATE INDEX ON {t.QualifiedTable} (accessed_at) INCLUDE (value_size)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
