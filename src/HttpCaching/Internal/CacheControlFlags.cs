@@ -26,8 +26,8 @@ internal enum CacheControlFlags
     CredentialedRequest = 1 << 16,
 
     /// <summary>
-    /// Not a directive: kept in a stored entry that a HEAD response showed to be outdated (RFC 9111 §4.3.5). It is
-    /// stale whatever its lifetime, until a validation or a new response replaces it.
+    /// Not a directive: marks an entry that a HEAD response showed to be outdated (RFC 9111 §4.3.5). Such an entry is
+    /// removed, never written; should a record carry the flag, it is stale whatever its lifetime.
     /// </summary>
     MarkedStale = 1 << 17,
 

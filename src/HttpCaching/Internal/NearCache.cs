@@ -22,26 +22,37 @@ internal sealed class NearCache : IDisposable
 
     private readonly MemoryCache _memory;
     private readonly TimeProvider _time;
+    private readonly long _sizeLimit;
 
     public NearCache(long sizeLimit, TimeProvider time)
     {
         _time = time;
+        _sizeLimit = sizeLimit;
         _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, Clock = new TimeProviderClock(time) });
     }
 
     /// <summary>A record to serve from memory: a body version, a pending record, or an entry within its window.</summary>
     public byte[]? Get(string key) =>
-        _memory.TryGetValue(key, out Slot? slot) && slot is not null && (slot.Pending || slot.FreshUntilTicks > _time.GetUtcNow().UtcTicks)
+        _memory.TryGetValue(key, out Slot? slot) && slot is { Value: not null } && (slot.Pending || slot.FreshUntilTicks > _time.GetUtcNow().UtcTicks)
             ? slot.Value
             : null;
 
     /// <summary>The last known copy of a record, whatever its window: for when the shared store cannot be read.</summary>
     public byte[]? GetLastKnown(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot?.Value : null;
 
+    /// <summary>
+    /// Whether a removal of the record from the shared store failed and is still to be done: until it is, the store's
+    /// copy must not be served.
+    /// </summary>
+    public bool IsRemovalPending(string key) => _memory.TryGetValue(key, out Slot? slot) && slot is { Value: null };
+
+    /// <summary>Remembers that the record must be removed from the shared store, which did not take the removal.</summary>
+    public void SetRemovalPending(string key) => Put(key, new Slot(null, 0, Pending: false, Expiry: null));
+
     /// <summary>Whether the record under <paramref name="key"/> is waiting to be written to the shared store, and how.</summary>
     public bool TryGetPending(string key, out byte[] value, out DistributedCacheEntryOptions expiry)
     {
-        if (_memory.TryGetValue(key, out Slot? slot) && slot is { Pending: true })
+        if (_memory.TryGetValue(key, out Slot? slot) && slot is { Pending: true, Value: not null })
         {
             value = slot.Value;
             expiry = slot.Expiry!;
@@ -68,6 +79,7 @@ internal sealed class NearCache : IDisposable
     /// <summary>Keeps a record whose write to the shared store failed: served from here until a write of it succeeds.</summary>
     public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry)
     {
+        MakeRoom(Size(key, value));
         using var entry = _memory.CreateEntry(key);
         entry.Value = new Slot(value, 0, Pending: true, expiry);
         entry.Size = Size(key, value);
@@ -84,12 +96,31 @@ internal sealed class NearCache : IDisposable
 
     private void Put(string key, Slot slot)
     {
+        var size = Size(key, slot.Value);
+        MakeRoom(size);
         using var entry = _memory.CreateEntry(key);
         entry.Value = slot;
-        entry.Size = Size(key, slot.Value);
+        entry.Size = size;
     }
 
-    private static long Size(string key, byte[] value) => value.Length + (2L * key.Length) + SlotOverhead;
+    /// <summary>
+    /// A memory cache refuses a write that would pass its limit and compacts later, which would drop the newest record
+    /// (a pending one among them): the least recently used make room first, down to 90% of the limit.
+    /// </summary>
+    private void MakeRoom(long size)
+    {
+        var current = _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
+        if (current + size <= _sizeLimit || current <= 0 || size > _sizeLimit)
+        {
+            return;
+        }
 
-    private sealed record Slot(byte[] Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry);
+        var target = Math.Max((long)(_sizeLimit * 0.9) - size, 0);
+        _memory.Compact(Math.Clamp((double)(current - target) / current, 0.01, 1.0));
+    }
+
+    private static long Size(string key, byte[]? value) => (value?.Length ?? 0) + (2L * key.Length) + SlotOverhead;
+
+    /// <summary>A record, or (with no value) a removal still to be done in the shared store.</summary>
+    private sealed record Slot(byte[]? Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry);
 }

@@ -24,11 +24,13 @@ internal sealed partial class ThirdPartyCachingHandler
         HttpResponseMessage response;
         try
         {
-            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+            response = await SendToOriginAsync(originRequest, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested && stale is not null && fetch.StaleBody is not null)
+        catch (Exception) when (stale is not null && fetch.StaleBody is not null
+            && (!cancellationToken.IsCancellationRequested || _time.GetUtcNow() - requestTime >= options.OriginTimeout))
         {
-            // The origin is unreachable: leave it alone for a while; the callers fall back to the stored response.
+            // The origin is unreachable, or did not answer within OriginTimeout: leave it alone for a while; the callers
+            // fall back to the stored response.
             await BackOffAsync(fetch, null).ConfigureAwait(false);
             throw;
         }
@@ -43,7 +45,7 @@ internal sealed partial class ThirdPartyCachingHandler
             if (refreshed is not null)
             {
                 var cacheStatus = CacheStatus.Forward(fetch.Fwd, 304);
-                if (!await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false))
+                if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) == UpdateOutcome.MustNotKeep)
                 {
                     // The 304 made the response one this cache must not keep: this caller gets it, the others ask themselves.
                     return FetchResult.Unshared(null, refreshed, fetch.StaleBody, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
@@ -58,7 +60,7 @@ internal sealed partial class ThirdPartyCachingHandler
             // The 304 names a representation other than the stored one: ask for the full response instead.
             RemoveValidators(originRequest);
             requestTime = _time.GetUtcNow();
-            response = await base.SendAsync(originRequest, cancellationToken).ConfigureAwait(false);
+            response = await SendToOriginAsync(originRequest, cancellationToken).ConfigureAwait(false);
             responseTime = _time.GetUtcNow();
             redirected = IsRedirected(fetch.Uri, originRequest, response);
         }
@@ -80,6 +82,46 @@ internal sealed partial class ThirdPartyCachingHandler
         if (fetch.BackoffSeen && !result.Failed)
         {
             await fetch.Store.RemoveAsync(fetch.BackoffKey, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sends the shared request to the origin. It returns as soon as the request's token is cancelled (every caller
+    /// gave up, or OriginTimeout passed), even if the origin call does not honour it; a response that comes after that
+    /// is disposed, never stored: a request given up must not write what it learned over what a later one stored.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendToOriginAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var sending = base.SendAsync(request, cancellationToken);
+        try
+        {
+            var response = await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                response.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return response;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !sending.IsCompleted)
+        {
+            _ = sending.ContinueWith(
+                static t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        t.Result.Dispose();
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
         }
     }
 
@@ -191,6 +233,12 @@ internal sealed partial class ThirdPartyCachingHandler
         _metrics.OriginBytes(_clientName, body.Length);
         var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, entry);
+        if (!RecordLimits.Fits(entry))
+        {
+            // The entry as stored (with the Date a response without one is given) is what the reader checks.
+            Log.ExceedsRecordLimits(_logger, _clientName, new LoggedUri(fetch.Uri), status, "header fields");
+            return NotStored(fetch, response, NotStoredReason.ExceedsRecordLimits, 0);
+        }
 
         if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body, cancellationToken).ConfigureAwait(false))
         {
@@ -286,7 +334,8 @@ internal sealed partial class ThirdPartyCachingHandler
     /// <summary>A copy of the caller's request for the origin, so that the shared request outlives any one caller.</summary>
     private static HttpRequestMessage CopyForOrigin(HttpRequestMessage request)
     {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri)
+        // Always a GET: a HEAD caller within stale-while-revalidate starts a revalidation of the stored GET response.
+        var copy = new HttpRequestMessage(HttpMethod.Get, request.RequestUri)
         {
             Version = request.Version,
             VersionPolicy = request.VersionPolicy,

@@ -129,21 +129,24 @@ internal sealed partial class ThirdPartyCachingHandler
     /// revalidations, HEAD requests and the caller's own conditionals alike. The updated response is checked again,
     /// since the update's fields now rule it: one that may no longer be stored (<c>no-store</c>, <c>private</c> in a
     /// shared cache) is removed. Otherwise the entry is rewritten and the body is only kept alive, never rewritten.
-    /// Returns whether the updated response is stored, and so may be shared.
+    /// Says whether the updated response was stored, could not be written (it is still a response this cache may keep,
+    /// and share), or must not be kept.
     /// </summary>
-    private async Task<bool> ApplyUpdateAsync(Fetch fetch, CacheEntry updated, int status, CancellationToken cancellationToken)
+    private async Task<UpdateOutcome> ApplyUpdateAsync(Fetch fetch, CacheEntry updated, int status, CancellationToken cancellationToken)
     {
         var reason = CachePolicy.CheckUpdated(updated, fetch.Options.Shared);
         if (reason != NotStoredReason.None)
         {
-            await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+            await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
             Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), status, CacheStatus.Detail(reason));
-            return false;
+            return UpdateOutcome.MustNotKeep;
         }
 
         var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, updated.VersionId);
         return await fetch.Store.RefreshAsync(bodyKey, cancellationToken, fetch.Budget).ConfigureAwait(false)
-            && await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false);
+            && await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false)
+                ? UpdateOutcome.Stored
+                : UpdateOutcome.WriteFailed;
     }
 
     /// <summary>

@@ -59,7 +59,9 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             var forwarded = await ForwardUncachedAsync(request, CacheStatus.FwdMethod, cancellationToken).ConfigureAwait(false);
             if (!IsSafe(request.Method) && (int)forwarded.StatusCode is >= 200 and < 400 && request.RequestUri is { IsAbsoluteUri: true } target)
             {
-                await InvalidateAsync(options, target, forwarded, cancellationToken).ConfigureAwait(false);
+                // The origin carried out the request: the invalidation must happen whatever the caller does now, and the
+                // caller gets the origin's response (each store call is still bounded by the store timeout).
+                await InvalidateAsync(options, target, forwarded, CancellationToken.None).ConfigureAwait(false);
             }
 
             return forwarded;
@@ -109,7 +111,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
                 StartBackgroundRevalidation(NewFetch(), request);
-                return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale);
+                return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full);
             }
 
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleIfError(entry, staleness, options))
@@ -125,7 +127,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                         Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), until - now, suppressed);
                     }
 
-                    return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale);
+                    return Serve(request, entry, bodyRecord!, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full);
                 }
             }
         }
@@ -204,18 +206,50 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return original;
         }
 
-        if (result.Entry is { } entry
-            && (leader || (result.Shareable && (result.VaryNames is null || Variants.Id(result.VaryNames, request) == result.VariantId))))
+        if (result.Entry is { } entry && (leader || MayServeFollower(request, fetch.Options, result, entry)))
         {
             var cacheStatus = leader ? result.CacheStatus : CacheStatus.Collapsed(result.CacheStatus);
             return Serve(request, entry, result.BodyRecord!, entry.CurrentAge(_time.GetUtcNow()), cacheStatus, result.Outcome);
         }
 
-        // The response could not be shared (streamed, not storable, an origin error, or another variant): this caller
-        // asks for its own.
-        var own = await fetch.Prepare(request)(cancellationToken).ConfigureAwait(false);
+        // The response could not be shared (streamed, not storable, an origin error, another variant, or one this caller
+        // could not have been served from the store): this caller asks for its own, and falls back to the stored
+        // response as any other request would.
+        FetchResult own;
+        try
+        {
+            own = await fetch.Prepare(request)(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && TryServeStaleOnError(request, fetch.Options, fetch.StaleEntry, fetch.StaleBody, fwdStatus: null, CacheStatus.DetailOriginUnreachable, collapsed: false) is { } fallback)
+        {
+            if (_state.LogThrottle.ShouldLog(Log.ServedStaleOnErrorId, string.Concat(fetch.RequestHash, "\n", ex.GetType().FullName), out var suppressed))
+            {
+                Log.ServedStaleOnError(_logger, _clientName, new LoggedUri(fetch.Uri), suppressed, ex);
+            }
+
+            return fallback;
+        }
+
         own.TryClaimOriginal(out var ownResponse);
         return await DeliverAsync(request, fetch, own, leader: true, ownResponse, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a caller that waited on another's origin request may be served its response: only one this cache
+    /// stored (or could have), for the variant this caller selects, and that the store could have served this caller
+    /// as it is: fresh for its request's directives, not one to validate before every use (<c>no-cache</c>, or no
+    /// freshness of its own as a response to a request with credentials may have).
+    /// </summary>
+    private bool MayServeFollower(HttpRequestMessage request, ThirdPartyCachingOptions options, FetchResult result, CacheEntry entry)
+    {
+        if (!result.Shareable || (result.VaryNames is not null && Variants.Id(result.VaryNames, request) != result.VariantId))
+        {
+            return false;
+        }
+
+        var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), options, RequestDirectives(request));
+        return reuse.Usable && !reuse.Stale;
     }
 
     private HttpResponseMessage? TryServeStaleOnError(
@@ -488,9 +522,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 var updated = head
                     ? EntryFactory.RefreshFromHead(stale, response, requestTime, responseTime, fetch.Options, fetch.HasCredentials)
                     : EntryFactory.Refresh(stale, response, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
-                if (updated is not null)
+                if (updated is not null && (updated.Flags & CacheControlFlags.MarkedStale) != 0)
                 {
-                    await ApplyUpdateAsync(fetch, updated, status, cancellationToken).ConfigureAwait(false);
+                    // The HEAD response describes another representation. Writing this instance's copy back marked stale
+                    // could replace a newer version another instance stored: the stored response is removed instead.
+                    await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
+                }
+                else if (updated is not null)
+                {
+                    // The response is the caller's already: what it says is kept whatever the caller does now.
+                    await ApplyUpdateAsync(fetch, updated, status, CancellationToken.None).ConfigureAwait(false);
                 }
             }
 

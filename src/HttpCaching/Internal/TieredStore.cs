@@ -26,9 +26,22 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             return (cached, true);
         }
 
+        if (near is not null && near.IsRemovalPending(key))
+        {
+            // An invalidation the store did not take: the store's copy stays hidden until the removal goes through.
+            if (!await shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, true);
+            }
+
+            near.Remove(key);
+        }
+
         if (Timeout(budget) is { } timeout)
         {
+            var started = budget?.Time.GetTimestamp() ?? 0;
             var (value, read) = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+            budget?.Charge(started);
             if (read)
             {
                 return (value, false);
@@ -59,8 +72,14 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// </summary>
     public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
-        var stored = Timeout(budget) is { } timeout
-            && await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        var stored = false;
+        if (Timeout(budget) is { } timeout)
+        {
+            var started = budget?.Time.GetTimestamp() ?? 0;
+            stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
+            budget?.Charge(started);
+        }
+
         if (stored)
         {
             near?.Set(key, value, bodyVersion, options.NearCacheEntryDuration);
@@ -88,15 +107,32 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         }
 
         return Timeout(budget) is { } timeout
-            ? shared.RefreshAsync(key, clientName, timeout, cancellationToken)
+            ? ChargedAsync(shared.RefreshAsync(key, clientName, timeout, cancellationToken), budget, budget?.Time.GetTimestamp() ?? 0)
             : ValueTask.FromResult(false);
+
+        static async ValueTask<bool> ChargedAsync(ValueTask<bool> call, StoreBudget? budget, long started)
+        {
+            var done = await call.ConfigureAwait(false);
+            budget?.Charge(started);
+            return done;
+        }
     }
 
-    /// <summary>Removes a record; never skipped for a spent budget, since a removal that did not happen can leave an outdated response in use.</summary>
-    public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes a record; never skipped for a spent budget, since a removal that did not happen can leave an outdated
+    /// response in use. When the store does not take it, the near cache remembers it and retries it on the next read.
+    /// </summary>
+    public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
         near?.Remove(key);
-        return shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken);
+        var removed = await shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        if (!removed)
+        {
+            // The store is down or the breaker open: remember the removal, so the store's copy is never served.
+            near?.SetRemovalPending(key);
+        }
+
+        return removed;
     }
 
     /// <summary>The timeout of the next call: the client's, shortened to what the request's budget has left; <see langword="null"/> when it is spent.</summary>

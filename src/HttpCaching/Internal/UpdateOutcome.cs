@@ -1,0 +1,14 @@
+namespace HttpCaching.Internal;
+
+/// <summary>What became of a stored response that a 304 or HEAD response updated.</summary>
+internal enum UpdateOutcome
+{
+    /// <summary>The updated response is stored.</summary>
+    Stored,
+
+    /// <summary>The store did not take it; it is still a response this cache may keep and share.</summary>
+    WriteFailed,
+
+    /// <summary>The update made it a response this cache must not keep (<c>no-store</c>, or <c>private</c> when shared).</summary>
+    MustNotKeep,
+}
