@@ -23,6 +23,14 @@ public sealed class UnkeyedHeaderTests
     [InlineData("X-HTTP-Method-Override", "DELETE")]
     [InlineData("Forwarded", "host=evil.example;proto=http")]
     [InlineData("x-forwarded-host", "evil.example")]
+    [InlineData("X-Forwarded-Port", "8443")]
+    [InlineData("X-Forwarded-Ssl", "on")]
+    [InlineData("X-Forwarded-Server", "evil.example")]
+    [InlineData("Front-End-Https", "on")]
+    [InlineData("X-Original-Host", "evil.example")]
+    [InlineData("X-Host", "evil.example")]
+    [InlineData("X-HTTP-Method", "DELETE")]
+    [InlineData("X-Method-Override", "DELETE")]
     public async Task Get_UnkeyedHeaderByDefault_DoesNotReachTheOrigin(string name, string value)
     {
         await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>

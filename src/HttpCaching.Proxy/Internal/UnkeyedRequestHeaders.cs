@@ -20,6 +20,14 @@ internal static class UnkeyedRequestHeaders
         "X-Rewrite-URL",
         "X-HTTP-Method-Override",
         "Forwarded",
+        "X-Forwarded-Port",
+        "X-Forwarded-Ssl",
+        "X-Forwarded-Server",
+        "Front-End-Https",
+        "X-Original-Host",
+        "X-Host",
+        "X-HTTP-Method",
+        "X-Method-Override",
     ];
 
     /// <summary>The fields, case-insensitive; each is spelled as it is added to <c>Vary</c> when forwarded.</summary>

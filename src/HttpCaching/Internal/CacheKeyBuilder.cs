@@ -59,9 +59,12 @@ internal static class CacheKeyBuilder
     public static string EntryKey(string prefix, string clientName, string requestHash) =>
         string.Concat(prefix, clientName, ":e:", requestHash);
 
-    /// <summary>The key of one variant's entry record, for a response that varies: <c>{prefix}{client}:e:{hash}:{variantId}</c>.</summary>
-    public static string VariantKey(string prefix, string clientName, string requestHash, string variantId) =>
-        string.Concat(prefix, clientName, ":e:", requestHash, ":", variantId);
+    /// <summary>
+    /// The key of one variant's entry record, for a response that varies:
+    /// <c>{prefix}{client}:e:{hash}:{generation}.{variantId}</c>, where the generation is the Vary record's.
+    /// </summary>
+    public static string VariantKey(string prefix, string clientName, string requestHash, string generation, string variantId) =>
+        string.Concat(prefix, clientName, ":e:", requestHash, ":", generation, ".", variantId);
 
     /// <summary>
     /// The key of a URL's origin back-off record: <c>{prefix}{client}:r:{hash}</c>. It lives apart from the entry, so

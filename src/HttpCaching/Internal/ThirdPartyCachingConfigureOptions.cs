@@ -22,7 +22,16 @@ internal sealed class ThirdPartyCachingConfigureOptions(IServiceProvider service
         var errors = new List<string>();
         var root = configuration.GetSection(ConfigurationSections.Root);
         ConfigurationSections.Bind(root.GetSection(ConfigurationSections.Defaults), options, errors);
-        ConfigurationSections.Bind(root.GetSection(ConfigurationSections.Clients).GetSection(name), options, errors);
+        // Configuration keys are case-insensitive, client names are not: only a section named exactly as the client
+        // applies to it, so "rss" and "RSS" never share one.
+        foreach (var client in root.GetSection(ConfigurationSections.Clients).GetChildren())
+        {
+            if (string.Equals(client.Key, name, StringComparison.Ordinal))
+            {
+                ConfigurationSections.Bind(client, options, errors);
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(name, typeof(ThirdPartyCachingOptions), errors.Select(e => $"Client '{name}': {e}"));

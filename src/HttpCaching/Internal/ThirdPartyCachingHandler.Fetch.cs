@@ -52,6 +52,9 @@ internal sealed partial class ThirdPartyCachingHandler
         /// </summary>
         public StoreBudget? Budget { get; set; }
 
+        /// <summary>The Vary record the request read for the URL, if any: a new variant keeps its generation.</summary>
+        public VaryRecord? ReadVary { get; init; }
+
         /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
         public bool BackoffSeen { get; set; }
 

@@ -9,7 +9,7 @@ internal sealed partial class ThirdPartyCachingHandler
     /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
     /// Records read from a shared store are kept in the near cache once they have been checked.
     /// </summary>
-    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord, string EntryKey)> ReadAsync(
+    private async ValueTask<(CacheEntry? Entry, byte[]? BodyRecord, string EntryKey, VaryRecord? Vary)> ReadAsync(
         TieredStore store,
         RequestKeys keys,
         HttpRequestMessage request,
@@ -17,29 +17,31 @@ internal sealed partial class ThirdPartyCachingHandler
         CancellationToken cancellationToken)
     {
         var entryKey = keys.EntryKey;
+        VaryRecord? vary = null;
         var (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
-            if (Variants.TryDeserialize(entryRecord) is not { } names)
+            if (!Variants.TryRead(entryRecord, out var names, out var generation))
             {
                 LogUnreadableRecord();
-                return (null, null, entryKey);
+                return (null, null, entryKey, null);
             }
 
             store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
-            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, Variants.Id(names, request));
+            vary = new VaryRecord(names, generation);
+            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, generation, Variants.Id(names, request));
             (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         }
 
         if (entryRecord is null)
         {
-            return (null, null, entryKey);
+            return (null, null, entryKey, vary);
         }
 
         if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
         {
             LogUnreadableRecord();
-            return (null, null, entryKey);
+            return (null, null, entryKey, vary);
         }
 
         store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
@@ -47,17 +49,17 @@ internal sealed partial class ThirdPartyCachingHandler
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
-            return (null, null, entryKey);
+            return (null, null, entryKey, vary);
         }
 
         if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
         {
             LogUnreadableRecord();
-            return (null, null, entryKey);
+            return (null, null, entryKey, vary);
         }
 
         store.Remember(decoded.BodyKey, bodyRecord, bodyFromMemory, bodyVersion: true);
-        return (decoded.Entry, bodyRecord, entryKey);
+        return (decoded.Entry, bodyRecord, entryKey, vary);
     }
 
     /// <summary>Corrupt or foreign records: one warning per interval for the client, however many are read.</summary>
@@ -119,9 +121,12 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
-        var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, variantId!);
+        // The variants of one Vary record share its generation; a record with other names, or none (the URL was
+        // invalidated), starts a new one, so no variant stored before it is ever matched again.
+        var generation = fetch.ReadVary is { } read && read.Names.AsSpan().SequenceEqual(varyNames) ? read.Generation : Variants.NewGeneration();
+        var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
         await PutAsync(variantKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
-        return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames)).ConfigureAwait(false);
+        return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var entryKey = keys.EntryKey;
         // One store timeout in all for this request's reads and writes.
         var budget = new StoreBudget(_time, options.StoreTimeout);
-        var (entry, bodyRecord, storedKey) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
+        var (entry, bodyRecord, storedKey, readVary) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         var backoffSeen = false;
@@ -93,6 +93,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         {
             Budget = budget,
             BackoffSeen = backoffSeen,
+            ReadVary = readVary,
         };
         if (entry is not null)
         {
@@ -524,9 +525,16 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                     : EntryFactory.Refresh(stale, response, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
                 if (updated is not null && (updated.Flags & CacheControlFlags.MarkedStale) != 0)
                 {
-                    // The HEAD response describes another representation. Writing this instance's copy back marked stale
-                    // could replace a newer version another instance stored: the stored response is removed instead.
-                    await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
+                    // The HEAD response describes another representation than this instance's copy. If the store still
+                    // holds that same version, it is removed; if it holds another (a newer one another instance stored),
+                    // it is left alone and only this instance's copy is dropped. Nothing is ever written back.
+                    fetch.Store.Forget(fetch.EntryKey);
+                    if (await fetch.Store.ReadSharedAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false) is { } current
+                        && CacheEntrySerializer.TryDeserialize(current) is { } currentEntry
+                        && string.Equals(currentEntry.VersionId, stale.VersionId, StringComparison.Ordinal))
+                    {
+                        await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
                 else if (updated is not null)
                 {

@@ -92,6 +92,13 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         return stored;
     }
 
+    /// <summary>Reads a record from the shared store itself, past the near cache; <see langword="null"/> when absent or unreadable.</summary>
+    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken) =>
+        (await shared.TryGetAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <summary>Drops this instance's copy of a record, so the next read goes to the shared store.</summary>
+    public void Forget(string key) => near?.Remove(key);
+
     /// <summary>Keeps a record in the near cache only, pending, without trying the shared store.</summary>
     public void KeepPending(string key, byte[] value, DistributedCacheEntryOptions expiry) => near?.SetPending(key, value, expiry);
 

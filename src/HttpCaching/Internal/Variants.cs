@@ -88,10 +88,29 @@ internal static class Variants
         return Base64Url.EncodeToString(hash[..16]);
     }
 
-    /// <summary>A Vary record: the preamble, the number of names, each name (length-prefixed UTF-8), then a CRC-32C.</summary>
-    public static byte[] Serialize(string[] names)
+    /// <summary>The length of a Vary record's generation, in bytes.</summary>
+    public const int GenerationLength = 16;
+
+    /// <summary>A new generation for a Vary record that replaces none with the same names.</summary>
+    public static string NewGeneration() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(GenerationLength));
+
+    /// <summary>A Vary record with a new generation.</summary>
+    public static byte[] Serialize(string[] names) => Serialize(names, NewGeneration());
+
+    /// <summary>
+    /// A Vary record: the preamble, the number of names, each name (length-prefixed UTF-8), the generation (16 bytes),
+    /// then a CRC-32C. The generation is part of every variant's key: once the record is removed (an invalidation), the
+    /// next one has another generation, so no variant stored before can ever be matched again.
+    /// </summary>
+    public static byte[] Serialize(string[] names, string generation)
     {
-        var size = RecordFormat.PreambleLength + 4 + RecordChecksum.Length;
+        Span<byte> generationBytes = stackalloc byte[GenerationLength];
+        if (!Base64Url.TryDecodeFromChars(generation, generationBytes, out var written) || written != GenerationLength)
+        {
+            throw new ArgumentException("Not a Vary record generation.", nameof(generation));
+        }
+
+        var size = RecordFormat.PreambleLength + 4 + GenerationLength + RecordChecksum.Length;
         foreach (var name in names)
         {
             size += 4 + Encoding.UTF8.GetByteCount(name);
@@ -109,6 +128,8 @@ internal static class Variants
             position += 4 + length;
         }
 
+        generationBytes.CopyTo(record.AsSpan(position));
+        position += GenerationLength;
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(position), RecordChecksum.Compute(record.AsSpan(0, position)));
         return record;
     }
@@ -116,44 +137,56 @@ internal static class Variants
     public static bool IsVaryRecord(ReadOnlySpan<byte> record) => RecordFormat.HasPreamble(record, RecordFormat.VaryKind);
 
     /// <summary>The names of a Vary record, or <see langword="null"/> when it does not parse exactly.</summary>
-    public static string[]? TryDeserialize(byte[] whole)
+    public static string[]? TryDeserialize(byte[] whole) => TryRead(whole, out var names, out _) ? names : null;
+
+    /// <summary>Reads a Vary record exactly: its names and its generation.</summary>
+    public static bool TryRead(byte[] whole, out string[] names, out string generation)
     {
+        names = null!;
+        generation = null!;
         if (!IsVaryRecord(whole)
-            || whole.Length < RecordFormat.PreambleLength + 4 + RecordChecksum.Length
+            || whole.Length < RecordFormat.PreambleLength + 4 + GenerationLength + RecordChecksum.Length
             || !RecordChecksum.Matches(whole, whole.AsSpan(0, whole.Length - RecordChecksum.Length), whole.AsSpan(whole.Length - RecordChecksum.Length)))
         {
-            return null;
+            return false;
         }
 
-        var record = whole.AsSpan(0, whole.Length - RecordChecksum.Length);
+        var record = whole.AsSpan(0, whole.Length - RecordChecksum.Length - GenerationLength);
 
         var position = RecordFormat.PreambleLength;
         var count = BinaryPrimitives.ReadInt32LittleEndian(record[position..]);
         position += 4;
         if (count is <= 0 or > RecordLimits.MaxVaryFields)
         {
-            return null;
+            return false;
         }
 
-        var names = new string[count];
+        var read = new string[count];
         for (var i = 0; i < count; i++)
         {
             if (record.Length - position < 4)
             {
-                return null;
+                return false;
             }
 
             var length = BinaryPrimitives.ReadInt32LittleEndian(record[position..]);
             position += 4;
             if (length <= 0 || length > record.Length - position)
             {
-                return null;
+                return false;
             }
 
-            names[i] = Encoding.UTF8.GetString(record.Slice(position, length));
+            read[i] = Encoding.UTF8.GetString(record.Slice(position, length));
             position += length;
         }
 
-        return position == record.Length ? names : null;
+        if (position != record.Length)
+        {
+            return false;
+        }
+
+        names = read;
+        generation = Base64Url.EncodeToString(whole.AsSpan(record.Length, GenerationLength));
+        return true;
     }
 }
