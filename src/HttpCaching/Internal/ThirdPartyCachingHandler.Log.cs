@@ -44,8 +44,8 @@ internal sealed partial class ThirdPartyCachingHandler
         [LoggerMessage(UnreadableRecordId, LogLevel.Warning, "Client {ClientName}: a stored record is truncated, foreign or from another format version; it is treated as a miss. {Suppressed} more like it were left out since the last.", EventName = "CacheRecordUnreadable")]
         public static partial void UnreadableRecord(ILogger logger, string clientName, int suppressed);
 
-        [LoggerMessage(InvalidOptionsId, LogLevel.Error, "Client {ClientName}: the reloaded caching options are invalid and are ignored: {Message}", EventName = "CacheOptionsInvalid")]
-        public static partial void InvalidOptions(ILogger logger, string clientName, string message);
+        [LoggerMessage(InvalidOptionsId, LogLevel.Error, "Client {ClientName}: the reloaded caching options are invalid and are ignored: {Message} {Suppressed} more like it were left out since the last.", EventName = "CacheOptionsInvalid")]
+        public static partial void InvalidOptions(ILogger logger, string clientName, string message, int suppressed);
 
         [LoggerMessage(ServedStaleOnErrorId, LogLevel.Warning, "Client {ClientName}: the origin failed for {RequestUri}; served the stored response (stale-if-error). {Suppressed} more like it were left out since the last.", EventName = "CacheServedStaleOnError")]
         public static partial void ServedStaleOnError(ILogger logger, string clientName, LoggedUri requestUri, int suppressed, Exception? exception);

@@ -323,7 +323,11 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         {
             // Configuration reloaded into an invalid state: keep the last valid options (kept in the client's
             // singleton state, so they survive handler rotation), or pass through if there never were any.
-            Log.InvalidOptions(_logger, _clientName, ex.Message);
+            if (_state.LogThrottle.ShouldLog(Log.InvalidOptionsId, string.Empty, out var suppressed))
+            {
+                Log.InvalidOptions(_logger, _clientName, ex.Message, suppressed);
+            }
+
             return _state.LastValidOptions;
         }
     }
