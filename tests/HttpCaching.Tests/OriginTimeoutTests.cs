@@ -50,27 +50,11 @@ public sealed class OriginTimeoutTests
     [Fact(Timeout = 30_000)]
     public async Task SharedRequestHangsPastOriginTimeout_CallersGetTheStoredResponse()
     {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = 0;
-        CachingHarness? self = null;
-        using var harness = self = new CachingHarness(
-            o => o.MinimumFreshness = TimeSpan.Zero,
-            origin: new LambdaHandler((_, _) =>
-            {
-                if (Interlocked.Increment(ref calls) == 1)
-                {
-                    return Task.FromResult(self!.Response("v1", "max-age=60", "\"v1\""));
-                }
-
-                reached.TrySetResult();
-                return never.Task;
-            }));
-        (await harness.GetAsync(Url)).Dispose();
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        var origin = new StuckAfterFirst();
+        using var harness = await origin.StartWithStaleEntryAsync();
 
         var first = harness.GetAsync(Url);
-        await reached.Task;
+        await origin.Reached;
         var second = harness.GetAsync(Url);
         harness.Time.Advance(harness.Options().OriginTimeout);
         using var leader = await first;
@@ -84,7 +68,7 @@ public sealed class OriginTimeoutTests
             Assert.Contains("detail=origin-unreachable", response.CacheStatus(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(2, calls);
+        Assert.Equal(2, origin.Calls);
     }
 
     [Fact(Timeout = 30_000)]
@@ -118,28 +102,12 @@ public sealed class OriginTimeoutTests
     [Fact(Timeout = 30_000)]
     public async Task CallerGivesUpWhileWaiting_GetsTheStoredResponseWithinStaleIfError()
     {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = 0;
-        CachingHarness? self = null;
-        using var harness = self = new CachingHarness(
-            o => o.MinimumFreshness = TimeSpan.Zero,
-            origin: new LambdaHandler((_, _) =>
-            {
-                if (Interlocked.Increment(ref calls) == 1)
-                {
-                    return Task.FromResult(self!.Response("v1", "max-age=60", "\"v1\""));
-                }
-
-                reached.TrySetResult();
-                return never.Task;
-            }));
-        (await harness.GetAsync(Url)).Dispose();
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        var origin = new StuckAfterFirst();
+        using var harness = await origin.StartWithStaleEntryAsync();
 
         using var impatient = new CancellationTokenSource();
         var request = harness.Client().GetAsync(Url, HttpCompletionOption.ResponseHeadersRead, impatient.Token);
-        await reached.Task;
+        await origin.Reached;
         await impatient.CancelAsync();
         using var response = await request;
 
@@ -164,5 +132,39 @@ public sealed class OriginTimeoutTests
         await impatient.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+    }
+
+    /// <summary>An origin that answers the first request with a stored-to-be v1, then never answers, ignoring cancellation.</summary>
+    private sealed class StuckAfterFirst
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<HttpResponseMessage> _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        /// <summary>Completes when a request reaches the origin after the first.</summary>
+        public Task Reached => _reached.Task;
+
+        /// <summary>A harness with v1 stored (max-age=60, no floor) and two minutes later: stale.</summary>
+        public async Task<CachingHarness> StartWithStaleEntryAsync()
+        {
+            CachingHarness? self = null;
+            var harness = self = new CachingHarness(
+                o => o.MinimumFreshness = TimeSpan.Zero,
+                origin: new LambdaHandler((_, _) =>
+                {
+                    if (Interlocked.Increment(ref _calls) == 1)
+                    {
+                        return Task.FromResult(self!.Response("v1", "max-age=60", "\"v1\""));
+                    }
+
+                    _reached.TrySetResult();
+                    return _never.Task;
+                }));
+            (await harness.GetAsync(Url)).Dispose();
+            harness.Time.Advance(TimeSpan.FromMinutes(2));
+            return harness;
+        }
     }
 }
