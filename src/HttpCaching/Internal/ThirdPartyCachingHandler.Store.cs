@@ -13,7 +13,7 @@ internal sealed partial class ThirdPartyCachingHandler
         TieredStore store,
         RequestKeys keys,
         HttpRequestMessage request,
-        StoreBudget budget,
+        StoreBudget? budget,
         CancellationToken cancellationToken)
     {
         var entryKey = keys.EntryKey;
@@ -72,7 +72,7 @@ internal sealed partial class ThirdPartyCachingHandler
     }
 
     /// <summary>The URL's origin back-off, if another request recorded one that has not ended.</summary>
-    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget budget, CancellationToken cancellationToken)
+    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget? budget, CancellationToken cancellationToken)
     {
         var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
         var (record, fromMemory) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);

@@ -84,7 +84,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         var requestHash = keys.RequestHash;
         var entryKey = keys.EntryKey;
         // One store timeout in all for this request's reads and writes.
-        var budget = new StoreBudget(_time, options.StoreTimeout);
+        // An in-process store answers at once and is never bounded, so a hit through it allocates no budget.
+        var budget = store.Shared.InProcess ? StoreBudget.Unbounded : new StoreBudget(_time, options.StoreTimeout);
         var (entry, bodyRecord, storedKey, readVary) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
