@@ -21,6 +21,7 @@ internal sealed class NearCache : IDisposable
     private const int SlotOverhead = 64;
 
     private readonly MemoryCache _memory;
+    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly long _sizeLimit;
 
@@ -49,6 +50,9 @@ internal sealed class NearCache : IDisposable
     /// <summary>Remembers that the record must be removed from the shared store, which did not take the removal.</summary>
     public void SetRemovalPending(string key) => Put(key, new Slot(null, 0, Pending: false, Expiry: null));
 
+    /// <summary>The slot for <paramref name="key"/> as it is now (compared by identity), or <see langword="null"/>.</summary>
+    public object? SlotOf(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot : null;
+
     /// <summary>Whether the record under <paramref name="key"/> is waiting to be written to the shared store, and how.</summary>
     public bool TryGetPending(string key, out byte[] value, out DistributedCacheEntryOptions expiry)
     {
@@ -70,37 +74,71 @@ internal sealed class NearCache : IDisposable
     /// </summary>
     public void Set(string key, byte[] value, bool bodyVersion, TimeSpan entryDuration)
     {
-        var freshUntil = bodyVersion
-            ? long.MaxValue
-            : entryDuration > TimeSpan.Zero ? _time.GetUtcNow().UtcTicks + entryDuration.Ticks : 0;
-        Put(key, new Slot(value, freshUntil, Pending: false, Expiry: null));
+        Put(key, NewSlot(value, bodyVersion, entryDuration));
+    }
+
+    /// <summary>
+    /// Keeps a record as <see cref="Set"/> does, but only if the slot for <paramref name="key"/> is still
+    /// <paramref name="before"/>: a record kept there since (a newer one, a pending one, a removal) is left alone.
+    /// </summary>
+    public void SetUnlessChanged(string key, object? before, byte[] value, bool bodyVersion, TimeSpan entryDuration)
+    {
+        var slot = NewSlot(value, bodyVersion, entryDuration);
+        lock (_gate)
+        {
+            if (ReferenceEquals(SlotOf(key), before))
+            {
+                Put(key, slot);
+            }
+        }
     }
 
     /// <summary>Keeps a record whose write to the shared store failed: served from here until a write of it succeeds.</summary>
     public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry)
     {
         MakeRoom(Size(key, value));
-        using var entry = _memory.CreateEntry(key);
-        entry.Value = new Slot(value, 0, Pending: true, expiry);
-        entry.Size = Size(key, value);
+        lock (_gate)
+        {
+            using var entry = _memory.CreateEntry(key);
+            entry.Value = new Slot(value, 0, Pending: true, expiry);
+            entry.Size = Size(key, value);
 
-        // A pending record must not outlive what its write asked of the store.
-        entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
-        entry.AbsoluteExpirationRelativeToNow = expiry.AbsoluteExpirationRelativeToNow;
-        entry.SlidingExpiration = expiry.SlidingExpiration;
+            // A pending record must not outlive what its write asked of the store.
+            entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
+            entry.AbsoluteExpirationRelativeToNow = expiry.AbsoluteExpirationRelativeToNow;
+            entry.SlidingExpiration = expiry.SlidingExpiration;
+        }
     }
 
-    public void Remove(string key) => _memory.Remove(key);
+    public void Remove(string key)
+    {
+        lock (_gate)
+        {
+            _memory.Remove(key);
+        }
+    }
 
     public void Dispose() => _memory.Dispose();
 
+    /// <summary>Writes a slot; under the gate, so that <see cref="SetUnlessChanged"/> compares and writes as one step.</summary>
     private void Put(string key, Slot slot)
     {
         var size = Size(key, slot.Value);
         MakeRoom(size);
-        using var entry = _memory.CreateEntry(key);
-        entry.Value = slot;
-        entry.Size = size;
+        lock (_gate)
+        {
+            using var entry = _memory.CreateEntry(key);
+            entry.Value = slot;
+            entry.Size = size;
+        }
+    }
+
+    private Slot NewSlot(byte[] value, bool bodyVersion, TimeSpan entryDuration)
+    {
+        var freshUntil = bodyVersion
+            ? long.MaxValue
+            : entryDuration > TimeSpan.Zero ? _time.GetUtcNow().UtcTicks + entryDuration.Ticks : 0;
+        return new Slot(value, freshUntil, Pending: false, Expiry: null);
     }
 
     /// <summary>

@@ -12,6 +12,11 @@ internal sealed partial class ThirdPartyCachingHandler
     private async Task<FetchResult> FetchAsync(Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
     {
         using var _ = originRequest;
+        if (KeptSinceRead(fetch) is { } kept)
+        {
+            return kept;
+        }
+
         var options = fetch.Options;
         var stale = fetch.StaleEntry;
         var conditional = stale is not null && fetch.StaleBody is not null && (stale.ETag is not null || stale.LastModified is not null);
@@ -74,6 +79,40 @@ internal sealed partial class ThirdPartyCachingHandler
         var stored = await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         await ClearBackoffAsync(fetch, stored).ConfigureAwait(false);
         return stored;
+    }
+
+    /// <summary>
+    /// A response for the key that this instance kept after the request read the store, and that serves the request
+    /// as it is: the request that fetched it finished before this one could join it (a slower store read, say), so
+    /// asking the origin again would only repeat it. Memory only, so it costs no store round trip; the request's own
+    /// directives still rule (<c>no-cache</c>, <c>max-age=0</c> go to the origin).
+    /// </summary>
+    private FetchResult? KeptSinceRead(Fetch fetch)
+    {
+        var store = fetch.Store;
+        if (store.GetFromMemory(fetch.EntryKey) is not { } record
+            || Variants.IsVaryRecord(record)
+            || DecodedEntryCache.Get(record, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash) is not { } decoded)
+        {
+            return null;
+        }
+
+        var entry = decoded.Entry;
+        if (fetch.StaleEntry is { } read && entry.VersionId == read.VersionId && entry.ResponseTime <= read.ResponseTime)
+        {
+            // What the request read, or older: nothing new since.
+            return null;
+        }
+
+        if (store.GetFromMemory(decoded.BodyKey) is not { } body || !BodyRecord.IsValid(body, entry.BodyLength))
+        {
+            return null;
+        }
+
+        var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
+        return reuse.Usable && !reuse.Stale
+            ? FetchResult.Success(null, entry, body, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
+            : null;
     }
 
     /// <summary>The origin answered well again: a back-off this request found is over for every instance.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class ThirdPartyCachingHandler
     {
         var entryKey = keys.EntryKey;
         VaryRecord? vary = null;
-        var (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
+        var (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
             if (!Variants.TryRead(entryRecord, out var names, out var generation))
@@ -27,10 +27,10 @@ internal sealed partial class ThirdPartyCachingHandler
                 return (null, null, entryKey, null);
             }
 
-            store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
+            store.Remember(entryKey, entryRecord, source, bodyVersion: false);
             vary = new VaryRecord(names, generation);
             entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, generation, Variants.Id(names, request));
-            (entryRecord, fromMemory) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
+            (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         }
 
         if (entryRecord is null)
@@ -44,8 +44,8 @@ internal sealed partial class ThirdPartyCachingHandler
             return (null, null, entryKey, vary);
         }
 
-        store.Remember(entryKey, entryRecord, fromMemory, bodyVersion: false);
-        var (bodyRecord, bodyFromMemory) = await store.GetAsync(decoded.BodyKey, cancellationToken, budget).ConfigureAwait(false);
+        store.Remember(entryKey, entryRecord, source, bodyVersion: false);
+        var (bodyRecord, bodySource) = await store.GetAsync(decoded.BodyKey, cancellationToken, budget).ConfigureAwait(false);
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
@@ -58,7 +58,7 @@ internal sealed partial class ThirdPartyCachingHandler
             return (null, null, entryKey, vary);
         }
 
-        store.Remember(decoded.BodyKey, bodyRecord, bodyFromMemory, bodyVersion: true);
+        store.Remember(decoded.BodyKey, bodyRecord, bodySource, bodyVersion: true);
         return (decoded.Entry, bodyRecord, entryKey, vary);
     }
 
@@ -75,13 +75,13 @@ internal sealed partial class ThirdPartyCachingHandler
     private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget? budget, CancellationToken cancellationToken)
     {
         var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
-        var (record, fromMemory) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
+        var (record, source) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
         if (BackoffRecord.TryDeserialize(record) is not { } until)
         {
             return null;
         }
 
-        store.Remember(key, record!, fromMemory, bodyVersion: false);
+        store.Remember(key, record!, source, bodyVersion: false);
         return until;
     }
 

@@ -19,11 +19,11 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// Reads a record: from memory when the near cache has it, otherwise from the shared store. Says which, so that a
     /// record from the shared store can be remembered once it has been checked.
     /// </summary>
-    public async ValueTask<(byte[]? Record, bool FromMemory)> GetAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    public async ValueTask<(byte[]? Record, RecordSource Source)> GetAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         if (near?.Get(key) is { } cached)
         {
-            return (cached, true);
+            return (cached, RecordSource.Memory);
         }
 
         if (near is not null && near.IsRemovalPending(key))
@@ -31,11 +31,13 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             // An invalidation the store did not take: the store's copy stays hidden until the removal goes through.
             if (!await shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false))
             {
-                return (null, true);
+                return (null, RecordSource.Memory);
             }
 
             near.Remove(key);
         }
+
+        var slotBefore = near?.SlotOf(key);
 
         if (Timeout(budget) is { } timeout)
         {
@@ -44,24 +46,31 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             budget?.Charge(started);
             if (read)
             {
-                return (value, false);
+                return (value, new RecordSource(false, slotBefore));
             }
         }
 
         // The shared store cannot be read: the last known copy, if this instance has one, is better than nothing. The
         // handler still decides from its own times whether it may be served (fresh, or stale-if-error).
-        return (near?.GetLastKnown(key), true);
+        return (near?.GetLastKnown(key), RecordSource.Memory);
     }
 
     /// <summary>
-    /// Keeps a record read from the shared store that turned out valid, for the next reads. Records that came from the
-    /// near cache are not kept again, so hits from memory never extend their window.
+    /// A record this instance would serve from memory (a body version, a pending record, an entry within its window),
+    /// without asking the shared store; <see langword="null"/> when it has none or there is no near cache.
     /// </summary>
-    public void Remember(string key, byte[] record, bool fromMemory, bool bodyVersion)
+    public byte[]? GetFromMemory(string key) => near?.Get(key);
+
+    /// <summary>
+    /// Keeps a record read from the shared store that turned out valid, for the next reads. Records that came from the
+    /// near cache are not kept again, so hits from memory never extend their window; nor is one whose slot changed
+    /// while it was read: a concurrent request kept a record there meanwhile, newer than what this slower read found.
+    /// </summary>
+    public void Remember(string key, byte[] record, RecordSource source, bool bodyVersion)
     {
-        if (!fromMemory)
+        if (!source.FromMemory)
         {
-            near?.Set(key, record, bodyVersion, options.NearCacheEntryDuration);
+            near?.SetUnlessChanged(key, source.SlotBefore, record, bodyVersion, options.NearCacheEntryDuration);
         }
     }
 
