@@ -67,6 +67,35 @@ public sealed class CacheControlTests
         }
     }
 
+    [Theory]
+    [InlineData("no-store")]
+    [InlineData("no-cache")]
+    [InlineData("private")]
+    [InlineData("public")]
+    [InlineData("must-revalidate")]
+    [InlineData("proxy-revalidate")]
+    [InlineData("immutable")]
+    [InlineData("must-understand")]
+    [InlineData("no-transform")]
+    [InlineData("only-if-cached")]
+    [InlineData("max-stale")]
+    public void Parse_FlagDirectiveRepeated_StillSet(string directive)
+    {
+        // A hostile origin (or caller) that repeats a directive must not turn it off.
+        var once = CacheControl.Parse(directive).Flags;
+        Assert.Equal(once, CacheControl.Parse($"{directive}, {directive}").Flags);
+        Assert.Equal(once, CacheControl.Parse($"{directive},{directive.ToUpperInvariant()},{directive}").Flags);
+    }
+
+    [Fact]
+    public void Parse_FlagDirectivesRepeatedOnTwoLines_StillSet()
+    {
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", "no-store, private");
+        response.Headers.TryAddWithoutValidation("Cache-Control", "no-store, private");
+        Assert.Equal(CacheControlFlags.NoStore | CacheControlFlags.Private, CacheControl.Parse(response.Headers).Flags);
+    }
+
     [Fact]
     public void Parse_AllFlagDirectives_SetsEveryFlag()
     {
