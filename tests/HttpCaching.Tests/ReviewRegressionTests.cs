@@ -448,7 +448,7 @@ public sealed class ReviewRegressionTests
             registerStore: false, nearCache: true,
             services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(store));
         var version = 1;
-        harness.Origin.When(Url).Respond(_ =>
+        harness.Origin.When($"{Url}*").Respond(_ =>
         {
             var r = harness.Response($"v{version}", "max-age=600", $"\"v{version}\"");
             r.Headers.TryAddWithoutValidation("X-Padding", new string('p', 5000));
