@@ -8,8 +8,26 @@ namespace HttpCaching;
 /// </summary>
 public sealed class ResponseValidationContext
 {
-    internal ResponseValidationContext(string clientName, Uri requestUri, HttpResponseMessage response, ReadOnlyMemory<byte> body)
+    /// <summary>
+    /// Initializes a new instance of the <see cref="ResponseValidationContext"/> class. The cache creates one for each
+    /// response it is about to store; create one yourself to unit-test a <see cref="ThirdPartyCachingOptions.ValidateResponse"/>
+    /// hook without a handler or an origin.
+    /// </summary>
+    /// <param name="clientName">The name of the <see cref="HttpClient"/> the response was received by.</param>
+    /// <param name="requestUri">The URI that was requested.</param>
+    /// <param name="response">
+    /// The response: its status code, headers and content headers are read. Its content is not read; the body is
+    /// <paramref name="body"/>.
+    /// </param>
+    /// <param name="body">The complete response body.</param>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="clientName"/>, <paramref name="requestUri"/> or <paramref name="response"/> is <see langword="null"/>.
+    /// </exception>
+    public ResponseValidationContext(string clientName, Uri requestUri, HttpResponseMessage response, ReadOnlyMemory<byte> body)
     {
+        ArgumentNullException.ThrowIfNull(clientName);
+        ArgumentNullException.ThrowIfNull(requestUri);
+        ArgumentNullException.ThrowIfNull(response);
         ClientName = clientName;
         RequestUri = requestUri;
         StatusCode = response.StatusCode;
