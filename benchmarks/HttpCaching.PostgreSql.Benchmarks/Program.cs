@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using HttpCaching.PostgreSql.Benchmarks.Soak;
 
 namespace HttpCaching.PostgreSql.Benchmarks;
 
@@ -7,6 +8,20 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // soak [--seconds N] [--think-ms N] [--connection-options "k=v;..."]: the store-fault soak run of SoakRun, with
+        // the real clock, instead of BenchmarkDotNet.
+        if (args.Length > 0 && args[0] == "soak")
+        {
+            var settings = SoakSettings.Parse(args[1..], out var error);
+            if (settings is null)
+            {
+                Console.Error.WriteLine(error);
+                return 2;
+            }
+
+            return await SoakRun.RunAsync(settings).ConfigureAwait(false);
+        }
+
         // Every benchmark here needs a PostgreSQL server: without one, say why and run nothing.
         if (!PostgreSqlBinaries.IsServerAvailable(out var reason))
         {
