@@ -53,8 +53,8 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        // Null unless a listener samples it, and then tracing costs nothing more: no tag is built, and the inner method
-        // returns a ValueTask, so a hit that completes at once allocates no task of its own.
+        // Null unless a listener samples it; when null, tracing costs the request nothing: no tag is built, and the inner
+        // method returns a ValueTask, so a hit that completes at once allocates no task of its own.
         using var activity = HttpCachingTracing.StartRequest(_clientName, request);
         try
         {
