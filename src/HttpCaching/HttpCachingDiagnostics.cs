@@ -1,9 +1,14 @@
 namespace HttpCaching;
 
 /// <summary>
-/// Names of the library's meter, instruments, tags and tag values, for telemetry configuration and dashboards.
+/// Everything the library emits, by name, for telemetry configuration, log filters, alerts and dashboards: the meter,
+/// its instruments, tags and tag values (this file); the activity source, its activity, event, tags and tag values
+/// (<c>HttpCachingDiagnostics.Tracing.cs</c>); the values of the <c>Cache-Status</c> parameters that the tags repeat
+/// (<c>HttpCachingDiagnostics.CacheStatus.cs</c>); the logger categories and event ids
+/// (<c>HttpCachingDiagnostics.Logging.cs</c>); and the health check's name. Nothing is emitted that is not listed
+/// here, and a test checks these lists against what the library really emits.
 /// </summary>
-public static class HttpCachingDiagnostics
+public static partial class HttpCachingDiagnostics
 {
     /// <summary>The cache's name in the <c>Cache-Status</c> response header (RFC 9211): <c>HttpCaching</c>.</summary>
     public const string CacheName = "HttpCaching";
@@ -33,14 +38,34 @@ public static class HttpCachingDiagnostics
     /// </summary>
     public const string StoreTamperedInstrument = "httpcaching.store.tampered";
 
-    /// <summary>The tag that carries the name of the <see cref="HttpClient"/>.</summary>
+    /// <summary>The tag that carries the name of the <see cref="HttpClient"/>, on every instrument but
+    /// <see cref="StoreTamperedInstrument"/> (there when known) and on the <see cref="RequestActivityName"/> activity.</summary>
     public const string ClientNameTag = "http.client.name";
 
-    /// <summary>The tag that carries the outcome of a request: one of the <c>Outcome…</c> values.</summary>
+    /// <summary>
+    /// The tag that carries the outcome of a request, on <see cref="RequestsInstrument"/> and on the
+    /// <see cref="RequestActivityName"/> activity: one of the <c>Outcome…</c> values.
+    /// </summary>
     public const string OutcomeTag = "httpcaching.outcome";
 
-    /// <summary>The tag that carries the failed store operation: <c>get</c>, <c>set</c> or <c>refresh</c>.</summary>
+    /// <summary>
+    /// The tag that carries a store operation: one of the <c>StoreOperation…</c> values. On
+    /// <see cref="StoreErrorsInstrument"/> it names the operation that failed; on the <see cref="StoreEventName"/>
+    /// events of a traced request, each operation the request made.
+    /// </summary>
     public const string StoreOperationTag = "httpcaching.store.operation";
+
+    /// <summary>Store operation: a record was read.</summary>
+    public const string StoreOperationGet = "get";
+
+    /// <summary>Store operation: a record was written.</summary>
+    public const string StoreOperationSet = "set";
+
+    /// <summary>Store operation: a body record was kept alive (sliding expiration) after a <c>304</c>.</summary>
+    public const string StoreOperationRefresh = "refresh";
+
+    /// <summary>Store operation: a record was removed (an invalidation, or a stored response that must no longer be used).</summary>
+    public const string StoreOperationRemove = "remove";
 
     /// <summary>The tag that carries why a record was refused: one of the <c>IntegrityFailure…</c> values.</summary>
     public const string IntegrityFailureTag = "httpcaching.integrity.failure";
@@ -71,4 +96,10 @@ public static class HttpCachingDiagnostics
 
     /// <summary>Outcome: the request was not eligible for caching and went to the origin untouched.</summary>
     public const string OutcomeBypass = "bypass";
+
+    /// <summary>
+    /// The default name of the health check that <c>AddHttpCaching()</c> adds to <c>IHealthChecksBuilder</c>:
+    /// <c>httpcaching</c>.
+    /// </summary>
+    public const string HealthCheckName = "httpcaching";
 }

@@ -8,24 +8,26 @@ internal static class CacheStatus
     public const string HeaderName = HttpCachingDiagnostics.CacheStatusHeader;
     public const string CacheName = HttpCachingDiagnostics.CacheName;
 
-    public const string FwdUriMiss = "uri-miss";
-    public const string FwdStale = "stale";
-    public const string FwdMethod = "method";
-    public const string FwdBypass = "bypass";
-    public const string FwdRequest = "request";
-    public const string FwdMiss = "miss";
+    public const string FwdUriMiss = HttpCachingDiagnostics.ForwardUriMiss;
+    public const string FwdStale = HttpCachingDiagnostics.ForwardStale;
+    public const string FwdMethod = HttpCachingDiagnostics.ForwardMethod;
+    public const string FwdBypass = HttpCachingDiagnostics.ForwardBypass;
+    public const string FwdRequest = HttpCachingDiagnostics.ForwardRequest;
 
     /// <summary>The detail given when a response is fresh only because of the freshness floor.</summary>
-    public const string DetailFloor = "minimum-freshness";
+    public const string DetailFloor = HttpCachingDiagnostics.DetailMinimumFreshness;
 
     /// <summary>A stale response served while a background request revalidates it.</summary>
-    public const string DetailStaleWhileRevalidate = "stale-while-revalidate";
+    public const string DetailStaleWhileRevalidate = HttpCachingDiagnostics.DetailStaleWhileRevalidate;
 
     /// <summary>A stale response served because the origin asked to be left alone (Retry-After).</summary>
-    public const string DetailRetryAfter = "retry-after";
+    public const string DetailRetryAfter = HttpCachingDiagnostics.DetailRetryAfter;
 
     /// <summary>A stale response served because the origin could not be reached.</summary>
-    public const string DetailOriginUnreachable = "origin-unreachable";
+    public const string DetailOriginUnreachable = HttpCachingDiagnostics.DetailOriginUnreachable;
+
+    /// <summary>The member of the <c>504</c> answered to an <c>only-if-cached</c> request with nothing usable stored.</summary>
+    public const string OnlyIfCached = CacheName + "; detail=" + HttpCachingDiagnostics.DetailOnlyIfCached;
 
     /// <summary>A stale stored response served without contacting the origin; <paramref name="ttl"/> is negative.</summary>
     public static string StaleHit(TimeSpan ttl, string detail) =>
@@ -62,19 +64,21 @@ internal static class CacheStatus
 
     public static string Detail(NotStoredReason reason) => reason switch
     {
-        NotStoredReason.Status => "status",
-        NotStoredReason.NoStore => "no-store",
-        NotStoredReason.Private => "private",
-        NotStoredReason.Authorization => "authorization",
-        NotStoredReason.NoFreshnessInformation => "no-freshness-information",
-        NotStoredReason.Vary => "vary",
-        NotStoredReason.Redirected => "redirected",
-        NotStoredReason.TooLarge => "too-large",
-        NotStoredReason.Incomplete => "incomplete",
-        NotStoredReason.StoreFailed => "store-failed",
-        NotStoredReason.OriginError => "origin-error",
-        NotStoredReason.Rejected => "rejected",
-        NotStoredReason.ExceedsRecordLimits => "record-limits",
+        NotStoredReason.Status => HttpCachingDiagnostics.DetailStatus,
+        NotStoredReason.NoStore => HttpCachingDiagnostics.DetailNoStore,
+        NotStoredReason.Private => HttpCachingDiagnostics.DetailPrivate,
+        NotStoredReason.Authorization => HttpCachingDiagnostics.DetailAuthorization,
+        NotStoredReason.NoFreshnessInformation => HttpCachingDiagnostics.DetailNoFreshnessInformation,
+        NotStoredReason.Vary => HttpCachingDiagnostics.DetailVary,
+        NotStoredReason.Redirected => HttpCachingDiagnostics.DetailRedirected,
+        NotStoredReason.TooLarge => HttpCachingDiagnostics.DetailTooLarge,
+        NotStoredReason.Incomplete => HttpCachingDiagnostics.DetailIncomplete,
+        NotStoredReason.StoreFailed => HttpCachingDiagnostics.DetailStoreFailed,
+        NotStoredReason.OriginError => HttpCachingDiagnostics.DetailOriginError,
+        NotStoredReason.Rejected => HttpCachingDiagnostics.DetailRejected,
+        NotStoredReason.ExceedsRecordLimits => HttpCachingDiagnostics.DetailRecordLimits,
+
+        // Never asked for (a response that is stored has no reason not to be); no request fails over it.
         _ => "none",
     };
 

@@ -7,10 +7,10 @@ internal sealed partial class GuardedStore
     /// <summary>Store failures. Messages never carry a store key.</summary>
     internal static partial class Log
     {
-        public const int StoreFailedId = 6;
-        public const int StoreTimedOutId = 7;
-        public const int BreakerOpenedId = 10;
-        public const int BreakerClosedId = 11;
+        public const int StoreFailedId = HttpCachingDiagnostics.CacheStoreFailedEventId;
+        public const int StoreTimedOutId = HttpCachingDiagnostics.CacheStoreTimedOutEventId;
+        public const int BreakerOpenedId = HttpCachingDiagnostics.CacheStoreBreakerOpenedEventId;
+        public const int BreakerClosedId = HttpCachingDiagnostics.CacheStoreBreakerClosedEventId;
 
         [LoggerMessage(StoreFailedId, LogLevel.Warning, "Client {ClientName}: the cache store failed ({Operation}); the request is served from the origin. {Suppressed} more like it were left out since the last.", EventName = "CacheStoreFailed")]
         public static partial void StoreFailed(ILogger logger, string clientName, string operation, int suppressed, Exception exception);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 
@@ -7,6 +8,8 @@ namespace HttpCaching.Internal;
 /// Every call the handler makes to a store goes through here: each call is bounded by the client's store timeout, a
 /// failure is logged and counted but never thrown, and after repeated failures the store is left alone for a short,
 /// growing interval (a breaker) before it is tried again. One instance per store, shared by the clients that use it.
+/// What it sees is kept for the health check (<see cref="Health"/>), and each call is an event on the traced request
+/// that made it.
 /// </summary>
 internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider time, HttpCachingMetrics metrics, ILogger logger)
 {
@@ -24,6 +27,10 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     private int _consecutiveFailures;
     private long _openUntilTicks;
     private TimeSpan _nextBreak = MinimumBreak;
+    private long _failingSinceTicks;
+    private long _lastFailureTicks;
+    private bool _lastFailureTimedOut;
+    private int _openingsSinceFailing;
 
     public IDistributedCache Store => store;
 
@@ -32,6 +39,24 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
     /// <summary>Whether the breaker is open now: calls are skipped.</summary>
     public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
+
+    /// <summary>What the calls so far say about the store, as of now.</summary>
+    public StoreHealth Health()
+    {
+        lock (_gate)
+        {
+            return new StoreHealth(
+                time.GetUtcNow(),
+                _consecutiveFailures,
+                Time(_failingSinceTicks),
+                Time(_lastFailureTicks),
+                _lastFailureTimedOut,
+                Time(_openUntilTicks),
+                _openingsSinceFailing);
+        }
+
+        static DateTimeOffset? Time(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
 
     public async ValueTask<byte[]?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         (await TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false)).Value;
@@ -42,88 +67,104 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// </summary>
     public async ValueTask<(byte[]? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        const string Operation = HttpCachingDiagnostics.StoreOperationGet;
+        var activity = HttpCachingTracing.CurrentRequest();
         if (IsOpen)
         {
+            Skipped(activity, Operation);
             return (null, false);
         }
 
+        var started = Started(activity);
         try
         {
             var pending = store.GetAsync(key, cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 // Stores in process memory answer at once: no timer, no extra task.
-                Succeeded();
+                Succeeded(activity, Operation, started);
                 return (pending.Result, true);
             }
 
             var value = await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded();
+            Succeeded(activity, Operation, started);
             return (value, true);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, "get");
+            Failed(ex, clientName, Operation, activity, started);
             return (null, false);
         }
     }
 
     public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        const string Operation = HttpCachingDiagnostics.StoreOperationSet;
+        var activity = HttpCachingTracing.CurrentRequest();
         if (IsOpen)
         {
+            Skipped(activity, Operation);
             return false;
         }
 
+        var started = Started(activity);
         try
         {
             await Bounded(store.SetAsync(key, value, lifetime, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded();
+            Succeeded(activity, Operation, started);
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, "set");
+            Failed(ex, clientName, Operation, activity, started);
             return false;
         }
     }
 
     public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        const string Operation = HttpCachingDiagnostics.StoreOperationRefresh;
+        var activity = HttpCachingTracing.CurrentRequest();
         if (IsOpen)
         {
+            Skipped(activity, Operation);
             return false;
         }
 
+        var started = Started(activity);
         try
         {
             await Bounded(store.RefreshAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded();
+            Succeeded(activity, Operation, started);
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, "refresh");
+            Failed(ex, clientName, Operation, activity, started);
             return false;
         }
     }
 
     public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        const string Operation = HttpCachingDiagnostics.StoreOperationRemove;
+        var activity = HttpCachingTracing.CurrentRequest();
         if (IsOpen)
         {
+            Skipped(activity, Operation);
             return false;
         }
 
+        var started = Started(activity);
         try
         {
             await Bounded(store.RemoveAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded();
+            Succeeded(activity, Operation, started);
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, "remove");
+            Failed(ex, clientName, Operation, activity, started);
             return false;
         }
     }
@@ -154,8 +195,19 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
     }
 
-    private void Succeeded()
+    /// <summary>The clock reading a traced call starts from; 0, without reading the clock, when the call is not traced.</summary>
+    private long Started(Activity? activity) => activity is null ? 0 : time.GetTimestamp();
+
+    private static void Skipped(Activity? activity, string operation) =>
+        HttpCachingTracing.RecordStoreCall(activity, operation, HttpCachingDiagnostics.StoreResultBreakerOpen, TimeSpan.Zero);
+
+    private void Succeeded(Activity? activity, string operation, long started)
     {
+        if (activity is not null)
+        {
+            HttpCachingTracing.RecordStoreCall(activity, operation, HttpCachingDiagnostics.StoreResultSuccess, time.GetElapsedTime(started));
+        }
+
         if (Volatile.Read(ref _consecutiveFailures) == 0)
         {
             return;
@@ -170,14 +222,22 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
             _consecutiveFailures = 0;
             _nextBreak = MinimumBreak;
+            _failingSinceTicks = 0;
+            _openingsSinceFailing = 0;
         }
     }
 
-    private void Failed(Exception exception, string clientName, string operation)
+    private void Failed(Exception exception, string clientName, string operation, Activity? activity, long started)
     {
         // Every failure is counted; a warning is written once per client, operation and interval.
         metrics.StoreError(clientName, operation);
         var timedOut = exception is TimeoutException;
+        if (activity is not null)
+        {
+            var result = timedOut ? HttpCachingDiagnostics.StoreResultTimeout : HttpCachingDiagnostics.StoreResultFailure;
+            HttpCachingTracing.RecordStoreCall(activity, operation, result, time.GetElapsedTime(started));
+        }
+
         if (_throttle.ShouldLog(timedOut ? Log.StoreTimedOutId : Log.StoreFailedId, string.Concat(clientName, "\n", operation), out var suppressed))
         {
             if (timedOut)
@@ -192,11 +252,19 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
         lock (_gate)
         {
-            _consecutiveFailures++;
             var now = time.GetUtcNow();
+            if (_consecutiveFailures == 0)
+            {
+                _failingSinceTicks = now.UtcTicks;
+            }
+
+            _consecutiveFailures++;
+            _lastFailureTicks = now.UtcTicks;
+            _lastFailureTimedOut = timedOut;
             if (_consecutiveFailures >= FailureThreshold && now.UtcTicks >= _openUntilTicks)
             {
                 Interlocked.Exchange(ref _openUntilTicks, (now + _nextBreak).UtcTicks);
+                _openingsSinceFailing++;
                 Log.BreakerOpened(logger, _nextBreak, _consecutiveFailures);
                 _nextBreak = _nextBreak * 2 < MaximumBreak ? _nextBreak * 2 : MaximumBreak;
             }

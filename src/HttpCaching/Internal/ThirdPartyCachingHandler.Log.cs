@@ -10,21 +10,21 @@ internal sealed partial class ThirdPartyCachingHandler
     /// </summary>
     internal static partial class Log
     {
-        public const int HitId = 1;
-        public const int ForwardingId = 2;
-        public const int StoredId = 3;
-        public const int NotStoredId = 4;
-        public const int RevalidatedId = 5;
-        public const int UnreadableRecordId = 8;
-        public const int InvalidOptionsId = 9;
-        public const int ServedStaleOnErrorId = 12;
-        public const int HoldingOffId = 13;
-        public const int ResponseRejectedId = 14;
-        public const int ValidationFailedId = 15;
-        public const int BackgroundRevalidationFailedId = 16;
-        public const int InvalidatedId = 17;
-        public const int BackgroundRevalidationRefusedId = 19;
-        public const int ExceedsRecordLimitsId = 20;
+        public const int HitId = HttpCachingDiagnostics.CacheHitEventId;
+        public const int ForwardingId = HttpCachingDiagnostics.CacheForwardEventId;
+        public const int StoredId = HttpCachingDiagnostics.CacheStoredEventId;
+        public const int NotStoredId = HttpCachingDiagnostics.CacheNotStoredEventId;
+        public const int RevalidatedId = HttpCachingDiagnostics.CacheRevalidatedEventId;
+        public const int UnreadableRecordId = HttpCachingDiagnostics.CacheRecordUnreadableEventId;
+        public const int InvalidOptionsId = HttpCachingDiagnostics.CacheOptionsInvalidEventId;
+        public const int ServedStaleOnErrorId = HttpCachingDiagnostics.CacheServedStaleOnErrorEventId;
+        public const int HoldingOffId = HttpCachingDiagnostics.CacheHoldingOffEventId;
+        public const int ResponseRejectedId = HttpCachingDiagnostics.CacheResponseRejectedEventId;
+        public const int ValidationFailedId = HttpCachingDiagnostics.CacheValidationFailedEventId;
+        public const int BackgroundRevalidationFailedId = HttpCachingDiagnostics.CacheBackgroundRevalidationFailedEventId;
+        public const int InvalidatedId = HttpCachingDiagnostics.CacheInvalidatedEventId;
+        public const int BackgroundRevalidationRefusedId = HttpCachingDiagnostics.CacheBackgroundRevalidationRefusedEventId;
+        public const int ExceedsRecordLimitsId = HttpCachingDiagnostics.CacheRecordLimitsExceededEventId;
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);

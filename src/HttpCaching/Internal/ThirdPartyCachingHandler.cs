@@ -53,6 +53,21 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        // Null unless a listener samples it; when null, tracing costs the request nothing: no tag is built, and the inner
+        // method returns a ValueTask, so a hit that completes at once allocates no task of its own.
+        using var activity = HttpCachingTracing.StartRequest(_clientName, request);
+        try
+        {
+            return await SendCachedAsync(request, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (HttpCachingTracing.RecordFailure(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<HttpResponseMessage> SendCachedAsync(HttpRequestMessage request, ThirdPartyCachingOptions options, CancellationToken cancellationToken)
+    {
         var head = request.Method == HttpMethod.Head;
         if (request.Method != HttpMethod.Get && !head)
         {
@@ -136,7 +151,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
         if (requestDirectives.Has(CacheControlFlags.OnlyIfCached))
         {
-            _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeMiss);
+            Completed(HttpCachingDiagnostics.OutcomeMiss, CacheStatus.OnlyIfCached);
             return OnlyIfCachedResponse(request);
         }
 
@@ -204,7 +219,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         {
             original.RequestMessage = request;
             original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
-            _metrics.Request(_clientName, result.Outcome);
+            Completed(result.Outcome, result.CacheStatus);
             return original;
         }
 
@@ -286,7 +301,17 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         fetch.Budget = StoreBudget.Unbounded;
         // The caller may dispose its request as soon as it has the stale response: prepare the copy now.
         var run = fetch.Prepare(request);
-        var background = _coalescer.RunInBackground(fetch.EntryKey, run, fetch.Options.OriginTimeout);
+        var traced = HttpCachingTracing.LeaveRequest();
+        Task<FetchResult?> background;
+        try
+        {
+            background = _coalescer.RunInBackground(fetch.EntryKey, run, fetch.Options.OriginTimeout);
+        }
+        finally
+        {
+            HttpCachingTracing.ReturnTo(traced);
+        }
+
         _ = background.ContinueWith(
             static (task, state) =>
             {
@@ -336,8 +361,9 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
     private async Task<HttpResponseMessage> ForwardUncachedAsync(HttpRequestMessage request, string fwd, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        _metrics.Request(_clientName, HttpCachingDiagnostics.OutcomeBypass);
-        response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, CacheStatus.Forward(fwd, (int)response.StatusCode));
+        var cacheStatus = CacheStatus.Forward(fwd, (int)response.StatusCode);
+        Completed(HttpCachingDiagnostics.OutcomeBypass, cacheStatus);
+        response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
         return response;
     }
 
@@ -348,14 +374,14 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
             RequestMessage = request,
             Content = new ByteArrayContent([]),
         };
-        response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, $"{CacheStatus.CacheName}; detail=only-if-cached");
+        response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, CacheStatus.OnlyIfCached);
         return response;
     }
 
     /// <summary>A response of the caller's own, built from a stored (or shared) entry and body.</summary>
     private HttpResponseMessage Serve(HttpRequestMessage request, CacheEntry entry, byte[] bodyRecord, TimeSpan age, string cacheStatus, string outcome, ServedForm form = ServedForm.Full)
     {
-        _metrics.Request(_clientName, outcome);
+        Completed(outcome, cacheStatus);
         HttpResponseMessage response;
         if (form == ServedForm.NotModified)
         {
@@ -548,7 +574,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
                 }
             }
 
-            _metrics.Request(_clientName, response.StatusCode == HttpStatusCode.NotModified ? HttpCachingDiagnostics.OutcomeRevalidated : HttpCachingDiagnostics.OutcomeMiss);
+            Completed(response.StatusCode == HttpStatusCode.NotModified ? HttpCachingDiagnostics.OutcomeRevalidated : HttpCachingDiagnostics.OutcomeMiss, cacheStatus);
             response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
             return response;
         }
@@ -557,7 +583,17 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
         result.TryClaimOriginal(out var original);
         original.RequestMessage = request;
         original.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, result.CacheStatus);
-        _metrics.Request(_clientName, result.Outcome);
+        Completed(result.Outcome, result.CacheStatus);
         return original;
+    }
+
+    /// <summary>
+    /// The one place a request's outcome is reported, once per response the caller gets: counted, and tagged on the
+    /// request's activity when it is traced.
+    /// </summary>
+    private void Completed(string outcome, string cacheStatus)
+    {
+        _metrics.Request(_clientName, outcome);
+        HttpCachingTracing.RecordOutcome(outcome, cacheStatus);
     }
 }

@@ -11,8 +11,9 @@ public enum StoreFault
 }
 
 /// <summary>
-/// A store in front of a working one whose faults a test switches per operation: each of get, set and refresh can
-/// work, throw at once, or hang until its caller's token is cancelled. Every call is counted, whatever it does.
+/// A store in front of a working one whose faults a test switches per operation: each of get, set, refresh and remove
+/// can work, throw at once, or hang until its caller's token is cancelled. Every call but a working remove is counted,
+/// whatever it does.
 /// </summary>
 public sealed class FaultInjectingDistributedCache(IDistributedCache inner) : IDistributedCache
 {
@@ -25,7 +26,10 @@ public sealed class FaultInjectingDistributedCache(IDistributedCache inner) : ID
 
     public StoreFault RefreshFault { get; set; }
 
-    /// <summary>Sets the fault of every operation at once.</summary>
+    /// <summary>The fault of remove, which <see cref="AllFaults"/> leaves alone.</summary>
+    public StoreFault RemoveFault { get; set; }
+
+    /// <summary>Sets the fault of get, set and refresh at once.</summary>
     public StoreFault AllFaults
     {
         set => GetFault = SetFault = RefreshFault = value;
@@ -61,7 +65,15 @@ public sealed class FaultInjectingDistributedCache(IDistributedCache inner) : ID
 
     public void Remove(string key) => throw new NotSupportedException();
 
-    public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+    public async Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        if (RemoveFault != StoreFault.None)
+        {
+            await Misbehave(RemoveFault, token);
+        }
+
+        await inner.RemoveAsync(key, token);
+    }
 
     private Task Misbehave(StoreFault fault, CancellationToken token)
     {

@@ -39,5 +39,8 @@ public sealed class MetricsCollector : IDisposable
             .Where(m => m.Instrument == instrument && (outcome is null || Equals(m.Tags.GetValueOrDefault(HttpCachingDiagnostics.OutcomeTag), outcome)))
             .Sum(m => m.Value);
 
+    /// <summary>Every measurement kept, with the instrument's name and all its tags.</summary>
+    public IReadOnlyList<(string Instrument, long Value, Dictionary<string, object?> Tags)> Measurements => [.. _measurements];
+
     public void Dispose() => _listener.Dispose();
 }
