@@ -1,15 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using HttpCaching.PostgreSql.Internal;
 using Npgsql;
 
 namespace HttpCaching.PostgreSql;
 
 /// <summary>
 /// Options of a PostgreSQL store registered with <c>AddPostgreSqlHttpCache</c> or <c>AddKeyedPostgreSqlHttpCache</c>.
-/// They are read once, when the store is first resolved, and validated at start-up.
+/// They are read once, when the store is first resolved, and validated at start-up. Configuration can set every option
+/// but <see cref="ConfigureDataSource"/> (<c>AddPostgreSqlHttpCache(section)</c>).
 /// </summary>
 /// <remarks>
 /// The store creates its schema and table on first use, and migrates them when a later release needs to; the
 /// database user therefore needs the right to create the schema (or to create tables in it, when it already exists).
 /// </remarks>
+[UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification =
+    "RangeAttribute(Type, string, string) needs a TypeConverter only when it validates. These attributes are read by the " +
+    "source-generated PostgreSqlHttpCacheOptionsValidator, which uses a trim-safe copy of RangeAttribute instead.")]
 public sealed class PostgreSqlHttpCacheOptions
 {
     /// <summary>
@@ -17,6 +24,7 @@ public sealed class PostgreSqlHttpCacheOptions
     /// <c>Root Certificate</c>) and pool settings. It is never logged.
     /// </summary>
     /// <value>The default is <see langword="null"/>; a connection string is required.</value>
+    [Required]
     public string? ConnectionString { get; set; }
 
     /// <summary>
@@ -57,6 +65,7 @@ public sealed class PostgreSqlHttpCacheOptions
     /// holds locks for long.
     /// </summary>
     /// <value>The default is 1000. Between 1 and 100 000.</value>
+    [Range(1, PostgreSqlHttpCacheOptionsValidator.MaxDeleteBatchSize)]
     public int DeleteBatchSize { get; set; } = 1000;
 
     /// <summary>
@@ -99,5 +108,6 @@ public sealed class PostgreSqlHttpCacheOptions
     /// comes from the connection string (<c>Timeout</c>, 15 seconds by default in Npgsql).
     /// </summary>
     /// <value>The default is 5 seconds. At least 1 second and at most 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ParseLimitsInInvariantCulture = true)]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using HttpCaching.PostgreSql;
 using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,6 +53,25 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Registers the application's <see cref="IDistributedCache"/> as a table in PostgreSQL, with options bound from
+    /// <paramref name="section"/>, for example <c>builder.Configuration.GetSection("HttpCache:PostgreSql")</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="section">
+    /// The section that holds the store's <see cref="PostgreSqlHttpCacheOptions"/>; <c>ConnectionString</c> is required.
+    /// </param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    /// <remarks>
+    /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
+    /// a message that names the key, such as <c>HttpCache:PostgreSql:TabelName</c>.
+    /// </remarks>
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddPostgreSqlHttpCache(services, options => PostgreSqlHttpCacheConfiguration.Bind(Options.Options.DefaultName, section, options));
+    }
+
+    /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
     /// <paramref name="serviceKey"/> in their <c>ThirdPartyCachingOptions.StoreServiceKey</c>, with default options.
     /// </summary>
@@ -88,10 +108,31 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
+    /// <paramref name="serviceKey"/> in their <c>ThirdPartyCachingOptions.StoreServiceKey</c>, with options bound from
+    /// <paramref name="section"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The service key; also the name of the store's options.</param>
+    /// <param name="section">
+    /// The section that holds the store's <see cref="PostgreSqlHttpCacheOptions"/>; <c>ConnectionString</c> is required.
+    /// </param>
+    /// <returns>The value of <paramref name="services"/>.</returns>
+    /// <remarks>
+    /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
+    /// a message that names the store and the key.
+    /// </remarks>
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddKeyedPostgreSqlHttpCache(services, serviceKey, options => PostgreSqlHttpCacheConfiguration.Bind(serviceKey, section, options));
+    }
+
     private static void AddOptions(IServiceCollection services, string name, Action<PostgreSqlHttpCacheOptions> configure)
     {
         services.AddOptions<PostgreSqlHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsCustomValidator>());
         services.TryAddSingleton(sp => new PostgreSqlCacheMetrics(sp.GetService<IMeterFactory>()));
     }
 

@@ -2,7 +2,7 @@ namespace HttpCaching;
 
 /// <summary>
 /// Integrity protection and encryption at rest for every record the cache stores, bound from the
-/// <c>HttpCaching:Integrity</c> configuration section.
+/// <c>HttpCaching:Store:Integrity</c> configuration section (<see cref="HttpCachingStoreOptions.Integrity"/>).
 /// </summary>
 /// <remarks>
 /// With at least one key, every record is stored with an HMAC-SHA256 tag over its store key and contents (or, with

@@ -1,7 +1,8 @@
+using System.Diagnostics.Metrics;
 using HttpCaching;
 using HttpCaching.Internal;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,8 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
     /// <summary>
     /// Caches the GET responses of this client by HTTP caching rules (RFC 9111, as a shared cache) with a freshness
     /// floor, in the application's <c>IDistributedCache</c> or a bounded in-memory store. Options come from
-    /// configuration: <c>HttpCaching:Defaults</c> and <c>HttpCaching:Clients:&lt;name&gt;</c>.
+    /// configuration: <c>HttpCaching:Defaults</c> and <c>HttpCaching:Clients:&lt;name&gt;</c>; the stores' settings
+    /// from <c>HttpCaching:Store</c>.
     /// </summary>
     /// <param name="builder">The builder of the named client.</param>
     /// <returns>The value of <paramref name="builder"/>.</returns>
@@ -39,15 +41,46 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
 
+        return AddThirdPartyCaching(builder, configure, section: null);
+    }
+
+    /// <summary>
+    /// Caches the GET responses of this client, with options bound from <paramref name="section"/>, for example
+    /// <c>builder.Configuration.GetSection("Embedly:Cache")</c>. The section is applied after <c>HttpCaching:Defaults</c>
+    /// and <c>HttpCaching:Clients:&lt;name&gt;</c>, so it wins; it is bound again when its configuration reloads.
+    /// </summary>
+    /// <param name="builder">The builder of the named client.</param>
+    /// <param name="section">The section that holds the client's <see cref="ThirdPartyCachingOptions"/>.</param>
+    /// <returns>The value of <paramref name="builder"/>.</returns>
+    /// <remarks>
+    /// Binding is strict: a key that names no setting, or a value that does not convert, fails start-up validation
+    /// with a message that names the key, such as <c>Embedly:Cache:MinimumFreshnes</c>.
+    /// </remarks>
+    public static IHttpClientBuilder AddThirdPartyCaching(this IHttpClientBuilder builder, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+
+        return AddThirdPartyCaching(builder, static _ => { }, section);
+    }
+
+    private static IHttpClientBuilder AddThirdPartyCaching(IHttpClientBuilder builder, Action<ThirdPartyCachingOptions> configure, IConfigurationSection? section)
+    {
         var services = builder.Services;
-        var registry = AddCoreServices(services);
-        registry.Add(builder.Name);
-
-        services.AddOptions<ThirdPartyCachingOptions>(builder.Name).Configure(configure).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<ThirdPartyCachingOptions>>(
-            sp => new ReloadTokenSource<ThirdPartyCachingOptions>(builder.Name, sp));
-
         var name = builder.Name;
+        var registry = AddCoreServices(services);
+        registry.Add(name, section);
+
+        services.AddOptions<ThirdPartyCachingOptions>(name).Configure(configure).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<ThirdPartyCachingOptions>>(
+            sp => new ReloadTokenSource<ThirdPartyCachingOptions>(name, sp));
+        if (section is not null)
+        {
+            // The section may come from a configuration other than the application's.
+            services.AddSingleton<IOptionsChangeTokenSource<ThirdPartyCachingOptions>>(
+                new ConfigurationChangeTokenSource<ThirdPartyCachingOptions>(name, section));
+        }
+
         builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(
             sp.GetRequiredService<ClientCacheStates>().For(name),
             sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
@@ -84,12 +117,12 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.TryAddSingleton<DefaultMemoryStore>();
         services.TryAddSingleton(sp => new HttpCachingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ThirdPartyCachingOptions>, ThirdPartyCachingConfigureOptions>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ThirdPartyCachingOptions>, ThirdPartyCachingOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpCachingOptions>, HttpCachingConfigureOptions>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpCachingOptions>, HttpCachingOptionsValidator>());
-        services.AddOptions<HttpCachingOptions>().ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<HttpCachingOptions>>(
-            sp => new ReloadTokenSource<HttpCachingOptions>(Options.Options.DefaultName, sp));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ThirdPartyCachingOptions>, ThirdPartyCachingOptionsCustomValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpCachingStoreOptions>, HttpCachingStoreConfigureOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpCachingStoreOptions>, HttpCachingStoreOptionsCustomValidator>());
+        services.AddOptions<HttpCachingStoreOptions>().ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<HttpCachingStoreOptions>>(
+            sp => new ReloadTokenSource<HttpCachingStoreOptions>(Options.Options.DefaultName, sp));
         return registry;
     }
 }

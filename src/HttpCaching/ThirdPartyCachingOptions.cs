@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using HttpCaching.Internal;
+
 namespace HttpCaching;
 
 /// <summary>
@@ -5,9 +9,13 @@ namespace HttpCaching;
 /// </summary>
 /// <remarks>
 /// Values come from code (<c>AddThirdPartyCaching(o =&gt; …)</c>), then from the configuration sections
-/// <c>HttpCaching:Defaults</c> and <c>HttpCaching:Clients:&lt;name&gt;</c>, in that order, so a deployment can
-/// tune a client without a rebuild. Changes to configuration are picked up on reload.
+/// <c>HttpCaching:Defaults</c> and <c>HttpCaching:Clients:&lt;name&gt;</c>, then from the section given to
+/// <c>AddThirdPartyCaching(section)</c>, in that order, so a deployment can tune a client without a rebuild. Changes
+/// to configuration are picked up on reload.
 /// </remarks>
+[UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification =
+    "RangeAttribute(Type, string, string) needs a TypeConverter only when it validates. These attributes are read by the " +
+    "source-generated ThirdPartyCachingOptionsValidator, which uses a trim-safe copy of RangeAttribute instead.")]
 public sealed class ThirdPartyCachingOptions
 {
     /// <summary>
@@ -22,6 +30,7 @@ public sealed class ThirdPartyCachingOptions
     /// freshness lifetime (RFC 9111 §4.2.1) says. Responses marked <c>no-cache</c> are still validated before each reuse.
     /// </summary>
     /// <value>The default is 30 minutes. <see cref="TimeSpan.Zero"/> gives pure RFC 9111 behaviour. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan MinimumFreshness { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
@@ -29,6 +38,7 @@ public sealed class ThirdPartyCachingOptions
     /// untouched and never buffered whole.
     /// </summary>
     /// <value>The default is 8 MiB. At most 1 GiB.</value>
+    [Range(0d, (double)ThirdPartyCachingOptionsValidator.MaxBodySizeLimit)]
     public long MaxBodySize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
@@ -51,7 +61,8 @@ public sealed class ThirdPartyCachingOptions
     /// <summary>
     /// Gets or sets the prefix of every key this client writes to the store.
     /// </summary>
-    /// <value>The default is <c>httpcaching:</c>.</value>
+    /// <value>The default is <c>httpcaching:</c>. It must not be empty or white space.</value>
+    [Required]
     public string KeyPrefix { get; set; } = "httpcaching:";
 
     /// <summary>
@@ -59,6 +70,7 @@ public sealed class ThirdPartyCachingOptions
     /// with a conditional request instead of fetched again in full.
     /// </summary>
     /// <value>The default is 1 day. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan StaleRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -66,6 +78,7 @@ public sealed class ThirdPartyCachingOptions
     /// fresh for 10% of its age at the time it was sent (RFC 9111 §4.2.2), but never longer than this.
     /// </summary>
     /// <value>The default is 1 day. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -75,6 +88,7 @@ public sealed class ThirdPartyCachingOptions
     /// <c>must-revalidate</c>, <c>proxy-revalidate</c> (shared) and <c>no-cache</c> forbid it.
     /// </summary>
     /// <value>The default is 1 day. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -83,6 +97,7 @@ public sealed class ThirdPartyCachingOptions
     /// per interval instead of one per caller. A <c>Retry-After</c> from the origin replaces it.
     /// </summary>
     /// <value>The default is 30 seconds. <see cref="TimeSpan.Zero"/> asks the origin on every request. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan OriginBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -90,6 +105,7 @@ public sealed class ThirdPartyCachingOptions
     /// revalidates it (RFC 5861). A response's own <c>stale-while-revalidate</c> directive replaces this value.
     /// </summary>
     /// <value>The default is <see cref="TimeSpan.Zero"/>: stale responses are revalidated before they are served. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan StaleWhileRevalidate { get; set; } = TimeSpan.Zero;
 
     /// <summary>
@@ -106,6 +122,7 @@ public sealed class ThirdPartyCachingOptions
     /// for the URL starts a new one. Each caller is still bounded by its own cancellation (<c>HttpClient.Timeout</c>).
     /// </summary>
     /// <value>The default is 30 seconds; it must be between 1 second and 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ParseLimitsInInvariantCulture = true)]
     public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -123,6 +140,7 @@ public sealed class ThirdPartyCachingOptions
     /// when the client first uses it.
     /// </summary>
     /// <value>The default is 32 MiB. At most 1 TiB.</value>
+    [Range(0d, (double)ThirdPartyCachingOptionsValidator.MaxNearCacheSizeLimit)]
     public long NearCacheSizeLimit { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>
@@ -130,5 +148,6 @@ public sealed class ThirdPartyCachingOptions
     /// again. Within this window a new version stored by another instance is not seen yet.
     /// </summary>
     /// <value>The default is 5 seconds. <see cref="TimeSpan.Zero"/> reads every entry record from the store. At most 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan NearCacheEntryDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -6,7 +6,7 @@ using HttpCaching.PostgreSql.Tests.Helpers;
 namespace HttpCaching.PostgreSql.Tests;
 
 /// <summary>
-/// Integrity protection (<c>HttpCaching:Integrity:Keys</c>) over a real PostgreSQL table: a row altered with SQL is
+/// Integrity protection (<c>HttpCaching:Store:Integrity:Keys</c>) over a real PostgreSQL table: a row altered with SQL is
 /// never served, the origin's body is served and stored in its place, and rotating keys keeps old rows readable.
 /// </summary>
 public sealed class IntegrityOverPostgreSqlTests(PostgreSqlServerFixture server) : IAsyncDisposable

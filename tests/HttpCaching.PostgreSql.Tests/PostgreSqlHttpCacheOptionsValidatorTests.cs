@@ -4,7 +4,7 @@ namespace HttpCaching.PostgreSql.Tests;
 
 public sealed class PostgreSqlHttpCacheOptionsValidatorTests
 {
-    private readonly PostgreSqlHttpCacheOptionsValidator _validator = new();
+    private readonly PostgreSqlHttpCacheOptionsCustomValidator _validator = new();
 
     [Fact]
     public void Validate_Defaults_WithAConnectionString_Succeed()

@@ -1,5 +1,6 @@
 using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -56,6 +57,90 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddPostgreSqlHttpCache_Section_BindsEveryOption()
+    {
+        var section = Section("Cache:Store", new()
+        {
+            ["Cache:Store:ConnectionString"] = ConnectionString,
+            ["Cache:Store:SchemaName"] = "cache",
+            ["Cache:Store:TableName"] = "responses",
+            ["Cache:Store:ExpiredItemsDeletionInterval"] = "00:01:00",
+            ["Cache:Store:DeleteBatchSize"] = "50",
+            ["Cache:Store:MaxSize"] = null,
+            ["Cache:Store:MaxRows"] = "5000",
+            ["Cache:Store:DefaultSlidingExpiration"] = "00:10:00",
+            ["Cache:Store:CommandTimeout"] = "00:00:02",
+        });
+        using var provider = new ServiceCollection().AddPostgreSqlHttpCache(section).BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var options = provider.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(Options.DefaultName);
+        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
+
+        Assert.Equal("\"cache\".\"responses\"", store.Table.QualifiedTable);
+        Assert.Equal(ConnectionString, options.ConnectionString);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ExpiredItemsDeletionInterval);
+        Assert.Equal(50, options.DeleteBatchSize);
+        Assert.Null(options.MaxSize);
+        Assert.Equal(5000, options.MaxRows);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.DefaultSlidingExpiration);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.CommandTimeout);
+    }
+
+    [Fact]
+    public void AddKeyedPostgreSqlHttpCache_Section_BindsTheKeyedStoresOptions()
+    {
+        var section = Section("Feeds", new() { ["Feeds:ConnectionString"] = ConnectionString, ["Feeds:TableName"] = "feed_entries" });
+        using var provider = new ServiceCollection().AddKeyedPostgreSqlHttpCache("feeds", section).BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("feeds"));
+
+        Assert.Equal("feed_entries", store.Table.TableName);
+        Assert.Null(provider.GetService<IDistributedCache>());
+    }
+
+    [Theory]
+    [InlineData("TabelName", "x", "The PostgreSQL HTTP cache 'feeds': Feeds:TabelName is not a known option. Known options: ConnectionString, SchemaName, TableName,")]
+    [InlineData("ConfigureDataSource", "x", "Feeds:ConfigureDataSource is not a known option.")]
+    [InlineData("DeleteBatchSize", "many", "Feeds:DeleteBatchSize")]
+    [InlineData("CommandTimeout", "soon", "Feeds:CommandTimeout")]
+    [InlineData("CommandTimeout", "", "Feeds:CommandTimeout needs a value.")]
+    [InlineData("MaxSize", "", "Feeds:MaxSize needs a value, or null for no bound.")]
+    [InlineData("CommandTimeout", "00:00:00", "The PostgreSQL HTTP cache 'feeds': The field PostgreSqlHttpCacheOptions.CommandTimeout must be between 00:00:01 and 01:00:00.")]
+    public void StartupValidation_InvalidSection_NamesTheStoreAndTheKey(string key, string value, string expected)
+    {
+        var section = Section("Feeds", new() { ["Feeds:ConnectionString"] = ConnectionString, [$"Feeds:{key}"] = value });
+        using var provider = new ServiceCollection().AddKeyedPostgreSqlHttpCache("feeds", section).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-used", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StartupValidation_SectionWithAValueAsASection_NamesTheKey()
+    {
+        var section = Section("Cache", new() { ["Cache:ConnectionString"] = ConnectionString, ["Cache:TableName:Name"] = "x" });
+        using var provider = new ServiceCollection().AddPostgreSqlHttpCache(section).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("The PostgreSQL HTTP cache: Cache:TableName must be a value, not a section.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigurationSettings_AreEveryOptionButTheCallback()
+    {
+        var expected = typeof(PostgreSqlHttpCacheOptions).GetProperties()
+            .Where(p => p.CanWrite && !typeof(Delegate).IsAssignableFrom(p.PropertyType))
+            .Select(p => p.Name);
+
+        Assert.Equal(expected, PostgreSqlHttpCacheConfiguration.Names);
+    }
+
+    [Fact]
     public void Extensions_InvalidArguments_Throw()
     {
         var services = new ServiceCollection();
@@ -66,6 +151,9 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         Assert.Throws<ArgumentException>(() => services.AddKeyedPostgreSqlHttpCache("", ConnectionString));
         Assert.Throws<ArgumentNullException>(() => services.AddKeyedPostgreSqlHttpCache(null!, ConnectionString));
         Assert.Throws<ArgumentException>(() => services.AddKeyedPostgreSqlHttpCache("feeds", ""));
+        Assert.Throws<ArgumentNullException>(() => services.AddPostgreSqlHttpCache((IConfigurationSection)null!));
+        Assert.Throws<ArgumentNullException>(() => services.AddKeyedPostgreSqlHttpCache("feeds", (IConfigurationSection)null!));
+        Assert.Throws<ArgumentException>(() => services.AddKeyedPostgreSqlHttpCache("", Section("S", new() { ["S:ConnectionString"] = ConnectionString })));
     }
 
     [Fact]
@@ -78,7 +166,7 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("The PostgreSQL HTTP cache 'feeds': PostgreSqlHttpCacheOptions.TableName is 'cache-entries'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("PostgreSqlHttpCacheOptions.DeleteBatchSize must be between 1 and 100000 (it is 0)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The PostgreSQL HTTP cache 'feeds': The field PostgreSqlHttpCacheOptions.DeleteBatchSize must be between 1 and 100000.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,7 +189,7 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.Contains("The PostgreSQL HTTP cache: PostgreSqlHttpCacheOptions.ConnectionString is required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The PostgreSQL HTTP cache: The PostgreSqlHttpCacheOptions.ConnectionString field is required.", error.Message, StringComparison.Ordinal);
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IDistributedCache>());
     }
 
@@ -118,4 +206,7 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         Assert.Contains("ConnectionString is not a valid Npgsql connection string", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
     }
+
+    private static IConfigurationSection Section(string path, Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(path);
 }

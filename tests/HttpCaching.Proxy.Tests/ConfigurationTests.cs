@@ -72,6 +72,8 @@ public sealed class ConfigurationTests
     [InlineData("--Proxy:ForwardedRequestHeaders:0", " ", "Proxy:ForwardedRequestHeaders:0")]
     [InlineData("--HttpCaching:Defaults:MinimumFreshnes", "00:00:00", "HttpCaching:Defaults:MinimumFreshnes")]
     [InlineData("--HttpCaching:Defaults:MinimumFreshness", "-00:00:01", "MinimumFreshness")]
+    [InlineData("--HttpCaching:Store:MemorySizeLimit", "0", "HttpCaching:Store:MemorySizeLimit must be between 1 and")]
+    [InlineData("--HttpCaching:MemoryStoreSizeLimit", "1048576", "HttpCaching:MemoryStoreSizeLimit has moved: set HttpCaching:Store:MemorySizeLimit instead.")]
     public async Task InvalidSetting_ExitsNonZeroNamingTheKey(string key, string value, string expected)
     {
         using var error = new StringWriter();

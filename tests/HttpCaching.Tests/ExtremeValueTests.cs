@@ -52,21 +52,21 @@ public sealed class ExtremeValueTests
     }
 
     [Fact]
-    public void ValidateOnStart_MemoryStoreSizeLimitAtItsBound_Passes()
+    public void ValidateOnStart_StoreMemorySizeLimitAtItsBound_Passes()
     {
-        using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { ["HttpCaching:MemoryStoreSizeLimit"] = "1099511627776" });
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { ["HttpCaching:Store:MemorySizeLimit"] = "1099511627776" });
 
         harness.ValidateOnStart();
     }
 
     [Fact]
-    public void ValidateOnStart_MemoryStoreSizeLimitAboveItsBound_FailsNamingTheKey()
+    public void ValidateOnStart_StoreMemorySizeLimitAboveItsBound_FailsNamingTheKey()
     {
-        using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { ["HttpCaching:MemoryStoreSizeLimit"] = "1099511627777" });
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { ["HttpCaching:Store:MemorySizeLimit"] = "1099511627777" });
 
         var exception = Assert.ThrowsAny<Exception>(harness.ValidateOnStart);
 
-        Assert.Contains("HttpCaching:MemoryStoreSizeLimit must be at most", AllMessages(exception), StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:Store:MemorySizeLimit must be between 1 and 1099511627776", AllMessages(exception), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class ExtremeValueTests
 
         var exception = Assert.ThrowsAny<Exception>(harness.ValidateOnStart);
 
-        Assert.Contains("HttpCaching:Clients:test:MinimumFreshness must be at most", AllMessages(exception), StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:Clients:test:MinimumFreshness must be between 00:00:00 and 365.00:00:00", AllMessages(exception), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Tests;
 
-/// <summary>The <c>HttpCaching:Integrity</c> section: strict binding and start-up validation that never quotes a key.</summary>
+/// <summary>The <c>HttpCaching:Store:Integrity</c> section: strict binding and start-up validation that never quotes a key.</summary>
 public sealed class IntegrityConfigurationTests
 {
     /// <summary>16 bytes, valid base64, with a recognisable secret inside.</summary>
@@ -14,17 +14,19 @@ public sealed class IntegrityConfigurationTests
 
     public static TheoryData<Dictionary<string, string?>, string> InvalidConfigurations => new()
     {
-        { new() { ["HttpCaching:Integrity:Keys:0"] = IntegrityKeys.A, ["HttpCaching:Integrity:Keys:1"] = ShortKey }, "HttpCaching:Integrity:Keys:1 is 16 bytes long; a key needs at least 32 random bytes" },
-        { new() { ["HttpCaching:Integrity:Keys:0"] = NotBase64 }, "HttpCaching:Integrity:Keys:0 is not valid base64." },
-        { new() { ["HttpCaching:Integrity:Keys:0"] = "" }, "HttpCaching:Integrity:Keys:0 is empty." },
-        { new() { ["HttpCaching:Integrity:Encrypt"] = "true" }, "HttpCaching:Integrity:Encrypt is true, but HttpCaching:Integrity:Keys is empty: encryption needs at least one key." },
-        { new() { ["HttpCaching:Integrity:Foo"] = "1" }, "HttpCaching:Integrity:Foo is not a known setting. Known settings: Keys, Encrypt." },
-        { new() { ["HttpCaching:Integrity:Keys:first"] = IntegrityKeys.A }, "HttpCaching:Integrity:Keys:first is not an array element" },
-        { new() { ["HttpCaching:Integrity:Keys:0:Value"] = IntegrityKeys.A }, "HttpCaching:Integrity:Keys:0 must be a value, not a section." },
-        { new() { ["HttpCaching:Integrity:Keys"] = IntegrityKeys.A }, "HttpCaching:Integrity:Keys must be an array" },
-        { new() { ["HttpCaching:Integrity"] = "on" }, "HttpCaching:Integrity is a section, not a value. Known settings: Keys, Encrypt." },
-        { new() { ["HttpCaching:Integrity:Encrypt"] = "maybe", ["HttpCaching:Integrity:Keys:0"] = IntegrityKeys.A }, "HttpCaching:Integrity:Encrypt" },
-        { new() { ["HttpCaching:Integrity:Keys:0"] = NotBase64, ["HttpCaching:Integrity:Keys:1"] = ShortKey }, "HttpCaching:Integrity:Keys:1 is 16 bytes long" },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0"] = IntegrityKeys.A, ["HttpCaching:Store:Integrity:Keys:1"] = ShortKey }, "HttpCaching:Store:Integrity:Keys:1 is 16 bytes long; a key needs at least 32 random bytes" },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0"] = NotBase64 }, "HttpCaching:Store:Integrity:Keys:0 is not valid base64." },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0"] = "" }, "HttpCaching:Store:Integrity:Keys:0 is empty." },
+        { new() { ["HttpCaching:Store:Integrity:Encrypt"] = "true" }, "HttpCaching:Store:Integrity:Encrypt is true, but HttpCaching:Store:Integrity:Keys is empty: encryption needs at least one key." },
+        { new() { ["HttpCaching:Store:Integrity:Foo"] = "1" }, "HttpCaching:Store:Integrity:Foo is not a known setting. Known settings: Keys, Encrypt." },
+        { new() { ["HttpCaching:Store:Integrity:Keys:first"] = IntegrityKeys.A }, "HttpCaching:Store:Integrity:Keys:first is not an array element" },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0:Value"] = IntegrityKeys.A }, "HttpCaching:Store:Integrity:Keys:0 must be a value, not a section." },
+        { new() { ["HttpCaching:Store:Integrity:Keys"] = IntegrityKeys.A }, "HttpCaching:Store:Integrity:Keys must be an array" },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0"] = null }, "HttpCaching:Store:Integrity:Keys:0 is empty." },
+        { new() { ["HttpCaching:Integrity:Keys:0"] = IntegrityKeys.A }, "HttpCaching:Integrity has moved: set HttpCaching:Store:Integrity instead." },
+        { new() { ["HttpCaching:Store:Integrity"] = "on" }, "HttpCaching:Store:Integrity is a section, not a value. Known settings: Keys, Encrypt." },
+        { new() { ["HttpCaching:Store:Integrity:Encrypt"] = "maybe", ["HttpCaching:Store:Integrity:Keys:0"] = IntegrityKeys.A }, "HttpCaching:Store:Integrity:Encrypt" },
+        { new() { ["HttpCaching:Store:Integrity:Keys:0"] = NotBase64, ["HttpCaching:Store:Integrity:Keys:1"] = ShortKey }, "HttpCaching:Store:Integrity:Keys:1 is 16 bytes long" },
     };
 
     [Theory]
@@ -45,7 +47,7 @@ public sealed class IntegrityConfigurationTests
     [Fact]
     public void ValidateOnStart_InvalidKeyInCode_FailsNamingItsPosition()
     {
-        using var harness = new CachingHarness(services: s => s.Configure<HttpCachingOptions>(o =>
+        using var harness = new CachingHarness(services: s => s.Configure<HttpCachingStoreOptions>(o =>
         {
             o.Integrity.Keys.Add(IntegrityKeys.A);
             o.Integrity.Keys.Add(ShortKey);
@@ -53,7 +55,7 @@ public sealed class IntegrityConfigurationTests
 
         var exception = Assert.Throws<OptionsValidationException>(harness.ValidateOnStart);
 
-        Assert.Contains("HttpCaching:Integrity:Keys:1 is 16 bytes long", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:Store:Integrity:Keys:1 is 16 bytes long", exception.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(ShortKey, exception.Message, StringComparison.Ordinal);
     }
 
@@ -61,15 +63,15 @@ public sealed class IntegrityConfigurationTests
     public void Configuration_ValidIntegritySection_BindsKeysInIndexOrder()
     {
         var keys = Enumerable.Range(0, 12).Select(i => Convert.ToBase64String(Enumerable.Repeat((byte)i, 32).ToArray())).ToArray();
-        var configuration = new Dictionary<string, string?> { ["HttpCaching:Integrity:encrypt"] = "True" };
+        var configuration = new Dictionary<string, string?> { ["HttpCaching:Store:Integrity:encrypt"] = "True" };
         foreach (var i in new[] { 11, 2, 10, 0, 1, 3, 4, 5, 6, 7, 8, 9 })
         {
-            configuration[$"HttpCaching:Integrity:Keys:{i}"] = keys[i];
+            configuration[$"HttpCaching:Store:Integrity:Keys:{i}"] = keys[i];
         }
 
         using var harness = new CachingHarness(configuration: configuration);
         harness.ValidateOnStart();
-        var options = harness.Services.GetRequiredService<IOptions<HttpCachingOptions>>().Value;
+        var options = harness.Services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value;
 
         Assert.True(options.Integrity.Encrypt);
         Assert.Equal(keys, options.Integrity.Keys);
@@ -80,34 +82,48 @@ public sealed class IntegrityConfigurationTests
     {
         using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
         {
-            ["HttpCaching:Integrity"] = "",
-            ["HttpCaching:MemoryStoreSizeLimit"] = "1048576",
+            ["HttpCaching:Store:Integrity"] = "",
+            ["HttpCaching:Store:MemorySizeLimit"] = "1048576",
         });
 
         harness.ValidateOnStart();
-        var options = harness.Services.GetRequiredService<IOptions<HttpCachingOptions>>().Value;
+        var options = harness.Services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value;
 
         Assert.Empty(options.Integrity.Keys);
         Assert.False(options.Integrity.Encrypt);
     }
 
-    [Fact]
-    public void Configuration_EmptyKeysArray_ReplacesKeysSetInCode()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Configuration_EmptyKeysArray_ReplacesKeysSetInCode(string? value)
     {
-        // JSON "Keys": [] arrives as the key with no value.
+        // JSON "Keys": [] arrives as the key with an empty value; a provider may also give it no value at all.
         using var harness = new CachingHarness(
-            configuration: new Dictionary<string, string?> { ["HttpCaching:Integrity:Keys"] = null },
-            services: s => s.Configure<HttpCachingOptions>(o => o.Integrity.Keys.Add(IntegrityKeys.A)));
+            configuration: new Dictionary<string, string?> { ["HttpCaching:Store:Integrity:Keys"] = value },
+            services: s => s.Configure<HttpCachingStoreOptions>(o => o.Integrity.Keys.Add(IntegrityKeys.A)));
 
         harness.ValidateOnStart();
 
-        Assert.Empty(harness.Services.GetRequiredService<IOptions<HttpCachingOptions>>().Value.Integrity.Keys);
+        Assert.Empty(harness.Services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value.Integrity.Keys);
+    }
+
+    [Fact]
+    public void Configuration_KeysInConfiguration_ReplaceKeysSetInCode()
+    {
+        using var harness = new CachingHarness(
+            configuration: new Dictionary<string, string?> { ["HttpCaching:Store:Integrity:Keys:0"] = IntegrityKeys.B },
+            services: s => s.Configure<HttpCachingStoreOptions>(o => o.Integrity.Keys.Add(IntegrityKeys.A)));
+
+        harness.ValidateOnStart();
+
+        Assert.Equal([IntegrityKeys.B], harness.Services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value.Integrity.Keys);
     }
 
     [Fact]
     public void Options_Defaults_HaveNoKeysAndNoEncryption()
     {
-        var options = new HttpCachingOptions();
+        var options = new HttpCachingStoreOptions();
 
         Assert.Empty(options.Integrity.Keys);
         Assert.False(options.Integrity.Encrypt);

@@ -332,7 +332,7 @@ public sealed class IntegrityTests : IDisposable
     [Fact]
     public async Task KeysInCode_ProtectRecords()
     {
-        using var harness = Create([], services: s => s.Configure<HttpCachingOptions>(o =>
+        using var harness = Create([], services: s => s.Configure<HttpCachingStoreOptions>(o =>
         {
             o.Integrity.Keys.Add(IntegrityKeys.A);
             o.Integrity.Encrypt = true;
@@ -355,7 +355,7 @@ public sealed class IntegrityTests : IDisposable
     {
         using var harness = Create(
             IntegrityKeys.Configuration(encrypt: false, IntegrityKeys.B),
-            services: s => s.Configure<HttpCachingOptions>(o => o.Integrity.Keys.Add(IntegrityKeys.A)));
+            services: s => s.Configure<HttpCachingStoreOptions>(o => o.Integrity.Keys.Add(IntegrityKeys.A)));
         CountingOrigin(harness);
 
         await BodyAsync(harness);

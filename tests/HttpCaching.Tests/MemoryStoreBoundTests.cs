@@ -24,7 +24,7 @@ public sealed class MemoryStoreBoundTests
 
         var before = GC.GetTotalMemory(forceFullCollection: true);
         using var services = new ServiceCollection().AddSingleton<TimeProvider>(time).BuildServiceProvider();
-        var store = new DefaultMemoryStore(Options.Create(new HttpCachingOptions { MemoryStoreSizeLimit = Limit }), services);
+        var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions { MemorySizeLimit = Limit }), services);
         for (var i = 0; i < 200_000; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(1));

@@ -49,7 +49,7 @@ public sealed class MemoryTierTests
         const long limit = 512 * 1024;
         using var harness = new CachingHarness(
             registerStore: false,
-            services: s => s.Configure<HttpCachingOptions>(o => o.MemoryStoreSizeLimit = limit));
+            services: s => s.Configure<HttpCachingStoreOptions>(o => o.MemorySizeLimit = limit));
         var body = new string('x', 1024);
         harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response(body, "max-age=600"));
         var count = 0;

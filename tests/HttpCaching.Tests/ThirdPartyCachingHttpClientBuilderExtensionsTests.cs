@@ -1,5 +1,7 @@
+using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RichardSzalay.MockHttp;
@@ -15,7 +17,9 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     {
         Assert.Throws<ArgumentNullException>(() => ThirdPartyCachingHttpClientBuilderExtensions.AddThirdPartyCaching(null!));
         var builder = new ServiceCollection().AddHttpClient("x");
-        Assert.Throws<ArgumentNullException>(() => builder.AddThirdPartyCaching(null!));
+        Assert.Throws<ArgumentNullException>(() => builder.AddThirdPartyCaching((Action<ThirdPartyCachingOptions>)null!));
+        Assert.Throws<ArgumentNullException>(() => builder.AddThirdPartyCaching((IConfigurationSection)null!));
+        Assert.Throws<ArgumentNullException>(() => ThirdPartyCachingHttpClientBuilderExtensions.AddThirdPartyCaching(null!, new ConfigurationBuilder().Build().GetSection("x")));
     }
 
     [Fact]
@@ -36,7 +40,8 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
         Assert.Null(options.StoreServiceKey);
         Assert.Equal("httpcaching:", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromDays(1), options.StaleRetention);
-        Assert.Equal(128 * 1024 * 1024, new HttpCachingOptions().MemoryStoreSizeLimit);
+        Assert.Equal(128 * 1024 * 1024, new HttpCachingStoreOptions().MemorySizeLimit);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.OriginTimeout);
     }
 
     [Fact]
@@ -113,7 +118,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
 
         // The options monitor rebuilds the options eagerly on reload and reports the invalid state to the reloader.
         var reloadError = Record.Exception(harness.Configuration.Reload);
-        Assert.Contains("must not be negative", reloadError?.InnerException?.Message ?? reloadError?.Message, StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:Clients:test:MinimumFreshness must be between", reloadError?.InnerException?.Message ?? reloadError?.Message, StringComparison.Ordinal);
         harness.Time.Advance(TimeSpan.FromMinutes(10));
         using var response = await harness.GetAsync(Url);
 
@@ -146,7 +151,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     }
 
     [Theory]
-    [InlineData("HttpCaching:Clients:test:MinimumFreshness", "-00:00:01", "HttpCaching:Clients:test:MinimumFreshness must not be negative")]
+    [InlineData("HttpCaching:Clients:test:MinimumFreshness", "-00:00:01", "Client 'test': The field HttpCaching:Clients:test:MinimumFreshness must be between 00:00:00 and 365.00:00:00.")]
     [InlineData("HttpCaching:Clients:test:MinimumFreshnes", "00:01:00", "HttpCaching:Clients:test:MinimumFreshnes is not a known setting")]
     [InlineData("HttpCaching:Defaults:Bogus", "1", "HttpCaching:Defaults:Bogus is not a known setting")]
     [InlineData("HttpCaching:Clients:test:MinimumFreshness", "half an hour", "HttpCaching:Clients:test:MinimumFreshness")]
@@ -155,8 +160,18 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     [InlineData("HttpCaching:Clients:test:OriginTimeout", "00:00:00.500", "HttpCaching:Clients:test:OriginTimeout must be between 00:00:01 and 01:00:00")]
     [InlineData("HttpCaching:Clients:test:OriginTimeout", "01:00:01", "HttpCaching:Clients:test:OriginTimeout must be between 00:00:01 and 01:00:00")]
     [InlineData("HttpCaching:Clients:tset:Enabled", "false", "HttpCaching:Clients:tset configures a client that has no caching handler")]
-    [InlineData("HttpCaching:MemoryStoreSizeLimit", "0", "HttpCaching:MemoryStoreSizeLimit must be positive")]
-    [InlineData("HttpCaching:Typo", "1", "HttpCaching:Typo is not a known setting")]
+    [InlineData("HttpCaching:Clients:test:MaxBodySize", "lots", "HttpCaching:Clients:test:MaxBodySize")]
+    [InlineData("HttpCaching:Clients:test:Enabled", "", "HttpCaching:Clients:test:Enabled needs a value.")]
+    [InlineData("HttpCaching:Clients:test:KeyPrefix", "", "The HttpCaching:Clients:test:KeyPrefix field is required.")]
+    [InlineData("HttpCaching:Defaults:MinimumFreshness:Minutes", "5", "HttpCaching:Defaults:MinimumFreshness must be a value, not a section.")]
+    [InlineData("HttpCaching:Store:MemorySizeLimit", "0", "The field HttpCaching:Store:MemorySizeLimit must be between 1 and 1099511627776.")]
+    [InlineData("HttpCaching:Store:MemorySizeLimit", "lots", "HttpCaching:Store:MemorySizeLimit")]
+    [InlineData("HttpCaching:Store:MemorySizeLimt", "1048576", "HttpCaching:Store:MemorySizeLimt is not a known setting. Known settings: MemorySizeLimit, Integrity.")]
+    [InlineData("HttpCaching:Store", "on", "HttpCaching:Store is a section, not a value.")]
+    [InlineData("HttpCaching:MemoryStoreSizeLimit", "1048576", "HttpCaching:MemoryStoreSizeLimit has moved: set HttpCaching:Store:MemorySizeLimit instead.")]
+    [InlineData("HttpCaching:Integrity:Keys:0", "a2V5", "HttpCaching:Integrity has moved: set HttpCaching:Store:Integrity instead.")]
+    [InlineData("HttpCaching:integrity:Encrypt", "true", "HttpCaching:integrity has moved: set HttpCaching:Store:Integrity instead.")]
+    [InlineData("HttpCaching:Typo", "1", "HttpCaching:Typo is not a known setting. HttpCaching holds only the sections Defaults, Clients, Store.")]
     public void ValidateOnStart_InvalidConfiguration_FailsNamingTheKey(string key, string value, string expectedMessage)
     {
         using var harness = new CachingHarness(configuration: new Dictionary<string, string?> { [key] = value });
@@ -173,7 +188,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
 
         var exception = Assert.Throws<OptionsValidationException>(harness.ValidateOnStart);
 
-        Assert.Contains("Client 'test': HttpCaching:Clients:test:StaleRetention must not be negative", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Client 'test': The field HttpCaching:Clients:test:StaleRetention must be between 00:00:00 and 365.00:00:00.", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,7 +196,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     {
         using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
         {
-            ["HttpCaching:MemoryStoreSizeLimit"] = "1048576",
+            ["HttpCaching:Store:MemorySizeLimit"] = "1048576",
             ["HttpCaching:Defaults:MinimumFreshness"] = "00:00:00",
             ["HttpCaching:Clients:test:StoreServiceKey"] = "",
             ["HttpCaching:Clients:test:KeyPrefix"] = "app1:",
@@ -191,6 +206,93 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
 
         Assert.Null(harness.Options().StoreServiceKey);
         Assert.Equal("app1:", harness.Options().KeyPrefix);
+    }
+
+    [Fact]
+    public void AddThirdPartyCaching_Section_BindsItAfterDefaultsAndTheClientsSection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HttpCaching:Defaults:MinimumFreshness"] = "00:05:00",
+            ["HttpCaching:Defaults:MaxBodySize"] = "1000",
+            ["HttpCaching:Clients:embedly:MinimumFreshness"] = "00:06:00",
+            ["HttpCaching:Clients:embedly:Shared"] = "false",
+            ["Embedly:Cache:MinimumFreshness"] = "00:07:00",
+            ["Embedly:Cache:KeyPrefix"] = "embedly-cache:",
+        }).Build();
+        using var provider = Provider(configuration, b => b.AddThirdPartyCaching(configuration.GetSection("Embedly:Cache")));
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var options = provider.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>().Get("embedly");
+
+        Assert.Equal(TimeSpan.FromMinutes(7), options.MinimumFreshness);
+        Assert.Equal("embedly-cache:", options.KeyPrefix);
+        Assert.False(options.Shared);
+        Assert.Equal(1000, options.MaxBodySize);
+    }
+
+    [Fact]
+    public void AddThirdPartyCaching_SectionOfAnotherConfiguration_IsBoundAndReloaded()
+    {
+        // The section need not come from the application's IConfiguration, and the application may have none.
+        var own = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cache:MinimumFreshness"] = "00:07:00" }).Build();
+        using var provider = Provider(configuration: null, b => b.AddThirdPartyCaching(own.GetSection("Cache")));
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var monitor = provider.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>();
+        Assert.Equal(TimeSpan.FromMinutes(7), monitor.Get("embedly").MinimumFreshness);
+
+        own["Cache:MinimumFreshness"] = "00:08:00";
+        own.Reload();
+
+        Assert.Equal(TimeSpan.FromMinutes(8), monitor.Get("embedly").MinimumFreshness);
+    }
+
+    [Theory]
+    [InlineData("Embedly:Cache:MinimumFreshnes", "00:01:00", "Client 'embedly': Embedly:Cache:MinimumFreshnes is not a known setting. Known settings: Enabled, MinimumFreshness,")]
+    [InlineData("Embedly:Cache:ValidateResponse", "x", "Client 'embedly': Embedly:Cache:ValidateResponse is not a known setting.")]
+    [InlineData("Embedly:Cache:MaxBodySize", "big", "Embedly:Cache:MaxBodySize")]
+    [InlineData("Embedly:Cache:Shared", "maybe", "Embedly:Cache:Shared")]
+    [InlineData("Embedly:Cache:MinimumFreshness", "-00:00:01", "Client 'embedly': The field Embedly:Cache:MinimumFreshness must be between 00:00:00 and 365.00:00:00.")]
+    [InlineData("Embedly:Cache:StoreTimeout", "00:00:00", "Client 'embedly': Embedly:Cache:StoreTimeout must be positive, or -00:00:00.001 for no limit (it is 00:00:00).")]
+    [InlineData("Embedly:Cache:StoreServiceKey", "nowhere", "Client 'embedly': Embedly:Cache:StoreServiceKey is 'nowhere', but no keyed IDistributedCache")]
+    public void AddThirdPartyCaching_InvalidSection_FailsOnStartNamingTheKey(string key, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        using var provider = Provider(configuration, b => b.AddThirdPartyCaching(configuration.GetSection("Embedly:Cache")));
+
+        var exception = Assert.ThrowsAny<Exception>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.Contains(expected, AllMessages(exception), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateOnStart_ErrorsInSeveralSections_AreReportedTogether()
+    {
+        using var harness = new CachingHarness(
+            configuration: new Dictionary<string, string?>
+            {
+                ["HttpCaching:Clients:embedly:MinimumFreshnes"] = "00:01:00",
+                ["HttpCaching:Clients:rss:MaxBodySize"] = "-1",
+                ["HttpCaching:MemoryStoreSizeLimit"] = "1",
+            },
+            clientNames: ["embedly", "rss"]);
+
+        var messages = AllMessages(Assert.ThrowsAny<Exception>(harness.ValidateOnStart));
+
+        Assert.Contains("Client 'embedly': HttpCaching:Clients:embedly:MinimumFreshnes is not a known setting", messages, StringComparison.Ordinal);
+        Assert.Contains("Client 'rss': The field HttpCaching:Clients:rss:MaxBodySize must be between 0 and 1073741824.", messages, StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:MemoryStoreSizeLimit has moved: set HttpCaching:Store:MemorySizeLimit instead.", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigurationShapes_ListEverySettingButTheDelegates()
+    {
+        static IEnumerable<string> Settings(Type type) => type.GetProperties()
+            .Where(p => !typeof(Delegate).IsAssignableFrom(p.PropertyType) && (p.CanWrite || p.PropertyType.IsClass))
+            .Select(p => p.Name);
+
+        Assert.Equal(Settings(typeof(ThirdPartyCachingOptions)), ConfigurationShape.ThirdPartyCaching.Names);
+        Assert.Equal(Settings(typeof(HttpCachingStoreOptions)), ConfigurationShape.Store.Names);
     }
 
     [Fact]
@@ -294,4 +396,16 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
         exception is AggregateException aggregate
             ? string.Join(" | ", aggregate.InnerExceptions.Select(AllMessages))
             : exception.Message + (exception.InnerException is { } inner ? " | " + AllMessages(inner) : "");
+
+    private static ServiceProvider Provider(IConfiguration? configuration, Action<IHttpClientBuilder> addCaching)
+    {
+        var services = new ServiceCollection();
+        if (configuration is not null)
+        {
+            services.AddSingleton(configuration);
+        }
+
+        addCaching(services.AddHttpClient("embedly"));
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
 }

@@ -1,103 +1,14 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace HttpCaching.PostgreSql.Internal;
 
 /// <summary>
-/// Validates the options of every PostgreSQL store at start-up. Messages name the store (its service key) and the
-/// option to fix, and never repeat the connection string.
+/// The rules declared on <see cref="PostgreSqlHttpCacheOptions"/> by <c>[Range]</c> and <c>[Required]</c>, checked by
+/// source-generated code. <see cref="PostgreSqlHttpCacheOptionsCustomValidator"/> runs it and names the store in its
+/// messages.
 /// </summary>
-internal sealed class PostgreSqlHttpCacheOptionsValidator : IValidateOptions<PostgreSqlHttpCacheOptions>
+[OptionsValidator]
+internal sealed partial class PostgreSqlHttpCacheOptionsValidator : IValidateOptions<PostgreSqlHttpCacheOptions>
 {
     public const int MaxDeleteBatchSize = 100_000;
-
-    /// <summary>The smallest <see cref="PostgreSqlHttpCacheOptions.MaxSize"/>, 1 MiB: anything less is a unit mistake.</summary>
-    public const long MinMaxSize = 1L << 20;
-
-    /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxSize"/>, 1 TiB.</summary>
-    public const long MaxMaxSize = 1L << 40;
-
-    /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxRows"/>.</summary>
-    public const int MaxMaxRows = 1_000_000_000;
-
-    private static readonly TimeSpan MaxDeletionInterval = TimeSpan.FromDays(1);
-    private static readonly TimeSpan MaxCommandTimeout = TimeSpan.FromHours(1);
-
-    public ValidateOptionsResult Validate(string? name, PostgreSqlHttpCacheOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var store = string.IsNullOrEmpty(name) ? "The PostgreSQL HTTP cache" : $"The PostgreSQL HTTP cache '{name}'";
-        var builder = new ValidateOptionsResultBuilder();
-        void Fail(string option, string problem) =>
-            builder.AddError($"{store}: {nameof(PostgreSqlHttpCacheOptions)}.{option} {problem}", option);
-
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            Fail(nameof(options.ConnectionString), "is required (Host=…;Database=…;Username=…;Password=…).");
-        }
-        else
-        {
-            try
-            {
-                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-            }
-            catch (ArgumentException ex)
-            {
-                // Npgsql's messages name the keyword, never the value.
-                Fail(nameof(options.ConnectionString), $"is not a valid Npgsql connection string: {ex.Message}");
-            }
-        }
-
-        const string IdentifierRule = "must be a plain identifier: a letter or underscore, then letters, digits or underscores, 63 at most";
-        if (!PostgreSqlIdentifier.IsValid(options.SchemaName))
-        {
-            Fail(nameof(options.SchemaName), $"is '{options.SchemaName}'; it {IdentifierRule}.");
-        }
-        else if (options.SchemaName.StartsWith("pg_", StringComparison.OrdinalIgnoreCase))
-        {
-            Fail(nameof(options.SchemaName), $"is '{options.SchemaName}'; names starting with pg_ are reserved by PostgreSQL.");
-        }
-
-        if (!PostgreSqlIdentifier.IsValid(options.TableName))
-        {
-            Fail(nameof(options.TableName), $"is '{options.TableName}'; it {IdentifierRule}.");
-        }
-        else if (string.Equals(options.TableName, CacheTable.MigrationsTableName, StringComparison.Ordinal))
-        {
-            Fail(nameof(options.TableName), $"must not be '{CacheTable.MigrationsTableName}', the store's own table of schema versions.");
-        }
-
-        if (options.ExpiredItemsDeletionInterval != Timeout.InfiniteTimeSpan
-            && (options.ExpiredItemsDeletionInterval < TimeSpan.FromSeconds(1) || options.ExpiredItemsDeletionInterval > MaxDeletionInterval))
-        {
-            Fail(nameof(options.ExpiredItemsDeletionInterval), $"must be between 1 second and 1 day, or Timeout.InfiniteTimeSpan to turn the sweep off (it is {options.ExpiredItemsDeletionInterval}).");
-        }
-
-        if (options.DeleteBatchSize is < 1 or > MaxDeleteBatchSize)
-        {
-            Fail(nameof(options.DeleteBatchSize), $"must be between 1 and {MaxDeleteBatchSize} (it is {options.DeleteBatchSize}).");
-        }
-
-        if (options.MaxSize is { } maxSize && maxSize is < MinMaxSize or > MaxMaxSize)
-        {
-            Fail(nameof(options.MaxSize), $"must be between {MinMaxSize} bytes (1 MiB) and {MaxMaxSize} bytes (1 TiB), or null for no bound (it is {maxSize}).");
-        }
-
-        if (options.MaxRows is { } maxRows && maxRows is < 1 or > MaxMaxRows)
-        {
-            Fail(nameof(options.MaxRows), $"must be between 1 and {MaxMaxRows}, or null for no bound (it is {maxRows}).");
-        }
-
-        if (options.DefaultSlidingExpiration <= TimeSpan.Zero)
-        {
-            Fail(nameof(options.DefaultSlidingExpiration), $"must be positive (it is {options.DefaultSlidingExpiration}).");
-        }
-
-        if (options.CommandTimeout < TimeSpan.FromSeconds(1) || options.CommandTimeout > MaxCommandTimeout)
-        {
-            Fail(nameof(options.CommandTimeout), $"must be between 1 second and 1 hour (it is {options.CommandTimeout}).");
-        }
-
-        return builder.Build();
-    }
 }

@@ -18,7 +18,7 @@ internal sealed class CacheStoreProvider(IServiceProvider services, TimeProvider
 {
     private readonly ConcurrentDictionary<string, GuardedStore> _keyed = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger("HttpCaching.Store") ?? NullLogger.Instance;
-    private readonly Lazy<RecordProtector?> _protector = new(() => RecordProtector.Create(services.GetRequiredService<IOptions<HttpCachingOptions>>().Value.Integrity));
+    private readonly Lazy<RecordProtector?> _protector = new(() => RecordProtector.Create(services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value.Integrity));
     private GuardedStore? _default;
 
     public GuardedStore Get(string? serviceKey)

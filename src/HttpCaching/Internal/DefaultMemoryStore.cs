@@ -9,7 +9,7 @@ namespace HttpCaching.Internal;
 /// The bounded in-process store used when the application registers no <see cref="IDistributedCache"/>: an
 /// <see cref="IDistributedCache"/> over a <see cref="MemoryCache"/>, as <see cref="MemoryDistributedCache"/> is, but
 /// each entry is charged what it really holds on the heap (<see cref="Charge"/>) against
-/// <see cref="HttpCachingOptions.MemoryStoreSizeLimit"/>, so small records cannot outgrow the limit many times over.
+/// <see cref="HttpCachingStoreOptions.MemorySizeLimit"/>, so small records cannot outgrow the limit many times over.
 /// Entries expire by the application's <see cref="TimeProvider"/>. A write that would not fit first makes room, least
 /// recently used first, so the newest record is always admitted.
 /// </summary>
@@ -33,8 +33,8 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _compacting = new();
 
-    public DefaultMemoryStore(IOptions<HttpCachingOptions> options, IServiceProvider services)
-        : this(options.Value.MemoryStoreSizeLimit, services.GetService<TimeProvider>() ?? TimeProvider.System)
+    public DefaultMemoryStore(IOptions<HttpCachingStoreOptions> options, IServiceProvider services)
+        : this(options.Value.MemorySizeLimit, services.GetService<TimeProvider>() ?? TimeProvider.System)
     {
     }
 

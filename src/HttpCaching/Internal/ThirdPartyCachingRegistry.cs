@@ -1,35 +1,56 @@
+using Microsoft.Extensions.Configuration;
+
 namespace HttpCaching.Internal;
 
 /// <summary>
-/// The names of the clients that have the caching handler, filled in as they are registered. Names are compared
-/// ordinally, as <c>IHttpClientFactory</c> compares them: <c>"rss"</c> and <c>"RSS"</c> are two clients.
+/// The names of the clients that have the caching handler, filled in as they are registered, each with the
+/// configuration section given to <c>AddThirdPartyCaching(section)</c>, if any. Names are compared ordinally, as
+/// <c>IHttpClientFactory</c> compares them: <c>"rss"</c> and <c>"RSS"</c> are two clients.
 /// </summary>
 internal sealed class ThirdPartyCachingRegistry
 {
-    private readonly HashSet<string> _clientNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IConfigurationSection?> _clients = new(StringComparer.Ordinal);
 
-    public void Add(string clientName)
+    public void Add(string clientName, IConfigurationSection? section)
     {
-        lock (_clientNames)
+        lock (_clients)
         {
-            _clientNames.Add(clientName);
+            if (section is not null || !_clients.ContainsKey(clientName))
+            {
+                _clients[clientName] = section;
+            }
         }
     }
 
     /// <summary>A snapshot of the registered names.</summary>
     public string[] Names()
     {
-        lock (_clientNames)
+        lock (_clients)
         {
-            return [.. _clientNames];
+            return [.. _clients.Keys];
         }
     }
 
     public bool Contains(string clientName)
     {
-        lock (_clientNames)
+        lock (_clients)
         {
-            return _clientNames.Contains(clientName);
+            return _clients.ContainsKey(clientName);
         }
     }
+
+    /// <summary>The section given to <c>AddThirdPartyCaching(section)</c> for the client, or <see langword="null"/>.</summary>
+    public IConfigurationSection? Section(string clientName)
+    {
+        lock (_clients)
+        {
+            return _clients.GetValueOrDefault(clientName);
+        }
+    }
+
+    /// <summary>
+    /// Where the client's settings are written, for messages: the section given to <c>AddThirdPartyCaching(section)</c>,
+    /// else <c>HttpCaching:Clients:&lt;name&gt;</c>.
+    /// </summary>
+    public string ConfigurationPath(string clientName) => Section(clientName)?.Path ?? ConfigurationSections.ClientPath(clientName);
 }

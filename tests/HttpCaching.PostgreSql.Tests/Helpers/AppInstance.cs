@@ -54,7 +54,7 @@ public sealed class AppInstance : IAsyncDisposable
     /// <param name="origin">The instance's way to the origin.</param>
     /// <param name="store">Sets the PostgreSQL store's options (connection string, schema, table).</param>
     /// <param name="caching">Sets the client's caching options in code.</param>
-    /// <param name="configuration">The application's configuration, such as <c>HttpCaching:Integrity:Keys:0</c>.</param>
+    /// <param name="configuration">The application's configuration, such as <c>HttpCaching:Store:Integrity:Keys:0</c>.</param>
     /// <param name="countStoreCalls">
     /// Registers the PostgreSQL store under a key and the client's store as a <see cref="CountingDistributedCache"/>
     /// around it (<c>StoreServiceKey</c>), instead of the application's <c>IDistributedCache</c>.
@@ -116,13 +116,13 @@ public sealed class AppInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>The integrity configuration: <c>HttpCaching:Integrity:Keys:{i}</c> and <c>HttpCaching:Integrity:Encrypt</c>.</summary>
+    /// <summary>The integrity configuration: <c>HttpCaching:Store:Integrity:Keys:{i}</c> and <c>HttpCaching:Store:Integrity:Encrypt</c>.</summary>
     public static Dictionary<string, string?> IntegrityConfiguration(bool encrypt, params string[] keys)
     {
-        var configuration = new Dictionary<string, string?> { ["HttpCaching:Integrity:Encrypt"] = encrypt ? "true" : "false" };
+        var configuration = new Dictionary<string, string?> { ["HttpCaching:Store:Integrity:Encrypt"] = encrypt ? "true" : "false" };
         for (var i = 0; i < keys.Length; i++)
         {
-            configuration[$"HttpCaching:Integrity:Keys:{i}"] = keys[i];
+            configuration[$"HttpCaching:Store:Integrity:Keys:{i}"] = keys[i];
         }
 
         return configuration;

@@ -30,12 +30,12 @@ public static class IntegrityKeys
         var configuration = new Dictionary<string, string?>();
         for (var i = 0; i < keys.Length; i++)
         {
-            configuration[$"HttpCaching:Integrity:Keys:{i}"] = keys[i];
+            configuration[$"HttpCaching:Store:Integrity:Keys:{i}"] = keys[i];
         }
 
         if (encrypt)
         {
-            configuration["HttpCaching:Integrity:Encrypt"] = "true";
+            configuration["HttpCaching:Store:Integrity:Encrypt"] = "true";
         }
 
         return configuration;

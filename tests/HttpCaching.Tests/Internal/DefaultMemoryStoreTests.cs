@@ -84,5 +84,5 @@ public sealed class DefaultMemoryStoreTests : IDisposable
     private static DistributedCacheEntryOptions Absolute(TimeSpan relative) => new() { AbsoluteExpirationRelativeToNow = relative };
 
     private DefaultMemoryStore Store(long limit) =>
-        new(Options.Create(new HttpCachingOptions { MemoryStoreSizeLimit = limit }), _services);
+        new(Options.Create(new HttpCachingStoreOptions { MemorySizeLimit = limit }), _services);
 }

@@ -345,7 +345,7 @@ public sealed class RecordProtectorTests
 
         var exception = Assert.Throws<InvalidOperationException>(() => RecordProtector.Create(options));
 
-        Assert.Contains("HttpCaching:Integrity:Keys:1", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("HttpCaching:Store:Integrity:Keys:1", exception.Message, StringComparison.Ordinal);
         if (key.Length > 0)
         {
             Assert.DoesNotContain(key, exception.Message, StringComparison.Ordinal);

@@ -2,22 +2,21 @@ using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Internal;
 
-/// <summary>Validates the settings shared by every client. Messages never quote a key.</summary>
-internal sealed class HttpCachingOptionsValidator : IValidateOptions<HttpCachingOptions>
+/// <summary>
+/// Validates the settings of the stores every client shares: the rules of the source-generated
+/// <see cref="HttpCachingStoreOptionsValidator"/>, then the integrity keys. Messages name the configuration key, and
+/// never quote a key.
+/// </summary>
+internal sealed class HttpCachingStoreOptionsCustomValidator : IValidateOptions<HttpCachingStoreOptions>
 {
-    /// <summary>The largest <see cref="HttpCachingOptions.MemoryStoreSizeLimit"/>: 1 TiB.</summary>
-    public const long MaxMemoryStoreSizeLimit = 1L << 40;
+    private static readonly HttpCachingStoreOptionsValidator Declared = new();
 
-    public ValidateOptionsResult Validate(string? name, HttpCachingOptions options)
+    public ValidateOptionsResult Validate(string? name, HttpCachingStoreOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
-        if (options.MemoryStoreSizeLimit <= 0)
+        foreach (var failure in ValidationMessages.NameKeys(Declared.Validate(null, options), nameof(HttpCachingStoreOptions), ConfigurationSections.StorePath))
         {
-            builder.AddError($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be positive (it is {options.MemoryStoreSizeLimit}).");
-        }
-        else if (options.MemoryStoreSizeLimit > MaxMemoryStoreSizeLimit)
-        {
-            builder.AddError($"{ConfigurationSections.Root}:{nameof(options.MemoryStoreSizeLimit)} must be at most {MaxMemoryStoreSizeLimit} bytes (1 TiB) (it is {options.MemoryStoreSizeLimit}).");
+            builder.AddError(failure);
         }
 
         var integrity = options.Integrity;
