@@ -1,7 +1,10 @@
 using HttpCaching.PostgreSql.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace HttpCaching.PostgreSql.Tests.Internal;
 
+/// <summary>The connection settings the store chooses for itself, each unless the connection string sets it.</summary>
 public sealed class AutoPrepareTests
 {
     [Theory]
@@ -9,8 +12,38 @@ public sealed class AutoPrepareTests
     [InlineData("Host=db;MaxAutoPrepare=0", true)]
     [InlineData("Host=db;max auto prepare=5", true)]
     [InlineData("Host=db;Username=u;Password=p", false)]
-    public void SetsAutoPrepare_OnlyWhenTheConnectionStringSaysSo(string connectionString, bool expected)
+    public void Sets_MaxAutoPrepare_OnlyWhenTheConnectionStringSaysSo(string connectionString, bool expected)
     {
-        Assert.Equal(expected, PostgreSqlCacheStore.SetsAutoPrepare(connectionString));
+        Assert.Equal(expected, PostgreSqlCacheStore.Sets(connectionString, "MaxAutoPrepare"));
+    }
+
+    [Fact]
+    public void DataSource_NothingSet_PreparesStatementsAndNeverWaitsForACancellationAnswer()
+    {
+        var settings = Settings("Host=127.0.0.1;Port=1;Username=u");
+        Assert.Equal(16, settings.MaxAutoPrepare);
+        Assert.Equal(-1, settings.CancellationTimeout);
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1;Username=u;Cancellation Timeout=500", 500)]
+    [InlineData("Host=127.0.0.1;Port=1;Username=u;CancellationTimeout=0", 0)]
+    public void DataSource_CancellationTimeoutSet_KeepsIt(string connectionString, int expected)
+    {
+        Assert.Equal(expected, Settings(connectionString).CancellationTimeout);
+    }
+
+    [Fact]
+    public void DataSource_MaxAutoPrepareSet_KeepsIt()
+    {
+        Assert.Equal(0, Settings("Host=127.0.0.1;Port=1;Username=u;Max Auto Prepare=0").MaxAutoPrepare);
+    }
+
+    private static NpgsqlConnectionStringBuilder Settings(string connectionString)
+    {
+        var options = new PostgreSqlHttpCacheOptions { ConnectionString = connectionString, ExpiredItemsDeletionInterval = Timeout.InfiniteTimeSpan };
+        using var metrics = new PostgreSqlCacheMetrics(null);
+        using var store = new PostgreSqlCacheStore(string.Empty, options, TimeProvider.System, NullLoggerFactory.Instance, metrics);
+        return new NpgsqlConnectionStringBuilder(store.DataSourceConnectionString);
     }
 }
