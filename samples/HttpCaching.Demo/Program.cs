@@ -8,6 +8,12 @@
 // at the end, a burst of concurrent requests shares one origin request.
 //
 //     dotnet run --project samples/HttpCaching.Demo
+//
+// Origin/           the stand-in third parties: Kestrel hosts, their resources, what they serve and how they misbehave
+// Scenario/         what is played: the plan and its phases, the simulated clock, the app's clients and their checks
+// Instrumentation/  what each side counts: the callers, the meter, the log, the store, and a counter below the cache
+// Report/           the tables printed at the start and the end, and the cross-checks between those counts
+// (every file is in the namespace HttpCaching.Demo, whatever its folder)
 using System.Diagnostics;
 using HttpCaching;
 using HttpCaching.Demo;
