@@ -14,6 +14,8 @@
 // Instrumentation/  what each side counts: the callers, the meter, the log, the store, and a counter below the cache
 // Report/           the tables printed at the start and the end, and the cross-checks between those counts
 // (every file is in the namespace HttpCaching.Demo, whatever its folder)
+//
+// The wiring to copy into an ASP.NET Core app is samples/HttpCaching.Sample.
 using System.Diagnostics;
 using HttpCaching;
 using HttpCaching.Demo;
