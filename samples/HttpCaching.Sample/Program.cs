@@ -14,7 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 // what configuration cannot hold, such as a ValidateResponse hook, goes in AddThirdPartyCaching(o => …).
 // The cache is added first, so it is outermost: a hit never reaches the retries, timeouts and circuit breaker, and
 // when they give up the cache serves the stored response (stale-if-error).
-builder.Services.AddHttpClient("embedly", c => c.BaseAddress = new Uri("https://api.embed.ly/"))
+builder.Services.AddHttpClient("embedly", c => c.BaseAddress = new Uri("https://api.embedly.com/"))
     .AddThirdPartyCaching()
     .AddStandardResilienceHandler();
 builder.Services.AddHttpClient("rss", c => c.BaseAddress = new Uri("https://devblogs.microsoft.com/dotnet/"))
