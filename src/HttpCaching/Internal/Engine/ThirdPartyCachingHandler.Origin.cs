@@ -255,7 +255,7 @@ internal sealed partial class ThirdPartyCachingHandler
                 && fetch.StaleBody is not null)
             {
                 // Not storable, but a stored version exists: a body the client would refuse must not replace it.
-                return await ValidateUnstorableAsync(fetch, check, response, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+                return await ValidateUnstorableAsync(fetch, check, response, directives, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
             }
 
             return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
@@ -270,7 +270,7 @@ internal sealed partial class ThirdPartyCachingHandler
         }
 
         _metrics.OriginBytes(_clientName, body.Length);
-        var entry = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, options, fetch.HasCredentials);
+        var entry = EntryFactory.Create(response, directives, body.Record, body.Length, requestTime, responseTime, options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, entry);
         if (!RecordLimits.Fits(entry))
         {
@@ -320,6 +320,7 @@ internal sealed partial class ThirdPartyCachingHandler
         Fetch fetch,
         Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> check,
         HttpResponseMessage response,
+        CacheControl directives,
         NotStoredReason reason,
         DateTimeOffset requestTime,
         DateTimeOffset responseTime,
@@ -332,7 +333,7 @@ internal sealed partial class ThirdPartyCachingHandler
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
-        var snapshot = EntryFactory.Create(response, body.Record, body.Length, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
+        var snapshot = EntryFactory.Create(response, directives, body.Record, body.Length, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
         response.Content = CreateContent(body.Record, snapshot);
         if (!await IsAcceptedAsync(check, fetch, response, body, cancellationToken).ConfigureAwait(false))
         {
@@ -352,7 +353,7 @@ internal sealed partial class ThirdPartyCachingHandler
     {
         try
         {
-            var context = new ResponseValidationContext(_clientName, fetch.Uri, response, body.Record.AsMemory(RecordFormat.BodyHeaderLength, body.Length));
+            var context = new ResponseValidationContext(_clientName, fetch.Uri, response, BodyRecord.Body(body.Record!));
             return await validate(context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

@@ -450,8 +450,7 @@ internal sealed partial class ThirdPartyCachingHandler : DelegatingHandler
 
     private static ByteArrayContent CreateContent(byte[] bodyRecord, CacheEntry entry)
     {
-        // The record is shared by every response served from it; ByteArrayContent only ever reads it.
-        var content = new ByteArrayContent(bodyRecord, RecordFormat.BodyHeaderLength, entry.BodyLength);
+        var content = BodyRecord.Content(bodyRecord);
         var headers = content.Headers;
         foreach (var header in entry.ContentHeaders)
         {
