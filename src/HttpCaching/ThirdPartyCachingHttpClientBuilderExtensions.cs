@@ -81,15 +81,8 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
                 new ConfigurationChangeTokenSource<ThirdPartyCachingOptions>(name, section));
         }
 
-        builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(
-            sp.GetRequiredService<ClientCacheStates>().For(name),
-            sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
-            sp.GetRequiredService<CacheStoreProvider>(),
-            sp.GetRequiredService<RequestCoalescer>(),
-            sp.GetRequiredService<NearCaches>(),
-            TimeOf(sp),
-            sp.GetRequiredService<HttpCachingMetrics>(),
-            sp.GetService<ILogger<ThirdPartyCachingHandler>>() ?? NullLogger<ThirdPartyCachingHandler>.Instance));
+        // Handlers are rebuilt every handler lifetime: each is only a door to the client's cache, a singleton.
+        builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(sp.GetRequiredService<ClientCaches>().For(name)));
         return builder;
     }
 
@@ -111,8 +104,15 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
         services.AddOptions();
         services.TryAddSingleton(sp => new CacheStoreProvider(sp, TimeOf(sp), sp.GetRequiredService<HttpCachingMetrics>()));
         services.TryAddSingleton(sp => new RequestCoalescer(TimeOf(sp)));
-        services.TryAddSingleton(sp => new ClientCacheStates(TimeOf(sp)));
-        services.TryAddSingleton(sp => new NearCaches(TimeOf(sp)));
+        // The handler's logger category is public (HttpCachingDiagnostics): it is created from the constant, so moving or
+        // renaming a type never changes it.
+        services.TryAddSingleton(sp => new ClientCaches(
+            sp.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>(),
+            sp.GetRequiredService<CacheStoreProvider>(),
+            sp.GetRequiredService<RequestCoalescer>(),
+            TimeOf(sp),
+            sp.GetRequiredService<HttpCachingMetrics>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger(HttpCachingDiagnostics.HandlerLoggerCategory) ?? NullLogger.Instance));
         services.TryAddSingleton<IThirdPartyCacheInvalidator, ThirdPartyCacheInvalidator>();
         services.TryAddSingleton<DefaultMemoryStore>();
         services.TryAddSingleton(sp => new HttpCachingMetrics(sp.GetService<IMeterFactory>()));

@@ -56,13 +56,13 @@ public sealed class BackgroundRevalidationLogTests
 
         failing = true;
         harness.Time.Advance(TimeSpan.FromSeconds(90));
-        var logged = logs.WaitForAsync(ThirdPartyCachingHandler.Log.BackgroundRevalidationFailedId);
+        var logged = logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationFailedId);
         using (await harness.GetAsync(Url))
         {
         }
 
         await logged.WaitAsync(TestContext.Current.CancellationToken);
-        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ThirdPartyCachingHandler.Log.BackgroundRevalidationFailedId);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.BackgroundRevalidationFailedId);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.IsType<HttpRequestException>(warning.Exception);
     }
@@ -88,13 +88,13 @@ public sealed class BackgroundRevalidationLogTests
 
         failing = true;
         harness.Time.Advance(TimeSpan.FromSeconds(90));
-        var logged = logs.WaitForAsync(ThirdPartyCachingHandler.Log.BackgroundRevalidationRefusedId);
+        var logged = logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationRefusedId);
         using (await harness.GetAsync(Url))
         {
         }
 
         await logged.WaitAsync(TestContext.Current.CancellationToken);
-        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ThirdPartyCachingHandler.Log.BackgroundRevalidationRefusedId);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.BackgroundRevalidationRefusedId);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("502", warning.Message, StringComparison.Ordinal);
     }

@@ -190,7 +190,7 @@ public sealed class DiagnosticsCatalogTests
 
         // A record someone else wrote fails the integrity check.
         await GetAsync(Two);
-        var twoKey = harness.Services.GetRequiredService<ClientCacheStates>().For(client).Keys.Get(new Uri(Two), harness.Options(client).KeyPrefix).EntryKey;
+        var twoKey = harness.Services.GetRequiredService<ClientCaches>().For(client).Keys.Get(new Uri(Two), harness.Options(client).KeyPrefix).EntryKey;
         inner.Put(twoKey, [1, 2, 3]);
         await GetAsync(Two);
 

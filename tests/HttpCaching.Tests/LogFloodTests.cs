@@ -44,14 +44,14 @@ public sealed class LogFloodTests
             Assert.Contains("detail=retry-after", held.CacheStatus(), StringComparison.Ordinal);
         }
 
-        var holdingOff = logs.Entries.Where(e => e.EventId.Id == ThirdPartyCachingHandler.Log.HoldingOffId).ToList();
+        var holdingOff = logs.Entries.Where(e => e.EventId.Id == ClientCache.Log.HoldingOffId).ToList();
         Assert.Single(holdingOff);
         Assert.Equal(101, metrics.Sum(HttpCachingDiagnostics.RequestsInstrument, HttpCachingDiagnostics.OutcomeStale));
 
         harness.Time.Advance(LogThrottle.Interval);
         (await harness.GetAsync(Url, clientName)).Dispose();
 
-        var next = logs.Entries.Where(e => e.EventId.Id == ThirdPartyCachingHandler.Log.HoldingOffId).ToList();
+        var next = logs.Entries.Where(e => e.EventId.Id == ClientCache.Log.HoldingOffId).ToList();
         Assert.Equal(2, next.Count);
         Assert.Contains("99 more like it were left out", next[1].Message, StringComparison.Ordinal);
     }
@@ -87,8 +87,8 @@ public sealed class LogFloodTests
             }
         }
 
-        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ThirdPartyCachingHandler.Log.ServedStaleOnErrorId));
-        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ThirdPartyCachingHandler.Log.HoldingOffId));
+        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ClientCache.Log.ServedStaleOnErrorId));
+        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ClientCache.Log.HoldingOffId));
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public sealed class ResilienceOrderTests
 
         Assert.Equal(originCalls, chain.OriginCalls(Url));
         Assert.Equal(resilienceCalls + 1, chain.ResilienceCalls.Value);
-        Assert.IsType<BrokenCircuitException>(chain.Logs.Entries.Last(e => e.EventId.Id == ThirdPartyCachingHandler.Log.ServedStaleOnErrorId).Exception);
+        Assert.IsType<BrokenCircuitException>(chain.Logs.Entries.Last(e => e.EventId.Id == ClientCache.Log.ServedStaleOnErrorId).Exception);
 
         using (var hit = await chain.GetAsync(FreshUrl))
         {

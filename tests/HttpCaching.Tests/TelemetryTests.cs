@@ -69,10 +69,10 @@ public sealed class TelemetryTests
 
         var ours = logs.Entries.Where(e => e.Category.StartsWith("HttpCaching", StringComparison.Ordinal)).ToArray();
         var ids = ours.Select(e => e.EventId.Id).ToHashSet();
-        Assert.Contains(ThirdPartyCachingHandler.Log.HitId, ids);
-        Assert.Contains(ThirdPartyCachingHandler.Log.StoredId, ids);
-        Assert.Contains(ThirdPartyCachingHandler.Log.RevalidatedId, ids);
-        Assert.Contains(ThirdPartyCachingHandler.Log.UnreadableRecordId, ids);
+        Assert.Contains(ClientCache.Log.HitId, ids);
+        Assert.Contains(ClientCache.Log.StoredId, ids);
+        Assert.Contains(ClientCache.Log.RevalidatedId, ids);
+        Assert.Contains(ClientCache.Log.UnreadableRecordId, ids);
         Assert.Contains(ours, e => e.EventId.Name == "CacheHit" && e.Message.Contains("https://api.example.test/oembed", StringComparison.Ordinal));
         foreach (var entry in ours)
         {

@@ -65,114 +65,59 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// Reads a record; <c>Read</c> is <see langword="false"/> when the store could not be read (it failed, did not
     /// answer in time, or the breaker is open), as opposed to a record that is simply not there.
     /// </summary>
-    public async ValueTask<(byte[]? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<(byte[]? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(HttpCachingDiagnostics.StoreOperationGet, clientName, timeout, key, static (store, key, token) => store.GetAsync(key, token), cancellationToken).ConfigureAwait(false) is Task<byte[]?> done
+            ? (done.Result, true)
+            : (null, false);
+
+    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(HttpCachingDiagnostics.StoreOperationSet, clientName, timeout, (key, value, lifetime), static (store, call, token) => store.SetAsync(call.key, call.value, call.lifetime, token), cancellationToken).ConfigureAwait(false) is not null;
+
+    public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(HttpCachingDiagnostics.StoreOperationRefresh, clientName, timeout, key, static (store, key, token) => store.RefreshAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
+
+    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(HttpCachingDiagnostics.StoreOperationRemove, clientName, timeout, key, static (store, key, token) => store.RemoveAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// The guard every store call goes through: skipped while the breaker is open, bounded by
+    /// <paramref name="timeout"/>, traced on the request's activity, and counted towards the breaker. Returns the
+    /// call's completed task, or <see langword="null"/> when it was skipped, failed or did not answer in time; it throws
+    /// only when the caller's own token is cancelled.
+    /// </summary>
+    private async ValueTask<Task?> GuardAsync<TState>(
+        string operation,
+        string clientName,
+        TimeSpan timeout,
+        TState state,
+        Func<IDistributedCache, TState, CancellationToken, Task> call,
+        CancellationToken cancellationToken)
     {
-        const string Operation = HttpCachingDiagnostics.StoreOperationGet;
         var activity = HttpCachingTracing.CurrentRequest();
         if (IsOpen)
         {
-            Skipped(activity, Operation);
-            return (null, false);
+            Skipped(activity, operation);
+            return null;
         }
 
         var started = Started(activity);
         try
         {
-            var pending = store.GetAsync(key, cancellationToken);
-            if (pending.IsCompletedSuccessfully)
+            // Stores in process memory answer at once: no timer, no extra task.
+            var pending = call(store, state, cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
             {
-                // Stores in process memory answer at once: no timer, no extra task.
-                Succeeded(activity, Operation, started);
-                return (pending.Result, true);
+                await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            var value = await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded(activity, Operation, started);
-            return (value, true);
+            Succeeded(activity, operation, started);
+            return pending;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, Operation, activity, started);
-            return (null, false);
+            Failed(ex, clientName, operation, activity, started);
+            return null;
         }
-    }
-
-    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        const string Operation = HttpCachingDiagnostics.StoreOperationSet;
-        var activity = HttpCachingTracing.CurrentRequest();
-        if (IsOpen)
-        {
-            Skipped(activity, Operation);
-            return false;
-        }
-
-        var started = Started(activity);
-        try
-        {
-            await Bounded(store.SetAsync(key, value, lifetime, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded(activity, Operation, started);
-            return true;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Failed(ex, clientName, Operation, activity, started);
-            return false;
-        }
-    }
-
-    public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        const string Operation = HttpCachingDiagnostics.StoreOperationRefresh;
-        var activity = HttpCachingTracing.CurrentRequest();
-        if (IsOpen)
-        {
-            Skipped(activity, Operation);
-            return false;
-        }
-
-        var started = Started(activity);
-        try
-        {
-            await Bounded(store.RefreshAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded(activity, Operation, started);
-            return true;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Failed(ex, clientName, Operation, activity, started);
-            return false;
-        }
-    }
-
-    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        const string Operation = HttpCachingDiagnostics.StoreOperationRemove;
-        var activity = HttpCachingTracing.CurrentRequest();
-        if (IsOpen)
-        {
-            Skipped(activity, Operation);
-            return false;
-        }
-
-        var started = Started(activity);
-        try
-        {
-            await Bounded(store.RemoveAsync(key, cancellationToken), timeout, cancellationToken).ConfigureAwait(false);
-            Succeeded(activity, Operation, started);
-            return true;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Failed(ex, clientName, Operation, activity, started);
-            return false;
-        }
-    }
-
-    private async Task<T> Bounded<T>(Task<T> operation, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        await Bounded((Task)operation, timeout, cancellationToken).ConfigureAwait(false);
-        return operation.Result;
     }
 
     private async Task Bounded(Task operation, TimeSpan timeout, CancellationToken cancellationToken)

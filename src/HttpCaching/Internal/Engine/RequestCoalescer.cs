@@ -20,10 +20,17 @@ internal sealed class RequestCoalescer(TimeProvider time)
     {
     }
 
-    /// <summary>Raised when a caller joins a flight, with the number of callers now waiting (for tests).</summary>
+    /// <summary>
+    /// Test seam, never used by the library: raised when a caller joins a flight (or starts one), with the key and the
+    /// number of callers now waiting. Tests of collapsing wait on it to release the origin only once every caller they
+    /// started is waiting on the one request; nothing else can observe that moment without waiting on time.
+    /// </summary>
     internal event Action<string, int>? Joined;
 
-    /// <summary>The shared requests under way, background revalidations included (for tests).</summary>
+    /// <summary>
+    /// Test seam, never used by the library: the shared requests under way, background revalidations included, so a
+    /// test can wait for them to settle.
+    /// </summary>
     internal Task[] InFlight => [.. _flights.Values.Select(f => (Task)f.Task)];
 
     /// <summary>

@@ -42,7 +42,7 @@ internal sealed class HttpCachingHealthCheck(IServiceProvider services) : IHealt
         }
 
         var monitor = services.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>();
-        var states = services.GetRequiredService<ClientCacheStates>();
+        var caches = services.GetRequiredService<ClientCaches>();
         var stores = services.GetRequiredService<CacheStoreProvider>();
         Array.Sort(names, StringComparer.Ordinal);
 
@@ -52,7 +52,7 @@ internal sealed class HttpCachingHealthCheck(IServiceProvider services) : IHealt
         for (var i = 0; i < names.Length; i++)
         {
             var name = names[i];
-            var options = OptionsOf(monitor, states, name);
+            var options = OptionsOf(monitor, caches, name);
             if (options is not { Enabled: true })
             {
                 clients[i] = (name, null, null, null);
@@ -126,7 +126,7 @@ internal sealed class HttpCachingHealthCheck(IServiceProvider services) : IHealt
     }
 
     /// <summary>The options the handler uses now: the current ones, or the last valid ones after an invalid reload.</summary>
-    private static ThirdPartyCachingOptions? OptionsOf(IOptionsMonitor<ThirdPartyCachingOptions> monitor, ClientCacheStates states, string name)
+    private static ThirdPartyCachingOptions? OptionsOf(IOptionsMonitor<ThirdPartyCachingOptions> monitor, ClientCaches caches, string name)
     {
         try
         {
@@ -134,7 +134,7 @@ internal sealed class HttpCachingHealthCheck(IServiceProvider services) : IHealt
         }
         catch (OptionsValidationException)
         {
-            return states.For(name).LastValidOptions;
+            return caches.For(name).LastValidOptions;
         }
     }
 

@@ -11,4 +11,10 @@ internal enum UpdateOutcome
 
     /// <summary>The update made it a response this cache must not keep (<c>no-store</c>, or <c>private</c> when shared).</summary>
     MustNotKeep,
+
+    /// <summary>
+    /// A HEAD response showed the stored response to be another representation than the origin's: this instance's copy
+    /// is dropped, and the store's when it still holds that same version.
+    /// </summary>
+    Outdated,
 }

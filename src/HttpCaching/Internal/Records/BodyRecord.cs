@@ -27,6 +27,19 @@ internal static class BodyRecord
     }
 
     /// <summary>
+    /// The body <paramref name="record"/> holds: every byte after its header. Callers read the body through this and
+    /// <see cref="Content"/> only, so the layout of the record stays here.
+    /// </summary>
+    public static ReadOnlyMemory<byte> Body(byte[] record) => record.AsMemory(RecordFormat.BodyHeaderLength);
+
+    /// <summary>
+    /// A content that serves the body of <paramref name="record"/> without copying it. The record is shared by every
+    /// response served from it; <see cref="ByteArrayContent"/> only ever reads it.
+    /// </summary>
+    public static ByteArrayContent Content(byte[] record) =>
+        new(record, RecordFormat.BodyHeaderLength, record.Length - RecordFormat.BodyHeaderLength);
+
+    /// <summary>
     /// Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes whose
     /// body matches its checksum.
     /// </summary>

@@ -5,6 +5,7 @@ namespace HttpCaching.Internal;
 /// <summary>Builds <see cref="CacheEntry"/> records from responses (§3.1), and refreshes them from a 304 (§4.3.4).</summary>
 internal static class EntryFactory
 {
+    /// <summary>The entry of a full response whose body is in <paramref name="bodyRecord"/>; parses its <c>Cache-Control</c>.</summary>
     public static CacheEntry Create(
         HttpResponseMessage response,
         byte[] bodyRecord,
@@ -12,9 +13,24 @@ internal static class EntryFactory
         DateTimeOffset requestTime,
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
+        bool credentialedRequest) =>
+        Create(response, CacheControl.Parse(response.Headers), bodyRecord, bodyLength, requestTime, responseTime, options, credentialedRequest);
+
+    /// <summary>
+    /// The entry of a full response whose body is in <paramref name="bodyRecord"/>, given the directives of its
+    /// <c>Cache-Control</c> as received (<see cref="CacheControl.Parse(HttpHeaders)"/>), so a response on its way into
+    /// the store is parsed once.
+    /// </summary>
+    public static CacheEntry Create(
+        HttpResponseMessage response,
+        in CacheControl directives,
+        byte[] bodyRecord,
+        int bodyLength,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        ThirdPartyCachingOptions options,
         bool credentialedRequest)
     {
-        var directives = CacheControl.Parse(response.Headers);
         var headers = WithDate(
             CachedHeaders.Collect(response.Headers, directives, options.Shared, CachePolicy.IsExcludedFromStorage),
             response.Headers,
@@ -25,9 +41,10 @@ internal static class EntryFactory
         var etag = CachedHeaders.First(headers, "ETag");
         var versionId = etag is not null && CachePolicy.IsStrong(etag)
             ? CacheKeyBuilder.VersionIdFromETag(etag)
-            : CacheKeyBuilder.VersionIdFromContent(bodyRecord.AsSpan(RecordFormat.BodyHeaderLength, bodyLength));
+            : CacheKeyBuilder.VersionIdFromContent(BodyRecord.Body(bodyRecord).Span[..bodyLength]);
 
         return Build(
+            StoredDirectives(headers, directives),
             (int)response.StatusCode,
             response.ReasonPhrase,
             response.Version,
@@ -144,6 +161,7 @@ internal static class EntryFactory
         // of staleness.
         var credentialed = credentialedRequest || (stored.Flags & CacheControlFlags.CredentialedRequest) != 0;
         return Build(
+            CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control")),
             stored.StatusCode,
             stored.ReasonPhrase,
             stored.HttpVersion,
@@ -237,7 +255,28 @@ internal static class EntryFactory
     private static bool SameDate(string? a, string? b, DateTimeOffset now) =>
         HttpDate.TryParse(a, now, out var first) && HttpDate.TryParse(b, now, out var second) && first == second;
 
+    /// <summary>
+    /// The directives of the <c>Cache-Control</c> an entry stores, which rule its freshness: nothing when the field is
+    /// not stored (absent, or named by <c>Connection</c> or <c>no-cache="…"</c>); the directives as received when it is
+    /// stored as it came, on one line (the usual case), so they are not parsed again; otherwise its lines parsed as one
+    /// list, as they are stored.
+    /// </summary>
+    private static CacheControl StoredDirectives(CachedHeader[] stored, in CacheControl received)
+    {
+        foreach (var header in stored)
+        {
+            if (header.Name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase))
+            {
+                return header.Values.Length == 1 ? received : CacheControl.Parse(string.Join(", ", header.Values));
+            }
+        }
+
+        return CacheControl.Empty;
+    }
+
+    /// <summary>An entry from its fields; <paramref name="directives"/> are those of the <c>Cache-Control</c> in <paramref name="headers"/>.</summary>
     private static CacheEntry Build(
+        in CacheControl directives,
         int status,
         string? reasonPhrase,
         Version httpVersion,
@@ -251,8 +290,6 @@ internal static class EntryFactory
         int bodyLength,
         CacheControlFlags entryFlags)
     {
-        var directives = CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
-
         // §4.2.3: the current age of the response when it was received.
         var dateValue = HttpDate.TryParse(CachedHeaders.First(headers, "Date"), responseTime, out var date) ? date : responseTime;
         var apparentAge = Max(TimeSpan.Zero, responseTime - dateValue);

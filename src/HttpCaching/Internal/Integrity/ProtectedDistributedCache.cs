@@ -21,8 +21,6 @@ internal sealed partial class ProtectedDistributedCache(
     ILogger logger,
     Func<string, string?> clientOf) : IDistributedCache
 {
-    public IDistributedCache Inner => inner;
-
     public byte[]? Get(string key)
     {
         ArgumentNullException.ThrowIfNull(key);

@@ -2,21 +2,20 @@ namespace HttpCaching.Internal;
 
 /// <summary>
 /// What one origin request produced, shared by every caller that waited for it. The original response goes to one
-/// caller only; the others are served from the snapshot (the entry and body record), each with a response of its own.
+/// caller only; the others are served from the snapshot (a <see cref="StoredResponse"/>), each with a response of its own.
 /// A result without a snapshot cannot be shared: the other callers send their own request.
 /// </summary>
 internal sealed class FetchResult
 {
     private HttpResponseMessage? _original;
 
-    private FetchResult(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, int? failedStatus, string? failureDetail, bool shareable, string[]? varyNames = null, string? variantId = null)
+    private FetchResult(HttpResponseMessage? original, StoredResponse? snapshot, string cacheStatus, string outcome, int? failedStatus, string? failureDetail, bool shareable, string[]? varyNames = null, string? variantId = null)
     {
-        Shareable = shareable && entry is not null;
+        Shareable = shareable && snapshot is not null;
         VaryNames = varyNames;
         VariantId = variantId;
         _original = original;
-        Entry = entry;
-        BodyRecord = bodyRecord;
+        Snapshot = snapshot;
         CacheStatus = cacheStatus;
         Outcome = outcome;
         FailedStatus = failedStatus;
@@ -24,9 +23,7 @@ internal sealed class FetchResult
     }
 
     /// <summary>The response as a snapshot any caller can be served from, or <see langword="null"/>.</summary>
-    public CacheEntry? Entry { get; }
-
-    public byte[]? BodyRecord { get; }
+    public StoredResponse? Snapshot { get; }
 
     /// <summary>This cache's Cache-Status member for the response.</summary>
     public string CacheStatus { get; }
@@ -57,15 +54,16 @@ internal sealed class FetchResult
     public string? VariantId { get; }
 
     /// <summary>A response that was stored, or could have been: callers that waited for it may be served from the snapshot.</summary>
-    public static FetchResult Success(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome, string[]? varyNames = null, string? variantId = null) =>
-        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, shareable: true, varyNames, variantId);
+    public static FetchResult Success(HttpResponseMessage? original, StoredResponse? snapshot, string cacheStatus, string outcome, string[]? varyNames = null, string? variantId = null) =>
+        new(original, snapshot, cacheStatus, outcome, null, null, shareable: true, varyNames, variantId);
 
     /// <summary>A response for the requesting caller only (see <see cref="Shareable"/>).</summary>
-    public static FetchResult Unshared(HttpResponseMessage? original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, string outcome) =>
-        new(original, entry, bodyRecord, cacheStatus, outcome, null, null, shareable: false);
+    public static FetchResult Unshared(HttpResponseMessage? original, StoredResponse? snapshot, string cacheStatus, string outcome) =>
+        new(original, snapshot, cacheStatus, outcome, null, null, shareable: false);
 
-    public static FetchResult Failure(HttpResponseMessage original, CacheEntry? entry, byte[]? bodyRecord, string cacheStatus, int status, string detail) =>
-        new(original, entry, bodyRecord, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail, shareable: false);
+    /// <summary>The origin failed (an error status, or a response <c>ValidateResponse</c> refused): for the requesting caller only.</summary>
+    public static FetchResult Failure(HttpResponseMessage original, StoredResponse? snapshot, string cacheStatus, int status, string detail) =>
+        new(original, snapshot, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, status, detail, shareable: false);
 
     /// <summary>Takes the original response; only the first caller gets it.</summary>
     public bool TryClaimOriginal(out HttpResponseMessage response)

@@ -17,7 +17,7 @@ namespace HttpCaching.Internal;
 internal sealed class CacheStoreProvider(IServiceProvider services, TimeProvider time, HttpCachingMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, GuardedStore> _keyed = new(StringComparer.Ordinal);
-    private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger("HttpCaching.Store") ?? NullLogger.Instance;
+    private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger(HttpCachingDiagnostics.StoreLoggerCategory) ?? NullLogger.Instance;
     private readonly Lazy<RecordProtector?> _protector = new(() => RecordProtector.Create(services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value.Integrity));
     private GuardedStore? _default;
 

@@ -2,11 +2,12 @@ using Microsoft.Extensions.Logging;
 
 namespace HttpCaching.Internal;
 
-internal sealed partial class ThirdPartyCachingHandler
+internal sealed partial class ClientCache
 {
     /// <summary>
-    /// The handler's log messages. Event ids are part of the public contract. No message carries a store key, a query
-    /// string or a header value: URIs are logged as scheme, host and path only.
+    /// The caching handler's log messages, written under <see cref="HttpCachingDiagnostics.HandlerLoggerCategory"/>.
+    /// Event ids are part of the public contract. No message carries a store key, a query string or a header value:
+    /// URIs are logged as scheme, host and path only.
     /// </summary>
     internal static partial class Log
     {

@@ -1,0 +1,119 @@
+namespace HttpCaching.Internal;
+
+internal sealed partial class ClientCache
+{
+    /// <summary>
+    /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
+    /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
+    /// Records read from a shared store are kept in the near cache once they have been checked.
+    /// </summary>
+    private async ValueTask<(StoredResponse? Stored, string EntryKey, VaryRecord? Vary)> ReadAsync(
+        TieredStore store,
+        RequestKeys keys,
+        HttpRequestMessage request,
+        StoreBudget? budget,
+        CancellationToken cancellationToken)
+    {
+        var entryKey = keys.EntryKey;
+        VaryRecord? vary = null;
+        var (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
+        if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
+        {
+            if (!Variants.TryRead(entryRecord, out var names, out var generation))
+            {
+                LogUnreadableRecord();
+                return (null, entryKey, null);
+            }
+
+            store.Remember(entryKey, entryRecord, source, bodyVersion: false);
+            vary = new VaryRecord(names, generation);
+            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, generation, Variants.Id(names, request));
+            (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
+        }
+
+        if (entryRecord is null)
+        {
+            return (null, entryKey, vary);
+        }
+
+        if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
+        {
+            LogUnreadableRecord();
+            return (null, entryKey, vary);
+        }
+
+        store.Remember(entryKey, entryRecord, source, bodyVersion: false);
+        var (bodyRecord, bodySource) = await store.GetAsync(decoded.BodyKey, cancellationToken, budget).ConfigureAwait(false);
+        if (bodyRecord is null)
+        {
+            // The body was evicted before the entry that points at it: a miss.
+            return (null, entryKey, vary);
+        }
+
+        if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
+        {
+            LogUnreadableRecord();
+            return (null, entryKey, vary);
+        }
+
+        store.Remember(decoded.BodyKey, bodyRecord, bodySource, bodyVersion: true);
+        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary);
+    }
+
+    /// <summary>
+    /// A response for the key that this instance kept after the request read the store, and that serves the request
+    /// as it is: the request that fetched it finished before this one could join it (a slower store read, say), so
+    /// asking the origin again would only repeat it. Memory only, so it costs no store round trip; the request's own
+    /// directives still rule (<c>no-cache</c>, <c>max-age=0</c> go to the origin).
+    /// </summary>
+    private FetchResult? KeptSinceRead(Fetch fetch)
+    {
+        var store = fetch.Store;
+        if (store.GetFromMemory(fetch.EntryKey) is not { } record
+            || Variants.IsVaryRecord(record)
+            || DecodedEntryCache.Get(record, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash) is not { } decoded)
+        {
+            return null;
+        }
+
+        var entry = decoded.Entry;
+        if (fetch.Stored is { Entry: var read } && entry.VersionId == read.VersionId && entry.ResponseTime <= read.ResponseTime)
+        {
+            // What the request read, or older: nothing new since.
+            return null;
+        }
+
+        if (store.GetFromMemory(decoded.BodyKey) is not { } body || !BodyRecord.IsValid(body, entry.BodyLength))
+        {
+            return null;
+        }
+
+        var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
+        return reuse.Usable && !reuse.Stale
+            ? FetchResult.Success(null, new StoredResponse(entry, body), CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
+            : null;
+    }
+
+    /// <summary>The URL's origin back-off, if another request recorded one that has not ended.</summary>
+    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget? budget, CancellationToken cancellationToken)
+    {
+        var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
+        var (record, source) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
+        if (BackoffRecord.TryDeserialize(record) is not { } until)
+        {
+            return null;
+        }
+
+        store.Remember(key, record!, source, bodyVersion: false);
+        return until;
+    }
+
+    /// <summary>Corrupt or foreign records: one warning per interval for the client, however many are read.</summary>
+    private void LogUnreadableRecord()
+    {
+        if (_logThrottle.ShouldLog(Log.UnreadableRecordId, string.Empty, out var suppressed))
+        {
+            Log.UnreadableRecord(_logger, _clientName, suppressed);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Net;
+
+namespace HttpCaching.Internal;
+
+internal sealed partial class ClientCache
+{
+    /// <summary>
+    /// A response of the caller's own, built from a stored (or shared) response: in full, as the answer to a HEAD, or as
+    /// a 304 to the caller's conditional request; with <c>Age</c> and <c>Cache-Status</c>, and reported once.
+    /// </summary>
+    private HttpResponseMessage Serve(HttpRequestMessage request, StoredResponse stored, TimeSpan age, string cacheStatus, string outcome, ServedForm form = ServedForm.Full)
+    {
+        Completed(outcome, cacheStatus);
+        var entry = stored.Entry;
+        HttpResponseMessage response;
+        if (form == ServedForm.NotModified)
+        {
+            // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have that describe the representation's metadata.
+            response = new HttpResponseMessage(HttpStatusCode.NotModified) { Version = entry.HttpVersion, RequestMessage = request, Content = Conditionals.EmptyContent() };
+            foreach (var header in entry.Headers)
+            {
+                if (Conditionals.BelongsInNotModified(header.Name))
+                {
+                    response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+                }
+            }
+
+            foreach (var header in entry.ContentHeaders)
+            {
+                if (Conditionals.BelongsInNotModified(header.Name))
+                {
+                    response.Content.Headers.TryAddWithoutValidation(header.Name, header.Values);
+                }
+            }
+        }
+        else
+        {
+            response = new HttpResponseMessage((HttpStatusCode)entry.StatusCode)
+            {
+                Version = entry.HttpVersion,
+                RequestMessage = request,
+                Content = form == ServedForm.Head ? HeadContent(entry) : CreateContent(stored.BodyRecord, entry),
+            };
+
+            if (entry.ReasonPhrase is not null)
+            {
+                response.ReasonPhrase = entry.ReasonPhrase;
+            }
+
+            foreach (var header in entry.Headers)
+            {
+                response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+            }
+
+            if (form == ServedForm.Full)
+            {
+                _metrics.CacheBytes(_clientName, entry.BodyLength);
+            }
+        }
+
+        var headers = response.Headers;
+
+        headers.TryAddWithoutValidation("Age", CacheStatus.Seconds(age).ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
+        return response;
+    }
+
+    /// <summary>
+    /// The stored response after the origin failed or could not be reached, when RFC 5861 <c>stale-if-error</c> (or
+    /// the client's own window) allows it; <see langword="null"/> otherwise, or when nothing is stored.
+    /// </summary>
+    private HttpResponseMessage? TryServeStaleOnError(
+        HttpRequestMessage request,
+        ThirdPartyCachingOptions options,
+        StoredResponse? stored,
+        int? fwdStatus,
+        string detail,
+        bool collapsed)
+    {
+        if (stored is not { Entry: var entry } response)
+        {
+            return null;
+        }
+
+        var age = entry.CurrentAge(_time.GetUtcNow());
+        var staleness = age - Freshness.EffectiveLifetime(entry, options);
+        if (!Freshness.WithinStaleIfError(entry, staleness, options))
+        {
+            return null;
+        }
+
+        var status = CacheStatus.Forward(CacheStatus.FwdStale, fwdStatus, stored: false, detail);
+        return Serve(request, response, age, collapsed ? CacheStatus.Collapsed(status) : status, HttpCachingDiagnostics.OutcomeStale);
+    }
+
+    /// <summary>RFC 9111 §5.2.1.7: <c>only-if-cached</c> and nothing to serve: a 504 with no body.</summary>
+    private static HttpResponseMessage OnlyIfCachedResponse(HttpRequestMessage request)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.GatewayTimeout)
+        {
+            RequestMessage = request,
+            Content = new ByteArrayContent([]),
+        };
+        response.Headers.TryAddWithoutValidation(CacheStatus.HeaderName, CacheStatus.OnlyIfCached);
+        return response;
+    }
+
+    /// <summary>The content of a HEAD response: no body, but the stored response's content headers and length.</summary>
+    private static ByteArrayContent HeadContent(CacheEntry entry)
+    {
+        var content = Conditionals.EmptyContent();
+        foreach (var header in entry.ContentHeaders)
+        {
+            content.Headers.TryAddWithoutValidation(header.Name, header.Values);
+        }
+
+        content.Headers.ContentLength = entry.BodyLength;
+        return content;
+    }
+
+    /// <summary>The body of <paramref name="bodyRecord"/> as content, with the entry's content headers; the record is not copied.</summary>
+    private static ByteArrayContent CreateContent(byte[] bodyRecord, CacheEntry entry)
+    {
+        var content = BodyRecord.Content(bodyRecord);
+        var headers = content.Headers;
+        foreach (var header in entry.ContentHeaders)
+        {
+            headers.TryAddWithoutValidation(header.Name, header.Values);
+        }
+
+        return content;
+    }
+}

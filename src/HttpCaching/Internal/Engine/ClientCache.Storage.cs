@@ -1,0 +1,241 @@
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace HttpCaching.Internal;
+
+internal sealed partial class ClientCache
+{
+    /// <summary>
+    /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
+    /// selects when the response varies, with the Vary record under the URL's key). The response's <c>Cache-Control</c>
+    /// is parsed here once, for the storability check, the record limits and the entry.
+    /// </summary>
+    private async Task<FetchResult> StoreAsync(
+        Fetch fetch,
+        HttpRequestMessage sent,
+        bool sentValidators,
+        HttpResponseMessage response,
+        bool redirected,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        CancellationToken cancellationToken)
+    {
+        var options = fetch.Options;
+        var status = (int)response.StatusCode;
+        var directives = CacheControl.Parse(response.Headers);
+        var reason = CachePolicy.CheckStorable(response, directives, fetch.RequestDirectives, fetch.HasAuthorization, options.Shared);
+        if (reason == NotStoredReason.None && redirected)
+        {
+            reason = NotStoredReason.Redirected;
+        }
+
+        if (reason == NotStoredReason.None && response.Content.Headers.ContentLength > options.MaxBodySize)
+        {
+            reason = NotStoredReason.TooLarge;
+        }
+
+        if (reason == NotStoredReason.None && RecordLimits.Exceeded(response, directives, options.Shared) is { } limit)
+        {
+            Log.ExceedsRecordLimits(_logger, _clientName, new LoggedUri(fetch.Uri), status, limit);
+            reason = NotStoredReason.ExceedsRecordLimits;
+        }
+
+        if (reason != NotStoredReason.None)
+        {
+            if (reason is not (NotStoredReason.TooLarge or NotStoredReason.Redirected)
+                && status is >= 200 and < 300
+                && options.ValidateResponse is { } check
+                && fetch.Stored is not null)
+            {
+                // Not storable, but a stored version exists: a body the client would refuse must not replace it.
+                return await ValidateUnstorableAsync(fetch, check, response, directives, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
+            }
+
+            return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
+        }
+
+        var body = await BodyReader.ReadAsync(response.Content, options.MaxBodySize, cancellationToken).ConfigureAwait(false);
+        if (body.Record is null)
+        {
+            // Too large after all, or shorter than announced: hand back what was read, followed by the rest.
+            response.Content = body.Replacement!;
+            return NotStored(fetch, response, body.Reason, body.Length);
+        }
+
+        _metrics.OriginBytes(_clientName, body.Length);
+        var entry = EntryFactory.Create(response, directives, body.Record, body.Length, requestTime, responseTime, options, fetch.HasCredentials);
+        response.Content = CreateContent(body.Record, entry);
+        if (!RecordLimits.Fits(entry))
+        {
+            // The entry as stored (with the Date a response without one is given) is what the reader checks.
+            Log.ExceedsRecordLimits(_logger, _clientName, new LoggedUri(fetch.Uri), status, "header fields");
+            return NotStored(fetch, response, NotStoredReason.ExceedsRecordLimits, 0);
+        }
+
+        if (options.ValidateResponse is { } validate && !await IsAcceptedAsync(validate, fetch, response, body.Record, cancellationToken).ConfigureAwait(false))
+        {
+            return await RejectedAsync(fetch, response, new StoredResponse(entry, body.Record)).ConfigureAwait(false);
+        }
+
+        var varyNames = Variants.Names(response);
+        var variantId = varyNames is null ? null : Variants.Id(varyNames, sent, sentValidators);
+        if (variantId is not null)
+        {
+            // Each variant has body versions of its own: two variants with the same entity tag must not share bytes.
+            entry = entry with { VersionId = CacheKeyBuilder.VariantVersionId(entry.VersionId, variantId) };
+        }
+
+        var snapshot = new StoredResponse(entry, body.Record);
+        var stored = await WriteAsync(fetch, snapshot, varyNames, variantId, cancellationToken).ConfigureAwait(false);
+        if (stored)
+        {
+            Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
+        }
+
+        var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
+        return FetchResult.Success(response, snapshot, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
+    }
+
+    /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>
+    private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, StoredResponse snapshot)
+    {
+        var status = (int)response.StatusCode;
+        if (_logThrottle.ShouldLog(Log.ResponseRejectedId, fetch.RequestHash, out var suppressed))
+        {
+            Log.ResponseRejected(_logger, _clientName, new LoggedUri(fetch.Uri), status, suppressed);
+        }
+
+        await BackOffAsync(fetch, null).ConfigureAwait(false);
+        var detail = CacheStatus.Detail(NotStoredReason.Rejected);
+        return FetchResult.Failure(response, snapshot, CacheStatus.Forward(fetch.Fwd, status, stored: false, detail), status, detail);
+    }
+
+    /// <summary>
+    /// A success this cache may not store while it holds a stored version: the body is read and checked by
+    /// <see cref="ThirdPartyCachingOptions.ValidateResponse"/>, so one the client would refuse falls back to what is stored.
+    /// </summary>
+    private async Task<FetchResult> ValidateUnstorableAsync(
+        Fetch fetch,
+        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> check,
+        HttpResponseMessage response,
+        CacheControl directives,
+        NotStoredReason reason,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime,
+        CancellationToken cancellationToken)
+    {
+        var body = await BodyReader.ReadAsync(response.Content, fetch.Options.MaxBodySize, cancellationToken).ConfigureAwait(false);
+        if (body.Record is null)
+        {
+            response.Content = body.Replacement!;
+            return NotStored(fetch, response, body.Reason, body.Length);
+        }
+
+        var snapshot = EntryFactory.Create(response, directives, body.Record, body.Length, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
+        response.Content = CreateContent(body.Record, snapshot);
+        if (!await IsAcceptedAsync(check, fetch, response, body.Record, cancellationToken).ConfigureAwait(false))
+        {
+            _metrics.OriginBytes(_clientName, body.Length);
+            return await RejectedAsync(fetch, response, new StoredResponse(snapshot, body.Record)).ConfigureAwait(false);
+        }
+
+        return NotStored(fetch, response, reason, body.Length);
+    }
+
+    /// <summary>Asks the client's <see cref="ThirdPartyCachingOptions.ValidateResponse"/>; a check that throws refuses the response.</summary>
+    private async Task<bool> IsAcceptedAsync(
+        Func<ResponseValidationContext, CancellationToken, ValueTask<bool>> validate,
+        Fetch fetch,
+        HttpResponseMessage response,
+        byte[] bodyRecord,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var context = new ResponseValidationContext(_clientName, fetch.Uri, response, BodyRecord.Body(bodyRecord));
+            return await validate(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.ValidationFailed(_logger, _clientName, new LoggedUri(fetch.Uri), ex);
+            return false;
+        }
+    }
+
+    private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
+    {
+        Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), (int)response.StatusCode, CacheStatus.Detail(reason));
+        _metrics.OriginBytes(_clientName, originBytes);
+        var cacheStatus = CacheStatus.Forward(fetch.Fwd, (int)response.StatusCode, stored: false, CacheStatus.Detail(reason));
+        return FetchResult.Success(response, null, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
+    }
+
+    /// <summary>Writes a response that is to be stored; says whether the store took every record of it.</summary>
+    private async Task<bool> WriteAsync(Fetch fetch, StoredResponse response, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
+    {
+        var (entry, bodyRecord) = response;
+        var options = fetch.Options;
+        var window = EntryFactory.ExpiresAt(entry, options) - _time.GetUtcNow();
+        if (window <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        // The body version first, so that an entry never points at a body that was not written. A version is written
+        // once and slides: every read and every 304 keeps it for another window, so it outlives the entries that
+        // point at it while they are in use, and is never rewritten.
+        var store = fetch.Store;
+        var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
+        var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
+        var written = await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false);
+
+        // Once a write has failed, the records after it are kept in this instance's memory only (pending), never in the
+        // store, which would then hold an entry without its body; this instance still serves the version it fetched.
+        async ValueTask<bool> PutAsync(string key, byte[] record)
+        {
+            if (written)
+            {
+                return written = await store.SetAsync(key, record, expiry, bodyVersion: false, cancellationToken, fetch.Budget).ConfigureAwait(false);
+            }
+
+            store.KeepPending(key, record, expiry);
+            return false;
+        }
+
+        if (varyNames is null)
+        {
+            return await PutAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
+        }
+
+        // A response that varies: the variant's entry, then the Vary record that leads to it.
+        // The variants of one Vary record share its generation; a record with other names, or none (the URL was
+        // invalidated), starts a new one, so no variant stored before it is ever matched again.
+        var generation = fetch.ReadVary is { } read && read.Names.AsSpan().SequenceEqual(varyNames) ? read.Generation : Variants.NewGeneration();
+        var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
+        await PutAsync(variantKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
+        return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rewrites only the per-URL entry record. An entry whose every window has passed is removed instead, so an older
+    /// record of it never stays behind; one a reader would refuse (a 304 that merged in more fields than a record
+    /// holds) is not written.
+    /// </summary>
+    private async Task<bool> WriteEntryAsync(Fetch fetch, CacheEntry entry, CancellationToken cancellationToken)
+    {
+        var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
+        if (window <= TimeSpan.Zero)
+        {
+            await fetch.Store.RemoveAsync(fetch.EntryKey, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (!RecordLimits.Fits(entry))
+        {
+            // The stored record stays as it was, and is validated again next time.
+            return false;
+        }
+
+        return await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken, fetch.Budget)
+            .ConfigureAwait(false);
+    }
+}

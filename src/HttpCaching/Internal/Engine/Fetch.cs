@@ -1,0 +1,75 @@
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// Everything one origin request needs, captured when the request is made: the client's options and store tier as
+/// they were then, the request's keys and directives, what it read from the store, and the chain it goes out on.
+/// </summary>
+internal sealed class Fetch(
+    ThirdPartyCachingOptions options,
+    TieredStore store,
+    InnerSend inner,
+    Uri uri,
+    string requestHash,
+    string primaryKey,
+    string entryKey,
+    CacheControl requestDirectives,
+    bool hasAuthorization,
+    bool hasCredentials,
+    StoredResponse? stored,
+    string fwd)
+{
+    public ThirdPartyCachingOptions Options => options;
+
+    public TieredStore Store => store;
+
+    /// <summary>The chain below the handler of the caller that made the request, which its origin requests go out on.</summary>
+    public InnerSend Inner => inner;
+
+    public Uri Uri => uri;
+
+    public string RequestHash => requestHash;
+
+    /// <summary>The URL's entry key: where its entry or Vary record lives.</summary>
+    public string PrimaryKey => primaryKey;
+
+    /// <summary>
+    /// The key of the stored entry this request read (a variant's, when the response varies): concurrent requests
+    /// with the same key share one origin request.
+    /// </summary>
+    public string EntryKey => entryKey;
+
+    public CacheControl RequestDirectives => requestDirectives;
+
+    /// <summary>The stored response the request read, to validate or to fall back on; <see langword="null"/> on a miss.</summary>
+    public StoredResponse? Stored => stored;
+
+    /// <summary>The Cache-Status <c>fwd</c> reason of the request.</summary>
+    public string Fwd => fwd;
+
+    /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
+    public bool Background { get; set; }
+
+    /// <summary>
+    /// What the requesting caller may still wait on the store; <see langword="null"/> when no caller waits (a
+    /// background revalidation), so each call has the full store timeout.
+    /// </summary>
+    public StoreBudget? Budget { get; set; }
+
+    /// <summary>The Vary record the request read for the URL, if any: a new variant keeps its generation.</summary>
+    public VaryRecord? ReadVary { get; init; }
+
+    /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
+    public bool BackoffSeen { get; set; }
+
+    /// <summary>The key of the URL's back-off record.</summary>
+    public string BackoffKey => CacheKeyBuilder.BackoffKey(options.KeyPrefix, store.ClientName, requestHash);
+
+    /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
+    public bool HasAuthorization => hasAuthorization;
+
+    /// <summary>
+    /// Whether the request carried <c>Authorization</c> or <c>Cookie</c>: its response may be personal, so the
+    /// freshness floor never extends it.
+    /// </summary>
+    public bool HasCredentials => hasCredentials;
+}
