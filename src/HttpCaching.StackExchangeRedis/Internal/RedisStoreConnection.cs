@@ -74,6 +74,18 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
+
+        // A first connection that failed raised its events before there was anyone to hear them.
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (!server.IsConnected)
+            {
+                var endpoint = Endpoint(server.EndPoint);
+                _failing.TryAdd((endpoint, ConnectionType.Interactive), true);
+                Log.ConnectionFailed(_logger, LogLevel.Warning, _store, "interactive", endpoint, "the first connection did not succeed");
+            }
+        }
+
         lock (_gate)
         {
             if (_disposed)
