@@ -12,7 +12,8 @@ namespace HttpCaching.StackExchangeRedis;
 /// The connection comes from <see cref="Configuration"/> or <see cref="ConfigurationOptions"/> (one of them, not both);
 /// <see cref="Ssl"/>, <see cref="SslHost"/>, <see cref="User"/>, <see cref="Password"/> and
 /// <see cref="CaCertificatePath"/>, when set, override what those say. The store always connects in the background
-/// (<c>abortConnect=false</c>), so an application starts while Redis is down, and it turns on <c>allowAdmin</c> on its
+/// (<c>abortConnect=false</c>), so an application starts while Redis is down; while there is no connection its
+/// operations fail at once (<c>BacklogPolicy.FailFast</c>) instead of queueing; and it turns on <c>allowAdmin</c> on its
 /// own connection, because StackExchange.Redis counts the <c>CONFIG GET</c> and <c>INFO</c> the memory-policy check
 /// reads with as admin commands; the store runs no other.
 /// </para>

@@ -43,8 +43,10 @@ internal static class RedisConnectionConfiguration
         }
 
         // Start while Redis is down and reconnect in the background: a cache must never keep the application from
-        // starting, and every operation meanwhile fails fast into a miss instead of trying to connect again.
+        // starting. Meanwhile every operation fails at once, into a miss, instead of waiting in StackExchange.Redis's
+        // backlog for a connection (up to syncTimeout, 5 seconds by default, each): a cache has nothing to replay later.
         configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
 
         // CONFIG GET and INFO, which the memory-policy check reads with, are admin commands to StackExchange.Redis. Only
         // the store's own code uses this connection, and it runs no other admin command.

@@ -27,6 +27,13 @@ internal static partial class RedisErrors
         ArgumentNullException.ThrowIfNull(exception);
         var hash = KeyHash.Of(key);
         var (failure, reason) = Describe(exception);
+
+        // Built from safe parts; should a server ever echo the key whole and unquoted, it becomes the hash too.
+        if (key.Length > 0)
+        {
+            reason = reason.Replace(key, hash, StringComparison.Ordinal);
+        }
+
         return new RedisStoreException($"Redis {operation} of key {hash} failed: {reason}", failure);
     }
 
