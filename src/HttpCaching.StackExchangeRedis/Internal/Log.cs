@@ -39,7 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(RedisHttpCacheDiagnostics.PermissionDeniedEventId, LogLevel.Error,
         "{Store}: the Redis server refuses {What} to user {User}: {Reason} The store's operations fail and requests go to the origin. "
-        + "Give the user the store's keys ({KeyPattern}) and the commands of a cache (for example +@read +@write +@keyspace +@connection -@dangerous +info +config|get).",
+        + "Give the user the store's keys ({KeyPattern}) and the commands of a cache (for example ~httpcaching:* &* -@all +@read +@write +@keyspace +@transaction +@connection -@dangerous +info +config|get).",
         EventName = "RedisPermissionDenied")]
     public static partial void PermissionDenied(ILogger logger, string store, string what, string user, string reason, string keyPattern);
 

@@ -12,6 +12,7 @@ namespace HttpCaching.Testing;
 /// listening on 127.0.0.1 only, on a free port, and, when <c>openssl</c> is there, on a TLS port too, with a CA and a
 /// server certificate (for 127.0.0.1 and localhost) made for it. It has the ACL users of <see cref="RedisTestUsers"/>,
 /// each with a password of its own. Stopped by its process id, never by name; disposing it deletes the directory.
+/// Unlike PostgreSQL, redis-server runs as root without complaint, so a root test run needs no other user.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
