@@ -1,0 +1,279 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HttpCaching.StackExchangeRedis.Internal;
+
+/// <summary>
+/// An <see cref="IDistributedCache"/> (and <see cref="IBufferDistributedCache"/>) in Redis: Microsoft's
+/// <see cref="RedisCache"/> on the store's one <see cref="RedisStoreConnection"/>, with every key prefixed by
+/// <see cref="RedisHttpCacheOptions.KeyPrefix"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// What this adds to <see cref="RedisCache"/>: failures leave as <see cref="RedisStoreException"/>s whose messages name
+/// the key only by its hash (StackExchange.Redis's exceptions carry keys, and the caching handler logs what a store
+/// throws); a refused key or command is logged once as an error, since it will not fix itself; and writes of values go
+/// through <see cref="MemoryPolicyGuard"/>, which keeps them from a Redis that cannot evict.
+/// </para>
+/// <para>
+/// Expiry is Redis's: keys carry a TTL, judged by the server's clock (RedisCache has no <see cref="TimeProvider"/>).
+/// Cancellation is checked before a call is sent; StackExchange.Redis does not cancel a command once sent, so a call is
+/// bounded by its <c>asyncTimeout</c> (5 seconds by default) and, in the caching handler, by the client's StoreTimeout.
+/// </para>
+/// </remarks>
+internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
+{
+    private readonly IBufferDistributedCache _cache;
+    private readonly RedisStoreConnection _connection;
+    private readonly MemoryPolicyGuard _guard;
+    private readonly ILogger _logger;
+    private readonly string _store;
+    private readonly string _keyPattern;
+    private int _keysDeniedLogged;
+    private int _commandDeniedLogged;
+    private int _credentialsDeniedLogged;
+
+    // RedisCache's own logger is left out (it would log only a server-version fallback). The RedisCache is never
+    // disposed: it holds nothing of its own to release but a semaphore, and its Dispose would close the shared
+    // multiplexer, which the RedisStoreConnection singleton owns.
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "See above: the multiplexer is the connection's to close.")]
+    public RedisCacheStore(string name, RedisHttpCacheOptions options, RedisStoreConnection connection, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+
+        _connection = connection;
+        _store = StoreName.ForLog(name);
+        _logger = loggerFactory.CreateLogger(RedisHttpCacheDiagnostics.LoggerCategory);
+        _keyPattern = options.KeyPrefix.Length > 0 ? $"~{options.KeyPrefix}*" : "~httpcaching:*, or each client's KeyPrefix";
+        _cache = new RedisCache(
+            Options.Create(new RedisCacheOptions
+            {
+                InstanceName = options.KeyPrefix,
+                ConnectionMultiplexerFactory = connection.GetAsync,
+            }));
+        _guard = new MemoryPolicyGuard(_store, connection, options.AllowNoEviction, _logger);
+        connection.Restored += OnRestored;
+    }
+
+    /// <summary>The store's connection, for whatever else coordinates through the same Redis.</summary>
+    internal RedisStoreConnection Connection => _connection;
+
+    /// <summary>The memory-policy check; for tests.</summary>
+    internal MemoryPolicyGuard Guard => _guard;
+
+    /// <inheritdoc/>
+    public byte[]? Get(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            return _cache.Get(key);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "get", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            return await _cache.GetAsync(key, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "get", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool TryGet(string key, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(destination);
+        Started();
+        try
+        {
+            return _cache.TryGet(key, destination);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "get", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(destination);
+        Started();
+        try
+        {
+            return await _cache.TryGetAsync(key, destination, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "get", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Set(key, new ReadOnlySequence<byte>(value), options);
+    }
+
+    /// <inheritdoc/>
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return SetAsync(key, new ReadOnlySequence<byte>(value), options, token).AsTask();
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(options);
+        _guard.EnsureWritable(key);
+        try
+        {
+            _cache.Set(key, value, options);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "set", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(options);
+        await _guard.EnsureWritableAsync(key, token).ConfigureAwait(false);
+        try
+        {
+            await _cache.SetAsync(key, value, options, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "set", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Refresh(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            _cache.Refresh(key);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "refresh", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            await _cache.RefreshAsync(key, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "refresh", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            _cache.Remove(key);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "remove", key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Started();
+        try
+        {
+            await _cache.RemoveAsync(key, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
+        {
+            throw Failed(ex, "remove", key);
+        }
+    }
+
+    public void Dispose() => _connection.Restored -= OnRestored;
+
+    /// <summary>The first use of the store starts the memory-policy check, so its verdict is logged even before a write.</summary>
+    private void Started() => _ = _guard.Current();
+
+    private void OnRestored() => _guard.Recheck();
+
+    private RedisStoreException Failed(Exception exception, string operation, string key)
+    {
+        var failure = RedisErrors.Sanitise(exception, operation, key);
+        if (failure.Failure == RedisStoreFailure.PermissionDenied)
+        {
+            LogRefusalOnce(exception);
+        }
+
+        return failure;
+    }
+
+    private void LogRefusalOnce(Exception exception)
+    {
+        var reason = RedisErrors.Describe(exception).Reason;
+        var text = exception.Message;
+        if (text.StartsWith("NOPERM", StringComparison.Ordinal) && text.Contains("key", StringComparison.OrdinalIgnoreCase))
+        {
+            if (Interlocked.Exchange(ref _keysDeniedLogged, 1) == 0)
+            {
+                Log.PermissionDenied(_logger, _store, "the store's keys", _connection.User, reason, _keyPattern);
+            }
+        }
+        else if (text.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            if (Interlocked.Exchange(ref _commandDeniedLogged, 1) == 0)
+            {
+                Log.PermissionDenied(_logger, _store, "a command the store needs", _connection.User, reason, _keyPattern);
+            }
+        }
+        else if (Interlocked.Exchange(ref _credentialsDeniedLogged, 1) == 0)
+        {
+            Log.PermissionDenied(_logger, _store, "the credentials", _connection.User, reason, _keyPattern);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace HttpCaching.StackExchangeRedis.Internal;
+
+/// <summary>
+/// Validates the options of every Redis store at start-up. Messages name the store (its service key) and the option to
+/// fix, and never repeat the configuration string or the password. No rule of these options can be stated with a
+/// DataAnnotations attribute, so there is no source-generated validator beside this one.
+/// </summary>
+internal sealed class RedisHttpCacheOptionsCustomValidator : IValidateOptions<RedisHttpCacheOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedisHttpCacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var store = StoreName.Describe(name);
+        var builder = new ValidateOptionsResultBuilder();
+        void Fail(string option, string problem) =>
+            builder.AddError($"{store}: {nameof(RedisHttpCacheOptions)}.{option} {problem}", option);
+
+        ConfigurationOptions? parsed = null;
+        var hasString = !string.IsNullOrWhiteSpace(options.Configuration);
+        if (hasString && options.ConfigurationOptions is not null)
+        {
+            Fail(nameof(options.ConfigurationOptions), $"and {nameof(options.Configuration)} are both set; set one of them.");
+        }
+        else if (options.ConfigurationOptions is not null)
+        {
+            parsed = options.ConfigurationOptions;
+        }
+        else if (!hasString)
+        {
+            Fail(nameof(options.Configuration), $"is required (a StackExchange.Redis configuration string such as 'redis.internal:6379,ssl=true'), or set {nameof(options.ConfigurationOptions)} in code.");
+        }
+        else
+        {
+            try
+            {
+                parsed = ConfigurationOptions.Parse(options.Configuration!);
+            }
+            catch (ArgumentException ex)
+            {
+                // StackExchange.Redis's messages name the keyword; a value they quote is a number or a boolean, the
+                // only kinds that can fail to parse, never a password.
+                Fail(nameof(options.Configuration), $"is not a valid StackExchange.Redis configuration string: {ex.Message}");
+            }
+        }
+
+        if (parsed is not null && parsed.EndPoints.Count == 0)
+        {
+            Fail(parsed == options.ConfigurationOptions ? nameof(options.ConfigurationOptions) : nameof(options.Configuration), "names no endpoint (host:port).");
+        }
+
+        if (options.KeyPrefix is null)
+        {
+            Fail(nameof(options.KeyPrefix), "must not be null; use an empty string for no prefix.");
+        }
+
+        if (options.SslHost is not null && string.IsNullOrWhiteSpace(options.SslHost))
+        {
+            Fail(nameof(options.SslHost), "must not be empty or white space; leave it null to check the endpoint's host.");
+        }
+
+        if (options.User is not null && string.IsNullOrWhiteSpace(options.User))
+        {
+            Fail(nameof(options.User), "must not be empty or white space; leave it null for the configuration's user.");
+        }
+
+        var tls = parsed is not null && RedisConnectionConfiguration.UsesTls(options, parsed);
+        if (options.CaCertificatePath is { } path)
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                Fail(nameof(options.CaCertificatePath), "must not be empty or white space; leave it null to trust the system's roots.");
+            }
+            else if (!File.Exists(path))
+            {
+                Fail(nameof(options.CaCertificatePath), $"is '{path}', which is not a file.");
+            }
+            else
+            {
+                try
+                {
+                    _ = ServerCertificateValidator.FromFile(path);
+                }
+                catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+                {
+                    Fail(nameof(options.CaCertificatePath), $"is '{path}', which holds no readable PEM or DER certificate ({ex.GetType().Name}).");
+                }
+            }
+
+            if (parsed is not null && !tls)
+            {
+                Fail(nameof(options.CaCertificatePath), $"is set but TLS is off: set {nameof(options.Ssl)} to true, or ssl=true in the configuration.");
+            }
+        }
+
+        if (options.SslHost is not null && parsed is not null && !tls)
+        {
+            Fail(nameof(options.SslHost), $"is set but TLS is off: set {nameof(options.Ssl)} to true, or ssl=true in the configuration.");
+        }
+
+        return builder.Build();
+    }
+}

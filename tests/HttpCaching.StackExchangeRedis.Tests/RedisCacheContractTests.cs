@@ -1,0 +1,29 @@
+using HttpCaching.PostgreSql.Tests;
+using HttpCaching.StackExchangeRedis.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace HttpCaching.StackExchangeRedis.Tests;
+
+/// <summary>
+/// The <see cref="IDistributedCache"/> contract, buffer members included (the suite of the PostgreSQL tests, compiled in
+/// here), against the Redis store as <c>AddRedisHttpCache</c> registers it. Redis expires keys by its own clock, so the
+/// expiry tests are skipped; the rest runs as for every other store.
+/// </summary>
+public sealed class RedisCacheContractTests(RedisServerFixture server) : BufferDistributedCacheContractTests
+{
+    private readonly RedisStores _stores = new();
+
+    protected override bool ExpiresByTimeProvider => false;
+
+    protected override IDistributedCache CreateCache(TimeProvider time)
+    {
+        server.EnsureAvailable();
+        return _stores.Create(o => o.Configuration = server.Endpoint, time);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _stores.DisposeAsync();
+    }
+}
