@@ -29,7 +29,8 @@ internal sealed class NearCache : IDisposable
     {
         _time = time;
         _sizeLimit = sizeLimit;
-        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, Clock = new TimeProviderClock(time) });
+        // Statistics give the current size, which room is made by before an insert (without them it reads as 0).
+        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, Clock = new TimeProviderClock(time), TrackStatistics = true });
     }
 
     /// <summary>A record to serve from memory: a body version, a pending record, or an entry within its window.</summary>
@@ -93,22 +94,12 @@ internal sealed class NearCache : IDisposable
         }
     }
 
-    /// <summary>Keeps a record whose write to the shared store failed: served from here until a write of it succeeds.</summary>
-    public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry)
-    {
-        MakeRoom(Size(key, value));
-        lock (_gate)
-        {
-            using var entry = _memory.CreateEntry(key);
-            entry.Value = new Slot(value, 0, Pending: true, expiry);
-            entry.Size = Size(key, value);
-
-            // A pending record must not outlive what its write asked of the store.
-            entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
-            entry.AbsoluteExpirationRelativeToNow = expiry.AbsoluteExpirationRelativeToNow;
-            entry.SlidingExpiration = expiry.SlidingExpiration;
-        }
-    }
+    /// <summary>
+    /// Keeps a record whose write to the shared store failed: served from here until a write of it succeeds. It is the
+    /// newest version this instance has, so it goes last when room is made (after every record the store holds).
+    /// </summary>
+    public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry) =>
+        Put(key, new Slot(value, 0, Pending: true, expiry));
 
     public void Remove(string key)
     {
@@ -120,16 +111,38 @@ internal sealed class NearCache : IDisposable
 
     public void Dispose() => _memory.Dispose();
 
-    /// <summary>Writes a slot; under the gate, so that <see cref="SetUnlessChanged"/> compares and writes as one step.</summary>
+    /// <summary>
+    /// Writes a slot; under the gate, so that <see cref="SetUnlessChanged"/> compares and writes as one step. A memory
+    /// cache silently refuses an entry that would pass its size limit (and one that a compaction running meanwhile
+    /// takes out), so the write is checked and, if the slot is not there, room is made and it is written again.
+    /// </summary>
     private void Put(string key, Slot slot)
     {
         var size = Size(key, slot.Value);
-        MakeRoom(size);
-        lock (_gate)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            using var entry = _memory.CreateEntry(key);
-            entry.Value = slot;
-            entry.Size = size;
+            MakeRoom(size, harder: attempt > 0);
+            lock (_gate)
+            {
+                using (var entry = _memory.CreateEntry(key))
+                {
+                    entry.Value = slot;
+                    entry.Size = size;
+                    if (slot is { Pending: true, Expiry: { } expiry })
+                    {
+                        // A pending record must not outlive what its write asked of the store.
+                        entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
+                        entry.AbsoluteExpirationRelativeToNow = expiry.AbsoluteExpirationRelativeToNow;
+                        entry.SlidingExpiration = expiry.SlidingExpiration;
+                        entry.Priority = CacheItemPriority.High;
+                    }
+                }
+
+                if (ReferenceEquals(SlotOf(key), slot) || size > _sizeLimit)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -143,19 +156,32 @@ internal sealed class NearCache : IDisposable
 
     /// <summary>
     /// A memory cache refuses a write that would pass its limit and compacts later, which would drop the newest record
-    /// (a pending one among them): the least recently used make room first, down to 90% of the limit.
+    /// (a pending one among them): the least recently used make room first, down to 90% of the limit (or, after a
+    /// refused write, down to half of it). A compaction removes a share of the entries, not of the bytes, so it is
+    /// repeated until the bytes fit. Pending records go last (they have a higher priority).
     /// </summary>
-    private void MakeRoom(long size)
+    private void MakeRoom(long size, bool harder)
     {
-        var current = _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
-        if (current + size <= _sizeLimit || current <= 0 || size > _sizeLimit)
+        if (size > _sizeLimit)
         {
             return;
         }
 
-        var target = Math.Max((long)(_sizeLimit * 0.9) - size, 0);
-        _memory.Compact(Math.Clamp((double)(current - target) / current, 0.01, 1.0));
+        var target = Math.Max((long)(_sizeLimit * (harder ? 0.5 : 0.9)) - size, 0);
+        var current = CurrentSize();
+        if (!harder && current + size <= _sizeLimit)
+        {
+            return;
+        }
+
+        for (var round = 0; round < 16 && current > target; round++)
+        {
+            _memory.Compact(Math.Clamp((double)(current - target) / current, 0.05, 1.0));
+            current = CurrentSize();
+        }
     }
+
+    private long CurrentSize() => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
     private static long Size(string key, byte[]? value) => (value?.Length ?? 0) + (2L * key.Length) + SlotOverhead;
 

@@ -1,0 +1,82 @@
+using HttpCaching.Internal;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace HttpCaching.Tests.Internal;
+
+/// <summary>
+/// The near cache makes room before it admits a record, so the newest record is always kept: a memory cache would
+/// otherwise refuse it silently once full, and a refused pending record (a newer version the store did not take) would
+/// send the instance back to the older version the store still holds.
+/// </summary>
+public sealed class NearCacheRoomTests
+{
+    private const long Limit = 64 * 1024;
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(5_000)]
+    [InlineData(20_000)]
+    public void Set_FullOfRecordsOfOtherSizes_NewestKept(int size)
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        Fill(near, time);
+
+        near.Set("newest", new byte[size], bodyVersion: true, TimeSpan.FromSeconds(5));
+
+        Assert.NotNull(near.Get("newest"));
+    }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(5_000)]
+    [InlineData(20_000)]
+    public void SetPending_FullOfRecordsOfOtherSizes_PendingKept(int size)
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        Fill(near, time);
+
+        near.SetPending("pending", new byte[size], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+
+        Assert.True(near.TryGetPending("pending", out _, out _));
+    }
+
+    [Fact]
+    public void SetPending_ThenFilledAgain_PendingOutlivesEveryOtherRecord()
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.SetPending("pending", new byte[1000], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+
+        for (var round = 0; round < 3; round++)
+        {
+            Fill(near, time, $"round{round}");
+        }
+
+        Assert.True(near.TryGetPending("pending", out _, out _));
+    }
+
+    [Fact]
+    public void Set_LargerThanTheLimit_NotKeptAndNothingElseLost()
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.Set("small", new byte[100], bodyVersion: true, TimeSpan.FromSeconds(5));
+
+        near.Set("huge", new byte[Limit + 1], bodyVersion: true, TimeSpan.FromSeconds(5));
+
+        Assert.Null(near.Get("huge"));
+        Assert.NotNull(near.Get("small"));
+    }
+
+    /// <summary>Fills the near cache to over twice its limit with records of mixed sizes, least recent first.</summary>
+    private static void Fill(NearCache near, FakeTimeProvider time, string prefix = "filler")
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            near.Set($"{prefix}-{i}", new byte[i % 3 == 0 ? 6_000 : 300], bodyVersion: true, TimeSpan.FromSeconds(5));
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+    }
+}
