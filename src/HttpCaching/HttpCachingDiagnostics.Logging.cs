@@ -74,4 +74,10 @@ public static partial class HttpCachingDiagnostics
 
     /// <summary>Event id 20, <c>CacheRecordLimitsExceeded</c> (Debug, <see cref="HandlerLoggerCategory"/>): a response was not stored because its record could never be read back.</summary>
     public const int CacheRecordLimitsExceededEventId = 20;
+
+    /// <summary>Event id 21, <c>CacheStoreWritesSuspended</c> (Warning, <see cref="StoreLoggerCategory"/>): writes to the store failed repeatedly (a full store, a read-only replica, a policy that refuses them) while reads may still work; writes are skipped for a growing interval. Logged once per opening.</summary>
+    public const int CacheStoreWritesSuspendedEventId = 21;
+
+    /// <summary>Event id 22, <c>CacheStoreWritesResumed</c> (Information, <see cref="StoreLoggerCategory"/>): a write succeeded again after writes were suspended.</summary>
+    public const int CacheStoreWritesResumedEventId = 22;
 }

@@ -11,6 +11,8 @@ internal sealed partial class GuardedStore
         public const int StoreTimedOutId = HttpCachingDiagnostics.CacheStoreTimedOutEventId;
         public const int BreakerOpenedId = HttpCachingDiagnostics.CacheStoreBreakerOpenedEventId;
         public const int BreakerClosedId = HttpCachingDiagnostics.CacheStoreBreakerClosedEventId;
+        public const int WritesSuspendedId = HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId;
+        public const int WritesResumedId = HttpCachingDiagnostics.CacheStoreWritesResumedEventId;
 
         [LoggerMessage(StoreFailedId, LogLevel.Warning, "Client {ClientName}: the cache store failed ({Operation}); the request is served from the origin. {Suppressed} more like it were left out since the last.", EventName = "CacheStoreFailed")]
         public static partial void StoreFailed(ILogger logger, string clientName, string operation, int suppressed, Exception exception);
@@ -23,5 +25,11 @@ internal sealed partial class GuardedStore
 
         [LoggerMessage(BreakerClosedId, LogLevel.Information, "The cache store answers again; caching resumes.", EventName = "CacheStoreBreakerClosed")]
         public static partial void BreakerClosed(ILogger logger);
+
+        [LoggerMessage(WritesSuspendedId, LogLevel.Warning, "Writes to the cache store failed {Failures} times in a row (is it full, or read-only?); writes are skipped for {Duration}, reads go on.", EventName = "CacheStoreWritesSuspended")]
+        public static partial void WritesSuspended(ILogger logger, TimeSpan duration, int failures);
+
+        [LoggerMessage(WritesResumedId, LogLevel.Information, "The cache store takes writes again.", EventName = "CacheStoreWritesResumed")]
+        public static partial void WritesResumed(ILogger logger);
     }
 }

@@ -22,6 +22,16 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// </summary>
     public static readonly TimeSpan MaximumBreak = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The first and the longest break of writes alone, after <see cref="FailureThreshold"/> write failures in a row:
+    /// a store that refuses writes (full, read-only, <c>noeviction</c>) usually answers reads, which keep the main
+    /// breaker closed, so writes need a breaker of their own; a full store frees room slowly, so it grows further.
+    /// </summary>
+    public static readonly TimeSpan MinimumWriteBreak = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="MinimumWriteBreak"/>
+    public static readonly TimeSpan MaximumWriteBreak = TimeSpan.FromMinutes(1);
+
     private readonly Lock _gate = new();
     private readonly LogThrottle _throttle = new(time);
     private int _consecutiveFailures;
@@ -31,6 +41,9 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     private long _lastFailureTicks;
     private bool _lastFailureTimedOut;
     private int _openingsSinceFailing;
+    private int _consecutiveWriteFailures;
+    private long _writesOpenUntilTicks;
+    private TimeSpan _nextWriteBreak = MinimumWriteBreak;
 
     public IDistributedCache Store => store;
 
@@ -39,6 +52,9 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
     /// <summary>Whether the breaker is open now: calls are skipped.</summary>
     public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
+
+    /// <summary>Whether writes (set, refresh) are suspended now, while reads and removals go on.</summary>
+    public bool WritesSuspended => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _writesOpenUntilTicks);
 
     /// <summary>What the calls so far say about the store, as of now.</summary>
     public StoreHealth Health()
@@ -94,7 +110,8 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         CancellationToken cancellationToken)
     {
         var activity = HttpCachingTracing.CurrentRequest();
-        if (IsOpen)
+        var write = IsWrite(operation);
+        if (IsOpen || (write && WritesSuspended))
         {
             Skipped(activity, operation);
             return null;
@@ -111,11 +128,21 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
             }
 
             Succeeded(activity, operation, started);
+            if (write)
+            {
+                WriteSucceeded();
+            }
+
             return pending;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Failed(ex, clientName, operation, activity, started);
+            if (write)
+            {
+                WriteFailed();
+            }
+
             return null;
         }
     }
@@ -137,6 +164,48 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
             // The abandoned call may still fail later; observe it so it is not reported as unobserved.
             _ = operation.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
+        }
+    }
+
+    /// <summary>Set and refresh write; a removal is never suspended, since one that did not happen can leave an outdated response in use.</summary>
+    private static bool IsWrite(string operation) =>
+        operation is HttpCachingDiagnostics.StoreOperationSet or HttpCachingDiagnostics.StoreOperationRefresh;
+
+    private void WriteSucceeded()
+    {
+        if (Volatile.Read(ref _consecutiveWriteFailures) == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_consecutiveWriteFailures >= FailureThreshold)
+            {
+                Log.WritesResumed(logger);
+            }
+
+            _consecutiveWriteFailures = 0;
+            _nextWriteBreak = MinimumWriteBreak;
+        }
+    }
+
+    /// <summary>
+    /// Counts a failed write. Successful reads do not reset the count, so a store that answers reads but refuses
+    /// every write is left alone for writes, for a growing interval, logged once per opening.
+    /// </summary>
+    private void WriteFailed()
+    {
+        lock (_gate)
+        {
+            _consecutiveWriteFailures++;
+            var now = time.GetUtcNow();
+            if (_consecutiveWriteFailures >= FailureThreshold && now.UtcTicks >= _writesOpenUntilTicks)
+            {
+                Interlocked.Exchange(ref _writesOpenUntilTicks, (now + _nextWriteBreak).UtcTicks);
+                Log.WritesSuspended(logger, _nextWriteBreak, _consecutiveWriteFailures);
+                _nextWriteBreak = _nextWriteBreak * 2 < MaximumWriteBreak ? _nextWriteBreak * 2 : MaximumWriteBreak;
+            }
         }
     }
 

@@ -1,0 +1,182 @@
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RichardSzalay.MockHttp;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// A store that answers reads but refuses every write (full, read-only, a Redis with <c>noeviction</c>) is left alone
+/// for writes: successful reads do not keep the write breaker closed, it opens for a growing interval, once per opening
+/// in the log, and closes on the first write that succeeds. Requests never fail, and none says <c>stored</c>.
+/// </summary>
+public sealed class WriteBreakerTests
+{
+    [Fact]
+    public async Task WritesFailReadsWork_AfterFiveFailures_WritesSkippedReadsGoOn()
+    {
+        using var app = new App();
+
+        await app.MissesAsync(GuardedStore.FailureThreshold);
+        Assert.Equal(GuardedStore.FailureThreshold, app.Store.SetAttempts);
+        var reads = app.Store.GetAttempts;
+
+        var responses = await app.MissesAsync(10);
+
+        Assert.Equal(GuardedStore.FailureThreshold, app.Store.SetAttempts);
+        Assert.True(app.Store.GetAttempts > reads, "reads go on while writes are suspended");
+        Assert.All(responses, status => Assert.DoesNotContain("; stored", status, StringComparison.Ordinal));
+        Assert.Single(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+    }
+
+    [Fact]
+    public async Task WritesStillFailing_BreakGrowsAndEachOpeningIsLoggedOnce()
+    {
+        using var app = new App();
+        await app.MissesAsync(GuardedStore.FailureThreshold);
+
+        app.Harness.Time.Advance(GuardedStore.MinimumWriteBreak);
+        await app.MissesAsync(3);
+
+        // One write tried after the first break, and the breaker opened again, now for twice as long.
+        Assert.Equal(GuardedStore.FailureThreshold + 1, app.Store.SetAttempts);
+        app.Harness.Time.Advance(GuardedStore.MinimumWriteBreak);
+        await app.MissesAsync(3);
+        Assert.Equal(GuardedStore.FailureThreshold + 1, app.Store.SetAttempts);
+        app.Harness.Time.Advance(GuardedStore.MinimumWriteBreak);
+        await app.MissesAsync(1);
+        Assert.Equal(GuardedStore.FailureThreshold + 2, app.Store.SetAttempts);
+
+        var openings = app.Logs.Entries.Where(e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId).ToList();
+        Assert.Equal(3, openings.Count);
+        Assert.Contains("00:00:01", openings[0].Message, StringComparison.Ordinal);
+        Assert.Contains("00:00:02", openings[1].Message, StringComparison.Ordinal);
+        Assert.Contains("00:00:04", openings[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WritesWorkAgain_AfterTheBreak_StoredAndLoggedAsResumed()
+    {
+        using var app = new App();
+        await app.MissesAsync(GuardedStore.FailureThreshold);
+
+        app.Store.RefuseWrites = false;
+        app.Harness.Time.Advance(GuardedStore.MinimumWriteBreak);
+        var responses = await app.MissesAsync(3);
+
+        Assert.All(responses, status => Assert.Contains("; stored", status, StringComparison.Ordinal));
+        Assert.Single(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesResumedEventId);
+    }
+
+    [Fact]
+    public async Task FewerFailuresThanTheThreshold_WritesGoOn()
+    {
+        using var app = new App();
+        await app.MissesAsync(GuardedStore.FailureThreshold - 1);
+        app.Store.RefuseWrites = false;
+
+        var responses = await app.MissesAsync(1);
+
+        Assert.Contains("; stored", responses[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+    }
+
+    [Fact]
+    public async Task WritesSuspended_RemovalsStillReachTheStore()
+    {
+        using var app = new App();
+        await app.MissesAsync(GuardedStore.FailureThreshold);
+        var removals = app.Store.RemoveAttempts;
+
+        using var post = await app.Harness.Client().PostAsync(new Uri("https://api.example.test/items/0"), null, TestContext.Current.CancellationToken);
+
+        Assert.True(app.Store.RemoveAttempts > removals);
+    }
+
+    private sealed class App : IDisposable
+    {
+        private int _next;
+
+        public App()
+        {
+            Store = new WriteRefusingStore();
+            Harness = new CachingHarness(
+                o => o.MinimumFreshness = TimeSpan.Zero,
+                registerStore: false,
+                services: s => s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs)));
+            Harness.Origin.When("https://api.example.test/*").Respond(_ => Harness.Response("{}", "max-age=600"));
+        }
+
+        public CachingHarness Harness { get; }
+
+        public WriteRefusingStore Store { get; }
+
+        public CollectingLoggerProvider Logs { get; } = new();
+
+        /// <summary>Requests <paramref name="count"/> URLs never asked for before; returns their Cache-Status.</summary>
+        public async Task<string[]> MissesAsync(int count)
+        {
+            var statuses = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                using var response = await Harness.GetAsync($"https://api.example.test/items/{_next++}");
+                response.EnsureSuccessStatusCode();
+                statuses[i] = response.CacheStatus();
+            }
+
+            return statuses;
+        }
+
+        public void Dispose()
+        {
+            Harness.Dispose();
+            Logs.Dispose();
+        }
+    }
+
+    /// <summary>A store that answers reads (always a miss) and removals, and refuses writes while told to.</summary>
+    private sealed class WriteRefusingStore : IDistributedCache
+    {
+        private int _gets;
+        private int _sets;
+        private int _removes;
+
+        public bool RefuseWrites { get; set; } = true;
+
+        public int GetAttempts => Volatile.Read(ref _gets);
+
+        public int SetAttempts => Volatile.Read(ref _sets);
+
+        public int RemoveAttempts => Volatile.Read(ref _removes);
+
+        public byte[]? Get(string key) => throw new NotSupportedException();
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+        {
+            Interlocked.Increment(ref _gets);
+            return Task.FromResult<byte[]?>(null);
+        }
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw new NotSupportedException();
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        {
+            Interlocked.Increment(ref _sets);
+            return RefuseWrites ? Task.FromException(new InvalidOperationException("OOM command not allowed when used memory > 'maxmemory'.")) : Task.CompletedTask;
+        }
+
+        public void Refresh(string key) => throw new NotSupportedException();
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => Task.CompletedTask;
+
+        public void Remove(string key) => throw new NotSupportedException();
+
+        public Task RemoveAsync(string key, CancellationToken token = default)
+        {
+            Interlocked.Increment(ref _removes);
+            return Task.CompletedTask;
+        }
+    }
+}
