@@ -57,6 +57,12 @@ internal sealed partial class ClientCache
         }
 
         store.Remember(decoded.BodyKey, bodyRecord, bodySource, bodyVersion: true);
+        if (!source.FromMemory && bodySource.FromMemory)
+        {
+            // The entry came from the store, the body from memory: the store's copy of the body is kept alive with it.
+            store.TouchInBackground(decoded.BodyKey);
+        }
+
         return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary);
     }
 

@@ -101,6 +101,26 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         return stored;
     }
 
+    /// <summary>
+    /// Keeps a body version alive in the shared store when this instance serves it from memory: near-cache hits never
+    /// touch it there, so under an evicting store (Redis <c>allkeys-lru</c>) the body would go while the entry that
+    /// points at it stays, and other instances would miss. Called when the entry record was read from the shared store
+    /// (once per near-cache window), in the background: no request waits for it, and a failure changes nothing.
+    /// </summary>
+    public void TouchInBackground(string bodyKey)
+    {
+        if (near is null)
+        {
+            return;
+        }
+
+        var touch = shared.RefreshAsync(bodyKey, clientName, options.StoreTimeout, CancellationToken.None);
+        if (!touch.IsCompleted)
+        {
+            _ = touch.AsTask();
+        }
+    }
+
     /// <summary>Reads a record from the shared store itself, past the near cache; <see langword="null"/> when absent or unreadable.</summary>
     public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken) =>
         (await shared.TryGetAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false)).Value;
