@@ -88,6 +88,86 @@ public sealed class LateReaderTests
         Assert.StartsWith("HttpCaching; hit", next.CacheStatus());
     }
 
+    [Fact]
+    public async Task SlowReadAcrossAnInvalidation_RequestStartedAfterIt_NotServedTheInvalidatedResponse()
+    {
+        // A read that began before an invalidation (RFC 9111 §4.4), on an instance that had not cached the URL, must
+        // not put the invalidated entry back into memory once the invalidation is done.
+        var recorded = new RecordingDistributedCache(TimeProvider.System);
+        var store = new HoldingStore(recorded);
+        using var writer = Instance(store);
+        using var reader = Instance(store);
+        writer.Origin.When(HttpMethod.Get, Url).Respond(_ => writer.Response("v1", "max-age=600", "\"v1\""));
+        reader.Origin.When(HttpMethod.Get, Url).Respond(_ => reader.Response("v2", "max-age=600", "\"v2\""));
+        reader.Origin.When(HttpMethod.Post, Url).Respond(System.Net.HttpStatusCode.NoContent);
+        Assert.Equal("v1", await writer.GetStringAsync(Url));
+
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = store.HoldNextRead(hold.Task);
+        var late = reader.GetAsync(Url);
+        await read;
+        using (var post = new HttpRequestMessage(HttpMethod.Post, Url))
+        using (var posted = await reader.Client().SendAsync(post, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, posted.StatusCode);
+        }
+
+        Assert.True(recorded.Count("remove") >= 1, "the invalidation reached the shared store");
+        hold.SetResult();
+        (await late).Dispose();
+
+        using var next = await reader.GetAsync(Url);
+        Assert.Equal("v2", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task RequestThatReadANewerVersion_NotServedAnOlderOneASlowReadKeptMeanwhile()
+    {
+        // A slow read keeps v1 in memory after another instance stored v2 (no-cache); a request that read v2 must
+        // validate it with the origin, not be answered with the older v1 from memory.
+        var store = new HoldingStore(new RecordingDistributedCache(TimeProvider.System));
+        using var writer = Instance(store);
+        using var reader = Instance(store);
+        var writes = 0;
+        writer.Origin.When(HttpMethod.Get, Url).Respond(_ => ++writes == 1
+            ? writer.Response("v1", "max-age=600", "\"v1\"")
+            : writer.Response("v2", "no-cache, max-age=600", "\"v2\""));
+        var readerRoute = reader.Origin.When(HttpMethod.Get, Url).Respond(_ => reader.Response("v3", "max-age=600", "\"v3\""));
+        Assert.Equal("v1", await writer.GetStringAsync(Url));
+
+        var hold1 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read1 = store.HoldNextRead(hold1.Task);
+        var slow = reader.GetAsync(Url);
+        await read1;
+        (await writer.GetAsync(Url, configure: r => r.Headers.CacheControl = new() { NoCache = true })).Dispose();
+        var hold2 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read2 = store.HoldNextRead(hold2.Task);
+        var newer = reader.GetAsync(Url);
+        await read2;
+        hold1.SetResult();
+        using (var first = await slow)
+        {
+            Assert.Equal("v1", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        hold2.SetResult();
+        using var response = await newer;
+
+        Assert.Equal("v3", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, reader.Origin.GetMatchCount(readerRoute));
+    }
+
+    private static CachingHarness Instance(IDistributedCache store) =>
+        new(
+            o =>
+            {
+                o.NearCacheEntryDuration = TimeSpan.FromSeconds(5);
+                o.MinimumFreshness = TimeSpan.Zero;
+            },
+            registerStore: false,
+            nearCache: true,
+            services: s => s.AddSingleton(store));
+
     /// <summary>
     /// One instance over a shared store with a near cache (a 5 s window, no freshness floor). Each origin request makes
     /// a new version, <c>max-age=10</c> unless told otherwise.

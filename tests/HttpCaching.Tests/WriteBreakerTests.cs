@@ -2,6 +2,7 @@ using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using RichardSzalay.MockHttp;
 
@@ -95,6 +96,40 @@ public sealed class WriteBreakerTests
         Assert.True(app.Store.RemoveAttempts > removals);
     }
 
+    [Fact]
+    public async Task WritesSuspended_HealthCheckDegradedAndSaysWhy_HealthyOnceTheyResume()
+    {
+        using var app = new App();
+        await app.MissesAsync(GuardedStore.FailureThreshold);
+
+        var suspended = await app.HealthAsync();
+        Assert.Equal(HealthStatus.Degraded, suspended.Status);
+        Assert.Contains("refuses writes", suspended.Description, StringComparison.Ordinal);
+
+        app.Store.RefuseWrites = false;
+        app.Harness.Time.Advance(GuardedStore.MinimumWriteBreak);
+        await app.MissesAsync(1);
+        app.Harness.Time.Advance(StoreHealthWindow);
+        Assert.Equal(HealthStatus.Healthy, (await app.HealthAsync()).Status);
+    }
+
+    [Fact]
+    public async Task WritesTimingOut_NotTakenForRefusals_WritesGoOn()
+    {
+        // A slow write (it may only have had what was left of the request's store budget) is the main breaker's
+        // business, not a refusal: a store client's own timeouts (RedisTimeoutException is a TimeoutException) too.
+        using var app = new App();
+        app.Store.WriteTimesOut = true;
+
+        await app.MissesAsync(GuardedStore.FailureThreshold + 2);
+
+        Assert.Equal(GuardedStore.FailureThreshold + 2, app.Store.SetAttempts);
+        Assert.DoesNotContain(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+    }
+
+    /// <summary>Past the window in which a failed call still makes the store degraded.</summary>
+    private static readonly TimeSpan StoreHealthWindow = TimeSpan.FromMinutes(2);
+
     private sealed class App : IDisposable
     {
         private int _next;
@@ -105,7 +140,11 @@ public sealed class WriteBreakerTests
             Harness = new CachingHarness(
                 o => o.MinimumFreshness = TimeSpan.Zero,
                 registerStore: false,
-                services: s => s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs)));
+                services: s =>
+                {
+                    s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs));
+                    s.AddHealthChecks().AddHttpCaching();
+                });
             Harness.Origin.When("https://api.example.test/*").Respond(_ => Harness.Response("{}", "max-age=600"));
         }
 
@@ -129,6 +168,12 @@ public sealed class WriteBreakerTests
             return statuses;
         }
 
+        public async Task<HealthReportEntry> HealthAsync()
+        {
+            var report = await Harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+            return report.Entries[HttpCachingDiagnostics.HealthCheckName];
+        }
+
         public void Dispose()
         {
             Harness.Dispose();
@@ -144,6 +189,9 @@ public sealed class WriteBreakerTests
         private int _removes;
 
         public bool RefuseWrites { get; set; } = true;
+
+        /// <summary>Writes fail with a timeout of the store's own client, instead of being refused.</summary>
+        public bool WriteTimesOut { get; set; }
 
         public int GetAttempts => Volatile.Read(ref _gets);
 
@@ -164,6 +212,11 @@ public sealed class WriteBreakerTests
         public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
         {
             Interlocked.Increment(ref _sets);
+            if (WriteTimesOut)
+            {
+                return Task.FromException(new TimeoutException("The store did not answer in time."));
+            }
+
             return RefuseWrites ? Task.FromException(new InvalidOperationException("OOM command not allowed when used memory > 'maxmemory'.")) : Task.CompletedTask;
         }
 

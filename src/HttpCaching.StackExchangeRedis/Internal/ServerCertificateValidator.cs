@@ -67,6 +67,9 @@ internal sealed class ServerCertificateValidator
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
 
+        // The certificate must be one for a server: a client certificate from the same CA does not pass.
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+
         // A private CA rarely publishes revocation lists; the chain to it is what is checked.
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
 

@@ -83,9 +83,10 @@ internal sealed partial class ClientCache
         }
 
         var entry = decoded.Entry;
-        if (fetch.Stored is { Entry: var read } && entry.VersionId == read.VersionId && entry.ResponseTime <= read.ResponseTime)
+        if (fetch.Stored is { Entry: var read } && entry.ResponseTime <= read.ResponseTime)
         {
-            // What the request read, or older: nothing new since.
+            // What the request read, or a response received no later (another version a slower read put there): only
+            // one received after what the request read is news.
             return null;
         }
 

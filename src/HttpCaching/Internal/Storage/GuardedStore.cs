@@ -68,7 +68,8 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
                 Time(_lastFailureTicks),
                 _lastFailureTimedOut,
                 Time(_openUntilTicks),
-                _openingsSinceFailing);
+                _openingsSinceFailing,
+                Time(Interlocked.Read(ref _writesOpenUntilTicks)));
         }
 
         static DateTimeOffset? Time(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
@@ -138,8 +139,10 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Failed(ex, clientName, operation, activity, started);
-            if (write)
+            if (write && ex is not TimeoutException)
             {
+                // A refused write; a slow one is the main breaker's business (and may only have had what was left of
+                // the request's store budget).
                 WriteFailed();
             }
 

@@ -17,6 +17,12 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal sealed class NearCache : IDisposable
 {
+    /// <summary>
+    /// How long a removed record's slot stays marked, longer than any store read the removal can overlap (each is
+    /// bounded by the client's store timeout, at most an hour; a read still running after this is rare enough).
+    /// </summary>
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromMinutes(1);
+
     /// <summary>What a slot costs beyond its key and value, as charged against the size limit.</summary>
     private const int SlotOverhead = 64;
 
@@ -46,7 +52,7 @@ internal sealed class NearCache : IDisposable
     /// Whether a removal of the record from the shared store failed and is still to be done: until it is, the store's
     /// copy must not be served.
     /// </summary>
-    public bool IsRemovalPending(string key) => _memory.TryGetValue(key, out Slot? slot) && slot is { Value: null };
+    public bool IsRemovalPending(string key) => _memory.TryGetValue(key, out Slot? slot) && slot is { Value: null, Removed: false };
 
     /// <summary>Remembers that the record must be removed from the shared store, which did not take the removal.</summary>
     public void SetRemovalPending(string key) => Put(key, new Slot(null, 0, Pending: false, Expiry: null));
@@ -101,13 +107,12 @@ internal sealed class NearCache : IDisposable
     public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry) =>
         Put(key, new Slot(value, 0, Pending: true, expiry));
 
-    public void Remove(string key)
-    {
-        lock (_gate)
-        {
-            _memory.Remove(key);
-        }
-    }
+    /// <summary>
+    /// Drops this instance's copy of a record. The slot is not left empty but marked removed for a while: a read of the
+    /// shared store that began before the removal (and may have found the record the removal was about) then finds its
+    /// slot changed, and does not put that record back (<see cref="SetUnlessChanged"/>).
+    /// </summary>
+    public void Remove(string key) => Put(key, Slot.Tombstone);
 
     public void Dispose() => _memory.Dispose();
 
@@ -118,6 +123,12 @@ internal sealed class NearCache : IDisposable
     /// </summary>
     private void Put(string key, Slot slot)
     {
+        if (ReferenceEquals(slot, Slot.Tombstone))
+        {
+            // A new instance for each removal, so that two removals are two changes.
+            slot = new Slot(null, 0, Pending: false, Expiry: null, Removed: true);
+        }
+
         var size = Size(key, slot.Value);
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -128,7 +139,11 @@ internal sealed class NearCache : IDisposable
                 {
                     entry.Value = slot;
                     entry.Size = size;
-                    if (slot is { Pending: true, Expiry: { } expiry })
+                    if (slot.Removed)
+                    {
+                        entry.AbsoluteExpirationRelativeToNow = TombstoneLifetime;
+                    }
+                    else if (slot is { Pending: true, Expiry: { } expiry })
                     {
                         // A pending record must not outlive what its write asked of the store.
                         entry.AbsoluteExpiration = expiry.AbsoluteExpiration;
@@ -185,6 +200,13 @@ internal sealed class NearCache : IDisposable
 
     private static long Size(string key, byte[]? value) => (value?.Length ?? 0) + (2L * key.Length) + SlotOverhead;
 
-    /// <summary>A record, or (with no value) a removal still to be done in the shared store.</summary>
-    private sealed record Slot(byte[]? Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry);
+    /// <summary>
+    /// A record; or, with no value, a removal still to be done in the shared store, or (<paramref name="Removed"/>) a
+    /// record removed here a moment ago.
+    /// </summary>
+    private sealed record Slot(byte[]? Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry, bool Removed = false)
+    {
+        /// <summary>Stands for a new removed slot in <see cref="Put"/>.</summary>
+        public static readonly Slot Tombstone = new(null, 0, Pending: false, Expiry: null, Removed: true);
+    }
 }

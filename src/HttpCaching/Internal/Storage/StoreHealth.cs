@@ -9,8 +9,8 @@ namespace HttpCaching.Internal;
 /// <list type="bullet">
 /// <item><see cref="HealthStatus.Unhealthy"/>: no call has succeeded for <see cref="UnhealthyAfter"/> or longer; every
 /// call since the first failure failed or timed out (with traffic, the breaker opened again and again).</item>
-/// <item><see cref="HealthStatus.Degraded"/>: the breaker is open, the last call failed, or a call failed or timed out
-/// within <see cref="RecentWindow"/>.</item>
+/// <item><see cref="HealthStatus.Degraded"/>: the breaker is open, writes are suspended, the last call failed, or a
+/// call failed or timed out within <see cref="RecentWindow"/>.</item>
 /// <item><see cref="HealthStatus.Healthy"/>: otherwise, including a store no call has been made to yet.</item>
 /// </list>
 /// </summary>
@@ -21,7 +21,8 @@ internal readonly record struct StoreHealth(
     DateTimeOffset? LastFailure,
     bool LastFailureTimedOut,
     DateTimeOffset? OpenUntil,
-    int BreakerOpenings)
+    int BreakerOpenings,
+    DateTimeOffset? WritesSuspendedUntil = null)
 {
     /// <summary>How long after a failure the store still counts as degraded: the interval of the rate-limited warnings.</summary>
     public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(1);
@@ -34,12 +35,15 @@ internal readonly record struct StoreHealth(
 
     public bool BreakerOpen => OpenUntil > Now;
 
+    /// <summary>Whether writes are suspended (the store refused them again and again) while reads go on.</summary>
+    public bool WritesSuspended => WritesSuspendedUntil > Now;
+
     /// <summary>Whether the last call failed: only a call that succeeds ends it.</summary>
     public bool Failing => FailingSince is not null;
 
     public HealthStatus Status =>
         FailingSince is { } since && Now - since >= UnhealthyAfter ? HealthStatus.Unhealthy
-        : BreakerOpen || Failing || (LastFailure is { } last && Now - last < RecentWindow) ? HealthStatus.Degraded
+        : BreakerOpen || WritesSuspended || Failing || (LastFailure is { } last && Now - last < RecentWindow) ? HealthStatus.Degraded
         : HealthStatus.Healthy;
 
     /// <summary>What the status rests on, in a few words, with no key, URL or exception message.</summary>
@@ -59,6 +63,11 @@ internal readonly record struct StoreHealth(
             return BreakerOpen
                 ? text + string.Create(CultureInfo.InvariantCulture, $" and is open for {Seconds(OpenUntil!.Value - Now)} s more")
                 : text;
+        }
+
+        if (WritesSuspended)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the store refuses writes (is it full, or read-only?): writes are suspended for {Seconds(WritesSuspendedUntil!.Value - Now)} s more, reads go on");
         }
 
         return LastFailure is { } last && Now - last < RecentWindow

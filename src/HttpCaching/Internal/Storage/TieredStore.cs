@@ -9,6 +9,9 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal sealed class TieredStore(GuardedStore shared, NearCache? near, string clientName, ThirdPartyCachingOptions options)
 {
+    /// <summary>The longest a background touch of a body waits when the client's store timeout is unlimited.</summary>
+    private static readonly TimeSpan TouchTimeout = TimeSpan.FromSeconds(30);
+
     public GuardedStore Shared => shared;
 
     public ThirdPartyCachingOptions Options => options;
@@ -114,7 +117,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             return;
         }
 
-        var touch = shared.RefreshAsync(bodyKey, clientName, options.StoreTimeout, CancellationToken.None);
+        // Bounded even when the client's store timeout is not, so a hung store cannot pile these up.
+        var timeout = options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan ? TouchTimeout : options.StoreTimeout;
+        var touch = shared.RefreshAsync(bodyKey, clientName, timeout, CancellationToken.None);
         if (!touch.IsCompleted)
         {
             _ = touch.AsTask();
