@@ -2,6 +2,7 @@ using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 
 namespace HttpCaching.PostgreSql.Tests.Helpers;
@@ -17,7 +18,7 @@ public sealed class PostgreSqlStores(Func<string> connectionString) : IAsyncDisp
     /// <summary>Gets the table the stores use unless a test configures another.</summary>
     public string TableName { get; } = "t_" + Guid.NewGuid().ToString("N");
 
-    public CollectingLoggerProvider Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     public string ConnectionString => connectionString();
 
@@ -26,7 +27,7 @@ public sealed class PostgreSqlStores(Func<string> connectionString) : IAsyncDisp
         var cs = connection ?? ConnectionString;
         var services = new ServiceCollection()
             .AddSingleton(time)
-            .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace))
             .AddPostgreSqlHttpCache(options =>
             {
                 options.ConnectionString = cs;
