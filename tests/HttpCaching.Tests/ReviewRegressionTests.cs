@@ -442,7 +442,7 @@ public sealed class ReviewRegressionTests
     public async Task NearCacheFull_PendingRecordKept_NeverTheOlderVersion()
     {
         var inner = new RecordingDistributedCache(TimeProvider.System);
-        var store = new FaultInjectingDistributedCache(inner);
+        var store = new ChaosDistributedCache(inner);
         using var harness = new CachingHarness(
             o => { o.NearCacheSizeLimit = 64 * 1024; o.NearCacheEntryDuration = TimeSpan.FromSeconds(5); },
             registerStore: false, nearCache: true,
