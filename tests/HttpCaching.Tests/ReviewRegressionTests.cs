@@ -347,11 +347,11 @@ public sealed class ReviewRegressionTests
         using var cancel = new CancellationTokenSource();
         using var post = new HttpRequestMessage(HttpMethod.Post, Url);
         var send = harness.Client().SendAsync(post, cancel.Token);
-        await reached.Task;
+        await reached.Task.WaitAsync(TestContext.Current.CancellationToken);
         await cancel.CancelAsync();
 
         // The invalidation goes on without the caller's token, bounded by the store timeout.
-        await clock.WhenTimersCreated(1);
+        await clock.WhenTimersCreated(1).WaitAsync(TestContext.Current.CancellationToken);
         clock.Advance(harness.Options().StoreTimeout);
         try
         {
