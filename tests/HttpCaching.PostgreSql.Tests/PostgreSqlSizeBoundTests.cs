@@ -35,14 +35,29 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
 
     private string Table => $"httpcaching.\"{_stores.TableName}\"";
 
-    /// <summary>This test's table as the store's measurements are tagged with it (tests run in parallel, each in a table of its own).</summary>
+    /// <summary>This test's table, as the store's measurements are tagged with it.</summary>
     private (string, object?) TableTag => (PostgreSqlHttpCacheDiagnostics.TableTag, "httpcaching." + _stores.TableName);
 
     /// <summary>
-    /// Collects one of the store's instruments. The stores here are made without an <see cref="IMeterFactory"/>, so
-    /// their meter is the global one, shared with the tests running in parallel: read it by <see cref="TableTag"/>.
+    /// A store whose meter comes from the <see cref="IMeterFactory"/> of its own service provider, and a way to collect
+    /// one of its instruments. A <see cref="MetricCollector{T}"/> follows the first instrument it finds with the name
+    /// asked for; a store made without a factory creates a meter of its own in the global scope, like every other
+    /// store of the tests running in parallel, so the collector must be scoped to this store's factory.
     /// </summary>
-    private static MetricCollector<long> Collect(string instrument) => new((object?)null, PostgreSqlHttpCacheDiagnostics.MeterName, instrument);
+    private (PostgreSqlCacheStore Store, Func<string, MetricCollector<long>> Collect) CreateMeteredStore(Action<PostgreSqlHttpCacheOptions> configure)
+    {
+        var provider = _stores.CreateProvider(
+            _time,
+            o =>
+            {
+                o.ExpiredItemsDeletionInterval = Timeout.InfiniteTimeSpan;
+                configure(o);
+            },
+            metrics: true);
+        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        return (store, instrument => new MetricCollector<long>(factory, PostgreSqlHttpCacheDiagnostics.MeterName, instrument));
+    }
 
     private static (string, object?) Reason(string reason) => (PostgreSqlHttpCacheDiagnostics.SweepReasonTag, reason);
 
@@ -92,8 +107,8 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
     public async Task DeleteExpiredItems_OverMaxSize_EvictsInBatchesOfDeleteBatchSize()
     {
         _server.EnsureAvailable();
-        using var deleted = Collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
-        var store = CreateStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        using var deleted = collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
         await FillAsync(store, "k", 80, 16 * 1024);
 
         var result = await store.DeleteExpiredItemsAsync(Ct);
@@ -138,9 +153,9 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
     public async Task DeleteExpiredItems_Unbounded_EvictsNothingAndStillMeasures()
     {
         _server.EnsureAvailable();
-        using var size = Collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
-        using var batches = Collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
-        var store = CreateStore(o => (o.MaxSize, o.MaxRows) = (null, null));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.MaxRows) = (null, null));
+        using var size = collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
+        using var batches = collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
         await FillAsync(store, "k", 40, Value32K);
 
         var result = await store.DeleteExpiredItemsAsync(Ct);
@@ -156,11 +171,11 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
     public async Task DeleteExpiredItems_Metrics_ReportExpiredEvictedBatchesAndTheTableSize()
     {
         _server.EnsureAvailable();
-        using var deleted = Collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
-        using var batches = Collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
-        using var size = Collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
-        using var rows = Collect(PostgreSqlHttpCacheDiagnostics.RowsInstrument);
-        var store = CreateStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        using var deleted = collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
+        using var batches = collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
+        using var size = collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
+        using var rows = collect(PostgreSqlHttpCacheDiagnostics.RowsInstrument);
         Assert.Null(size.Observe(TableTag));
         for (var i = 0; i < 5; i++)
         {

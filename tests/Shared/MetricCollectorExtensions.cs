@@ -4,9 +4,13 @@ namespace HttpCaching.Testing;
 
 /// <summary>
 /// Sums and values of what a <see cref="MetricCollector{T}"/> (Microsoft.Extensions.Diagnostics.Testing) collected,
-/// restricted to the measurements that carry every given tag: a test that shares a meter with tests running in
-/// parallel (the meter of a store created without <c>IMeterFactory</c>) picks its own by a tag only it uses.
+/// restricted to the measurements that carry every given tag (a client name, an outcome, a table).
 /// </summary>
+/// <remarks>
+/// A collector follows the first instrument it finds with the meter and instrument names asked for. Scope it to an
+/// <c>IMeterFactory</c> of the test's own (the harness registers <c>AddMetrics()</c>): in the global scope, where a
+/// component made without a factory creates its meter, it could as well follow another test's instrument.
+/// </remarks>
 public static class MetricCollectorExtensions
 {
     /// <summary>The values measured with every one of <paramref name="tags"/>, in the order they were recorded.</summary>

@@ -22,12 +22,25 @@ public sealed class PostgreSqlStores(Func<string> connectionString) : IAsyncDisp
 
     public string ConnectionString => connectionString();
 
-    public ServiceProvider CreateProvider(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null)
+    /// <param name="time">The clock the store judges expiry by.</param>
+    /// <param name="configure">Sets the store's options after the connection string and table.</param>
+    /// <param name="connection">Another connection string than the server's.</param>
+    /// <param name="metrics">
+    /// Registers an <c>IMeterFactory</c> (<c>AddMetrics()</c>), so the store's meter is this provider's own and a
+    /// <c>MetricCollector</c> scoped to the factory sees no other store's instruments.
+    /// </param>
+    public ServiceProvider CreateProvider(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null, bool metrics = false)
     {
         var cs = connection ?? ConnectionString;
         var services = new ServiceCollection()
             .AddSingleton(time)
-            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace))
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace));
+        if (metrics)
+        {
+            services.AddMetrics();
+        }
+
+        services
             .AddPostgreSqlHttpCache(options =>
             {
                 options.ConnectionString = cs;
