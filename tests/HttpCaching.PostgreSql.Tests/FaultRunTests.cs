@@ -15,7 +15,7 @@ public sealed partial class FaultRunTests(PostgreSqlServerFixture fixture) : IAs
     private const int Urls = 20;
     private const int TicksPerPhase = 30;
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly List<AppInstance> _apps = [];
     private PostgreSqlServer? _server;
 

@@ -10,7 +10,7 @@ namespace HttpCaching.PostgreSql.Tests;
 public sealed class HttpCachingEndToEndTests : IAsyncDisposable
 {
     private readonly PostgreSqlServerFixture _server;
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private ServiceProvider? _provider;
 
     public HttpCachingEndToEndTests(PostgreSqlServerFixture server) => _server = server;

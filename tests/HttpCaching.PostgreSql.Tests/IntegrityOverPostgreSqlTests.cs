@@ -17,7 +17,7 @@ public sealed class IntegrityOverPostgreSqlTests(PostgreSqlServerFixture server)
     private static readonly string KeyA = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private static readonly string KeyB = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly List<AppInstance> _apps = [];
     private readonly string _table = "integrity_" + Guid.NewGuid().ToString("N");
 

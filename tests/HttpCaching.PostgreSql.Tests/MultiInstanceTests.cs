@@ -22,7 +22,7 @@ public sealed class MultiInstanceTests : IAsyncDisposable
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(60);
 
     private readonly PostgreSqlServerFixture _server;
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly FeedOrigin _origin;
     private readonly List<AppInstance> _apps = [];
     private readonly string _table = "multi_" + Guid.NewGuid().ToString("N");
@@ -181,9 +181,9 @@ public sealed class MultiInstanceTests : IAsyncDisposable
             Assert.DoesNotContain("detail=", reply.CacheStatus, StringComparison.Ordinal);
         }
 
-        Assert.DoesNotContain(a.Logs.Entries, e => e.Level >= LogLevel.Warning);
-        Assert.DoesNotContain(b.Logs.Entries, e => e.Level >= LogLevel.Warning);
-        Assert.Single(a.Logs.Entries.Concat(b.Logs.Entries), e => e.Category == StoreLogCategory && e.EventId.Id == MigratedEventId);
+        Assert.DoesNotContain(a.Logs.GetSnapshot(), e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(b.Logs.GetSnapshot(), e => e.Level >= LogLevel.Warning);
+        Assert.Single(a.Logs.GetSnapshot().Concat(b.Logs.GetSnapshot()), e => e.Category == StoreLogCategory && e.Id.Id == MigratedEventId);
 
         await using var sql = new PostgreSqlStores(() => _server.ConnectionString);
         Assert.Equal(1L, await sql.ScalarAsync<long>("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = $1", _schema));

@@ -12,7 +12,7 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
     private const string Feed = "/feed.xml";
     private const long DefaultSize = 32 * 1024 * 1024;
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly List<AppInstance> _apps = [];
     private readonly string _table = "near_" + Guid.NewGuid().ToString("N");
 
@@ -37,20 +37,20 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
 
         var first = await reader.GetAsync(Feed);
         Assert.True(first.IsHit, first.CacheStatus);
-        Assert.Collection(store.Calls, c => AssertEntryRead(c), c => AssertBodyRead(c));
+        Assert.Collection(store.Operations, c => AssertEntryRead(c), c => AssertBodyRead(c));
 
-        store.Clear();
+        store.ClearLog();
         var within = await reader.GetAsync(Feed);
         Assert.True(within.IsHit, within.CacheStatus);
         Assert.Equal(FeedOrigin.Body(Feed, 1), within.Body);
-        AssertReads(store.Calls, readsWithinWindow);
+        AssertReads(store.Operations, readsWithinWindow);
 
         _time.Advance(TimeSpan.FromSeconds(entrySeconds + 1));
-        store.Clear();
+        store.ClearLog();
         var after = await reader.GetAsync(Feed);
         Assert.True(after.IsHit, after.CacheStatus);
         Assert.Equal(FeedOrigin.Body(Feed, 1), after.Body);
-        AssertReads(store.Calls, readsAfterWindow);
+        AssertReads(store.Operations, readsAfterWindow);
 
         Assert.Empty(reader.Origin.Requests);
     }
@@ -64,15 +64,15 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
         var store = app.StoreCalls!;
 
         Assert.True((await app.GetAsync(Feed)).IsStored);
-        Assert.Equal(["get", "set", "set"], store.Calls.Select(c => c.Operation));
+        Assert.Equal(["get", "set", "set"], store.Operations.Select(c => c.Operation));
 
-        store.Clear();
+        store.ClearLog();
         Assert.True((await app.GetAsync(Feed)).IsHit);
-        Assert.Empty(store.Calls);
+        Assert.Empty(store.Operations);
 
         _time.Advance(TimeSpan.FromSeconds(6));
         Assert.True((await app.GetAsync(Feed)).IsHit);
-        Assert.Collection(store.Calls, c => AssertEntryRead(c), c => AssertBodyRefresh(c));
+        Assert.Collection(store.Operations, c => AssertEntryRead(c), c => AssertBodyRefresh(c));
     }
 
     public async ValueTask DisposeAsync()
@@ -87,7 +87,7 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
     /// Two reads are the entry and then the body; one is the entry record (and the body, served from memory, refreshed
     /// in the store so that it lives as long as the entry); zero is none at all.
     /// </summary>
-    private static void AssertReads(IReadOnlyList<CountingDistributedCache.StoreCall> calls, int expected)
+    private static void AssertReads(IReadOnlyList<RecordingDistributedCache.StoreCall> calls, int expected)
     {
         switch (expected)
         {
@@ -103,19 +103,19 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
         }
     }
 
-    private static void AssertEntryRead(CountingDistributedCache.StoreCall call)
+    private static void AssertEntryRead(RecordingDistributedCache.StoreCall call)
     {
         Assert.Equal("get", call.Operation);
         Assert.Contains($"{AppInstance.ClientName}:e:", call.Key, StringComparison.Ordinal);
     }
 
-    private static void AssertBodyRefresh(CountingDistributedCache.StoreCall call)
+    private static void AssertBodyRefresh(RecordingDistributedCache.StoreCall call)
     {
         Assert.Equal("refresh", call.Operation);
         Assert.Contains($"{AppInstance.ClientName}:b:", call.Key, StringComparison.Ordinal);
     }
 
-    private static void AssertBodyRead(CountingDistributedCache.StoreCall call)
+    private static void AssertBodyRead(RecordingDistributedCache.StoreCall call)
     {
         Assert.Equal("get", call.Operation);
         Assert.Contains($"{AppInstance.ClientName}:b:", call.Key, StringComparison.Ordinal);

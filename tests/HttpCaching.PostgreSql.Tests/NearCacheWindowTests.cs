@@ -5,7 +5,7 @@ namespace HttpCaching.PostgreSql.Tests;
 /// <summary>The near cache reuses an entry record for its window only: hits served from memory never extend it.</summary>
 public sealed class NearCacheWindowTests(PostgreSqlServerFixture server) : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly List<AppInstance> _apps = [];
     private readonly string _table = "window_" + Guid.NewGuid().ToString("N");
 
@@ -20,11 +20,11 @@ public sealed class NearCacheWindowTests(PostgreSqlServerFixture server) : IAsyn
         Assert.True((await reader.GetAsync("/f.xml")).IsHit);   // t: reads entry + body from PostgreSQL
         Assert.Equal(2, store.Reads.Count);
         _time.Advance(TimeSpan.FromSeconds(4));
-        store.Clear();
+        store.ClearLog();
         Assert.True((await reader.GetAsync("/f.xml")).IsHit);   // t+4: within the 5 s window, from memory
-        Assert.Empty(store.Calls);
+        Assert.Empty(store.Operations);
         _time.Advance(TimeSpan.FromSeconds(4));
-        store.Clear();
+        store.ClearLog();
         Assert.True((await reader.GetAsync("/f.xml")).IsHit);   // t+8: the record read at t is 8 s old
         Assert.Single(store.Reads);
     }

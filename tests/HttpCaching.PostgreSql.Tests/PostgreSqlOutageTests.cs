@@ -22,7 +22,7 @@ public sealed class PostgreSqlOutageTests(PostgreSqlServerFixture fixture) : IAs
     /// <summary>Longer than the longest break of the breaker (2 seconds).</summary>
     private static readonly TimeSpan PastAnyBreak = TimeSpan.FromSeconds(2.5);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly List<AppInstance> _apps = [];
     private PostgreSqlServer? _server;
 
@@ -40,11 +40,11 @@ public sealed class PostgreSqlOutageTests(PostgreSqlServerFixture fixture) : IAs
         await _server.StopAsync();
 
         // Within the near-cache window a stored response needs no store at all.
-        store.Clear();
+        store.ClearLog();
         var fromMemory = await app.GetAsync(Before);
         Assert.Equal("HttpCaching; hit; ttl=3600", fromMemory.CacheStatus);
         Assert.Equal(FeedOrigin.Body(Before, 1), fromMemory.Body);
-        Assert.Empty(store.Calls);
+        Assert.Empty(store.Operations);
 
         // A response not in memory comes from the origin once: reading and storing it fail, the caller never knows,
         // and this instance keeps it in memory, so the origin is not asked again for it during the outage.
@@ -65,9 +65,9 @@ public sealed class PostgreSqlOutageTests(PostgreSqlServerFixture fixture) : IAs
         Assert.Contains("00:00:01", Assert.Single(app.LogsWithId(BreakerOpenedEventId)).Message, StringComparison.Ordinal);
 
         // While the breaker is open, the store is not called at all.
-        store.Clear();
+        store.ClearLog();
         Assert.True((await app.GetAsync(During)).IsHit);
-        Assert.Empty(store.Calls);
+        Assert.Empty(store.Operations);
 
         // Past the near-cache window, the entry stored before the outage cannot be read from PostgreSQL: this
         // instance's last known copy of it is still fresh and is served.

@@ -13,7 +13,7 @@ public sealed class PostgreSqlRestartTests(PostgreSqlServerFixture fixture) : IA
     /// <summary>Bounds each call only so that a hang fails the test instead of the run; it is never what ends a call.</summary>
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private PostgreSqlServer? _server;
     private PostgreSqlStores? _stores;
 

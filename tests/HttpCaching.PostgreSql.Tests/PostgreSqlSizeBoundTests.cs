@@ -3,6 +3,7 @@ using HttpCaching.PostgreSql.Internal;
 using HttpCaching.PostgreSql.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace HttpCaching.PostgreSql.Tests;
@@ -22,7 +23,7 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
 
     private readonly PostgreSqlServerFixture _server;
     private readonly PostgreSqlStores _stores;
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
 
     public PostgreSqlSizeBoundTests(PostgreSqlServerFixture server)
     {
@@ -33,6 +34,32 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string Table => $"httpcaching.\"{_stores.TableName}\"";
+
+    /// <summary>This test's table, as the store's measurements are tagged with it.</summary>
+    private (string, object?) TableTag => (PostgreSqlHttpCacheDiagnostics.TableTag, "httpcaching." + _stores.TableName);
+
+    /// <summary>
+    /// A store whose meter comes from the <see cref="IMeterFactory"/> of its own service provider, and a way to collect
+    /// one of its instruments. A <see cref="MetricCollector{T}"/> follows the first instrument it finds with the name
+    /// asked for; a store made without a factory creates a meter of its own in the global scope, like every other
+    /// store of the tests running in parallel, so the collector must be scoped to this store's factory.
+    /// </summary>
+    private (PostgreSqlCacheStore Store, Func<string, MetricCollector<long>> Collect) CreateMeteredStore(Action<PostgreSqlHttpCacheOptions> configure)
+    {
+        var provider = _stores.CreateProvider(
+            _time,
+            o =>
+            {
+                o.ExpiredItemsDeletionInterval = Timeout.InfiniteTimeSpan;
+                configure(o);
+            },
+            metrics: true);
+        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        return (store, instrument => new MetricCollector<long>(factory, PostgreSqlHttpCacheDiagnostics.MeterName, instrument));
+    }
+
+    private static (string, object?) Reason(string reason) => (PostgreSqlHttpCacheDiagnostics.SweepReasonTag, reason);
 
     [Fact]
     public async Task DeleteExpiredItems_OverMaxSize_EvictsToNinetyPercentOfTheBound()
@@ -80,15 +107,15 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
     public async Task DeleteExpiredItems_OverMaxSize_EvictsInBatchesOfDeleteBatchSize()
     {
         _server.EnsureAvailable();
-        using var metrics = new StoreMetrics("httpcaching." + _stores.TableName);
-        var store = CreateStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        using var deleted = collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
         await FillAsync(store, "k", 80, 16 * 1024);
 
         var result = await store.DeleteExpiredItemsAsync(Ct);
 
         // 80 × 16 KiB = 1.25 MiB; 57 fit in 90% of 1 MiB, so 23 go, in statements of at most 10 rows.
         Assert.Equal((23L, 3), (result.Evicted, result.EvictionBatches));
-        Assert.Equal([10L, 10L, 3L], metrics.Values(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonSize));
+        Assert.Equal([10L, 10L, 3L], deleted.Values(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonSize)));
         Assert.Equal(57L, await RowCountAsync());
     }
 
@@ -119,33 +146,37 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
         var result = await store.DeleteExpiredItemsAsync(Ct);
 
         Assert.Equal(new SweepResult(0, 1, 0, 0, 0, 32, MiB), result);
-        Assert.Single(_stores.Logs.Entries, e => e.EventId.Id == PostgreSqlCacheStore.Log.EvictedId);
+        Assert.Single(_stores.Logs.GetSnapshot(), e => e.Id.Id == PostgreSqlCacheStore.Log.EvictedId);
     }
 
     [Fact]
     public async Task DeleteExpiredItems_Unbounded_EvictsNothingAndStillMeasures()
     {
         _server.EnsureAvailable();
-        using var metrics = new StoreMetrics("httpcaching." + _stores.TableName);
-        var store = CreateStore(o => (o.MaxSize, o.MaxRows) = (null, null));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.MaxRows) = (null, null));
+        using var size = collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
+        using var batches = collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
         await FillAsync(store, "k", 40, Value32K);
 
         var result = await store.DeleteExpiredItemsAsync(Ct);
 
         Assert.Equal(new SweepResult(0, 1, 0, 0, 0, 40, 40L * Value32K), result);
         Assert.Equal(40L, await RowCountAsync());
-        Assert.Equal(40L * Value32K, metrics.Gauge(PostgreSqlHttpCacheDiagnostics.SizeInstrument));
-        Assert.Empty(metrics.Values(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonSize));
-        Assert.DoesNotContain(_stores.Logs.Entries, e => e.EventId.Id == PostgreSqlCacheStore.Log.EvictedId);
+        Assert.Equal(40L * Value32K, size.Observe(TableTag));
+        Assert.Empty(batches.Values(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonSize)));
+        Assert.DoesNotContain(_stores.Logs.GetSnapshot(), e => e.Id.Id == PostgreSqlCacheStore.Log.EvictedId);
     }
 
     [Fact]
     public async Task DeleteExpiredItems_Metrics_ReportExpiredEvictedBatchesAndTheTableSize()
     {
         _server.EnsureAvailable();
-        using var metrics = new StoreMetrics("httpcaching." + _stores.TableName);
-        var store = CreateStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
-        Assert.Null(metrics.Gauge(PostgreSqlHttpCacheDiagnostics.SizeInstrument));
+        var (store, collect) = CreateMeteredStore(o => (o.MaxSize, o.DeleteBatchSize) = (MiB, 10));
+        using var deleted = collect(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument);
+        using var batches = collect(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument);
+        using var size = collect(PostgreSqlHttpCacheDiagnostics.SizeInstrument);
+        using var rows = collect(PostgreSqlHttpCacheDiagnostics.RowsInstrument);
+        Assert.Null(size.Observe(TableTag));
         for (var i = 0; i < 5; i++)
         {
             await store.SetAsync($"expiring{i}", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(10) }, Ct);
@@ -155,12 +186,12 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
 
         await store.DeleteExpiredItemsAsync(Ct);
 
-        Assert.Equal(5L, metrics.Sum(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonExpired));
-        Assert.Equal(12L, metrics.Sum(PostgreSqlHttpCacheDiagnostics.SweepDeletedInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonSize));
-        Assert.Equal(1L, metrics.Sum(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonExpired));
-        Assert.Equal(2L, metrics.Sum(PostgreSqlHttpCacheDiagnostics.SweepBatchesInstrument, PostgreSqlHttpCacheDiagnostics.SweepReasonSize));
-        Assert.Equal(28L * Value32K, metrics.Gauge(PostgreSqlHttpCacheDiagnostics.SizeInstrument));
-        Assert.Equal(28L, metrics.Gauge(PostgreSqlHttpCacheDiagnostics.RowsInstrument));
+        Assert.Equal(5L, deleted.Sum(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonExpired)));
+        Assert.Equal(12L, deleted.Sum(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonSize)));
+        Assert.Equal(1L, batches.Sum(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonExpired)));
+        Assert.Equal(2L, batches.Sum(TableTag, Reason(PostgreSqlHttpCacheDiagnostics.SweepReasonSize)));
+        Assert.Equal(28L * Value32K, size.Observe(TableTag));
+        Assert.Equal(28L, rows.Observe(TableTag));
     }
 
     [Fact]
@@ -190,11 +221,11 @@ public sealed class PostgreSqlSizeBoundTests : IAsyncDisposable
         await store.DeleteExpiredItemsAsync(Ct);
         await store.DeleteExpiredItemsAsync(Ct);
 
-        var entry = Assert.Single(_stores.Logs.Entries, e => e.EventId.Id == PostgreSqlCacheStore.Log.EvictedId);
+        var entry = Assert.Single(_stores.Logs.GetSnapshot(), e => e.Id.Id == PostgreSqlCacheStore.Log.EvictedId);
         Assert.Equal(LogLevel.Information, entry.Level);
         Assert.Contains($"held 40 rows with {40 * Value32K} bytes of values", entry.Message, StringComparison.Ordinal);
         Assert.Contains($"evicted the 12 least recently used rows ({12 * Value32K} bytes) in 2 batches", entry.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("secret-key-", entry.FullText, StringComparison.Ordinal);
+        _stores.Logs.GetSnapshot().AssertNoneContains(StringComparison.Ordinal, "secret-key-");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using HttpCaching.PostgreSql.Tests;
 using HttpCaching.StackExchangeRedis.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 

@@ -30,7 +30,6 @@ public sealed class BackgroundRevalidationLogTests
     [Fact(Timeout = 10_000)]
     public async Task BackgroundRequestThrows_WarningLogged()
     {
-        var logs = new AwaitableLoggerProvider();
         var failing = false;
         CachingHarness? self = null;
         using var harness = self = new CachingHarness(
@@ -39,7 +38,7 @@ public sealed class BackgroundRevalidationLogTests
                 o.MinimumFreshness = TimeSpan.Zero;
                 o.StaleWhileRevalidate = TimeSpan.FromMinutes(1);
             },
-            services: s => s.AddLogging(b => b.AddProvider(logs)),
+            services: s => s.AddLogging(b => b.AddFakeLogging()),
             origin: new LambdaHandler(async (_, _) =>
             {
                 if (!failing)
@@ -56,13 +55,13 @@ public sealed class BackgroundRevalidationLogTests
 
         failing = true;
         harness.Time.Advance(TimeSpan.FromSeconds(90));
-        var logged = logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationFailedId);
         using (await harness.GetAsync(Url))
         {
         }
 
-        await logged.WaitAsync(TestContext.Current.CancellationToken);
-        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.BackgroundRevalidationFailedId);
+        // Written on the background path, after the response above was returned.
+        await harness.Logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationFailedId, cancellationToken: TestContext.Current.CancellationToken);
+        var warning = Assert.Single(harness.Logs.WithId(ClientCache.Log.BackgroundRevalidationFailedId));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.IsType<HttpRequestException>(warning.Exception);
     }
@@ -70,14 +69,13 @@ public sealed class BackgroundRevalidationLogTests
     [Fact(Timeout = 10_000)]
     public async Task BackgroundRequestGetsError_WarningLoggedWithStatus()
     {
-        var logs = new AwaitableLoggerProvider();
         using var harness = new CachingHarness(
             o =>
             {
                 o.MinimumFreshness = TimeSpan.Zero;
                 o.StaleWhileRevalidate = TimeSpan.FromMinutes(1);
             },
-            services: s => s.AddLogging(b => b.AddProvider(logs)));
+            services: s => s.AddLogging(b => b.AddFakeLogging()));
         var failing = false;
         harness.Origin.When(Url).Respond(_ => failing
             ? harness.Response("down", status: System.Net.HttpStatusCode.BadGateway)
@@ -88,13 +86,12 @@ public sealed class BackgroundRevalidationLogTests
 
         failing = true;
         harness.Time.Advance(TimeSpan.FromSeconds(90));
-        var logged = logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationRefusedId);
         using (await harness.GetAsync(Url))
         {
         }
 
-        await logged.WaitAsync(TestContext.Current.CancellationToken);
-        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.BackgroundRevalidationRefusedId);
+        await harness.Logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationRefusedId, cancellationToken: TestContext.Current.CancellationToken);
+        var warning = Assert.Single(harness.Logs.WithId(ClientCache.Log.BackgroundRevalidationRefusedId));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("502", warning.Message, StringComparison.Ordinal);
     }

@@ -148,7 +148,7 @@ public sealed class DiagnosticsCatalogTests
     {
         var clock = new TimerWatchingTimeProvider();
         var inner = new RecordingDistributedCache(clock);
-        var store = new FaultInjectingDistributedCache(inner);
+        var store = new ChaosDistributedCache(inner);
         using var harness = new CachingHarness(
             o => o.MinimumFreshness = TimeSpan.Zero,
             IntegrityKeys.Configuration(false, IntegrityKeys.A),

@@ -61,7 +61,7 @@ public sealed class HealthCheckTests
         var recovering = await setup.CheckAsync();
         Assert.Equal(HealthStatus.Degraded, recovering.Status);
         Assert.Contains("the store answers again; a call failed 0 s ago", recovering.Description, StringComparison.Ordinal);
-        Assert.Equal(new[] { ("get", HttpCachingHealthCheck.ProbeKey("httpcaching:", setup.ClientName)) }, setup.Inner.Operations);
+        Assert.Equal(new[] { new RecordingDistributedCache.StoreCall("get", HttpCachingHealthCheck.ProbeKey("httpcaching:", setup.ClientName)) }, setup.Inner.Operations);
 
         setup.Time.Advance(StoreHealth.RecentWindow - Tick);
         Assert.Equal(HealthStatus.Degraded, (await setup.CheckAsync()).Status);
@@ -160,7 +160,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task Check_ClientsOnDifferentStores_EachReportedOnItsOwn()
     {
-        var down = new ThrowingDistributedCache();
+        var down = ChaosDistributedCache.Down();
         using var harness = new CachingHarness(
             services: s =>
             {
@@ -261,7 +261,7 @@ public sealed class HealthCheckTests
                 clientNames: [ClientName]);
             Clock.Attach(Harness.Time);
             Inner = new RecordingDistributedCache(Harness.Time);
-            Store = new FaultInjectingDistributedCache(Inner);
+            Store = new ChaosDistributedCache(Inner);
             Harness.Origin.When(Url).Respond(_ => Harness.Response("{}", "max-age=600"));
         }
 
@@ -275,7 +275,7 @@ public sealed class HealthCheckTests
 
         public RecordingDistributedCache Inner { get; }
 
-        public FaultInjectingDistributedCache Store { get; }
+        public ChaosDistributedCache Store { get; }
 
         public async Task GetAsync()
         {

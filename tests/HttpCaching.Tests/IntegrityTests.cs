@@ -3,7 +3,9 @@ using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -17,10 +19,17 @@ public sealed class IntegrityTests : IDisposable
     private const string Url = "https://api.example.test/oembed?url=https%3A%2F%2Fsite.test%2Fpost";
     private const string OtherUrl = "https://api.example.test/oembed?url=https%3A%2F%2Fsite.test%2Fother";
 
-    private readonly CollectingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
+    private readonly List<MetricCollector<long>> _tampered = [];
     private readonly string _client = $"integrity-{Guid.NewGuid():N}";
 
-    public void Dispose() => _logs.Dispose();
+    public void Dispose()
+    {
+        foreach (var collector in _tampered)
+        {
+            collector.Dispose();
+        }
+    }
 
     private static bool IsBody(string key) => key.Contains(":b:", StringComparison.Ordinal);
 
@@ -45,10 +54,11 @@ public sealed class IntegrityTests : IDisposable
                     s.AddSingleton(store);
                 }
 
-                s.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+                s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace));
                 services?.Invoke(s);
             },
             clientNames: [_client]);
+        _tampered.Add(harness.Metric(HttpCachingDiagnostics.StoreTamperedInstrument));
         harness.ValidateOnStart();
         return harness;
     }
@@ -66,8 +76,11 @@ public sealed class IntegrityTests : IDisposable
         return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 
-    private CollectingLoggerProvider.LogEntry[] TamperEvents() =>
-        [.. _logs.Entries.Where(e => e.EventId.Id == ProtectedDistributedCache.Log.RecordTamperedId)];
+    private FakeLogRecord[] TamperEvents() => _logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId);
+
+    /// <summary>Records of this test's client refused for <paramref name="reason"/>, as the tampered-records counter counted them.</summary>
+    private long Tampered(string reason) =>
+        _tampered.Sum(c => c.Sum((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, reason)));
 
     [Theory]
     [InlineData(false)]
@@ -171,7 +184,6 @@ public sealed class IntegrityTests : IDisposable
     [MemberData(nameof(Tampering))]
     public async Task TamperedRecord_IsAMissNeverServedLoggedAndCounted(string kind, string tampering, bool encrypt, string reason)
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
         using var harness = Create(IntegrityKeys.Configuration(encrypt, IntegrityKeys.A));
         var origin = CountingOrigin(harness);
         await BodyAsync(harness);
@@ -197,12 +209,12 @@ public sealed class IntegrityTests : IDisposable
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
         var tamperEvent = Assert.Single(TamperEvents());
         Assert.Equal(LogLevel.Warning, tamperEvent.Level);
-        Assert.Equal("CacheRecordTampered", tamperEvent.EventId.Name);
+        Assert.Equal("CacheRecordTampered", tamperEvent.Id.Name);
         Assert.Equal("HttpCaching.Store", tamperEvent.Category);
         Assert.Contains(_client, tamperEvent.Message, StringComparison.Ordinal);
         Assert.Contains($"({reason})", tamperEvent.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(key, tamperEvent.Message, StringComparison.Ordinal);
-        Assert.Equal(1, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, reason)));
+        new[] { tamperEvent }.AssertNoneContains(StringComparison.Ordinal, key);
+        Assert.Equal(1, Tampered(reason));
 
         // The replacement is protected again and served.
         using var hit = await harness.GetAsync(Url, _client);
@@ -236,7 +248,6 @@ public sealed class IntegrityTests : IDisposable
     [InlineData(true, "body")]
     public async Task SwappedRecords_BetweenKeys_AreMissesAndEachUrlGetsItsOwnBody(bool encrypt, string kind)
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
         using var harness = Create(IntegrityKeys.Configuration(encrypt, IntegrityKeys.A));
         var first = harness.Origin.When(Url).Respond(_ => harness.Response("one!", "max-age=600"));
         var second = harness.Origin.When(OtherUrl).Respond(_ => harness.Response("two!", "max-age=600"));
@@ -259,7 +270,7 @@ public sealed class IntegrityTests : IDisposable
         Assert.Equal(2, harness.Origin.GetMatchCount(first));
         Assert.Equal(2, harness.Origin.GetMatchCount(second));
         Assert.Equal(2, TamperEvents().Length);
-        Assert.Equal(2, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
+        Assert.Equal(2, Tampered(HttpCachingDiagnostics.IntegrityFailureInvalidTag));
     }
 
     [Theory]
@@ -267,7 +278,7 @@ public sealed class IntegrityTests : IDisposable
     [InlineData(true)]
     public async Task KeyRotation_OldRecordsStayReadableUntilTheirKeyIsRemoved(bool encrypt)
     {
-        var store = new RecordingDistributedCache(new FakeTimeProvider());
+        var store = new RecordingDistributedCache(new FakeTimeProvider(TestClock.Start));
 
         using (var withA = Create(IntegrityKeys.Configuration(encrypt, IntegrityKeys.A), store))
         {
@@ -311,7 +322,7 @@ public sealed class IntegrityTests : IDisposable
     [Fact]
     public async Task EnablingIntegrity_ExistingPlainRecordsAreReplaced()
     {
-        var store = new RecordingDistributedCache(new FakeTimeProvider());
+        var store = new RecordingDistributedCache(new FakeTimeProvider(TestClock.Start));
         using (var plain = Create([], store))
         {
             CountingOrigin(plain);
@@ -367,8 +378,7 @@ public sealed class IntegrityTests : IDisposable
     [Fact]
     public async Task KeyedStoreAndCustomPrefix_AreProtectedAndTamperingNamesTheClient()
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
-        var keyed = new RecordingDistributedCache(new FakeTimeProvider());
+        var keyed = new RecordingDistributedCache(new FakeTimeProvider(TestClock.Start));
         using var harness = Create(
             IntegrityKeys.Configuration(encrypt: false, IntegrityKeys.A),
             configure: o =>
@@ -386,7 +396,7 @@ public sealed class IntegrityTests : IDisposable
         keyed.Put(entryKey, Flip(keyed.Raw(entryKey)!, 20));
 
         Assert.Equal("body 2", await BodyAsync(harness));
-        Assert.Equal(1, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
+        Assert.Equal(1, Tampered(HttpCachingDiagnostics.IntegrityFailureInvalidTag));
         Assert.Empty(harness.Store.Operations);
     }
 
@@ -415,8 +425,7 @@ public sealed class IntegrityTests : IDisposable
     [Fact]
     public async Task KeyMaterial_NeverAppearsInLogsMetricsOrStoreKeys()
     {
-        using var metrics = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
-        var store = new RecordingDistributedCache(new FakeTimeProvider());
+        var store = new RecordingDistributedCache(new FakeTimeProvider(TestClock.Start));
         using (var withA = Create(IntegrityKeys.Configuration(encrypt: true, IntegrityKeys.A), store))
         {
             CountingOrigin(withA);
@@ -433,11 +442,14 @@ public sealed class IntegrityTests : IDisposable
         }
 
         Assert.NotEmpty(TamperEvents());
-        var texts = _logs.Entries.Select(e => e.Message + " " + e.Exception)
-            .Concat(store.Keys)
-            .Concat(metrics.Measurements.SelectMany(m => m.Select(t => $"{t.Key}={t.Value}")))
+        var measurements = _tampered.SelectMany(c => c.GetMeasurementSnapshot()).ToArray();
+        Assert.NotEmpty(measurements);
+        var texts = store.Keys
+            .Concat(measurements.SelectMany(m => m.Tags.Select(t => $"{t.Key}={t.Value}")))
             .ToArray();
-        foreach (var leak in IntegrityKeys.Leaks(IntegrityKeys.ABytes).Concat(IntegrityKeys.Leaks(IntegrityKeys.BBytes)))
+        var leaks = IntegrityKeys.Leaks(IntegrityKeys.ABytes).Concat(IntegrityKeys.Leaks(IntegrityKeys.BBytes)).ToArray();
+        _logs.GetSnapshot().AssertNoneContains(StringComparison.Ordinal, leaks);
+        foreach (var leak in leaks)
         {
             Assert.All(texts, t => Assert.DoesNotContain(leak, t, StringComparison.Ordinal));
         }

@@ -19,16 +19,15 @@ public sealed class LogFloodTests
     public async Task OriginDown_RepeatedHoldingOff_LoggedOncePerIntervalAndAllCounted()
     {
         var clientName = $"flood-{Guid.NewGuid():N}";
-        var logs = new CollectingLoggerProvider();
-        using var metrics = new MetricsCollector(clientName);
         using var harness = new CachingHarness(
             o =>
             {
                 o.MinimumFreshness = TimeSpan.Zero;
                 o.OriginBackoff = TimeSpan.FromHours(1);
             },
-            services: s => s.AddLogging(b => b.AddProvider(logs)),
+            services: s => s.AddLogging(b => b.AddFakeLogging()),
             clientNames: [clientName]);
+        using var requests = harness.Metric(HttpCachingDiagnostics.RequestsInstrument);
         var failing = false;
         harness.Origin.When(Url).Respond(_ => failing
             ? harness.Response("down", status: HttpStatusCode.ServiceUnavailable)
@@ -44,29 +43,27 @@ public sealed class LogFloodTests
             Assert.Contains("detail=retry-after", held.CacheStatus(), StringComparison.Ordinal);
         }
 
-        var holdingOff = logs.Entries.Where(e => e.EventId.Id == ClientCache.Log.HoldingOffId).ToList();
-        Assert.Single(holdingOff);
-        Assert.Equal(101, metrics.Sum(HttpCachingDiagnostics.RequestsInstrument, HttpCachingDiagnostics.OutcomeStale));
+        Assert.Single(harness.Logs.WithId(ClientCache.Log.HoldingOffId));
+        Assert.Equal(101, requests.Sum((HttpCachingDiagnostics.ClientNameTag, clientName), (HttpCachingDiagnostics.OutcomeTag, HttpCachingDiagnostics.OutcomeStale)));
 
         harness.Time.Advance(LogThrottle.Interval);
         (await harness.GetAsync(Url, clientName)).Dispose();
 
-        var next = logs.Entries.Where(e => e.EventId.Id == ClientCache.Log.HoldingOffId).ToList();
-        Assert.Equal(2, next.Count);
+        var next = harness.Logs.WithId(ClientCache.Log.HoldingOffId);
+        Assert.Equal(2, next.Length);
         Assert.Contains("99 more like it were left out", next[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task OriginDown_EachUrlLogsItsOwnWarning()
     {
-        var logs = new CollectingLoggerProvider();
         using var harness = new CachingHarness(
             o =>
             {
                 o.MinimumFreshness = TimeSpan.Zero;
                 o.OriginBackoff = TimeSpan.FromHours(1);
             },
-            services: s => s.AddLogging(b => b.AddProvider(logs)));
+            services: s => s.AddLogging(b => b.AddFakeLogging()));
         var failing = false;
         harness.Origin.When("https://api.example.test/*").Respond(_ => failing
             ? harness.Response("down", status: HttpStatusCode.ServiceUnavailable)
@@ -87,20 +84,19 @@ public sealed class LogFloodTests
             }
         }
 
-        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ClientCache.Log.ServedStaleOnErrorId));
-        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == ClientCache.Log.HoldingOffId));
+        Assert.Equal(3, harness.Logs.WithId(ClientCache.Log.ServedStaleOnErrorId).Length);
+        Assert.Equal(3, harness.Logs.WithId(ClientCache.Log.HoldingOffId).Length);
     }
 
     [Fact]
     public async Task StoreDown_FailuresLoggedOncePerOperationAndAllCounted()
     {
         var clientName = $"flood-{Guid.NewGuid():N}";
-        var logs = new CollectingLoggerProvider();
-        using var metrics = new MetricsCollector(clientName);
         using var harness = new CachingHarness(
             registerStore: false,
-            services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(new ThrowingDistributedCache()).AddLogging(b => b.AddProvider(logs)),
+            services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(ChaosDistributedCache.Down()).AddLogging(b => b.AddFakeLogging()),
             clientNames: [clientName]);
+        using var storeErrors = harness.Metric(HttpCachingDiagnostics.StoreErrorsInstrument);
         harness.Origin.When("https://api.example.test/*").Respond(_ => harness.Response("{}", "max-age=600"));
 
         for (var i = 0; i < 3; i++)
@@ -109,17 +105,17 @@ public sealed class LogFloodTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var failures = logs.Entries.Where(e => e.EventId.Id == GuardedStore.Log.StoreFailedId).ToList();
-        Assert.Equal(2, failures.Count);
+        var failures = harness.Logs.WithId(GuardedStore.Log.StoreFailedId);
+        Assert.Equal(2, failures.Length);
         Assert.Contains(failures, e => e.Message.Contains("(get)", StringComparison.Ordinal));
         Assert.Contains(failures, e => e.Message.Contains("(set)", StringComparison.Ordinal));
-        Assert.Equal(GuardedStore.FailureThreshold, metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+        Assert.Equal(GuardedStore.FailureThreshold, storeErrors.Sum((HttpCachingDiagnostics.ClientNameTag, clientName)));
     }
 
     [Fact]
     public void LogThrottle_SubjectsAndKindsAreKeptApart_AndTheIntervalIsRespected()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var throttle = new LogThrottle(time);
 
         Assert.True(throttle.ShouldLog(1, "a", out var none));
@@ -138,7 +134,7 @@ public sealed class LogFloodTests
     [Fact]
     public void LogThrottle_FullOfSubjects_StartsOverInsteadOfGrowing()
     {
-        var throttle = new LogThrottle(new FakeTimeProvider());
+        var throttle = new LogThrottle(new FakeTimeProvider(TestClock.Start));
         for (var i = 0; i < LogThrottle.Capacity; i++)
         {
             Assert.True(throttle.ShouldLog(1, i.ToString(System.Globalization.CultureInfo.InvariantCulture), out _));

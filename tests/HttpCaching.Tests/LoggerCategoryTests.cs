@@ -45,7 +45,7 @@ public sealed class LoggerCategoryTests
         using var harness = new CachingHarness(
             registerStore: false,
             services: s => s
-                .AddSingleton<IDistributedCache>(new ThrowingDistributedCache())
+                .AddSingleton<IDistributedCache>(ChaosDistributedCache.Down())
                 .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
         harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60"));
 

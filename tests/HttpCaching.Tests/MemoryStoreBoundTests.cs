@@ -18,7 +18,7 @@ public sealed class MemoryStoreBoundTests
     [Fact]
     public void Set_200000EmptyRecordsThenMixedSizes_HeapGrowthStaysWithinTheLimit()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromDays(1) };
         var random = new Random(14);
 

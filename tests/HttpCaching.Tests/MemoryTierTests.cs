@@ -20,7 +20,7 @@ public sealed class MemoryTierTests
         public Instance(Action<ThirdPartyCachingOptions>? configure = null)
         {
             Inner = new RecordingDistributedCache(TimeProvider.System);
-            Store = new FaultInjectingDistributedCache(Inner);
+            Store = new ChaosDistributedCache(Inner);
             Harness = new CachingHarness(
                 o =>
                 {
@@ -34,7 +34,7 @@ public sealed class MemoryTierTests
 
         public RecordingDistributedCache Inner { get; }
 
-        public FaultInjectingDistributedCache Store { get; }
+        public ChaosDistributedCache Store { get; }
 
         public CachingHarness Harness { get; }
 

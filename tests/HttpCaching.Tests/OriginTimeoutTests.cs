@@ -126,9 +126,9 @@ public sealed class OriginTimeoutTests
             return never.Task;
         }));
 
-        using var impatient = new CancellationTokenSource();
+        using var impatient = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var request = harness.Client().GetAsync(Url, HttpCompletionOption.ResponseHeadersRead, impatient.Token);
-        await reached.Task;
+        await reached.Task.WaitAsync(TestContext.Current.CancellationToken);
         await impatient.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);

@@ -222,7 +222,7 @@ public sealed class PinnedRuleTests
     {
         // The documented threshold is 5: the literal is asserted too, so changing the constant is caught here.
         Assert.Equal(5, GuardedStore.FailureThreshold);
-        var down = new ThrowingDistributedCache();
+        var down = ChaosDistributedCache.Down();
         using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<IDistributedCache>(down));
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
         var callsAfterEachRequest = new List<int>();
@@ -244,8 +244,8 @@ public sealed class PinnedRuleTests
     public async Task Breaker_GuardedStore_FifthConsecutiveFailureOpensIt()
     {
         Assert.Equal(5, GuardedStore.FailureThreshold);
-        var down = new ThrowingDistributedCache();
-        var guarded = new GuardedStore(down, new FakeTimeProvider(), new HttpCachingMetrics(null), NullLogger.Instance);
+        var down = ChaosDistributedCache.Down();
+        var guarded = new GuardedStore(down, new FakeTimeProvider(TestClock.Start), new HttpCachingMetrics(null), NullLogger.Instance);
 
         for (var failures = 1; failures <= 4; failures++)
         {

@@ -30,6 +30,7 @@ public sealed class RecordCorruptionTests
         var result = await ChaosRun.RunAsync(clock, chaos, 10_000, seed: 5861);
 
         Assert.True(result.Failures.Count == 0 && result.WrongBodies.Count == 0, result.Describe());
+        Assert.True(chaos.Corruptions > 0, "no record was damaged");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -10,14 +11,12 @@ namespace HttpCaching.Tests;
 /// fields per section, 4,096 values per field, 64 Vary fields) is passed on as not stored, instead of being stored
 /// and then missed, with a warning, on every request.
 /// </summary>
-public sealed class RecordLimitsTests : IDisposable
+public sealed class RecordLimitsTests
 {
     private const string Url = "https://api.example.test/v1/wide";
     private const int RecordLimitsExceededEventId = 20;
 
-    private readonly CollectingLoggerProvider _logs = new();
-
-    public void Dispose() => _logs.Dispose();
+    private readonly FakeLogCollector _logs = new();
 
     [Fact]
     public async Task Get_ResponseWith4097HeaderFields_NotStoredAndNoWarning()
@@ -97,7 +96,7 @@ public sealed class RecordLimitsTests : IDisposable
         Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
         Assert.Equal(1, harness.Origin.GetMatchCount(origin));
         Assert.Equal(4096, second.Headers.NonValidated["X-Line"].Count);
-        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(_logs.GetSnapshot(), e => e.Level >= LogLevel.Warning);
     }
 
     [Fact]
@@ -105,7 +104,7 @@ public sealed class RecordLimitsTests : IDisposable
     {
         using var harness = new CachingHarness(
             o => o.MinimumFreshness = TimeSpan.Zero,
-            services: s => s.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)));
+            services: s => s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace)));
         var revalidations = 0;
         harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
         {
@@ -139,7 +138,7 @@ public sealed class RecordLimitsTests : IDisposable
         Assert.Equal("wide", await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(2, revalidations);
         Assert.Same(stored, harness.Store.Raw(Assert.Single(harness.Store.Keys, k => k.Contains(":e:", StringComparison.Ordinal))));
-        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(_logs.GetSnapshot(), e => e.Level >= LogLevel.Warning);
     }
 
     private async Task AssertNotStoredAsync(Action<HttpResponseMessage> widen)
@@ -164,13 +163,13 @@ public sealed class RecordLimitsTests : IDisposable
 
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
         Assert.Empty(harness.Store.Keys);
-        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning);
-        var events = _logs.Entries.Where(e => e.EventId.Id == RecordLimitsExceededEventId).ToArray();
+        Assert.DoesNotContain(_logs.GetSnapshot(), e => e.Level >= LogLevel.Warning);
+        var events = _logs.GetSnapshot().Where(e => e.Id.Id == RecordLimitsExceededEventId).ToArray();
         Assert.Equal(2, events.Length);
         Assert.All(events, e => Assert.Equal(LogLevel.Debug, e.Level));
         Assert.All(events, e => Assert.DoesNotContain("value ", e.Message, StringComparison.Ordinal));
     }
 
     private CachingHarness Harness() =>
-        new(services: s => s.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)));
+        new(services: s => s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace)));
 }

@@ -5,34 +5,39 @@ using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
-using Polly;
+using Microsoft.Extensions.Logging.Testing;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace HttpCaching.Tests;
 
 /// <summary>
-/// A Polly retry and circuit breaker in a handler added after <c>AddThirdPartyCaching()</c> run only when the cache
-/// goes to the origin, and the cache serves stale over what they give up on. Added before it, the breaker fails even
-/// requests the cache could have answered.
+/// The standard resilience handler of Microsoft.Extensions.Http.Resilience (<c>AddStandardResilienceHandler()</c>:
+/// rate limiter, total timeout, retry, circuit breaker, attempt timeout) added after <c>AddThirdPartyCaching()</c>
+/// runs only when the cache goes to the origin, and the cache serves stale over what it gives up on. Added before it,
+/// the breaker fails even requests the cache could have answered. The pipeline runs on the fake clock (it takes the
+/// <see cref="TimeProvider"/> registered in the services), so its timeouts, back-off and break pass without real time.
 /// </summary>
 public sealed class ResilienceOrderTests
 {
-    /// <summary>No floor, and no back-off of the cache's own, so that Polly's retries and breaker are what is seen.</summary>
+    private const string Url = "https://api.example.test/oembed?url=a";
+    private const string FreshUrl = "https://api.example.test/oembed?url=fresh";
+
+    /// <summary>The standard handler's three retries: four attempts in all.</summary>
+    private const int Attempts = 4;
+
+    private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>No floor, and no back-off of the cache's own, so that the pipeline's retries and breaker are what is seen.</summary>
     private static void PureRfcWithoutBackoff(ThirdPartyCachingOptions options)
     {
         options.MinimumFreshness = TimeSpan.Zero;
         options.OriginBackoff = TimeSpan.Zero;
     }
 
-    private const string Url = "https://api.example.test/oembed?url=a";
-    private const string FreshUrl = "https://api.example.test/oembed?url=fresh";
-    private const int Attempts = 3;
-    private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
-
     [Fact]
-    public async Task CachingOutermost_Hits_NeverReachTheRetryHandler()
+    public async Task CachingOutermost_Hits_NeverReachTheResiliencePipeline()
     {
         using var chain = new Chain(cachingOutermost: true);
         chain.Origin = _ => chain.Response("{\"v\":1}", "max-age=600");
@@ -48,7 +53,7 @@ public sealed class ResilienceOrderTests
             Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(1, chain.ResilienceCalls.Value);
+        Assert.Equal(1, chain.PipelineRuns);
         Assert.Equal(1, chain.OriginCalls(Url));
     }
 
@@ -56,7 +61,7 @@ public sealed class ResilienceOrderTests
     public async Task CachingOutermost_RetrySucceeds_CacheStoresTheRecoveredResponse()
     {
         using var chain = new Chain(cachingOutermost: true);
-        chain.Origin = _ => chain.OriginCalls(Url) < Attempts
+        chain.Origin = _ => chain.OriginCalls(Url) < 3
             ? chain.Response("busy", status: HttpStatusCode.ServiceUnavailable)
             : chain.Response("{\"v\":1}", "max-age=600");
 
@@ -66,8 +71,8 @@ public sealed class ResilienceOrderTests
         Assert.Equal("{\"v\":1}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", response.CacheStatus());
         Assert.StartsWith("HttpCaching; hit", next.CacheStatus(), StringComparison.Ordinal);
-        Assert.Equal(Attempts, chain.OriginCalls(Url));
-        Assert.Equal(1, chain.ResilienceCalls.Value);
+        Assert.Equal(3, chain.OriginCalls(Url));
+        Assert.Equal(1, chain.PipelineRuns);
     }
 
     [Fact]
@@ -87,7 +92,7 @@ public sealed class ResilienceOrderTests
         Assert.Equal("{\"v\":1}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("HttpCaching; fwd=stale; fwd-status=503; detail=origin-error", response.CacheStatus());
         Assert.Equal(1 + Attempts, chain.OriginCalls(Url));
-        Assert.Equal(2, chain.ResilienceCalls.Value);
+        Assert.Equal(2, chain.PipelineRuns);
         Assert.Equal(CircuitState.Closed, chain.Circuit.CircuitState);
     }
 
@@ -114,7 +119,7 @@ public sealed class ResilienceOrderTests
 
         // Open: the pipeline throws BrokenCircuitException without calling the origin, and the cache serves stale.
         var originCalls = chain.OriginCalls(Url);
-        var resilienceCalls = chain.ResilienceCalls.Value;
+        var pipelineRuns = chain.PipelineRuns;
         using (var stale = await chain.GetAsync(Url))
         {
             Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
@@ -123,8 +128,8 @@ public sealed class ResilienceOrderTests
         }
 
         Assert.Equal(originCalls, chain.OriginCalls(Url));
-        Assert.Equal(resilienceCalls + 1, chain.ResilienceCalls.Value);
-        Assert.IsType<BrokenCircuitException>(chain.Logs.Entries.Last(e => e.EventId.Id == ClientCache.Log.ServedStaleOnErrorId).Exception);
+        Assert.Equal(pipelineRuns + 1, chain.PipelineRuns);
+        Assert.IsType<BrokenCircuitException>(chain.Logs.WithId(ClientCache.Log.ServedStaleOnErrorId)[^1].Exception);
 
         using (var hit = await chain.GetAsync(FreshUrl))
         {
@@ -132,7 +137,7 @@ public sealed class ResilienceOrderTests
             Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(resilienceCalls + 1, chain.ResilienceCalls.Value);
+        Assert.Equal(pipelineRuns + 1, chain.PipelineRuns);
 
         // After the break the origin is back: the half-open probe goes through and the new response is stored.
         chain.Origin = _ => chain.Response("{\"v\":2}", "max-age=60", "\"v2\"");
@@ -157,8 +162,8 @@ public sealed class ResilienceOrderTests
             Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
         }
 
-        // Every request, hits included, goes through the resilience handler.
-        Assert.Equal(2, chain.ResilienceCalls.Value);
+        // Every request, hits included, goes through the resilience pipeline.
+        Assert.Equal(2, chain.PipelineRuns);
 
         // Another URL fails: with nothing stored the cache passes the 503 through, and the breaker opens.
         for (var i = 0; chain.Circuit.CircuitState != CircuitState.Open; i++)
@@ -182,8 +187,84 @@ public sealed class ResilienceOrderTests
     }
 
     /// <summary>
-    /// A named client with the caching handler and a resilience handler (retry with zero delay over a circuit breaker,
-    /// both on the fake clock) in the order asked for, a recording store and a scripted origin.
+    /// The README's handler-order example, exactly as written there (section "Handler order"), with the standard
+    /// handler's defaults: a hit skips the pipeline, and a retry's back-off passes on the fake clock.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task ReadmeExample_CachingThenStandardResilience_HitsSkipThePipelineAndRetriesRunOnTheFakeClock()
+    {
+        var time = new FakeTimeProvider(TestClock.Start);
+        var clock = new TimerWatchingTimeProvider(time);
+        var originCalls = 0;
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
+
+        // README.md, "Handler order":
+        services.AddHttpClient("embedly")
+            .AddThirdPartyCaching()            // hits never reach the retry or the breaker
+            .AddStandardResilienceHandler();   // Microsoft.Extensions.Http.Resilience: retries, timeouts, circuit breaker
+
+        services.AddHttpClient("embedly").ConfigurePrimaryHttpMessageHandler(() => new LambdaHandler((_, _) =>
+        {
+            var response = Interlocked.Increment(ref originCalls) == 1
+                ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("busy") }
+                : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"type\":\"link\"}", Encoding.UTF8, "application/json") };
+            response.Headers.Date = time.GetUtcNow();
+            response.Headers.TryAddWithoutValidation("Cache-Control", "max-age=600");
+            return Task.FromResult(response);
+        }));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("embedly");
+        var defaults = new HttpStandardResilienceOptions();
+
+        // The first attempt gets a 503; the retry waits out its back-off, which the test passes on the fake clock.
+        var request = client.GetAsync("https://api.embedly.test/oembed?url=a", TestContext.Current.CancellationToken);
+        var backoff = await RetryDelayArmedAsync(clock, request, defaults);
+        Assert.False(request.IsCompleted);
+        time.Advance(backoff);
+        using var miss = await request;
+        using var hit = await client.GetAsync("https://api.embedly.test/oembed?url=a", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, miss.StatusCode);
+        Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", miss.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, originCalls);
+        Assert.Equal(1, Chain.CountPipelineRuns(provider.GetFakeLogCollector(), "embedly-standard"));
+        Assert.Equal(TestClock.Start + backoff, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Waits until the retry strategy arms its back-off timer for <paramref name="request"/> and returns its delay: the
+    /// first timer armed with a due time that none of the timeouts has. The other timers armed meanwhile are timeouts (the pipeline's total and attempt timeouts, the cache's store and origin
+    /// timeouts), told apart by their due times: the back-off is jittered, so it is none of them.
+    /// </summary>
+    private static async Task<TimeSpan> RetryDelayArmedAsync(TimerWatchingTimeProvider clock, Task request, HttpStandardResilienceOptions options)
+    {
+        var caching = new ThirdPartyCachingOptions();
+        TimeSpan[] timeouts = [options.TotalRequestTimeout.Timeout, options.AttemptTimeout.Timeout, caching.StoreTimeout, caching.OriginTimeout];
+        var seen = 0;
+        while (true)
+        {
+            var next = clock.NextArmed;
+            var armed = clock.ArmedDueTimes;
+            for (; seen < armed.Count; seen++)
+            {
+                if (!timeouts.Contains(armed[seen]))
+                {
+                    return armed[seen];
+                }
+            }
+
+            Assert.NotSame(request, await Task.WhenAny(request, next));
+        }
+    }
+
+    /// <summary>
+    /// A named client with the caching handler and the standard resilience handler in the order asked for, on the fake
+    /// clock: retries without back-off, and a breaker that opens on half of at least six attempts for
+    /// <see cref="BreakDuration"/>. A recording store, a scripted origin, and the logs (Polly's included, which tell
+    /// how often the pipeline ran).
     /// </summary>
     private sealed class Chain : IDisposable
     {
@@ -194,41 +275,19 @@ public sealed class ResilienceOrderTests
         public Chain(bool cachingOutermost)
         {
             Store = new RecordingDistributedCache(Time);
-            var shouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                .Handle<HttpRequestException>()
-                .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode == HttpStatusCode.TooManyRequests);
-            var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Time }
-                .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-                {
-                    MaxRetryAttempts = Attempts - 1,
-                    Delay = TimeSpan.Zero,
-                    ShouldHandle = shouldHandle,
-                })
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-                {
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 4,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = BreakDuration,
-                    StateProvider = Circuit,
-                    ShouldHandle = shouldHandle,
-                })
-                .Build();
-
             var services = new ServiceCollection();
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton<IDistributedCache>(Store);
-            services.AddLogging(b => b.AddProvider(Logs));
+            services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
             var client = services.AddHttpClient(ClientName);
             if (cachingOutermost)
             {
-                client.AddThirdPartyCaching(PureRfcWithoutBackoff)
-                    .AddHttpMessageHandler(() => new ResilienceHandler(pipeline, ResilienceCalls));
+                client.AddThirdPartyCaching(PureRfcWithoutBackoff).AddStandardResilienceHandler(Configure);
             }
             else
             {
-                client.AddHttpMessageHandler(() => new ResilienceHandler(pipeline, ResilienceCalls))
-                    .AddThirdPartyCaching(PureRfcWithoutBackoff);
+                client.AddStandardResilienceHandler(Configure);
+                client.AddThirdPartyCaching(PureRfcWithoutBackoff);
             }
 
             client.ConfigurePrimaryHttpMessageHandler(() => new LambdaHandler((request, _) =>
@@ -239,17 +298,25 @@ public sealed class ResilienceOrderTests
             _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         }
 
-        public FakeTimeProvider Time { get; } = new();
+        public FakeTimeProvider Time { get; } = new(TestClock.Start);
 
         public RecordingDistributedCache Store { get; }
 
         public CircuitBreakerStateProvider Circuit { get; } = new();
 
-        public CollectingLoggerProvider Logs { get; } = new();
+        public FakeLogCollector Logs => _services.GetFakeLogCollector();
 
-        public ResilienceHandler.Counter ResilienceCalls { get; } = new();
+        /// <summary>How many requests entered the resilience pipeline (before any retry), as Polly logged them.</summary>
+        public int PipelineRuns => CountPipelineRuns(Logs, ClientName + "-standard");
 
         public Func<HttpRequestMessage, HttpResponseMessage> Origin { get; set; } = _ => new HttpResponseMessage(HttpStatusCode.NotFound);
+
+        /// <summary>The executions of the named pipeline that Polly's telemetry logged (one per request, retries within it).</summary>
+        public static int CountPipelineRuns(FakeLogCollector logs, string pipelineName) =>
+            logs.GetSnapshot().Count(r =>
+                r.Category == "Polly"
+                && r.Id.Name == "StrategyExecuting"
+                && r.GetStructuredStateValue("PipelineName") == pipelineName);
 
         public int OriginCalls(string url) => _originCalls.GetValueOrDefault(url);
 
@@ -279,5 +346,14 @@ public sealed class ResilienceOrderTests
         }
 
         public void Dispose() => _services.Dispose();
+
+        private void Configure(HttpStandardResilienceOptions options)
+        {
+            options.Retry.Delay = TimeSpan.Zero;
+            options.CircuitBreaker.FailureRatio = 0.5;
+            options.CircuitBreaker.MinimumThroughput = 6;
+            options.CircuitBreaker.BreakDuration = BreakDuration;
+            options.CircuitBreaker.StateProvider = Circuit;
+        }
     }
 }

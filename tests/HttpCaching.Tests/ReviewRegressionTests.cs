@@ -347,11 +347,11 @@ public sealed class ReviewRegressionTests
         using var cancel = new CancellationTokenSource();
         using var post = new HttpRequestMessage(HttpMethod.Post, Url);
         var send = harness.Client().SendAsync(post, cancel.Token);
-        await reached.Task;
+        await reached.Task.WaitAsync(TestContext.Current.CancellationToken);
         await cancel.CancelAsync();
 
         // The invalidation goes on without the caller's token, bounded by the store timeout.
-        await clock.WhenTimersCreated(1);
+        await clock.WhenTimersCreated(1).WaitAsync(TestContext.Current.CancellationToken);
         clock.Advance(harness.Options().StoreTimeout);
         try
         {
@@ -442,7 +442,7 @@ public sealed class ReviewRegressionTests
     public async Task NearCacheFull_PendingRecordKept_NeverTheOlderVersion()
     {
         var inner = new RecordingDistributedCache(TimeProvider.System);
-        var store = new FaultInjectingDistributedCache(inner);
+        var store = new ChaosDistributedCache(inner);
         using var harness = new CachingHarness(
             o => { o.NearCacheSizeLimit = 64 * 1024; o.NearCacheEntryDuration = TimeSpan.FromSeconds(5); },
             registerStore: false, nearCache: true,

@@ -362,7 +362,7 @@ public sealed class RfcBehaviourTests
     [Fact]
     public async Task Invalidator_StoreDown_ReturnsFalse()
     {
-        using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(new ThrowingDistributedCache()));
+        using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(ChaosDistributedCache.Down()));
 
         var removed = await harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), TestContext.Current.CancellationToken);
 

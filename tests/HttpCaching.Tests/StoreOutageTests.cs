@@ -3,7 +3,9 @@ using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -54,10 +56,10 @@ public sealed class StoreOutageTests
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
         Assert.Equal(1, setup.Store.Hangs);
         Assert.Equal(1, setup.Clock.TimersFired);
-        var warning = Assert.Single(setup.Logs.Entries, e => e.EventId.Id == GuardedStore.Log.StoreTimedOutId);
+        var warning = Assert.Single(setup.Logs.WithId(GuardedStore.Log.StoreTimedOutId));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("(get)", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(1, setup.Metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+        Assert.Equal(1, setup.StoreErrors.Sum());
     }
 
     [Fact(Timeout = 30_000)]
@@ -106,9 +108,9 @@ public sealed class StoreOutageTests
         Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; detail=store-failed", response.CacheStatus());
         Assert.Empty(setup.Inner.Keys);
         Assert.Equal(1, setup.Store.Hangs);
-        var warning = Assert.Single(setup.Logs.Entries, e => e.EventId.Id == GuardedStore.Log.StoreTimedOutId);
+        var warning = Assert.Single(setup.Logs.WithId(GuardedStore.Log.StoreTimedOutId));
         Assert.Contains("(set)", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(1, setup.Metrics.Sum(HttpCachingDiagnostics.StoreErrorsInstrument));
+        Assert.Equal(1, setup.StoreErrors.Sum());
 
         // Nothing was stored: once the store answers again, the next request goes to the origin and is stored.
         setup.Store.SetFault = StoreFault.None;
@@ -120,11 +122,10 @@ public sealed class StoreOutageTests
     [Fact]
     public async Task Breaker_ThrowingStore_LeftAloneForMinimumBreakThenProbedWithDoubledIntervals()
     {
-        var down = new ThrowingDistributedCache();
-        var logs = new CollectingLoggerProvider();
+        var down = ChaosDistributedCache.Down();
         using var harness = new CachingHarness(
             registerStore: false,
-            services: s => s.AddSingleton<IDistributedCache>(down).AddLogging(b => b.AddProvider(logs)));
+            services: s => s.AddSingleton<IDistributedCache>(down).AddLogging(b => b.AddFakeLogging()));
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"ok\":true}", "max-age=600"));
         var requests = 0;
 
@@ -138,7 +139,7 @@ public sealed class StoreOutageTests
             Assert.Equal(requests, harness.Origin.GetMatchCount(origin));
         }
 
-        int Opened() => logs.Entries.Count(e => e.EventId.Id == GuardedStore.Log.BreakerOpenedId);
+        int Opened() => harness.Logs.WithId(GuardedStore.Log.BreakerOpenedId).Length;
 
         // Each request calls the store at least once while the breaker is closed.
         while (down.Calls < GuardedStore.FailureThreshold)
@@ -173,23 +174,22 @@ public sealed class StoreOutageTests
         await GetFromOriginAsync();
         Assert.Equal(GuardedStore.FailureThreshold + 2, down.Calls);
         Assert.Equal(3, Opened());
-        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == GuardedStore.Log.BreakerClosedId);
+        Assert.Empty(harness.Logs.WithId(GuardedStore.Log.BreakerClosedId));
     }
 
     [Fact]
     public async Task Breaker_StoreRecovers_FirstSuccessClosesItAndResetsTheInterval()
     {
-        var logs = new CollectingLoggerProvider();
         var clock = new TimerWatchingTimeProvider();
         var inner = new RecordingDistributedCache(clock);
-        var store = new FaultInjectingDistributedCache(inner) { AllFaults = StoreFault.Throw };
+        var store = new ChaosDistributedCache(inner) { AllFaults = StoreFault.Throw };
         using var harness = new CachingHarness(
             registerStore: false,
-            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IDistributedCache>(store).AddLogging(b => b.AddProvider(logs)));
+            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IDistributedCache>(store).AddLogging(b => b.AddFakeLogging()));
         clock.Attach(harness.Time);
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("{\"ok\":true}", "max-age=600", "\"ok\""));
 
-        int Count(int eventId) => logs.Entries.Count(e => e.EventId.Id == eventId);
+        int Count(int eventId) => harness.Logs.WithId(eventId).Length;
 
         async Task<string> GetAsync()
         {
@@ -220,7 +220,7 @@ public sealed class StoreOutageTests
         var originBefore = harness.Origin.GetMatchCount(origin);
         Assert.Equal("HttpCaching; fwd=uri-miss; fwd-status=200; stored", await GetAsync());
         Assert.True(store.Calls > callsBefore);
-        var closed = Assert.Single(logs.Entries, e => e.EventId.Id == GuardedStore.Log.BreakerClosedId);
+        var closed = Assert.Single(harness.Logs.WithId(GuardedStore.Log.BreakerClosedId));
         Assert.Equal(LogLevel.Information, closed.Level);
         Assert.StartsWith("HttpCaching; hit", await GetAsync(), StringComparison.Ordinal);
         Assert.Equal(originBefore + 1, harness.Origin.GetMatchCount(origin));
@@ -243,9 +243,8 @@ public sealed class StoreOutageTests
         public HangingStoreSetup(int? configuredMilliseconds)
         {
             ClientName = $"store-timeout-{Guid.NewGuid():N}";
-            Metrics = new MetricsCollector(ClientName);
             Inner = new RecordingDistributedCache(Clock);
-            Store = new FaultInjectingDistributedCache(Inner);
+            Store = new ChaosDistributedCache(Inner);
             Harness = new CachingHarness(
                 o =>
                 {
@@ -255,9 +254,10 @@ public sealed class StoreOutageTests
                     }
                 },
                 registerStore: false,
-                services: s => s.AddSingleton<TimeProvider>(Clock).AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs)),
+                services: s => s.AddSingleton<TimeProvider>(Clock).AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddFakeLogging()),
                 clientNames: [ClientName]);
             Clock.Attach(Harness.Time);
+            StoreErrors = Harness.Metric(HttpCachingDiagnostics.StoreErrorsInstrument);
         }
 
         public string ClientName { get; }
@@ -266,18 +266,19 @@ public sealed class StoreOutageTests
 
         public RecordingDistributedCache Inner { get; }
 
-        public FaultInjectingDistributedCache Store { get; }
+        public ChaosDistributedCache Store { get; }
 
-        public CollectingLoggerProvider Logs { get; } = new();
+        public FakeLogCollector Logs => Harness.Logs;
 
-        public MetricsCollector Metrics { get; }
+        /// <summary>The client's store errors (the counter of this harness's meter).</summary>
+        public MetricCollector<long> StoreErrors { get; }
 
         public CachingHarness Harness { get; }
 
         public void Dispose()
         {
+            StoreErrors.Dispose();
             Harness.Dispose();
-            Metrics.Dispose();
         }
     }
 }

@@ -366,7 +366,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     [Fact]
     public async Task Store_Down_RequestsStillSucceedFromOrigin()
     {
-        var down = new ThrowingDistributedCache();
+        var down = ChaosDistributedCache.Down();
         using var harness = new CachingHarness(registerStore: false, services: s => s.AddSingleton<IDistributedCache>(down));
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("from origin", "max-age=600"));
 

@@ -123,7 +123,7 @@ public sealed class TracingTests
         var client = Client();
         using var recorder = new ActivityRecorder(client);
         var clock = new TimerWatchingTimeProvider();
-        var store = new FaultInjectingDistributedCache(new RecordingDistributedCache(clock)) { GetFault = StoreFault.Hang };
+        var store = new ChaosDistributedCache(new RecordingDistributedCache(clock)) { GetFault = StoreFault.Hang };
         using var harness = new CachingHarness(
             o => o.StoreTimeout = TimeSpan.FromMilliseconds(300),
             registerStore: false,
@@ -154,7 +154,7 @@ public sealed class TracingTests
         using var recorder = new ActivityRecorder(client);
         using var harness = new CachingHarness(
             registerStore: false,
-            services: s => s.AddSingleton<IDistributedCache>(new ThrowingDistributedCache()),
+            services: s => s.AddSingleton<IDistributedCache>(ChaosDistributedCache.Down()),
             clientNames: [client]);
         harness.Origin.When(Url).Respond(_ => harness.Response("{}", "max-age=600"));
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace HttpCaching.PostgreSql.Tests.Helpers;
@@ -26,7 +27,7 @@ public sealed class AppInstance : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    private AppInstance(ServiceProvider provider, OriginStub origin, CollectingLoggerProvider logs, CountingDistributedCache? storeCalls)
+    private AppInstance(ServiceProvider provider, OriginStub origin, FakeLogCollector logs, RecordingDistributedCache? storeCalls)
     {
         _provider = provider;
         Origin = origin;
@@ -40,10 +41,10 @@ public sealed class AppInstance : IAsyncDisposable
     /// <summary>Gets the requests this instance sent to the origin.</summary>
     public OriginStub Origin { get; }
 
-    public CollectingLoggerProvider Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     /// <summary>Gets every call that reached the PostgreSQL store, when the instance was started with <c>countStoreCalls</c>.</summary>
-    public CountingDistributedCache? StoreCalls { get; }
+    public RecordingDistributedCache? StoreCalls { get; }
 
     public IServiceProvider Services => _provider;
 
@@ -56,7 +57,7 @@ public sealed class AppInstance : IAsyncDisposable
     /// <param name="caching">Sets the client's caching options in code.</param>
     /// <param name="configuration">The application's configuration, such as <c>HttpCaching:Store:Integrity:Keys:0</c>.</param>
     /// <param name="countStoreCalls">
-    /// Registers the PostgreSQL store under a key and the client's store as a <see cref="CountingDistributedCache"/>
+    /// Registers the PostgreSQL store under a key and the client's store as a <see cref="RecordingDistributedCache"/>
     /// around it (<c>StoreServiceKey</c>), instead of the application's <c>IDistributedCache</c>.
     /// </param>
     public static AppInstance Start(
@@ -67,10 +68,10 @@ public sealed class AppInstance : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? configuration = null,
         bool countStoreCalls = false)
     {
-        var logs = new CollectingLoggerProvider();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection()
             .AddSingleton(time)
-            .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug));
         if (configuration is not null)
         {
             services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
@@ -81,7 +82,7 @@ public sealed class AppInstance : IAsyncDisposable
             services.AddKeyedPostgreSqlHttpCache(PostgreSqlStoreKey, store);
             services.AddKeyedSingleton<IDistributedCache>(
                 CountedStoreKey,
-                (sp, _) => new CountingDistributedCache(sp.GetRequiredKeyedService<IDistributedCache>(PostgreSqlStoreKey)));
+                (sp, _) => new RecordingDistributedCache(sp.GetRequiredKeyedService<IDistributedCache>(PostgreSqlStoreKey)));
         }
         else
         {
@@ -105,7 +106,7 @@ public sealed class AppInstance : IAsyncDisposable
         {
             provider.GetRequiredService<IStartupValidator>().Validate();
             var counter = countStoreCalls
-                ? Assert.IsType<CountingDistributedCache>(provider.GetRequiredKeyedService<IDistributedCache>(CountedStoreKey))
+                ? Assert.IsType<RecordingDistributedCache>(provider.GetRequiredKeyedService<IDistributedCache>(CountedStoreKey))
                 : null;
             return new AppInstance(provider, origin, logs, counter);
         }
@@ -144,12 +145,11 @@ public sealed class AppInstance : IAsyncDisposable
     }
 
     /// <summary>The log entries with event id <paramref name="eventId"/>.</summary>
-    public IReadOnlyList<CollectingLoggerProvider.LogEntry> LogsWithId(int eventId) => [.. Logs.Entries.Where(e => e.EventId.Id == eventId)];
+    public IReadOnlyList<FakeLogRecord> LogsWithId(int eventId) => Logs.WithId(eventId);
 
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();
-        Logs.Dispose();
     }
 
     /// <summary>What the caller got: status, body, the <c>Cache-Status</c> field and <c>Age</c>.</summary>

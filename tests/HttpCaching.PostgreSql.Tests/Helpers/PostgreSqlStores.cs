@@ -2,6 +2,7 @@ using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 
 namespace HttpCaching.PostgreSql.Tests.Helpers;
@@ -17,16 +18,29 @@ public sealed class PostgreSqlStores(Func<string> connectionString) : IAsyncDisp
     /// <summary>Gets the table the stores use unless a test configures another.</summary>
     public string TableName { get; } = "t_" + Guid.NewGuid().ToString("N");
 
-    public CollectingLoggerProvider Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     public string ConnectionString => connectionString();
 
-    public ServiceProvider CreateProvider(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null)
+    /// <param name="time">The clock the store judges expiry by.</param>
+    /// <param name="configure">Sets the store's options after the connection string and table.</param>
+    /// <param name="connection">Another connection string than the server's.</param>
+    /// <param name="metrics">
+    /// Registers an <c>IMeterFactory</c> (<c>AddMetrics()</c>), so the store's meter is this provider's own and a
+    /// <c>MetricCollector</c> scoped to the factory sees no other store's instruments.
+    /// </param>
+    public ServiceProvider CreateProvider(TimeProvider time, Action<PostgreSqlHttpCacheOptions>? configure = null, string? connection = null, bool metrics = false)
     {
         var cs = connection ?? ConnectionString;
         var services = new ServiceCollection()
             .AddSingleton(time)
-            .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace));
+        if (metrics)
+        {
+            services.AddMetrics();
+        }
+
+        services
             .AddPostgreSqlHttpCache(options =>
             {
                 options.ConnectionString = cs;

@@ -1,5 +1,4 @@
 using HttpCaching.PostgreSql.Internal;
-using HttpCaching.PostgreSql.Tests.Helpers;
 
 namespace HttpCaching.PostgreSql.Tests.Internal;
 

@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using RichardSzalay.MockHttp;
 
@@ -10,7 +13,9 @@ namespace HttpCaching.Tests.Helpers;
 
 /// <summary>
 /// A service provider with one or more cached named clients whose origin is a <see cref="MockHttpMessageHandler"/>,
-/// a fake clock and a recording store.
+/// a fake clock and a recording store. Its meters come from its own <see cref="IMeterFactory"/>, so
+/// <see cref="Metric"/> sees this harness's measurements only; a test that wants the logs adds
+/// <c>AddFakeLogging()</c> through <c>services</c> and reads <see cref="Logs"/>.
 /// </summary>
 public sealed class CachingHarness : IDisposable
 {
@@ -26,13 +31,14 @@ public sealed class CachingHarness : IDisposable
         DateTimeOffset? clockStart = null,
         params string[] clientNames)
     {
-        Time = clockStart is { } start ? new FakeTimeProvider(start) : new FakeTimeProvider();
+        Time = new FakeTimeProvider(clockStart ?? TestClock.Start);
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build();
         Store = new RecordingDistributedCache(Time);
 
         var collection = new ServiceCollection();
         collection.AddSingleton<IConfiguration>(Configuration);
         collection.AddSingleton<TimeProvider>(Time);
+        collection.AddMetrics();
         if (registerStore)
         {
             collection.AddSingleton<IDistributedCache>(Store);
@@ -64,6 +70,13 @@ public sealed class CachingHarness : IDisposable
     public IConfigurationRoot Configuration { get; }
 
     public ServiceProvider Services { get; }
+
+    /// <summary>The records of the fake logger, when the test registered it with <c>AddFakeLogging()</c>.</summary>
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    /// <summary>Collects one instrument of the HttpCaching meter of this harness; dispose it at the end of the test.</summary>
+    public MetricCollector<long> Metric(string instrument) =>
+        new(Services.GetRequiredService<IMeterFactory>(), HttpCachingDiagnostics.MeterName, instrument);
 
     public HttpClient Client(string name = ClientName) => Services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
 

@@ -7,7 +7,7 @@ namespace HttpCaching.Tests.Internal;
 
 public sealed class DefaultMemoryStoreTests : IDisposable
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly ServiceProvider _services;
 
     public DefaultMemoryStoreTests()

@@ -1,7 +1,11 @@
+using System.Diagnostics.Metrics;
 using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace HttpCaching.Tests.Internal;
 
@@ -11,16 +15,28 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
 
     private static readonly DistributedCacheEntryOptions Lifetime = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
 
-    private readonly RecordingDistributedCache _inner = new(new FakeTimeProvider());
-    private readonly CollectingLoggerProvider _logs = new();
+    private readonly RecordingDistributedCache _inner = new(new FakeTimeProvider(TestClock.Start));
+    private readonly FakeLogCollector _logs = new();
     private readonly string _client = $"unit-{Guid.NewGuid():N}";
 
-    public void Dispose() => _logs.Dispose();
+    // The meter comes from a factory of this test's own, so the collector sees no other test's measurements.
+    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly MetricCollector<long> _tampered;
+
+    public ProtectedDistributedCacheTests() =>
+        _tampered = new(_meters.GetRequiredService<IMeterFactory>(), HttpCachingDiagnostics.MeterName, HttpCachingDiagnostics.StoreTamperedInstrument);
+
+    public void Dispose()
+    {
+        _tampered.Dispose();
+        _meters.Dispose();
+    }
 
     private ProtectedDistributedCache Create(bool encrypt = false, Func<string, string?>? clientOf = null)
     {
-        var logger = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)).CreateLogger("HttpCaching.Store");
-        return new ProtectedDistributedCache(_inner, new RecordProtector([IntegrityKeys.ABytes], encrypt), new HttpCachingMetrics(null), logger, clientOf ?? (_ => _client));
+        var logger = new FakeLogger(_logs, "HttpCaching.Store");
+        var metrics = new HttpCachingMetrics(_meters.GetRequiredService<IMeterFactory>());
+        return new ProtectedDistributedCache(_inner, new RecordProtector([IntegrityKeys.ABytes], encrypt), metrics, logger, clientOf ?? (_ => _client));
     }
 
     [Theory]
@@ -34,7 +50,7 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
 
         Assert.Equal(new byte[] { 1, 2, 3 }, cache.Get(Key));
         Assert.Equal("HCP\0"u8.ToArray(), _inner.Raw(Key)![..4]);
-        Assert.Equal(new FakeTimeProvider().GetUtcNow() + TimeSpan.FromMinutes(5), _inner.ExpiresAt(Key));
+        Assert.Equal(new FakeTimeProvider(TestClock.Start).GetUtcNow() + TimeSpan.FromMinutes(5), _inner.ExpiresAt(Key));
     }
 
     [Fact]
@@ -52,19 +68,17 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
     [Fact]
     public async Task Get_Absent_ReturnsNullAndReportsNothing()
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
         var cache = Create();
 
         Assert.Null(cache.Get(Key));
         Assert.Null(await cache.GetAsync(Key, TestContext.Current.CancellationToken));
-        Assert.Empty(_logs.Entries);
-        Assert.Equal(0, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client)));
+        Assert.Empty(_logs.GetSnapshot());
+        Assert.Empty(_tampered.GetMeasurementSnapshot());
     }
 
     [Fact]
     public async Task Get_TamperedRecord_ReturnsNullLogsAndCounts()
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
         var cache = Create();
         cache.Set(Key, [1, 2, 3], Lifetime);
         var record = _inner.Raw(Key)!;
@@ -73,33 +87,32 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
         Assert.Null(cache.Get(Key));
         Assert.Null(await cache.GetAsync(Key, TestContext.Current.CancellationToken));
 
-        var events = _logs.Entries.Where(e => e.EventId.Id == ProtectedDistributedCache.Log.RecordTamperedId).ToArray();
+        var events = _logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId);
         Assert.Equal(2, events.Length);
         Assert.All(events, e =>
         {
-            Assert.Equal("CacheRecordTampered", e.EventId.Name);
+            Assert.Equal("CacheRecordTampered", e.Id.Name);
             Assert.Equal(LogLevel.Warning, e.Level);
             Assert.Contains(_client, e.Message, StringComparison.Ordinal);
             Assert.Contains("invalid-tag", e.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain(Key, e.Message, StringComparison.Ordinal);
         });
-        Assert.Equal(2, tampered.Count((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
+        events.AssertNoneContains(StringComparison.Ordinal, Key);
+        Assert.Equal(2, _tampered.Sum((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
     }
 
     [Fact]
     public void Get_TamperedRecordOfUnknownClient_IsCountedWithoutAClientTag()
     {
-        using var tampered = new InstrumentRecorder(HttpCachingDiagnostics.StoreTamperedInstrument);
         var marker = $"unprotected-{Guid.NewGuid():N}";
         var cache = Create(clientOf: _ => null);
         _inner.Put(marker, [1, 2, 3]);
 
         Assert.Null(cache.Get(marker));
 
-        Assert.Contains(tampered.Measurements, m =>
-            !m.ContainsKey(HttpCachingDiagnostics.ClientNameTag)
-            && Equals(m[HttpCachingDiagnostics.IntegrityFailureTag], HttpCachingDiagnostics.IntegrityFailureUnprotected));
-        Assert.Contains(_logs.Entries, e => e.EventId.Id == ProtectedDistributedCache.Log.RecordTamperedId && e.Message.Contains("(unknown)", StringComparison.Ordinal));
+        var measurement = Assert.Single(_tampered.GetMeasurementSnapshot());
+        Assert.False(measurement.Tags.ContainsKey(HttpCachingDiagnostics.ClientNameTag));
+        Assert.Equal(HttpCachingDiagnostics.IntegrityFailureUnprotected, measurement.Tags[HttpCachingDiagnostics.IntegrityFailureTag]);
+        Assert.Contains(_logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId), e => e.Message.Contains("(unknown)", StringComparison.Ordinal));
     }
 
     [Fact]

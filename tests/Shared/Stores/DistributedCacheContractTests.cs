@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Caching.Distributed;
 
-namespace HttpCaching.PostgreSql.Tests;
+namespace HttpCaching.Testing;
 
 /// <summary>
 /// What HttpCaching needs from an <see cref="IDistributedCache"/>, as tests any store can run: subclass it, return your
-/// store from <see cref="CreateCache"/>, and the xunit runner picks the tests up. The suite needs nothing but xunit.v3
-/// and <see cref="FakeTimeProvider"/>.
+/// store from <see cref="CreateCache"/>, and the xunit runner picks the tests up. The suite needs nothing but xunit.v3,
+/// Microsoft.Extensions.TimeProvider.Testing (<see cref="FakeTimeProvider"/>) and <c>tests/Shared/TestClock.cs</c>:
+/// link <c>tests/Shared/Stores/*.cs</c> and that file into the test project, as the projects here do.
 /// </summary>
 /// <remarks>
 /// Expiry is tested with a fake clock: <see cref="CreateCache"/> gets the <see cref="TimeProvider"/> the store must
@@ -20,7 +21,7 @@ public abstract class DistributedCacheContractTests : IAsyncDisposable
     private readonly List<IDistributedCache> _caches = [];
 
     /// <summary>Gets the clock given to the caches of the current test.</summary>
-    protected FakeTimeProvider Time { get; } = new();
+    protected FakeTimeProvider Time { get; } = new(TestClock.Start);
 
     /// <summary>Gets a value indicating whether the store expires entries by the <see cref="TimeProvider"/> it is given.</summary>
     protected virtual bool ExpiresByTimeProvider => true;

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using HttpCaching.PostgreSql.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 
-namespace HttpCaching.PostgreSql.Tests;
+namespace HttpCaching.Testing;
 
 /// <summary>
 /// The <see cref="DistributedCacheContractTests"/> plus the <see cref="IBufferDistributedCache"/> members, for stores

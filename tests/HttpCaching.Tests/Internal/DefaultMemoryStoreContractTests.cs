@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Caching.Distributed;
 
-namespace HttpCaching.PostgreSql.Tests;
+namespace HttpCaching.Tests.Internal;
 
 /// <summary>The contract against the library's own in-memory store, used when the application registers no store.</summary>
 public sealed class DefaultMemoryStoreContractTests : DistributedCacheContractTests

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace HttpCaching.PostgreSql.Tests.Helpers;
+namespace HttpCaching.Testing;
 
 /// <summary>Builds multi-segment <see cref="ReadOnlySequence{T}"/>s, as pipes and pooled writers produce them.</summary>
 public sealed class BufferSegment : ReadOnlySequenceSegment<byte>

@@ -1,0 +1,296 @@
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace HttpCaching.Testing;
+
+/// <summary>What a store operation does instead of (or to) its work.</summary>
+public enum StoreFault
+{
+    /// <summary>The operation works.</summary>
+    None,
+
+    /// <summary>The operation throws at once (<see cref="InvalidOperationException"/>: the store is down).</summary>
+    Throw,
+
+    /// <summary>The operation hangs until its caller's token is cancelled, forever if it never is.</summary>
+    Hang,
+
+    /// <summary>
+    /// A read returns a damaged copy of the record, and a write stores one (see
+    /// <see cref="ChaosDistributedCache.Corruptions"/>); refresh and remove carry no value, and work.
+    /// </summary>
+    Corrupt,
+}
+
+/// <summary>The damage a corrupted record can take.</summary>
+[Flags]
+public enum RecordDamage
+{
+    /// <summary>One byte changed in place: only a checksum sees it.</summary>
+    FlipByte = 1,
+
+    /// <summary>The record cut short.</summary>
+    Truncate = 2,
+
+    /// <summary>Bytes added at the end.</summary>
+    Append = 4,
+
+    /// <summary>What the record framing is documented to detect.</summary>
+    Framing = Truncate | Append,
+
+    Any = FlipByte | Truncate | Append,
+}
+
+/// <summary>
+/// A store in front of a working one that misbehaves when told to, in two ways that can be combined:
+/// <list type="bullet">
+/// <item>switched faults: each operation (get, set, refresh, remove; synchronous and asynchronous alike) works,
+/// throws, hangs or corrupts as its <see cref="StoreFault"/> property says, until the test switches it;</item>
+/// <item>chaos: every operation throws, hangs, drops its write, evicts or returns a damaged record at random, each with
+/// its own rate, from a random source seeded by the test so runs repeat.</item>
+/// </list>
+/// Every call is counted, whatever it does, and so is each fault.
+/// </summary>
+public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0) : IDistributedCache
+{
+    private readonly Random _random = new(seed);
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _hangStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _calls;
+    private int _throws;
+    private int _hangs;
+    private int _corruptions;
+    private int _droppedWrites;
+    private int _evictions;
+
+    /// <summary>A store that is down: every operation throws, and nothing is ever stored.</summary>
+    public static ChaosDistributedCache Down() =>
+        new(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()))) { AllFaults = StoreFault.Throw };
+
+    public StoreFault GetFault { get; set; }
+
+    public StoreFault SetFault { get; set; }
+
+    public StoreFault RefreshFault { get; set; }
+
+    public StoreFault RemoveFault { get; set; }
+
+    /// <summary>Sets the fault of every operation at once.</summary>
+    public StoreFault AllFaults
+    {
+        set => GetFault = SetFault = RefreshFault = RemoveFault = value;
+    }
+
+    /// <summary>The chance that an operation throws.</summary>
+    public double ThrowRate { get; set; }
+
+    /// <summary>The chance that an operation hangs until its caller gives up.</summary>
+    public double HangRate { get; set; }
+
+    /// <summary>The chance that a read returns a damaged copy of the record.</summary>
+    public double CorruptRate { get; set; }
+
+    /// <summary>The chance that a write is dropped (reported as done, but not made).</summary>
+    public double DropWriteRate { get; set; }
+
+    /// <summary>The chance that a read finds its record evicted just before.</summary>
+    public double EvictRate { get; set; }
+
+    /// <summary>The damage a corrupted record takes, one kind picked at random each time.</summary>
+    public RecordDamage Damage { get; set; } = RecordDamage.Any;
+
+    /// <summary>Every call, whatever it did.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    public int Throws => Volatile.Read(ref _throws);
+
+    public int Hangs => Volatile.Read(ref _hangs);
+
+    /// <summary>Records damaged, on reads and writes.</summary>
+    public int Corruptions => Volatile.Read(ref _corruptions);
+
+    public int DroppedWrites => Volatile.Read(ref _droppedWrites);
+
+    public int Evictions => Volatile.Read(ref _evictions);
+
+    /// <summary>Completes when the next call starts to hang.</summary>
+    public Task NextHang
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _hangStarted.Task;
+            }
+        }
+    }
+
+    public byte[]? Get(string key)
+    {
+        var fault = Fault(GetFault);
+        ThrowIfFaulted(fault);
+        if (Roll(EvictRate))
+        {
+            Interlocked.Increment(ref _evictions);
+            inner.Remove(key);
+        }
+
+        return Damaged(inner.Get(key), fault);
+    }
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+    {
+        var fault = Fault(GetFault);
+        await Misbehave(fault, token);
+        if (Roll(EvictRate))
+        {
+            Interlocked.Increment(ref _evictions);
+            await inner.RemoveAsync(key, token);
+        }
+
+        return Damaged(await inner.GetAsync(key, token), fault);
+    }
+
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
+    {
+        var fault = Fault(SetFault, corruptible: false);
+        ThrowIfFaulted(fault);
+        if (!DropWrite())
+        {
+            inner.Set(key, fault == StoreFault.Corrupt ? DamagedCopy(value) : value, options);
+        }
+    }
+
+    public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        var fault = Fault(SetFault, corruptible: false);
+        await Misbehave(fault, token);
+        if (!DropWrite())
+        {
+            await inner.SetAsync(key, fault == StoreFault.Corrupt ? DamagedCopy(value) : value, options, token);
+        }
+    }
+
+    public void Refresh(string key)
+    {
+        ThrowIfFaulted(Fault(RefreshFault, corruptible: false));
+        inner.Refresh(key);
+    }
+
+    public async Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        await Misbehave(Fault(RefreshFault, corruptible: false), token);
+        await inner.RefreshAsync(key, token);
+    }
+
+    public void Remove(string key)
+    {
+        ThrowIfFaulted(Fault(RemoveFault, corruptible: false));
+        inner.Remove(key);
+    }
+
+    public async Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        await Misbehave(Fault(RemoveFault, corruptible: false), token);
+        await inner.RemoveAsync(key, token);
+    }
+
+    /// <summary>Counts the call and decides its fault: the switched one, else one drawn at the chaos rates.</summary>
+    private StoreFault Fault(StoreFault switched, bool corruptible = true)
+    {
+        Interlocked.Increment(ref _calls);
+        if (switched != StoreFault.None)
+        {
+            return switched;
+        }
+
+        return Roll(ThrowRate) ? StoreFault.Throw
+            : Roll(HangRate) ? StoreFault.Hang
+            : corruptible && Roll(CorruptRate) ? StoreFault.Corrupt
+            : StoreFault.None;
+    }
+
+    private void ThrowIfFaulted(StoreFault fault)
+    {
+        switch (fault)
+        {
+            case StoreFault.Throw:
+                Interlocked.Increment(ref _throws);
+                throw new InvalidOperationException("The store is down.");
+            case StoreFault.Hang:
+                throw new NotSupportedException("A synchronous call cannot hang until it is cancelled: the handler uses the asynchronous API.");
+        }
+    }
+
+    private async Task Misbehave(StoreFault fault, CancellationToken token)
+    {
+        if (fault != StoreFault.Hang)
+        {
+            ThrowIfFaulted(fault);
+            return;
+        }
+
+        TaskCompletionSource started;
+        lock (_gate)
+        {
+            started = _hangStarted;
+            _hangStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        Interlocked.Increment(ref _hangs);
+        started.TrySetResult();
+
+        // Hang until the caller gives up (if it ever does).
+        await Task.Delay(Timeout.Infinite, token);
+    }
+
+    private bool DropWrite()
+    {
+        if (!Roll(DropWriteRate))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _droppedWrites);
+        return true;
+    }
+
+    private byte[]? Damaged(byte[]? value, StoreFault fault) =>
+        fault == StoreFault.Corrupt && value is { Length: > 0 } ? DamagedCopy(value) : value;
+
+    /// <summary>A damaged copy of <paramref name="value"/>; the caller's array and the stored one are left alone.</summary>
+    private byte[] DamagedCopy(byte[] value)
+    {
+        RecordDamage[] kinds = [.. new[] { RecordDamage.FlipByte, RecordDamage.Truncate, RecordDamage.Append }.Where(k => Damage.HasFlag(k))];
+        lock (_gate)
+        {
+            Interlocked.Increment(ref _corruptions);
+            var kind = value.Length == 0 ? RecordDamage.Append : kinds[_random.Next(kinds.Length)];
+            switch (kind)
+            {
+                case RecordDamage.FlipByte:
+                    var flipped = value.ToArray();
+                    flipped[_random.Next(flipped.Length)] ^= (byte)(1 + _random.Next(255));
+                    return flipped;
+                case RecordDamage.Truncate:
+                    return value[.._random.Next(value.Length)];
+                default:
+                    return [.. value, .. Enumerable.Range(0, 1 + _random.Next(8)).Select(_ => (byte)_random.Next(256))];
+            }
+        }
+    }
+
+    private bool Roll(double rate)
+    {
+        if (rate <= 0)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _random.NextDouble() < rate;
+        }
+    }
+}
