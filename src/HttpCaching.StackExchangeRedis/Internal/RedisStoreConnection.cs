@@ -135,36 +135,25 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
         _ => type.ToString(),
     };
 
-    public void Dispose()
-    {
-        ConnectionMultiplexer? multiplexer;
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            multiplexer = _multiplexer;
-        }
-
-        if (multiplexer is not null)
-        {
-            multiplexer.ConnectionFailed -= OnConnectionFailed;
-            multiplexer.ConnectionRestored -= OnConnectionRestored;
-            multiplexer.Dispose();
-        }
-    }
+    public void Dispose() => Detach()?.Dispose();
 
     public async ValueTask DisposeAsync()
     {
+        if (Detach() is { } multiplexer)
+        {
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Marks the connection disposed, once, and unhooks the multiplexer, which the caller then disposes.</summary>
+    private ConnectionMultiplexer? Detach()
+    {
         ConnectionMultiplexer? multiplexer;
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return null;
             }
 
             _disposed = true;
@@ -175,7 +164,8 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
         {
             multiplexer.ConnectionFailed -= OnConnectionFailed;
             multiplexer.ConnectionRestored -= OnConnectionRestored;
-            await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
+
+        return multiplexer;
     }
 }
