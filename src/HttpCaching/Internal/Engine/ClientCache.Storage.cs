@@ -203,7 +203,7 @@ internal sealed partial class ClientCache
 
         if (varyNames is null)
         {
-            return await PutAsync(fetch.PrimaryKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
+            return await PutAsync(fetch.PrimaryKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
@@ -211,7 +211,7 @@ internal sealed partial class ClientCache
         // invalidated), starts a new one, so no variant stored before it is ever matched again.
         var generation = fetch.ReadVary is { } read && read.Names.AsSpan().SequenceEqual(varyNames) ? read.Generation : Variants.NewGeneration();
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
-        await PutAsync(variantKey, CacheEntrySerializer.Serialize(entry)).ConfigureAwait(false);
+        await PutAsync(variantKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
         return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
     }
 
@@ -235,7 +235,7 @@ internal sealed partial class ClientCache
             return false;
         }
 
-        return await fetch.Store.SetAsync(fetch.EntryKey, CacheEntrySerializer.Serialize(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken, fetch.Budget)
+        return await fetch.Store.SetAsync(fetch.EntryKey, DecodedEntryCache.Encode(entry, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, cancellationToken, fetch.Budget)
             .ConfigureAwait(false);
     }
 }

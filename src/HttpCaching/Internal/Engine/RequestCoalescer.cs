@@ -213,6 +213,17 @@ internal sealed class RequestCoalescer(TimeProvider time)
                 _closed = true;
             }
 
+            if (Task.IsCompleted)
+            {
+                // The request has ended: nothing to stop; release a response nobody took.
+                if (Task.IsCompletedSuccessfully)
+                {
+                    Task.Result.ReleaseUnclaimed();
+                }
+
+                return;
+            }
+
             // Nobody is waiting any more: stop the shared request if it still runs, and release a response nobody took.
             _cancellation.Cancel();
             _ = Task.ContinueWith(

@@ -13,6 +13,9 @@ internal sealed class RequestKeyCache(string clientName)
 
     private readonly ConcurrentDictionary<string, RequestKeys> _keys = new(StringComparer.Ordinal);
 
+    /// <summary>URIs added since the last start-over: a dictionary's count takes all of its locks.</summary>
+    private int _added;
+
     public RequestKeys Get(Uri uri, string prefix)
     {
         var original = uri.OriginalString;
@@ -23,8 +26,9 @@ internal sealed class RequestKeyCache(string clientName)
 
         var hash = CacheKeyBuilder.HashRequest("GET", uri);
         keys = new RequestKeys(prefix, hash, CacheKeyBuilder.EntryKey(prefix, clientName, hash));
-        if (_keys.Count >= Capacity)
+        if (Interlocked.Increment(ref _added) > Capacity)
         {
+            Volatile.Write(ref _added, 1);
             _keys.Clear();
         }
 

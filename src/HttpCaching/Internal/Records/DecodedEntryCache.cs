@@ -31,4 +31,16 @@ internal static class DecodedEntryCache
         Decoded.AddOrUpdate(record, decoded);
         return decoded;
     }
+
+    /// <summary>
+    /// Encodes an entry this instance is about to write, and keeps it decoded for that record: a store that keeps
+    /// records in process memory (or the near cache) returns the very array on the next read, which then costs no
+    /// decoding.
+    /// </summary>
+    public static byte[] Encode(CacheEntry entry, string prefix, string clientName, string requestHash)
+    {
+        var record = CacheEntrySerializer.Serialize(entry);
+        Decoded.AddOrUpdate(record, new DecodedEntry(entry, prefix, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
+        return record;
+    }
 }

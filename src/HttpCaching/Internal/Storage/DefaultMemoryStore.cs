@@ -32,6 +32,7 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     private readonly long _sizeLimit;
     private readonly TimeProvider _time;
     private readonly Lock _compacting = new();
+    private readonly SizeBound _sizeBound = new();
 
     public DefaultMemoryStore(IOptions<HttpCachingStoreOptions> options, IServiceProvider services)
         : this(options.Value.MemorySizeLimit, services.GetService<TimeProvider>() ?? TimeProvider.System)
@@ -126,30 +127,38 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     /// The memory cache refuses a write that would overflow its limit and compacts in the background, so the newest
     /// record would be the one lost. Instead, before such a write, the least recently used entries (expired ones
     /// first) are evicted until the store is at <see cref="LowWatermark"/> of its limit with room for the new entry,
-    /// which leaves room for the next writes too, so the cost of compaction is spread over many of them.
+    /// which leaves room for the next writes too, so the cost of compaction is spread over many of them. The size is
+    /// measured only when <see cref="SizeBound"/> says the write may not fit.
     /// </summary>
     private void MakeRoom(long charge)
     {
-        if (Size + charge <= _sizeLimit)
+        if (!_sizeBound.MayExceed(charge, _sizeLimit))
         {
             return;
         }
 
         lock (_compacting)
         {
-            var target = Math.Max((long)(_sizeLimit * LowWatermark) - charge, 0);
-            for (var round = 0; round < 8; round++)
+            try
             {
-                // Another writer may have made room meanwhile; a round may fall short, as entry sizes vary.
-                var size = Size;
-                var count = _memory.Count;
-                if (size + charge <= _sizeLimit || size <= 0 || count == 0)
+                var target = Math.Max((long)(_sizeLimit * LowWatermark) - charge, 0);
+                for (var round = 0; round < 8; round++)
                 {
-                    return;
-                }
+                    // Another writer may have made room meanwhile; a round may fall short, as entry sizes vary.
+                    var size = Size;
+                    var count = _memory.Count;
+                    if (size + charge <= _sizeLimit || size <= 0 || count == 0)
+                    {
+                        return;
+                    }
 
-                // Compaction removes a share of the entries (least recently used first): aim at the share of bytes.
-                _memory.Compact(Math.Clamp((double)(size - target) / size, 1.0 / count, 1.0));
+                    // Compaction removes a share of the entries (least recently used first): aim at the share of bytes.
+                    _memory.Compact(Math.Clamp((double)(size - target) / size, 1.0 / count, 1.0));
+                }
+            }
+            finally
+            {
+                _sizeBound.Measured(Size + charge);
             }
         }
     }

@@ -50,11 +50,11 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// <summary>Whether the store keeps records in this process already, so a near cache in front of it is pointless.</summary>
     public bool InProcess { get; } = store is MemoryDistributedCache or DefaultMemoryStore;
 
-    /// <summary>Whether the breaker is open now: calls are skipped.</summary>
-    public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
+    /// <summary>Whether the breaker is open now: calls are skipped. A breaker that never opened costs no clock read.</summary>
+    public bool IsOpen => Interlocked.Read(ref _openUntilTicks) is var until and not 0 && time.GetUtcNow().UtcTicks < until;
 
     /// <summary>Whether writes (set, refresh) are suspended now, while reads and removals go on.</summary>
-    public bool WritesSuspended => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _writesOpenUntilTicks);
+    public bool WritesSuspended => Interlocked.Read(ref _writesOpenUntilTicks) is var until and not 0 && time.GetUtcNow().UtcTicks < until;
 
     /// <summary>What the calls so far say about the store, as of now.</summary>
     public StoreHealth Health()

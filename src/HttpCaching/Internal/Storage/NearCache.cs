@@ -30,6 +30,7 @@ internal sealed class NearCache : IDisposable
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly long _sizeLimit;
+    private readonly SizeBound _sizeBound = new();
 
     public NearCache(long sizeLimit, TimeProvider time)
     {
@@ -173,7 +174,8 @@ internal sealed class NearCache : IDisposable
     /// A memory cache refuses a write that would pass its limit and compacts later, which would drop the newest record
     /// (a pending one among them): the least recently used make room first, down to 90% of the limit (or, after a
     /// refused write, down to half of it). A compaction removes a share of the entries, not of the bytes, so it is
-    /// repeated until the bytes fit. Pending records go last (they have a higher priority).
+    /// repeated until the bytes fit. Pending records go last (they have a higher priority). The size is measured only
+    /// when <see cref="SizeBound"/> says the write may not fit, or after a refused write.
     /// </summary>
     private void MakeRoom(long size, bool harder)
     {
@@ -182,18 +184,23 @@ internal sealed class NearCache : IDisposable
             return;
         }
 
-        var target = Math.Max((long)(_sizeLimit * (harder ? 0.5 : 0.9)) - size, 0);
-        var current = CurrentSize();
-        if (!harder && current + size <= _sizeLimit)
+        if (!_sizeBound.MayExceed(size, _sizeLimit) && !harder)
         {
             return;
         }
 
-        for (var round = 0; round < 16 && current > target; round++)
+        var target = Math.Max((long)(_sizeLimit * (harder ? 0.5 : 0.9)) - size, 0);
+        var current = CurrentSize();
+        if (harder || current + size > _sizeLimit)
         {
-            _memory.Compact(Math.Clamp((double)(current - target) / current, 0.05, 1.0));
-            current = CurrentSize();
+            for (var round = 0; round < 16 && current > target; round++)
+            {
+                _memory.Compact(Math.Clamp((double)(current - target) / current, 0.05, 1.0));
+                current = CurrentSize();
+            }
         }
+
+        _sizeBound.Measured(current + size);
     }
 
     private long CurrentSize() => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;

@@ -1,0 +1,54 @@
+using HttpCaching.Internal;
+
+namespace HttpCaching.Tests.Internal;
+
+public sealed class RequestKeyCacheTests
+{
+    private const string Prefix = "httpcaching:";
+
+    [Fact]
+    public void Get_SameUriAgain_ReturnsTheKeysRemembered()
+    {
+        var cache = new RequestKeyCache("client");
+        var uri = new Uri("https://api.example/items?id=1");
+
+        var first = cache.Get(uri, Prefix);
+
+        Assert.Same(first, cache.Get(new Uri("https://api.example/items?id=1"), Prefix));
+        Assert.Equal(CacheKeyBuilder.HashRequest("GET", uri), first.RequestHash);
+        Assert.Equal(CacheKeyBuilder.EntryKey(Prefix, "client", first.RequestHash), first.EntryKey);
+    }
+
+    [Fact]
+    public void Get_OtherPrefix_BuildsKeysUnderIt()
+    {
+        var cache = new RequestKeyCache("client");
+        var uri = new Uri("https://api.example/items");
+        cache.Get(uri, Prefix);
+
+        var other = cache.Get(uri, "other:");
+
+        Assert.Equal("other:", other.Prefix);
+        Assert.StartsWith("other:client:e:", other.EntryKey, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Get_MoreUrisThanCapacity_StartsOverInsteadOfGrowing()
+    {
+        var cache = new RequestKeyCache("client");
+        var first = cache.Get(new Uri("https://api.example/items?n=0"), Prefix);
+        for (var i = 1; i < RequestKeyCache.Capacity; i++)
+        {
+            cache.Get(new Uri($"https://api.example/items?n={i}"), Prefix);
+        }
+
+        Assert.Same(first, cache.Get(new Uri("https://api.example/items?n=0"), Prefix));
+
+        // One more URI than it holds: it starts over, so the first URI's keys are built again.
+        cache.Get(new Uri($"https://api.example/items?n={RequestKeyCache.Capacity}"), Prefix);
+        var again = cache.Get(new Uri("https://api.example/items?n=0"), Prefix);
+
+        Assert.NotSame(first, again);
+        Assert.Equal(first, again);
+    }
+}
