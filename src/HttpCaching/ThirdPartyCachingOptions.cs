@@ -150,4 +150,15 @@ public sealed class ThirdPartyCachingOptions
     /// <value>The default is 5 seconds. <see cref="TimeSpan.Zero"/> reads every entry record from the store. At most 365 days.</value>
     [Range(typeof(TimeSpan), "00:00:00", ThirdPartyCachingOptionsValidator.MaxDurationText, ParseLimitsInInvariantCulture = true)]
     public TimeSpan NearCacheEntryDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets the targeted cache-control fields this cache obeys (RFC 9213), in order of precedence, for example
+    /// <c>CDN-Cache-Control</c> or a field of your own such as <c>HttpCaching-Cache-Control</c>. When a response carries
+    /// one of them with a valid value (a Structured Fields Dictionary), the first one rules its caching instead of
+    /// <c>Cache-Control</c>, and its <c>Expires</c> is ignored; a field with an invalid value is ignored. Field names are
+    /// case-insensitive. Request directives are unaffected.
+    /// </summary>
+    /// <value>The default is none: <c>Cache-Control</c> rules, as it does for a client's private use of an API. The
+    /// proxy sets <c>CDN-Cache-Control</c>.</value>
+    public IList<string> TargetedCacheControlFields { get; } = [];
 }

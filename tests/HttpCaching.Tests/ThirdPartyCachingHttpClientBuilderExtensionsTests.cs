@@ -288,7 +288,7 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     public void ConfigurationShapes_ListEverySettingButTheDelegates()
     {
         static IEnumerable<string> Settings(Type type) => type.GetProperties()
-            .Where(p => !typeof(Delegate).IsAssignableFrom(p.PropertyType) && (p.CanWrite || p.PropertyType.IsClass))
+            .Where(p => !typeof(Delegate).IsAssignableFrom(p.PropertyType) && (p.CanWrite || !p.PropertyType.IsValueType))
             .Select(p => p.Name);
 
         Assert.Equal(Settings(typeof(ThirdPartyCachingOptions)), ConfigurationShape.ThirdPartyCaching.Names);

@@ -44,7 +44,8 @@ internal sealed class ConfigurationShape
         .Value(nameof(ThirdPartyCachingOptions.StoreTimeout))
         .Value(nameof(ThirdPartyCachingOptions.OriginTimeout))
         .Value(nameof(ThirdPartyCachingOptions.NearCacheSizeLimit))
-        .Value(nameof(ThirdPartyCachingOptions.NearCacheEntryDuration));
+        .Value(nameof(ThirdPartyCachingOptions.NearCacheEntryDuration))
+        .List(nameof(ThirdPartyCachingOptions.TargetedCacheControlFields));
 
     /// <summary>The settings of <see cref="HttpCachingStoreOptions"/>.</summary>
     public static ConfigurationShape Store { get; } = new ConfigurationShape()

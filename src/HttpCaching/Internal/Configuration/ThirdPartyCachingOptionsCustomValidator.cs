@@ -50,6 +50,39 @@ internal sealed class ThirdPartyCachingOptionsCustomValidator(IServiceProvider s
             Fail(nameof(options.StoreServiceKey), $"is '{key}', but no keyed IDistributedCache is registered under that key (services.AddKeyedSingleton<IDistributedCache>(\"{key}\", …)).");
         }
 
+        var targets = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.TargetedCacheControlFields.Count; i++)
+        {
+            var field = options.TargetedCacheControlFields[i];
+            var entry = $"{nameof(options.TargetedCacheControlFields)}:{i}";
+            if (string.IsNullOrEmpty(field) || !IsToken(field))
+            {
+                Fail(entry, $"must be a header field name (it is '{field}').");
+            }
+            else if (field.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase) || field.Equals("Expires", StringComparison.OrdinalIgnoreCase) || field.Equals("Pragma", StringComparison.OrdinalIgnoreCase))
+            {
+                Fail(entry, $"must be a targeted field such as CDN-Cache-Control, not {field}, which the cache reads anyway.");
+            }
+            else if (!targets.Add(field))
+            {
+                Fail(entry, $"names {field} a second time.");
+            }
+        }
+
         return builder.Build();
+    }
+
+    /// <summary>RFC 9110 §5.1: a field name is a token.</summary>
+    private static bool IsToken(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -169,7 +169,7 @@ internal sealed partial class ClientCache
             return UpdateOutcome.Outdated;
         }
 
-        var reason = CachePolicy.CheckUpdated(updated, fetch.Options.Shared);
+        var reason = CachePolicy.CheckUpdated(updated, fetch.Options);
         if (reason != NotStoredReason.None)
         {
             await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);

@@ -7,7 +7,7 @@ internal sealed partial class ClientCache
     /// <summary>
     /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
     /// selects when the response varies, with the Vary record under the URL's key). The response's <c>Cache-Control</c>
-    /// is parsed here once, for the storability check, the record limits and the entry.
+    /// (or the targeted field that rules instead, RFC 9213) is parsed here once, for the storability check, the record limits and the entry.
     /// </summary>
     private async Task<FetchResult> StoreAsync(
         Fetch fetch,
@@ -21,7 +21,7 @@ internal sealed partial class ClientCache
     {
         var options = fetch.Options;
         var status = (int)response.StatusCode;
-        var directives = CacheControl.Parse(response.Headers);
+        var directives = TargetedCacheControl.Of(response.Headers, options.TargetedCacheControlFields);
         var reason = CachePolicy.CheckStorable(response, directives, fetch.RequestDirectives, fetch.HasAuthorization, options.Shared);
         if (reason == NotStoredReason.None && redirected)
         {

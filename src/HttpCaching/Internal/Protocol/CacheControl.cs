@@ -38,6 +38,12 @@ internal readonly record struct CacheControl
     /// <summary>The field names of a qualified <c>private="…"</c>, or <see langword="null"/>.</summary>
     public string? PrivateFields { get; init; }
 
+    /// <summary>
+    /// Whether these directives come from a targeted field (RFC 9213) on the client's target list, which rules instead
+    /// of <c>Cache-Control</c>: the response's <c>Expires</c> is then ignored too.
+    /// </summary>
+    public bool Targeted { get; init; }
+
     public static CacheControl Empty { get; } = new()
     {
         MaxAge = Absent,

@@ -74,7 +74,7 @@ internal static class CachePolicy
             || responseDirectives.MaxAge != CacheControl.Absent
             || (shared && responseDirectives.SharedMaxAge != CacheControl.Absent)
             || (!shared && responseDirectives.Has(CacheControlFlags.Private))
-            || response.Content.Headers.NonValidated.Contains("Expires");
+            || (!responseDirectives.Targeted && response.Content.Headers.NonValidated.Contains("Expires"));
 
         return explicitlyCacheable || IsHeuristicallyCacheable(status)
             ? NotStoredReason.None
@@ -86,9 +86,10 @@ internal static class CachePolicy
     /// update's fields now rule it, so a <c>no-store</c> it brought removes the response, and an unqualified
     /// <c>private</c> stops a shared cache from keeping it.
     /// </summary>
-    public static NotStoredReason CheckUpdated(CacheEntry updated, bool shared)
+    public static NotStoredReason CheckUpdated(CacheEntry updated, ThirdPartyCachingOptions options)
     {
-        var directives = CacheControl.Parse(CachedHeaders.Joined(updated.Headers, "Cache-Control"));
+        var shared = options.Shared;
+        var directives = StoredDirectives(updated.Headers, options);
         if (directives.Has(CacheControlFlags.NoStore)
             && !(directives.Has(CacheControlFlags.MustUnderstand) && IsUnderstood(updated.StatusCode)))
         {
@@ -188,4 +189,12 @@ internal static class CachePolicy
         || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The directives that rule a stored response: those of its first targeted field with a valid value (RFC 9213),
+    /// else those of its stored <c>Cache-Control</c>.
+    /// </summary>
+    public static CacheControl StoredDirectives(CachedHeader[] headers, ThirdPartyCachingOptions options) =>
+        TargetedCacheControl.OfStored(headers, options.TargetedCacheControlFields)
+        ?? CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 }

@@ -14,7 +14,7 @@ internal static class EntryFactory
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
         bool credentialedRequest) =>
-        Create(response, CacheControl.Parse(response.Headers), bodyRecord, bodyLength, requestTime, responseTime, options, credentialedRequest);
+        Create(response, TargetedCacheControl.Of(response.Headers, options.TargetedCacheControlFields), bodyRecord, bodyLength, requestTime, responseTime, options, credentialedRequest);
 
     /// <summary>
     /// The entry of a full response whose body is in <paramref name="bodyRecord"/>, given the directives of its
@@ -146,7 +146,7 @@ internal static class EntryFactory
         ThirdPartyCachingOptions options,
         bool credentialedRequest)
     {
-        var directives = CacheControl.Parse(update.Headers);
+        var directives = TargetedCacheControl.Of(update.Headers, options.TargetedCacheControlFields);
         var headers = WithDate(
             CachedHeaders.Merge(
                 stored.Headers,
@@ -161,7 +161,7 @@ internal static class EntryFactory
         // of staleness.
         var credentialed = credentialedRequest || (stored.Flags & CacheControlFlags.CredentialedRequest) != 0;
         return Build(
-            CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control")),
+            CachePolicy.StoredDirectives(headers, options),
             stored.StatusCode,
             stored.ReasonPhrase,
             stored.HttpVersion,
@@ -263,6 +263,12 @@ internal static class EntryFactory
     /// </summary>
     private static CacheControl StoredDirectives(CachedHeader[] stored, in CacheControl received)
     {
+        if (received.Targeted)
+        {
+            // A targeted field rules, as received; the stored Cache-Control does not count.
+            return received;
+        }
+
         foreach (var header in stored)
         {
             if (header.Name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase))
@@ -297,10 +303,11 @@ internal static class EntryFactory
         var correctedInitialAge = Max(apparentAge, ageValue + responseDelay);
 
         var lastModified = CachedHeaders.First(contentHeaders, "Last-Modified");
-        // §5.3: several Expires lines join into a value that is no HTTP-date, so they count as invalid: expired.
+        // §5.3: several Expires lines join into a value that is no HTTP-date, so they count as invalid: expired. Under a
+        // targeted field Expires does not count at all (RFC 9213 §2.1).
         var lifetime = CachePolicy.FreshnessLifetime(
             directives,
-            CachedHeaders.Joined(contentHeaders, "Expires"),
+            directives.Targeted ? null : CachedHeaders.Joined(contentHeaders, "Expires"),
             dateValue,
             lastModified,
             status,
