@@ -197,11 +197,10 @@ public sealed class DirectiveTests
     }
 
     [Theory]
-    [InlineData("Range", "bytes=0-10")]
     [InlineData("If-Match", "\"x\"")]
-    [InlineData("If-Range", "\"x\"")]
     [InlineData("If-Unmodified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]
-    public async Task Get_RangeOrPrecondition_BypassesTheCache(string header, string value)
+    [InlineData("Range", "bytes=0-1, 3-4")]
+    public async Task Get_PreconditionOrSeveralRanges_BypassesTheCache(string header, string value)
     {
         using var harness = new CachingHarness();
         var origin = harness.Origin.When(Url).Respond(_ => harness.Response("data", "max-age=600"));

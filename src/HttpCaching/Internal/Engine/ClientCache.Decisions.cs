@@ -35,6 +35,13 @@ internal sealed partial class ClientCache
             return await ForwardUncachedAsync(request, inner, CacheStatus.FwdRequest, cancellationToken).ConfigureAwait(false);
         }
 
+        // Range applies to GET only (RFC 9110 §14.2). Several ranges go to the origin as they are.
+        var range = head ? ByteRange.None : ByteRange.Of(request);
+        if (range.Kind == ByteRange.Kinds.Multiple)
+        {
+            return await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
+        }
+
         var store = Tier(options);
         var keys = Keys.Get(uri, options.KeyPrefix);
         var requestHash = keys.RequestHash;
@@ -61,7 +68,7 @@ internal sealed partial class ClientCache
             {
                 Log.Hit(_logger, _clientName, new LoggedUri(uri));
                 var form = Conditionals.NotModified(request, entry) ? ServedForm.NotModified : head ? ServedForm.Head : ServedForm.Full;
-                return Serve(request, found, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit, form);
+                return Serve(request, found, age, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), reuse.Stale ? HttpCachingDiagnostics.OutcomeStale : HttpCachingDiagnostics.OutcomeHit, form, range);
             }
 
             fwd = reuse.ForwardReason;
@@ -69,7 +76,7 @@ internal sealed partial class ClientCache
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
                 StartBackgroundRevalidation(NewFetch(), request);
-                return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full);
+                return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
             }
 
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleIfError(entry, staleness, options))
@@ -85,7 +92,7 @@ internal sealed partial class ClientCache
                         Log.HoldingOff(_logger, _clientName, new LoggedUri(uri), until - now, suppressed);
                     }
 
-                    return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full);
+                    return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
                 }
             }
         }
@@ -94,6 +101,13 @@ internal sealed partial class ClientCache
         {
             Completed(HttpCachingDiagnostics.OutcomeMiss, CacheStatus.OnlyIfCached);
             return OnlyIfCachedResponse(request);
+        }
+
+        if (range.Kind != ByteRange.Kinds.None)
+        {
+            // A range of a response the cache cannot serve as it is: the origin answers it, and nothing is stored (a 206
+            // is never stored, nor shared with callers that want the whole response).
+            return await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
         }
 
         if (head || Conditionals.IsConditional(request))
@@ -274,16 +288,14 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// Range requests and the preconditions of state-changing requests (If-Match, If-Unmodified-Since, If-Range) are
-    /// forwarded untouched: a 206 never touches the stored full response.
+    /// The preconditions of state-changing requests (If-Match, If-Unmodified-Since) are forwarded untouched. A
+    /// <c>Range</c> (with its <c>If-Range</c>) is answered from a stored complete response, or else forwarded untouched:
+    /// a 206 never touches the stored full response.
     /// </summary>
     private static bool HasUnsupportedRequestFields(HttpRequestMessage request)
     {
         var headers = request.Headers.NonValidated;
-        return headers.Contains("Range")
-            || headers.Contains("If-Match")
-            || headers.Contains("If-Unmodified-Since")
-            || headers.Contains("If-Range");
+        return headers.Contains("If-Match") || headers.Contains("If-Unmodified-Since");
     }
 
     private static bool HasAuthorization(HttpRequestMessage request) => request.Headers.NonValidated.Contains("Authorization");

@@ -292,7 +292,12 @@ internal sealed partial class ClientCache
 
         foreach (var (name, values) in request.Headers.NonValidated)
         {
-            copy.Headers.TryAddWithoutValidation(name, values);
+            // The cache asks for the whole response, even for a caller that wants a range of it (served from the stored
+            // response while it is revalidated in the background).
+            if (!name.Equals("Range", StringComparison.OrdinalIgnoreCase) && !name.Equals("If-Range", StringComparison.OrdinalIgnoreCase))
+            {
+                copy.Headers.TryAddWithoutValidation(name, values);
+            }
         }
 
         var copyOptions = (IDictionary<string, object?>)copy.Options;

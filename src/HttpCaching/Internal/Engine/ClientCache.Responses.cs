@@ -9,12 +9,19 @@ internal sealed partial class ClientCache
     /// A response of the caller's own, built from a stored (or shared) response: in full, as the answer to a HEAD, or as
     /// a 304 to the caller's conditional request; with <c>Age</c> and <c>Cache-Status</c>, and reported once.
     /// </summary>
-    private HttpResponseMessage Serve(HttpRequestMessage request, StoredResponse stored, TimeSpan age, string cacheStatus, string outcome, ServedForm form = ServedForm.Full)
+    private HttpResponseMessage Serve(HttpRequestMessage request, StoredResponse stored, TimeSpan age, string cacheStatus, string outcome, ServedForm form = ServedForm.Full, ByteRange range = default)
     {
         Completed(outcome, cacheStatus);
         var entry = stored.Entry;
         HttpResponseMessage response;
-        if (form == ServedForm.NotModified)
+        if (form == ServedForm.Full
+            && range.Kind == ByteRange.Kinds.Single
+            && entry.StatusCode == 200
+            && Conditionals.IfRangeAllows(request, entry, _time.GetUtcNow()))
+        {
+            response = Partial(request, stored, range);
+        }
+        else if (form == ServedForm.NotModified)
         {
             // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have that describe the representation's metadata.
             response = new HttpResponseMessage(HttpStatusCode.NotModified) { Version = entry.HttpVersion, RequestMessage = request, Content = Conditionals.EmptyContent() };
@@ -63,6 +70,46 @@ internal sealed partial class ClientCache
 
         headers.TryAddWithoutValidation("Age", CacheStatus.Seconds(age).ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(CacheStatus.HeaderName, cacheStatus);
+        return response;
+    }
+
+    /// <summary>
+    /// RFC 9110 §14.2, §15.3.7: the one range of bytes a request asks for, from a stored complete 200, as a 206 with the
+    /// stored fields and <c>Content-Range</c>; or, when the range selects no byte of it, a 416 naming its length and
+    /// nothing else (none of the stored 200's fields, so no cache below keeps the 416 as if it were that response).
+    /// </summary>
+    private HttpResponseMessage Partial(HttpRequestMessage request, StoredResponse stored, ByteRange range)
+    {
+        var entry = stored.Entry;
+        if (!range.TryResolve(entry.BodyLength, out var offset, out var count))
+        {
+            var unsatisfiable = new HttpResponseMessage(HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                Version = entry.HttpVersion,
+                RequestMessage = request,
+                Content = new ByteArrayContent([]),
+            };
+            unsatisfiable.Content.Headers.TryAddWithoutValidation("Content-Range", string.Create(CultureInfo.InvariantCulture, $"bytes */{entry.BodyLength}"));
+            return unsatisfiable;
+        }
+
+        var content = new ByteArrayContent(stored.BodyRecord, RecordFormat.BodyHeaderLength + (int)offset, (int)count);
+        foreach (var header in entry.ContentHeaders)
+        {
+            if (!header.Name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase))
+            {
+                content.Headers.TryAddWithoutValidation(header.Name, header.Values);
+            }
+        }
+
+        content.Headers.TryAddWithoutValidation("Content-Range", string.Create(CultureInfo.InvariantCulture, $"bytes {offset}-{offset + count - 1}/{entry.BodyLength}"));
+        var response = new HttpResponseMessage(HttpStatusCode.PartialContent) { Version = entry.HttpVersion, RequestMessage = request, Content = content };
+        foreach (var header in entry.Headers)
+        {
+            response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+        }
+
+        _metrics.CacheBytes(_clientName, count);
         return response;
     }
 

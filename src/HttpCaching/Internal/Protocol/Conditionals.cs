@@ -92,4 +92,32 @@ internal static class Conditionals
         content.Headers.ContentLength = null;
         return content;
     }
+
+    /// <summary>
+    /// RFC 9110 §13.1.5: whether the request's <c>If-Range</c>, if it has one, lets its <c>Range</c> apply to the stored
+    /// response: an entity tag must match the stored one by strong comparison; a date must equal the stored
+    /// <c>Last-Modified</c>, which must be strong (§8.8.2.2: at least a second before the stored <c>Date</c>). Otherwise
+    /// the full response is served.
+    /// </summary>
+    public static bool IfRangeAllows(HttpRequestMessage request, CacheEntry entry, DateTimeOffset now)
+    {
+        if (!request.Headers.NonValidated.TryGetValues("If-Range", out var values))
+        {
+            return true;
+        }
+
+        var condition = values.ToString().Trim();
+        if (condition.StartsWith('"') || condition.StartsWith("W/", StringComparison.Ordinal))
+        {
+            return entry.ETag is { } etag
+                && CachePolicy.IsStrong(etag)
+                && string.Equals(etag.Trim(), condition, StringComparison.Ordinal);
+        }
+
+        return HttpDate.TryParse(condition, now, out var date)
+            && HttpDate.TryParse(entry.LastModified, now, out var lastModified)
+            && date == lastModified
+            && HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), now, out var served)
+            && served - lastModified >= TimeSpan.FromSeconds(1);
+    }
 }
