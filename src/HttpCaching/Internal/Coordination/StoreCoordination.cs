@@ -53,6 +53,12 @@ internal sealed partial class StoreCoordination
     internal event Action<string>? Received;
 
     /// <summary>
+    /// Test seam, never used by the library: raised with the key once a request waiting for another instance's fetch
+    /// has armed its poll timer, so a test on a fake clock knows when advancing it wakes the request.
+    /// </summary>
+    internal event Action<string>? Waiting;
+
+    /// <summary>
     /// Lets the backplane drop records from <paramref name="near"/> (a client's near cache in front of this store);
     /// subscribes on the first call.
     /// </summary>
@@ -117,6 +123,7 @@ internal sealed partial class StoreCoordination
         var waiter = _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, _time, stop.Token);
+        Waiting?.Invoke(key);
         try
         {
             await Task.WhenAny(waiter.Task, delay).ConfigureAwait(false);
