@@ -125,7 +125,7 @@ public sealed class PostgreSqlHttpCacheOptions
     /// Gets or sets whether the instances that share this table collapse their origin requests for a URL none of them
     /// holds into one: the first takes a short lease (a row of the table with an expiry) and fetches, the others wait up
     /// to <see cref="LeaseWait"/> for what it stores, then fetch themselves. A cold miss costs two statements (take
-    /// and release the lease) and one more read.
+    /// and release the lease).
     /// </summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool CollapseAcrossInstances { get; set; } = true;

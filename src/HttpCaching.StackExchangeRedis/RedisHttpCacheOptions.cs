@@ -106,7 +106,7 @@ public sealed class RedisHttpCacheOptions
     /// Gets or sets whether the instances that share this Redis collapse their origin requests for a URL none of them
     /// holds into one: the first takes a short lease (<c>SET NX PX</c>) and fetches, the others wait up to
     /// <see cref="LeaseWait"/> for what it stores, then fetch themselves. A cold miss costs the lease's two round trips
-    /// (take, and release by a compare-and-delete script) and one more read. The ACL user needs <c>+eval +evalsha</c>;
+    /// (take, and release by a compare-and-delete script). The ACL user needs <c>+eval +evalsha</c>;
     /// without them a lease is not released but expires after <see cref="LeaseDuration"/>.
     /// </summary>
     /// <value>The default is <see langword="true"/>.</value>

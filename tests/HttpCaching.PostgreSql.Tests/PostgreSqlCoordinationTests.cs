@@ -184,7 +184,8 @@ public sealed class PostgreSqlCoordinationTests(PostgreSqlServerFixture fixture)
             origin,
             o =>
             {
-                o.ConnectionString = connectionString;
+                // Four instances share a server whose connections other tests use too: a small pool each.
+                o.ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 10 }.ConnectionString;
                 o.TableName = _table;
                 o.LeaseWait = leaseWait ?? o.LeaseWait;
             },

@@ -15,7 +15,7 @@ namespace HttpCaching.PostgreSql.Internal;
 /// only while it holds this holder's token; the sweep removes leases that expired. No session lock ties a lease to a
 /// pooled connection.
 /// </summary>
-internal sealed class PostgreSqlCoordinator : IHttpCacheCoordinator, IAsyncDisposable
+internal sealed class PostgreSqlCoordinator : IHttpCacheCoordinator, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
@@ -129,6 +129,18 @@ internal sealed class PostgreSqlCoordinator : IHttpCacheCoordinator, IAsyncDispo
             command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             var taken = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return taken is null ? null : new Lease(this, store, cacheKey, token);
+        }
+    }
+
+    /// <summary>Stops the subscription without waiting for it (a container disposed synchronously).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (!_disposing.IsCancellationRequested)
+            {
+                _disposing.Cancel();
+            }
         }
     }
 

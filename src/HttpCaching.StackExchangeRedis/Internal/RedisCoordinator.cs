@@ -15,7 +15,7 @@ namespace HttpCaching.StackExchangeRedis.Internal;
 /// lost meanwhile cost the other instances at most their near-cache window. Failures leave as
 /// <see cref="RedisStoreException"/>s that name keys only by their hash.
 /// </remarks>
-internal sealed class RedisCoordinator : IHttpCacheCoordinator, IAsyncDisposable
+internal sealed class RedisCoordinator : IHttpCacheCoordinator, IAsyncDisposable, IDisposable
 {
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
@@ -119,6 +119,18 @@ internal sealed class RedisCoordinator : IHttpCacheCoordinator, IAsyncDisposable
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
         {
             throw RedisErrors.Sanitise(ex, "lease", key);
+        }
+    }
+
+    /// <summary>Stops the subscription without waiting for it (a container disposed synchronously).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (!_disposing.IsCancellationRequested)
+            {
+                _disposing.Cancel();
+            }
         }
     }
 

@@ -120,22 +120,32 @@ internal sealed partial class StoreCoordination
     /// </summary>
     public async Task WaitForChangeAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var waiter = _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = Watch(key);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, _time, stop.Token);
         Waiting?.Invoke(key);
         try
         {
-            await Task.WhenAny(waiter.Task, delay).ConfigureAwait(false);
+            await Task.WhenAny(waiter, delay).ConfigureAwait(false);
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key, waiter));
+            if (!waiter.IsCompleted && _waiters.TryGetValue(key, out var current) && current.Task == waiter)
+            {
+                _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key, current));
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
     }
+
+    /// <summary>
+    /// Starts watching <paramref name="key"/>: the task completes when another instance next says it changed. Called
+    /// before a lease attempt, so that a change that comes between the attempt and the wait still wakes the waiter.
+    /// </summary>
+    public Task Watch(string key) =>
+        _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     /// <summary>
     /// Tries to take the lease of <paramref name="key"/>, bounded by <paramref name="timeout"/>. Returns the lease, or
@@ -157,21 +167,19 @@ internal sealed partial class StoreCoordination
         }
     }
 
-    /// <summary>Releases a lease in the background: no caller waits for it, and one that is not released expires.</summary>
-    public void Release(IAsyncDisposable lease)
+    /// <summary>
+    /// Releases a lease, bounded by <paramref name="timeout"/>, before the holder's callers get the response, so that
+    /// an instance that asks next finds the URL free; one the store does not release expires.
+    /// </summary>
+    public async Task ReleaseAsync(IAsyncDisposable lease, TimeSpan timeout)
     {
-        _ = ReleaseAsync(lease);
-
-        async Task ReleaseAsync(IAsyncDisposable held)
+        try
         {
-            try
-            {
-                await held.DisposeAsync().AsTask().WaitAsync(CallLimit, _time).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Failed("release", ex);
-            }
+            await lease.DisposeAsync().AsTask().WaitAsync(Bounded(timeout), _time).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Failed("release", ex);
         }
     }
 

@@ -34,8 +34,10 @@ internal sealed partial class ClientCache
     /// Takes the URL's lease and fetches, or waits for the instance that holds it: woken by its "stored" message or a
     /// poll, it serves what that instance stored; it takes the lease itself when the holder let it go (or it expired);
     /// and it fetches on its own once the wait is over. A lease the store cannot grant (down, slow) means fetching at
-    /// once. Having the lease, it reads the store once more first: another instance may have stored the response
-    /// between this request's read and the lease.
+    /// once. Having the lease after waiting for it, it reads the store once more first: the holder it waited for may
+    /// have stored the response just before letting the lease go. (A lease taken at the first attempt is not followed
+    /// by a read: an instance whose read came before another's store and whose attempt comes after that one's release
+    /// asks the origin once more, as it did without coordination; the read would cost every cold miss a round trip.)
     /// </summary>
     private async Task<FetchResult> LeasedFetchAsync(StoreCoordination coordination, Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
     {
@@ -43,16 +45,18 @@ internal sealed partial class ClientCache
         var deadline = _time.GetUtcNow() + coordination.LeaseWait;
         var poll = coordination.Backplane ? LeasePollIntervalWithBackplane : LeasePollInterval;
         var handedOver = false;
+        var waited = false;
         try
         {
             while (true)
             {
+                var changed = coordination.Watch(fetch.PrimaryKey);
                 var (lease, held) = await coordination.TryAcquireAsync(leaseKey, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
                 if (lease is not null)
                 {
                     try
                     {
-                        if (await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
+                        if (waited && await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
                         {
                             return stored;
                         }
@@ -62,7 +66,7 @@ internal sealed partial class ClientCache
                     }
                     finally
                     {
-                        coordination.Release(lease);
+                        await coordination.ReleaseAsync(lease, fetch.Options.StoreTimeout).ConfigureAwait(false);
                     }
                 }
 
@@ -78,7 +82,11 @@ internal sealed partial class ClientCache
                     return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
                 }
 
-                await coordination.WaitForChangeAsync(fetch.PrimaryKey, left < poll ? left : poll, cancellationToken).ConfigureAwait(false);
+                waited = true;
+                if (!changed.IsCompleted)
+                {
+                    await coordination.WaitForChangeAsync(fetch.PrimaryKey, left < poll ? left : poll, cancellationToken).ConfigureAwait(false);
+                }
                 if (await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } fetched)
                 {
                     Log.CollapsedAcrossInstances(_logger, _clientName, new LoggedUri(fetch.Uri));
