@@ -110,4 +110,39 @@ public sealed class PostgreSqlHttpCacheOptions
     /// <value>The default is 5 seconds. At least 1 second and at most 1 hour.</value>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ParseLimitsInInvariantCulture = true)]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets whether the application instances that share this table tell each other, with <c>NOTIFY</c>, when
+    /// one of them stores a new version of a response, revalidates it or invalidates it, so the others drop their
+    /// near-cache copy at once instead of after <c>ThirdPartyCachingOptions.NearCacheEntryDuration</c>. Each change costs
+    /// one <c>SELECT pg_notify(…)</c> that no request waits for; each instance holds one more connection, which
+    /// <c>LISTEN</c>s, reconnecting by itself. Messages carry the store key (whose URL part is a hash), never a URL.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Backplane { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether the instances that share this table collapse their origin requests for a URL none of them
+    /// holds into one: the first takes a short lease (a row of the table with an expiry) and fetches, the others wait up
+    /// to <see cref="LeaseWait"/> for what it stores, then fetch themselves. A cold miss costs two statements (take
+    /// and release the lease).
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool CollapseAcrossInstances { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how long a lease lasts when its holder never releases it (the process died, or its origin request
+    /// hangs): after it, another instance may take the URL over. Judged by the application's clock, as expiry is.
+    /// </summary>
+    /// <value>The default is 10 seconds. At least 100 milliseconds and at most 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ParseLimitsInInvariantCulture = true)]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how long an instance waits for the instance holding a URL's lease to store the response before it
+    /// asks the origin itself; the request's own cancellation ends the wait sooner.
+    /// </summary>
+    /// <value>The default is 5 seconds. At least 0 and at most 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ParseLimitsInInvariantCulture = true)]
+    public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using HttpCaching;
 using HttpCaching.PostgreSql;
 using HttpCaching.PostgreSql.Internal;
 using Microsoft.Extensions.Caching.Distributed;
@@ -49,6 +50,7 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
 
         AddOptions(services, Options.Options.DefaultName, configure);
         services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
+        services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp.GetRequiredService<IDistributedCache>(), sp, Options.Options.DefaultName));
         return services;
     }
 
@@ -105,6 +107,7 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
 
         AddOptions(services, serviceKey, configure);
         services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
+        services.AddKeyedSingleton<IHttpCacheCoordinator>(serviceKey, (sp, _) => CreateCoordinator(sp.GetRequiredKeyedService<IDistributedCache>(serviceKey), sp, serviceKey));
         return services;
     }
 
@@ -135,6 +138,13 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsCustomValidator>());
         services.TryAddSingleton(sp => new PostgreSqlCacheMetrics(sp.GetService<IMeterFactory>()));
     }
+
+    /// <summary>
+    /// The store's backplane and leases, registered under the store's key so that the caching handler finds them next
+    /// to the store. When the cache registered there is not this package's (the application replaced it), both are off.
+    /// </summary>
+    private static PostgreSqlCoordinator CreateCoordinator(IDistributedCache store, IServiceProvider services, string name) =>
+        new(store as PostgreSqlCacheStore, services.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(name));
 
     private static PostgreSqlCacheStore CreateStore(IServiceProvider services, string name) => new(
         name,

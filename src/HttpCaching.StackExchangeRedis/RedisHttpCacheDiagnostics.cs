@@ -55,4 +55,14 @@ public static class RedisHttpCacheDiagnostics
 
     /// <summary>Event id 8, <c>RedisConnectionRestored</c> (Information): the connection to a server is back; the memory policy is read again.</summary>
     public const int ConnectionRestoredEventId = 8;
+
+    /// <summary>
+    /// Event id 9, <c>RedisBackplaneInterrupted</c>: the backplane's subscription failed or could not be made; Warning
+    /// for the first failure, Debug for the attempts that follow, until it is restored. Meanwhile other instances'
+    /// changes reach this one only after its near-cache window.
+    /// </summary>
+    public const int BackplaneInterruptedEventId = 9;
+
+    /// <summary>Event id 10, <c>RedisBackplaneRestored</c> (Information): the backplane's subscription is back after an interruption.</summary>
+    public const int BackplaneRestoredEventId = 10;
 }

@@ -90,4 +90,39 @@ public sealed class RedisHttpCacheOptions
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool AllowNoEviction { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the application instances that share this Redis tell each other, over pub/sub on the
+    /// store's connection, when one of them stores a new version of a response, revalidates it or invalidates it, so
+    /// the others drop their near-cache copy at once (typically within milliseconds) instead of after
+    /// <c>ThirdPartyCachingOptions.NearCacheEntryDuration</c>. Each change costs one <c>PUBLISH</c> that no request waits
+    /// for; messages carry the store key (whose URL part is a hash), never a URL. The ACL user needs the channel
+    /// <c>{KeyPrefix}httpcaching:backplane</c> (<c>&amp;httpcaching:*</c>) and <c>+publish +subscribe</c>.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Backplane { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether the instances that share this Redis collapse their origin requests for a URL none of them
+    /// holds into one: the first takes a short lease (<c>SET NX PX</c>) and fetches, the others wait up to
+    /// <see cref="LeaseWait"/> for what it stores, then fetch themselves. A cold miss costs the lease's two round trips
+    /// (take, and release by a compare-and-delete script). The ACL user needs <c>+eval +evalsha</c>;
+    /// without them a lease is not released but expires after <see cref="LeaseDuration"/>.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool CollapseAcrossInstances { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how long a lease lasts when its holder never releases it (the process died, or its origin request
+    /// hangs): after it, another instance may take the URL over. Keep it above the origin's usual response time.
+    /// </summary>
+    /// <value>The default is 10 seconds. At least 100 milliseconds and at most 1 hour.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how long an instance waits for the instance holding a URL's lease to store the response before it
+    /// asks the origin itself; the request's own cancellation ends the wait sooner.
+    /// </summary>
+    /// <value>The default is 5 seconds. At least 0 and at most 1 hour.</value>
+    public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,3 +1,4 @@
+using HttpCaching;
 using HttpCaching.StackExchangeRedis;
 using HttpCaching.StackExchangeRedis.Internal;
 using Microsoft.Extensions.Caching.Distributed;
@@ -66,6 +67,7 @@ public static class RedisHttpCacheServiceCollectionExtensions
 
         Add(services, Options.Options.DefaultName, configure);
         services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
+        services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp, Options.Options.DefaultName));
         return services;
     }
 
@@ -140,6 +142,7 @@ public static class RedisHttpCacheServiceCollectionExtensions
 
         Add(services, serviceKey, configure);
         services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
+        services.AddKeyedSingleton<IHttpCacheCoordinator>(serviceKey, (sp, _) => CreateCoordinator(sp, serviceKey));
         return services;
     }
 
@@ -175,6 +178,17 @@ public static class RedisHttpCacheServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get((string)key!),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
     }
+
+    /// <summary>
+    /// The store's backplane and leases, registered under the store's key so that the caching handler finds them next
+    /// to the store; on the store's own connection.
+    /// </summary>
+    private static RedisCoordinator CreateCoordinator(IServiceProvider services, string name) => new(
+        name,
+        services.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get(name),
+        services.GetRequiredKeyedService<RedisStoreConnection>(name),
+        services.GetService<TimeProvider>() ?? TimeProvider.System,
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
 
     private static RedisCacheStore CreateStore(IServiceProvider services, string name) => new(
         name,

@@ -80,4 +80,13 @@ public static partial class HttpCachingDiagnostics
 
     /// <summary>Event id 22, <c>CacheStoreWritesResumed</c> (Information, <see cref="StoreLoggerCategory"/>): a write succeeded again after writes were suspended.</summary>
     public const int CacheStoreWritesResumedEventId = 22;
+
+    /// <summary>Event id 23, <c>CacheCoordinationFailed</c> (Warning, <see cref="StoreLoggerCategory"/>, rate-limited): a backplane or lease call of the store's <see cref="IHttpCacheCoordinator"/> failed or did not answer in time; requests go on as on a single instance.</summary>
+    public const int CacheCoordinationFailedEventId = 23;
+
+    /// <summary>Event id 24, <c>CacheLeaseWaitEnded</c> (Debug, <see cref="HandlerLoggerCategory"/>): another instance held the URL's lease but stored nothing within the lease wait; this instance asks the origin itself.</summary>
+    public const int CacheLeaseWaitEndedEventId = 24;
+
+    /// <summary>Event id 25, <c>CacheCollapsedAcrossInstances</c> (Debug, <see cref="HandlerLoggerCategory"/>): a request that waited on another instance's lease was served what that instance stored.</summary>
+    public const int CacheCollapsedAcrossInstancesEventId = 25;
 }

@@ -16,6 +16,14 @@ internal sealed partial class PostgreSqlCacheStore
         public const int ExpiredItemsDeletedId = 3;
         public const int SweepFailedId = 4;
         public const int EvictedId = 5;
+        public const int BackplaneInterruptedId = 6;
+        public const int BackplaneRestoredId = 7;
+
+        [LoggerMessage(EventId = BackplaneInterruptedId, Message = "PostgreSQL cache table {SchemaName}.{TableName}: the backplane's LISTEN connection failed; it reconnects in {Retry}. Until it is back, other instances' changes reach this one only after its near-cache window.", EventName = "PostgreSqlBackplaneInterrupted")]
+        public static partial void BackplaneInterrupted(ILogger logger, LogLevel level, string schemaName, string tableName, TimeSpan retry, Exception exception);
+
+        [LoggerMessage(BackplaneRestoredId, LogLevel.Information, "PostgreSQL cache table {SchemaName}.{TableName}: the backplane's LISTEN connection is back.", EventName = "PostgreSqlBackplaneRestored")]
+        public static partial void BackplaneRestored(ILogger logger, string schemaName, string tableName);
 
         [LoggerMessage(MigratedId, LogLevel.Information, "PostgreSQL cache table {SchemaName}.{TableName} migrated from schema version {FromVersion} to {ToVersion}.", EventName = "PostgreSqlCacheMigrated")]
         public static partial void Migrated(ILogger logger, string schemaName, string tableName, int fromVersion, int toVersion);

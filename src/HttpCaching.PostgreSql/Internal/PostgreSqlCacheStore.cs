@@ -126,6 +126,21 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     /// <summary>The table this store uses.</summary>
     internal CacheTable Table => _table;
 
+    /// <summary>The store's pooled data source, which its coordinator (backplane and leases) shares.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>The application's clock, which the store judges expiry by (and so its coordinator, leases).</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary><see cref="PostgreSqlHttpCacheOptions.CommandTimeout"/> in whole seconds.</summary>
+    internal int CommandTimeoutSeconds => _commandTimeoutSeconds;
+
+    /// <summary>The store's logger, under which its coordinator logs too.</summary>
+    internal ILogger Logger => _logger;
+
+    /// <summary>Creates or migrates the table unless that is done; for the coordinator's leases, which are rows of it.</summary>
+    internal Task MigrateAsync(CancellationToken cancellationToken) => EnsureMigratedAsync(async: true, cancellationToken);
+
     /// <summary>The sweep started last by the timer, or a completed task; for tests.</summary>
     internal Task CurrentSweep => Volatile.Read(ref _sweep);
 

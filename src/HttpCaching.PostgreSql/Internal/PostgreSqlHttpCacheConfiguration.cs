@@ -22,6 +22,10 @@ internal static class PostgreSqlHttpCacheConfiguration
         (nameof(PostgreSqlHttpCacheOptions.MaxRows), SettingKind.Nullable),
         (nameof(PostgreSqlHttpCacheOptions.DefaultSlidingExpiration), SettingKind.Value),
         (nameof(PostgreSqlHttpCacheOptions.CommandTimeout), SettingKind.Value),
+        (nameof(PostgreSqlHttpCacheOptions.Backplane), SettingKind.Value),
+        (nameof(PostgreSqlHttpCacheOptions.CollapseAcrossInstances), SettingKind.Value),
+        (nameof(PostgreSqlHttpCacheOptions.LeaseDuration), SettingKind.Value),
+        (nameof(PostgreSqlHttpCacheOptions.LeaseWait), SettingKind.Value),
     ];
 
     private enum SettingKind

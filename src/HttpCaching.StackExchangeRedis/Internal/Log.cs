@@ -39,7 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(RedisHttpCacheDiagnostics.PermissionDeniedEventId, LogLevel.Error,
         "{Store}: the Redis server refuses {What} to user {User}: {Reason} The store's operations fail and requests go to the origin. "
-        + "Give the user the store's keys ({KeyPattern}) and the commands of a cache (for example ~httpcaching:* &* -@all +@read +@write +@keyspace +@transaction +@connection -@dangerous +info +config|get).",
+        + "Give the user the store's keys ({KeyPattern}) and the commands of a cache (for example ~httpcaching:* &* -@all +@read +@write +@keyspace +@transaction +@connection -@dangerous +info +config|get +@pubsub +eval +evalsha).",
         EventName = "RedisPermissionDenied")]
     public static partial void PermissionDenied(ILogger logger, string store, string what, string user, string reason, string keyPattern);
 
@@ -48,6 +48,17 @@ internal static partial class Log
         Message = "{Store}: the {ConnectionType} connection to Redis server {Endpoint} failed ({FailureType}); it is retried in the background, and store operations fail meanwhile.",
         EventName = "RedisConnectionFailed")]
     public static partial void ConnectionFailed(ILogger logger, LogLevel level, string store, string connectionType, string endpoint, string failureType);
+
+    [LoggerMessage(
+        EventId = RedisHttpCacheDiagnostics.BackplaneInterruptedEventId,
+        Message = "{Store}: the backplane's subscription to Redis server {Endpoint} is interrupted ({Reason}); it is retried in the background. Until it is back, other instances' changes reach this one only after its near-cache window.",
+        EventName = "RedisBackplaneInterrupted")]
+    public static partial void BackplaneInterrupted(ILogger logger, LogLevel level, string store, string endpoint, string reason);
+
+    [LoggerMessage(RedisHttpCacheDiagnostics.BackplaneRestoredEventId, LogLevel.Information,
+        "{Store}: the backplane's subscription is back ({Endpoint}); other instances' changes drop this one's near-cache copies again.",
+        EventName = "RedisBackplaneRestored")]
+    public static partial void BackplaneRestored(ILogger logger, string store, string endpoint);
 
     [LoggerMessage(RedisHttpCacheDiagnostics.ConnectionRestoredEventId, LogLevel.Information,
         "{Store}: the {ConnectionType} connection to Redis server {Endpoint} is restored.",

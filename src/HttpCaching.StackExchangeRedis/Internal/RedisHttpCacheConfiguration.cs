@@ -21,6 +21,10 @@ internal static class RedisHttpCacheConfiguration
         (nameof(RedisHttpCacheOptions.Password), SettingKind.Text),
         (nameof(RedisHttpCacheOptions.CaCertificatePath), SettingKind.Text),
         (nameof(RedisHttpCacheOptions.AllowNoEviction), SettingKind.Value),
+        (nameof(RedisHttpCacheOptions.Backplane), SettingKind.Value),
+        (nameof(RedisHttpCacheOptions.CollapseAcrossInstances), SettingKind.Value),
+        (nameof(RedisHttpCacheOptions.LeaseDuration), SettingKind.Value),
+        (nameof(RedisHttpCacheOptions.LeaseWait), SettingKind.Value),
     ];
 
     private enum SettingKind
@@ -73,8 +77,8 @@ internal static class RedisHttpCacheConfiguration
             }
             catch (InvalidOperationException ex)
             {
-                // The binder's message names the key and the target type; for the options bound here (strings and
-                // booleans) a value that does not convert is a boolean, never a secret.
+                // The binder's message names the key and the target type; for the options bound here (strings,
+                // booleans and durations) a value that does not convert is a boolean or a duration, never a secret.
                 errors.Add(ex.Message.Contains(section.Path, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{section.Path}: {ex.Message}");
             }
         }
@@ -108,6 +112,14 @@ internal static class RedisHttpCacheConfiguration
 
         public bool? AllowNoEviction { get; set; }
 
+        public bool? Backplane { get; set; }
+
+        public bool? CollapseAcrossInstances { get; set; }
+
+        public TimeSpan? LeaseDuration { get; set; }
+
+        public TimeSpan? LeaseWait { get; set; }
+
         public void ApplyTo(RedisHttpCacheOptions options)
         {
             options.Configuration = Configuration ?? options.Configuration;
@@ -118,6 +130,10 @@ internal static class RedisHttpCacheConfiguration
             options.Password = Password ?? options.Password;
             options.CaCertificatePath = CaCertificatePath ?? options.CaCertificatePath;
             options.AllowNoEviction = AllowNoEviction ?? options.AllowNoEviction;
+            options.Backplane = Backplane ?? options.Backplane;
+            options.CollapseAcrossInstances = CollapseAcrossInstances ?? options.CollapseAcrossInstances;
+            options.LeaseDuration = LeaseDuration ?? options.LeaseDuration;
+            options.LeaseWait = LeaseWait ?? options.LeaseWait;
         }
     }
 }

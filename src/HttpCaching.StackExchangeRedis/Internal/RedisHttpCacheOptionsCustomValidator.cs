@@ -11,6 +11,12 @@ namespace HttpCaching.StackExchangeRedis.Internal;
 /// </summary>
 internal sealed class RedisHttpCacheOptionsCustomValidator : IValidateOptions<RedisHttpCacheOptions>
 {
+    /// <summary>The shortest <see cref="RedisHttpCacheOptions.LeaseDuration"/>.</summary>
+    public static readonly TimeSpan MinLeaseDuration = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest <see cref="RedisHttpCacheOptions.LeaseDuration"/> and <see cref="RedisHttpCacheOptions.LeaseWait"/>.</summary>
+    public static readonly TimeSpan MaxLeaseTime = TimeSpan.FromHours(1);
+
     public ValidateOptionsResult Validate(string? name, RedisHttpCacheOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -99,6 +105,16 @@ internal sealed class RedisHttpCacheOptionsCustomValidator : IValidateOptions<Re
         if (options.SslHost is not null && parsed is not null && !tls)
         {
             Fail(nameof(options.SslHost), $"is set but TLS is off: set {nameof(options.Ssl)} to true, or ssl=true in the configuration.");
+        }
+
+        if (options.LeaseDuration < MinLeaseDuration || options.LeaseDuration > MaxLeaseTime)
+        {
+            Fail(nameof(options.LeaseDuration), $"must be between 100 milliseconds and 1 hour (it is {options.LeaseDuration}).");
+        }
+
+        if (options.LeaseWait < TimeSpan.Zero || options.LeaseWait > MaxLeaseTime)
+        {
+            Fail(nameof(options.LeaseWait), $"must be between 0 and 1 hour (it is {options.LeaseWait}).");
         }
 
         return builder.Build();

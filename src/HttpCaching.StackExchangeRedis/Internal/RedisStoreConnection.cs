@@ -35,6 +35,12 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
     /// <summary>Raised when the interactive connection to a server is restored after a failure.</summary>
     public event Action? Restored;
 
+    /// <summary>Raised with the endpoint when the subscription (pub/sub) connection to a server fails.</summary>
+    public event Action<string>? SubscriptionFailed;
+
+    /// <summary>Raised with the endpoint when the subscription (pub/sub) connection to a server is restored.</summary>
+    public event Action<string>? SubscriptionRestored;
+
     /// <summary>The ACL user the connection authenticates as, for messages.</summary>
     public string User { get; }
 
@@ -111,6 +117,11 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
             var failure = e.FailureType.ToString();
             Log.ConnectionFailed(_logger, level, _store, type, endpoint, failure);
         }
+
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            SubscriptionFailed?.Invoke(endpoint);
+        }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
@@ -122,6 +133,10 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
         if (e.ConnectionType == ConnectionType.Interactive)
         {
             Restored?.Invoke();
+        }
+        else if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            SubscriptionRestored?.Invoke(endpoint);
         }
     }
 

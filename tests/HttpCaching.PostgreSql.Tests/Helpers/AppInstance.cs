@@ -48,6 +48,10 @@ public sealed class AppInstance : IAsyncDisposable
 
     public IServiceProvider Services => _provider;
 
+    /// <summary>The handler's side of the store's coordination (what it received), for the application's cache.</summary>
+    internal HttpCaching.Internal.StoreCoordination Coordination =>
+        _provider.GetRequiredService<HttpCaching.Internal.CacheStoreProvider>().Get(null).Coordination!;
+
     /// <summary>
     /// Starts an instance and runs its start-up validation.
     /// </summary>
@@ -60,13 +64,15 @@ public sealed class AppInstance : IAsyncDisposable
     /// Registers the PostgreSQL store under a key and the client's store as a <see cref="RecordingDistributedCache"/>
     /// around it (<c>StoreServiceKey</c>), instead of the application's <c>IDistributedCache</c>.
     /// </param>
+    /// <param name="network">Sends origin requests over the network (to a Kestrel origin) instead of to the stub.</param>
     public static AppInstance Start(
         TimeProvider time,
         OriginStub origin,
         Action<PostgreSqlHttpCacheOptions> store,
         Action<ThirdPartyCachingOptions>? caching = null,
         IReadOnlyDictionary<string, string?>? configuration = null,
-        bool countStoreCalls = false)
+        bool countStoreCalls = false,
+        bool network = false)
     {
         var logs = new FakeLogCollector();
         var services = new ServiceCollection()
@@ -99,7 +105,7 @@ public sealed class AppInstance : IAsyncDisposable
 
                 caching?.Invoke(o);
             })
-            .ConfigurePrimaryHttpMessageHandler(() => origin);
+            .ConfigurePrimaryHttpMessageHandler(() => network ? new SocketsHttpHandler() : origin);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try

@@ -40,6 +40,15 @@ public sealed class RedisApp : IAsyncDisposable
 
     public CollectingLoggerProvider Logs { get; }
 
+    internal IServiceProvider Services => _provider;
+
+    /// <summary>The store's coordinator (backplane and leases).</summary>
+    internal RedisCoordinator Coordinator => Assert.IsType<RedisCoordinator>(_provider.GetRequiredKeyedService<IHttpCacheCoordinator>(StoreKey));
+
+    /// <summary>The handler's side of the store's coordination (what it received).</summary>
+    internal HttpCaching.Internal.StoreCoordination Coordination =>
+        _provider.GetRequiredService<HttpCaching.Internal.CacheStoreProvider>().Get(StoreKey).Coordination!;
+
     internal RedisCacheStore Store => Assert.IsType<RedisCacheStore>(_provider.GetRequiredKeyedService<IDistributedCache>(StoreKey));
 
     /// <summary>
@@ -49,7 +58,8 @@ public sealed class RedisApp : IAsyncDisposable
     /// <param name="origin">The way to the origin; by default a new <see cref="NewOrigin(TimeProvider)"/>.</param>
     /// <param name="time">The clock; by default the system's, which the handler's store timeout and breaker run on.</param>
     /// <param name="caching">Sets the client's caching options beyond the store key.</param>
-    public static RedisApp Start(Action<RedisHttpCacheOptions> store, OriginStub? origin = null, TimeProvider? time = null, Action<ThirdPartyCachingOptions>? caching = null)
+    /// <param name="network">Sends origin requests over the network (to a Kestrel origin) instead of to the stub.</param>
+    public static RedisApp Start(Action<RedisHttpCacheOptions> store, OriginStub? origin = null, TimeProvider? time = null, Action<ThirdPartyCachingOptions>? caching = null, bool network = false)
     {
         time ??= TimeProvider.System;
         origin ??= NewOrigin(time);
@@ -72,7 +82,7 @@ public sealed class RedisApp : IAsyncDisposable
                 o.StoreTimeout = TimeSpan.FromSeconds(5);
                 caching?.Invoke(o);
             })
-            .ConfigurePrimaryHttpMessageHandler(() => origin);
+            .ConfigurePrimaryHttpMessageHandler(() => network ? new SocketsHttpHandler() : origin);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try

@@ -19,5 +19,5 @@ public static class RedisTestUsers
     public const string NoConfig = "noconfig";
 
     /// <summary>The ACL rules of a cache's user, as the README recommends them.</summary>
-    public const string CacheRules = "-@all +@read +@write +@keyspace +@transaction +@connection -@dangerous +info +config|get";
+    public const string CacheRules = "-@all +@read +@write +@keyspace +@transaction +@connection -@dangerous +info +config|get +@pubsub +eval +evalsha";
 }

@@ -123,7 +123,7 @@ internal sealed partial class ClientCache
         HttpResponseMessage? original;
         try
         {
-            (result, leader, original) = await _coalescer.RunAsync(storedKey, OriginRun(shared, request), options.OriginTimeout, cancellationToken).ConfigureAwait(false);
+            (result, leader, original) = await _coalescer.RunAsync(storedKey, CollapsedRun(shared, request), options.OriginTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

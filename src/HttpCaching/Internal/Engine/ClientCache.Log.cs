@@ -26,6 +26,14 @@ internal sealed partial class ClientCache
         public const int InvalidatedId = HttpCachingDiagnostics.CacheInvalidatedEventId;
         public const int BackgroundRevalidationRefusedId = HttpCachingDiagnostics.CacheBackgroundRevalidationRefusedEventId;
         public const int ExceedsRecordLimitsId = HttpCachingDiagnostics.CacheRecordLimitsExceededEventId;
+        public const int LeaseWaitEndedId = HttpCachingDiagnostics.CacheLeaseWaitEndedEventId;
+        public const int CollapsedAcrossInstancesId = HttpCachingDiagnostics.CacheCollapsedAcrossInstancesEventId;
+
+        [LoggerMessage(LeaseWaitEndedId, LogLevel.Debug, "Client {ClientName}: another instance is fetching {RequestUri} but stored nothing within {LeaseWait}; asking the origin.", EventName = "CacheLeaseWaitEnded")]
+        public static partial void LeaseWaitEnded(ILogger logger, string clientName, LoggedUri requestUri, TimeSpan leaseWait);
+
+        [LoggerMessage(CollapsedAcrossInstancesId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} as another instance fetched and stored it.", EventName = "CacheCollapsedAcrossInstances")]
+        public static partial void CollapsedAcrossInstances(ILogger logger, string clientName, LoggedUri requestUri);
 
         [LoggerMessage(HitId, LogLevel.Debug, "Client {ClientName}: served {RequestUri} from the cache.", EventName = "CacheHit")]
         public static partial void Hit(ILogger logger, string clientName, LoggedUri requestUri);

@@ -143,6 +143,12 @@ internal sealed partial class ClientCache : IDisposable
         }
 
         var near = shared.InProcess ? null : NearCacheOf(options);
+        if (near is not null)
+        {
+            // Other instances' changes drop this client's copies at once (the backplane), when the store has one.
+            shared.Coordination?.Attach(near);
+        }
+
         tier = new TieredStore(shared, near, _clientName, options);
         Volatile.Write(ref _tier, tier);
         return tier;

@@ -33,7 +33,25 @@ internal sealed class CacheStoreProvider(IServiceProvider services, TimeProvider
 
     private IDistributedCache Resolve(string key) => services.GetRequiredKeyedService<IDistributedCache>(key);
 
-    private GuardedStore Guard(IDistributedCache store, string? serviceKey) => new(Protect(store, serviceKey), time, metrics, _logger);
+    private GuardedStore Guard(IDistributedCache store, string? serviceKey) =>
+        new(Protect(store, serviceKey), time, metrics, _logger) { Coordination = Coordinate(store, serviceKey) };
+
+    /// <summary>
+    /// The store's <see cref="IHttpCacheCoordinator"/>, registered under the same service key as the store (unkeyed for
+    /// the application's cache); none for the library's own in-memory store, which no other instance shares.
+    /// </summary>
+    private StoreCoordination? Coordinate(IDistributedCache store, string? serviceKey)
+    {
+        if (store is DefaultMemoryStore)
+        {
+            return null;
+        }
+
+        var coordinator = serviceKey is null
+            ? services.GetService<IHttpCacheCoordinator>()
+            : services.GetKeyedService<IHttpCacheCoordinator>(serviceKey);
+        return coordinator is null ? null : new StoreCoordination(coordinator, time, _logger);
+    }
 
     /// <summary>
     /// The integrity layer goes below the guard, so a refused record is just a miss to the handler, and every call

@@ -47,6 +47,9 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
     public IDistributedCache Store => store;
 
+    /// <summary>The coordination of the instances that share the store (backplane, leases); <see langword="null"/> when it has none.</summary>
+    public StoreCoordination? Coordination { get; init; }
+
     /// <summary>Whether the store keeps records in this process already, so a near cache in front of it is pointless.</summary>
     public bool InProcess { get; } = store is MemoryDistributedCache or DefaultMemoryStore;
 

@@ -115,6 +115,18 @@ internal sealed class NearCache : IDisposable
     /// </summary>
     public void Remove(string key) => Put(key, Slot.Tombstone);
 
+    /// <summary>
+    /// Drops this instance's copy of a record another instance changed (the backplane), if it has one, so the next
+    /// read goes to the shared store. A pending record, which this instance has yet to write, is kept.
+    /// </summary>
+    public void Drop(string key)
+    {
+        if (_memory.TryGetValue(key, out Slot? slot) && slot is { Value: not null, Pending: false })
+        {
+            Remove(key);
+        }
+    }
+
     public void Dispose() => _memory.Dispose();
 
     /// <summary>

@@ -95,6 +95,11 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         if (stored)
         {
             near?.Set(key, value, bodyVersion, options.NearCacheEntryDuration);
+            if (!bodyVersion)
+            {
+                // Body versions never change; any other record does, and other instances may hold a copy of it.
+                shared.Coordination?.Changed(key);
+            }
         }
         else
         {
@@ -171,6 +176,10 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         {
             // The store is down or the breaker open: remember the removal, so the store's copy is never served.
             near?.SetRemovalPending(key);
+        }
+        else
+        {
+            shared.Coordination?.Changed(key);
         }
 
         return removed;

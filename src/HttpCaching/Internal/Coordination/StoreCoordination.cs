@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Internal;
+
+/// <summary>
+/// The handler's side of a store's <see cref="IHttpCacheCoordinator"/>, one per guarded store: it publishes the keys of
+/// the records this instance changed, drops the near-cache copies of the keys other instances changed, wakes the
+/// requests that wait for another instance's fetch, and takes leases. Nothing here ever fails a request: a coordinator
+/// call that throws or does not answer in time is logged (rate-limited) and the request goes on as without it.
+/// </summary>
+/// <remarks>
+/// A message is <c>1</c>, this instance's id (32 hex digits) and the store key, whose URL part is a hash: no URL, query
+/// string or header ever leaves in one. Messages from this instance's own id are ignored, so the instance that wrote a
+/// record keeps its own fresh copy.
+/// </remarks>
+internal sealed partial class StoreCoordination
+{
+    /// <summary>The longest a coordinator call waits when the client's store timeout is unlimited.</summary>
+    private static readonly TimeSpan CallLimit = TimeSpan.FromSeconds(30);
+
+    private const string Version = "1";
+    private const int IdLength = 32;
+
+    private readonly IHttpCacheCoordinator _coordinator;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LogThrottle _throttle;
+    private readonly string _instanceId = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<NearCache, byte> _nearCaches = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private IDisposable? _subscription;
+
+    public StoreCoordination(IHttpCacheCoordinator coordinator, TimeProvider time, ILogger logger)
+    {
+        _coordinator = coordinator;
+        _time = time;
+        _logger = logger;
+        _throttle = new LogThrottle(time);
+    }
+
+    /// <summary>Whether changes are published and received.</summary>
+    public bool Backplane => _coordinator.BackplaneEnabled;
+
+    /// <summary>Whether leases collapse the origin requests of several instances into one.</summary>
+    public bool Leases => _coordinator.CollapseAcrossInstances;
+
+    /// <summary>How long a request waits for another instance's fetch.</summary>
+    public TimeSpan LeaseWait => _coordinator.LeaseWait;
+
+    /// <summary>Test seam, never used by the library: raised with each key another instance said it changed.</summary>
+    internal event Action<string>? Received;
+
+    /// <summary>
+    /// Test seam, never used by the library: raised with the key once a request waiting for another instance's fetch
+    /// has armed its poll timer, so a test on a fake clock knows when advancing it wakes the request.
+    /// </summary>
+    internal event Action<string>? Waiting;
+
+    /// <summary>
+    /// Lets the backplane drop records from <paramref name="near"/> (a client's near cache in front of this store);
+    /// subscribes on the first call.
+    /// </summary>
+    public void Attach(NearCache near)
+    {
+        if (!Backplane || !_nearCaches.TryAdd(near, 0))
+        {
+            return;
+        }
+
+        EnsureSubscribed();
+    }
+
+    /// <summary>
+    /// Tells the other instances that the record under <paramref name="key"/> changed (written or removed); in the
+    /// background, so no request waits for it.
+    /// </summary>
+    public void Changed(string key)
+    {
+        if (!Backplane)
+        {
+            return;
+        }
+
+        EnsureSubscribed();
+        var message = string.Concat(Version, _instanceId, key);
+        ValueTask publishing;
+        try
+        {
+            publishing = _coordinator.PublishAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Failed("publish", ex);
+            return;
+        }
+
+        if (!publishing.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(publishing);
+        }
+
+        async Task ObserveAsync(ValueTask pending)
+        {
+            try
+            {
+                await pending.AsTask().WaitAsync(CallLimit, _time).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Failed("publish", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until another instance says <paramref name="key"/> changed, or <paramref name="timeout"/> passes, whichever
+    /// comes first; throws only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task WaitForChangeAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var waiter = Watch(key);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, _time, stop.Token);
+        Waiting?.Invoke(key);
+        try
+        {
+            await Task.WhenAny(waiter, delay).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            if (!waiter.IsCompleted && _waiters.TryGetValue(key, out var current) && current.Task == waiter)
+            {
+                _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key, current));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Starts watching <paramref name="key"/>: the task completes when another instance next says it changed. Called
+    /// before a lease attempt, so that a change that comes between the attempt and the wait still wakes the waiter.
+    /// </summary>
+    public Task Watch(string key) =>
+        _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>
+    /// Tries to take the lease of <paramref name="key"/>, bounded by <paramref name="timeout"/>. Returns the lease, or
+    /// <see langword="null"/> with <c>Held</c> set when another instance holds it; <see langword="null"/> with
+    /// <c>Held</c> clear when the store could not say (logged), so the caller fetches at once.
+    /// </summary>
+    public async Task<(IAsyncDisposable? Lease, bool Held)> TryAcquireAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var lease = await _coordinator.TryAcquireLeaseAsync(key, cancellationToken).AsTask()
+                .WaitAsync(Bounded(timeout), _time, cancellationToken).ConfigureAwait(false);
+            return (lease, lease is null);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failed("lease", ex);
+            return (null, false);
+        }
+    }
+
+    /// <summary>
+    /// Releases a lease, bounded by <paramref name="timeout"/>, before the holder's callers get the response, so that
+    /// an instance that asks next finds the URL free; one the store does not release expires.
+    /// </summary>
+    public async Task ReleaseAsync(IAsyncDisposable lease, TimeSpan timeout)
+    {
+        try
+        {
+            await lease.DisposeAsync().AsTask().WaitAsync(Bounded(timeout), _time).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Failed("release", ex);
+        }
+    }
+
+    private static TimeSpan Bounded(TimeSpan timeout) => timeout == Timeout.InfiniteTimeSpan || timeout > CallLimit ? CallLimit : timeout;
+
+    private void EnsureSubscribed()
+    {
+        if (Volatile.Read(ref _subscription) is not null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_subscription is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                _subscription = _coordinator.Subscribe(OnMessage);
+            }
+            catch (Exception ex)
+            {
+                // The coordinator keeps its subscription alive by itself; one that cannot even start is tried again
+                // with the next change.
+                Failed("subscribe", ex);
+            }
+        }
+    }
+
+    private void OnMessage(string message)
+    {
+        if (message.Length <= IdLength + 1
+            || message[0] != Version[0]
+            || message.AsSpan(1, IdLength).SequenceEqual(_instanceId))
+        {
+            return;
+        }
+
+        var key = message[(IdLength + 1)..];
+        foreach (var near in _nearCaches.Keys)
+        {
+            try
+            {
+                near.Drop(key);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client's cache went with its service provider.
+                _nearCaches.TryRemove(near, out _);
+            }
+        }
+
+        if (_waiters.TryRemove(key, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
+
+        Received?.Invoke(key);
+    }
+
+    private void Failed(string operation, Exception exception)
+    {
+        if (_throttle.ShouldLog(Log.CoordinationFailedId, operation, out var suppressed))
+        {
+            Log.CoordinationFailed(_logger, operation, suppressed, exception);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+namespace HttpCaching.Internal;
+
+internal sealed partial class ClientCache
+{
+    /// <summary>
+    /// How often a request that waits for another instance's fetch looks at the store again. With the backplane on,
+    /// the holder's "stored" message wakes it first, and this only covers a lost message.
+    /// </summary>
+    internal static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <inheritdoc cref="LeasePollInterval"/>
+    internal static readonly TimeSpan LeasePollIntervalWithBackplane = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The origin run of the coalesced leader of a request: <see cref="OriginRun"/>, around which, when the store
+    /// coordinates instances, a lease in the shared store makes one instance fetch while the others wait (bounded by
+    /// <see cref="IHttpCacheCoordinator.LeaseWait"/> and the request's cancellation) for what it stores. Requests whose
+    /// responses another instance's fetch could not serve (with <c>Authorization</c>, or <c>no-cache</c>) never take a
+    /// lease.
+    /// </summary>
+    private Func<CancellationToken, Task<FetchResult>> CollapsedRun(Fetch fetch, HttpRequestMessage request)
+    {
+        if (fetch.Store.Shared.Coordination is not { Leases: true } coordination
+            || fetch.HasAuthorization
+            || fetch.RequestDirectives.Has(CacheControlFlags.NoCache))
+        {
+            return OriginRun(fetch, request);
+        }
+
+        return cancellationToken => LeasedFetchAsync(coordination, fetch, CopyForOrigin(request), cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the URL's lease and fetches, or waits for the instance that holds it: woken by its "stored" message or a
+    /// poll, it serves what that instance stored; it takes the lease itself when the holder let it go (or it expired);
+    /// and it fetches on its own once the wait is over. A lease the store cannot grant (down, slow) means fetching at
+    /// once. Having the lease after waiting for it, it reads the store once more first: the holder it waited for may
+    /// have stored the response just before letting the lease go. (A lease taken at the first attempt is not followed
+    /// by a read: an instance whose read came before another's store and whose attempt comes after that one's release
+    /// asks the origin once more, as it did without coordination; the read would cost every cold miss a round trip.)
+    /// </summary>
+    private async Task<FetchResult> LeasedFetchAsync(StoreCoordination coordination, Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
+    {
+        var leaseKey = string.Concat(fetch.Options.KeyPrefix, _clientName, ":l:", fetch.RequestHash);
+        var deadline = _time.GetUtcNow() + coordination.LeaseWait;
+        var poll = coordination.Backplane ? LeasePollIntervalWithBackplane : LeasePollInterval;
+        var handedOver = false;
+        var waited = false;
+        try
+        {
+            while (true)
+            {
+                var changed = coordination.Watch(fetch.PrimaryKey);
+                var (lease, held) = await coordination.TryAcquireAsync(leaseKey, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+                if (lease is not null)
+                {
+                    try
+                    {
+                        if (waited && await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
+                        {
+                            return stored;
+                        }
+
+                        handedOver = true;
+                        return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await coordination.ReleaseAsync(lease, fetch.Options.StoreTimeout).ConfigureAwait(false);
+                    }
+                }
+
+                var left = deadline - _time.GetUtcNow();
+                if (!held || left <= TimeSpan.Zero)
+                {
+                    if (held)
+                    {
+                        Log.LeaseWaitEnded(_logger, _clientName, new LoggedUri(fetch.Uri), coordination.LeaseWait);
+                    }
+
+                    handedOver = true;
+                    return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+                }
+
+                waited = true;
+                if (!changed.IsCompleted)
+                {
+                    await coordination.WaitForChangeAsync(fetch.PrimaryKey, left < poll ? left : poll, cancellationToken).ConfigureAwait(false);
+                }
+                if (await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } fetched)
+                {
+                    Log.CollapsedAcrossInstances(_logger, _clientName, new LoggedUri(fetch.Uri));
+                    return fetched;
+                }
+            }
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                // FetchAsync disposes the request it is given; one it never got is disposed here.
+                originRequest.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A response another instance stored after this request read the store, that serves this request as it is (fresh
+    /// for its directives); <see langword="null"/> otherwise. The records read are kept in the near cache as any read's.
+    /// </summary>
+    private async Task<FetchResult?> StoredSinceReadAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var keys = Keys.Get(fetch.Uri, fetch.Options.KeyPrefix);
+        var (found, _, _) = await ReadAsync(fetch.Store, keys, request, budget: null, cancellationToken).ConfigureAwait(false);
+        if (found is not { Entry: var entry } response
+            || (fetch.Stored is { Entry: var read } && entry.ResponseTime <= read.ResponseTime))
+        {
+            return null;
+        }
+
+        var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
+        return reuse.Usable && !reuse.Stale
+            ? FetchResult.Success(null, response, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
+            : null;
+    }
+}

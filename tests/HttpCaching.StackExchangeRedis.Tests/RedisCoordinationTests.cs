@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using HttpCaching.PostgreSql.Tests.Helpers;
+using HttpCaching.StackExchangeRedis.Tests.Helpers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace HttpCaching.StackExchangeRedis.Tests;
+
+/// <summary>
+/// Application instances (service providers) sharing a real Redis: the backplane drops the others' near-cache copies
+/// when one stores a new version, the lease collapses the cold misses of four instances into one origin request, the
+/// others still answer when the leader's origin request hangs, and the backplane comes back after Redis restarts.
+/// Every wait is for a condition (an event, a log entry), bounded; nothing asserts a duration.
+/// </summary>
+public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private readonly List<RedisApp> _apps = [];
+    private readonly string _prefix = "c" + Guid.NewGuid().ToString("N")[..8] + ":";
+    private RedisServer? _server;
+    private int _version = 1;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Backplane_NewVersionStoredByOne_DropsTheOthersNearCacheEntry()
+    {
+        var a = Start(fixture.Endpoint);
+        var b = Start(fixture.Endpoint);
+        Assert.Equal("v1", (await b.GetAsync("feed")).Body);
+        await b.Coordinator.Subscribed.WaitAsync(Limit, Ct);
+
+        var dropped = Dropped(b, "feed");
+        _version = 2;
+        Assert.Equal("v2", await RefreshAsync(a, "feed"));
+        await dropped.WaitAsync(Limit, Ct);
+
+        // B's near-cache window is five minutes: only the message makes it read the store again.
+        Assert.Equal("v2", (await b.GetAsync("feed")).Body);
+        Assert.Single(b.Origin.Requests);
+    }
+
+    [Fact]
+    public async Task Lease_FourInstancesFiftyConcurrentColdGets_OneOriginRequest()
+    {
+        var requests = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/cold", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref requests);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), context.RequestAborted);
+            return Fresh(context, "cold");
+        }));
+        var apps = Enumerable.Range(0, 4).Select(_ => Start(fixture.Endpoint, network: true)).ToArray();
+
+        var replies = await Task.WhenAll(apps.SelectMany(app => Enumerable.Range(0, 50).Select(_ => GetAsync(app, origin.Url("/cold"))))).WaitAsync(Limit, Ct);
+
+        Assert.All(replies, r => Assert.Equal((HttpStatusCode.OK, "cold"), r));
+        Assert.Equal(1, Volatile.Read(ref requests));
+    }
+
+    [Fact]
+    public async Task Lease_LeadersOriginRequestHangs_TheOthersStillAnswer()
+    {
+        var requests = 0;
+        var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/slow", async (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref requests) == 1)
+            {
+                hung.TrySetResult();
+                await release.Task.WaitAsync(context.RequestAborted);
+            }
+
+            return Fresh(context, "slow");
+        }));
+        var leader = Start(fixture.Endpoint, network: true, leaseWait: TimeSpan.FromSeconds(1));
+        var others = Enumerable.Range(0, 3).Select(_ => Start(fixture.Endpoint, network: true, leaseWait: TimeSpan.FromSeconds(1))).ToArray();
+
+        var first = GetAsync(leader, origin.Url("/slow"));
+        await hung.Task.WaitAsync(Limit, Ct);
+        var replies = await Task.WhenAll(others.SelectMany(app => Enumerable.Range(0, 5).Select(_ => GetAsync(app, origin.Url("/slow"))))).WaitAsync(Limit, Ct);
+
+        Assert.All(replies, r => Assert.Equal((HttpStatusCode.OK, "slow"), r));
+        Assert.False(first.IsCompleted);
+        release.TrySetResult();
+        Assert.Equal((HttpStatusCode.OK, "slow"), await first.WaitAsync(Limit, Ct));
+    }
+
+    [Fact]
+    public async Task Backplane_RedisKilledAndRestarted_ReconnectIsLoggedAndMessagesFlowAgain()
+    {
+        _server = await fixture.StartDedicatedServerAsync();
+        var a = Start(_server.Endpoint);
+        var b = Start(_server.Endpoint);
+        Assert.Equal("v1", (await b.GetAsync("feed")).Body);
+        await b.Coordinator.Subscribed.WaitAsync(Limit, Ct);
+
+        await _server.KillAsync();
+        await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneInterruptedEventId);
+        await _server.StartAsync();
+        await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneRestoredEventId);
+
+        // The restarted Redis is empty; A stores v2 there (once its own connection is back) and B hears of it.
+        var dropped = Dropped(b, "feed");
+        _version = 2;
+        for (var attempt = 0; !dropped.IsCompleted; attempt++)
+        {
+            Assert.True(attempt < 300, "B never heard of A's new version.");
+            await RefreshAsync(a, "feed");
+            await Task.WhenAny(dropped, Task.Delay(TimeSpan.FromMilliseconds(100), Ct));
+        }
+
+        Assert.Equal("v2", (await b.GetAsync("feed")).Body);
+        Assert.Single(b.StoreLogs(RedisHttpCacheDiagnostics.BackplaneInterruptedEventId), e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    private static IResult Fresh(HttpContext context, string body)
+    {
+        context.Response.Headers.CacheControl = "max-age=600";
+        context.Response.Headers.ETag = $"\"{body}\"";
+        return Results.Text(body);
+    }
+
+    private static async Task<(HttpStatusCode, string)> GetAsync(RedisApp app, Uri url)
+    {
+        using var response = await app.Client.GetAsync(url, Ct);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    /// <summary>Completes when <paramref name="app"/> hears that another instance changed the entry of <paramref name="path"/>.</summary>
+    private static Task Dropped(RedisApp app, string path)
+    {
+        var entryKey = "httpcaching:" + RedisApp.ClientName + ":e:" + HttpCaching.Internal.CacheKeyBuilder.HashRequest("GET", new Uri(RedisApp.BaseAddress, path));
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Coordination.Received += key =>
+        {
+            if (key == entryKey)
+            {
+                heard.TrySetResult();
+            }
+        };
+        return heard.Task;
+    }
+
+    private static async Task<string> RefreshAsync(RedisApp app, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(RedisApp.BaseAddress, path));
+        request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+        using var response = await app.Client.SendAsync(request, Ct);
+        return await response.Content.ReadAsStringAsync(Ct);
+    }
+
+    private static async Task WaitForLogAsync(RedisApp app, int eventId)
+    {
+        for (var attempt = 0; app.StoreLogs(eventId).Count == 0; attempt++)
+        {
+            Assert.True(attempt < 600, $"No log entry with event id {eventId}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+        }
+    }
+
+    private RedisApp Start(string endpoint, bool network = false, TimeSpan? leaseWait = null)
+    {
+        var origin = new OriginStub(_ =>
+        {
+            var body = "v" + Volatile.Read(ref _version);
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+            response.Headers.Date = DateTimeOffset.UtcNow;
+            response.Headers.ETag = new EntityTagHeaderValue($"\"{body}\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            return response;
+        });
+        var app = RedisApp.Start(
+            o =>
+            {
+                o.Configuration = endpoint;
+                o.KeyPrefix = _prefix;
+                o.LeaseWait = leaseWait ?? o.LeaseWait;
+            },
+            origin,
+            caching: o =>
+            {
+                o.NearCacheEntryDuration = TimeSpan.FromMinutes(5);
+                o.StoreTimeout = TimeSpan.FromSeconds(2);
+            },
+            network: network);
+        _apps.Add(app);
+        return app;
+    }
+}

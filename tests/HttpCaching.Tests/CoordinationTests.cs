@@ -1,0 +1,406 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Tests;
+
+/// <summary>
+/// Several application instances (service providers) sharing one store and one <see cref="IHttpCacheCoordinator"/>
+/// (a <see cref="FakeCoordinationHub"/>) on one fake clock: the backplane drops other instances' near-cache copies, and
+/// the lease makes one instance fetch a cold URL while the others wait, bounded, for what it stores.
+/// </summary>
+public sealed class CoordinationTests : IDisposable
+{
+    private const string Url = "https://feeds.example.test/coordinated.rss?api_key=s3cr3t";
+
+    /// <summary>Longer than any wait of a test: a condition that needs more has failed.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
+    private readonly RecordingDistributedCache _store;
+    private readonly FakeCoordinationHub _hub;
+    private readonly List<CachingHarness> _apps = [];
+
+    public CoordinationTests()
+    {
+        _store = new RecordingDistributedCache(_clock);
+        _hub = new FakeCoordinationHub(_clock);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Backplane_AnotherInstanceStoresANewVersion_DropsTheNearCacheEntry()
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        // A's caller asks for a fresh copy: A validates, gets v2 and stores it; B's copy is dropped at once, although its
+        // near-cache window (five minutes) has not passed and the clock has not moved.
+        using (var refreshed = await a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal("v2", await b.GetStringAsync(Url));
+        Assert.Equal(1, originB.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_OwnMessages_AreIgnored()
+    {
+        var a = Start(new Origin(_clock, "v1"));
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        Assert.NotEmpty(_hub.Messages);
+        _store.ClearLog();
+
+        // The hub delivered A's own message to A; A kept its copy, so this hit costs no store round trip.
+        using var hit = await a.GetAsync(Url);
+        Assert.StartsWith("HttpCaching; hit", hit.Headers.GetValues(HttpCachingDiagnostics.CacheStatusHeader).Single(), StringComparison.Ordinal);
+        Assert.Empty(_store.Reads);
+    }
+
+    [Fact]
+    public async Task Backplane_UnsafeMethodOnAnotherInstance_DropsTheNearCacheEntry()
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        using (var posted = await a.Client().PostAsync(Url, new StringContent("x"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        // The entry is gone from the store and from B's memory: B asks its origin again.
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidatorOnAnotherInstance_DropsTheNearCacheEntry()
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        Assert.True(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_Messages_CarryHashedKeysOnly()
+    {
+        var a = Start(new Origin(_clock, "v1"));
+        await a.GetStringAsync(Url);
+        await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct);
+
+        var hash = CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+        Assert.NotEmpty(_hub.Messages);
+        Assert.All(_hub.Messages, m =>
+        {
+            Assert.Contains(hash, m, StringComparison.Ordinal);
+            Assert.DoesNotContain("feeds.example", m, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("coordinated", m, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("s3cr3t", m, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Backplane_OffOrMessageLost_NearCacheKeepsItsCopyForItsWindowOnly(bool lost)
+    {
+        _hub.Backplane = lost;
+        _hub.DropMessages = lost;
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        using (await a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+        }
+
+        // Today's behaviour: B serves its copy (still fresh) until the window passes, then the store's newer version.
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(NearCacheEntryDuration);
+        Assert.Equal("v2", await b.GetStringAsync(Url));
+        Assert.Equal(1, originB.Requests);
+        Assert.Equal(lost, _hub.Messages.Count > 0);
+    }
+
+    [Fact]
+    public async Task Lease_AnotherInstanceHoldsIt_OthersWaitThenServeWhatItStored()
+    {
+        var originA = new Origin(_clock, "v1", hold: true);
+        var originB = new Origin(_clock, "v1-from-b");
+        var a = Start(originA);
+        var b = Start(originB);
+        var waiting = NextWait(b);
+
+        var first = a.GetStringAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        var second = b.GetAsync(Url);
+        await waiting.WaitAsync(Limit, Ct);
+
+        // A's origin answers; A stores, and its "stored" message wakes B, which reads the store: the clock never moved.
+        originA.Release();
+        Assert.Equal("v1", await first.WaitAsync(Limit, Ct));
+        using var served = await second.WaitAsync(Limit, Ct);
+        Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith("HttpCaching; hit", served.Headers.GetValues(HttpCachingDiagnostics.CacheStatusHeader).Single(), StringComparison.Ordinal);
+        Assert.Equal(1, originA.Requests);
+        Assert.Equal(0, originB.Requests);
+        Assert.Equal(TestClock.Start, _clock.GetUtcNow());
+        Assert.Empty(_hub.HeldLeases());
+        Assert.Single(b.Logs.WithId(ClientCache.Log.CollapsedAcrossInstancesId));
+    }
+
+    [Fact]
+    public async Task Lease_HolderHangs_OthersFetchThemselvesWithinTheBound()
+    {
+        var originA = new Origin(_clock, "v1", hold: true);
+        var originB = new Origin(_clock, "v1-from-b");
+        var a = Start(originA);
+        var b = Start(originB);
+        var first = a.GetStringAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+
+        var started = _clock.GetUtcNow();
+        using var driver = new PollDriver(this, b);
+        var second = b.GetAsync(Url);
+        await driver.RunUntilAsync(second);
+
+        using var own = await second;
+        Assert.Equal("v1-from-b", await own.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, originB.Requests);
+        Assert.InRange(_clock.GetUtcNow() - started, _hub.LeaseWait, _hub.LeaseWait);
+        Assert.Single(b.Logs.WithId(ClientCache.Log.LeaseWaitEndedId));
+
+        originA.Release();
+        await first.WaitAsync(Limit, Ct);
+    }
+
+    [Fact]
+    public async Task Lease_HolderDied_AnotherInstanceTakesOverWhenTheLeaseExpires()
+    {
+        _hub.LeaseWait = TimeSpan.FromSeconds(30);
+        _hub.LeaseDuration = TimeSpan.FromSeconds(3);
+        _hub.TakeAbandonedLease(LeaseKey);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+
+        var started = _clock.GetUtcNow();
+        using var driver = new PollDriver(this, b);
+        var reply = b.GetAsync(Url);
+        await driver.RunUntilAsync(reply);
+
+        using var fetched = await reply;
+        Assert.Equal("v1", await fetched.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, originB.Requests);
+
+        // B took the lease once it expired, long before its own wait was over, and released it when done.
+        Assert.InRange(_clock.GetUtcNow() - started, _hub.LeaseDuration, _hub.LeaseDuration + ClientCache.LeasePollIntervalWithBackplane);
+        Assert.Empty(b.Logs.WithId(ClientCache.Log.LeaseWaitEndedId));
+        Assert.Empty(_hub.HeldLeases());
+    }
+
+    [Fact]
+    public async Task Lease_StoreFails_FetchesAtOnce()
+    {
+        _hub.FailLeases = true;
+        var originA = new Origin(_clock, "v1", hold: true);
+        var originB = new Origin(_clock, "v1-from-b");
+        var a = Start(originA);
+        var b = Start(originB);
+        var first = a.GetStringAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+
+        // The clock never moves: B cannot be waiting for anything.
+        using var own = await b.GetAsync(Url).WaitAsync(Limit, Ct);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal("v1-from-b", await own.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, originB.Requests);
+        Assert.Single(b.Logs.WithId(StoreCoordination.Log.CoordinationFailedId));
+
+        originA.Release();
+        await first.WaitAsync(Limit, Ct);
+    }
+
+    [Fact]
+    public async Task Lease_Off_EachInstanceFetchesAsToday()
+    {
+        _hub.CollapseAcrossInstances = false;
+        var originA = new Origin(_clock, "v1", hold: true);
+        var originB = new Origin(_clock, "v1-from-b");
+        var a = Start(originA);
+        var b = Start(originB);
+        var first = a.GetStringAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+
+        Assert.Equal("v1-from-b", await b.GetStringAsync(Url).WaitAsync(Limit, Ct));
+        Assert.Equal(0, _hub.LeaseAttempts);
+
+        originA.Release();
+        await first.WaitAsync(Limit, Ct);
+    }
+
+    [Theory]
+    [InlineData("authorization")]
+    [InlineData("no-cache")]
+    [InlineData("head")]
+    public async Task Lease_RequestAnotherInstanceCouldNotServe_NeverTakesALease(string kind)
+    {
+        var b = Start(new Origin(_clock, "v1"));
+        using var response = await b.GetAsync(Url, configure: r =>
+        {
+            switch (kind)
+            {
+                case "authorization":
+                    r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t");
+                    break;
+                case "no-cache":
+                    r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+                    break;
+                default:
+                    r.Method = HttpMethod.Head;
+                    break;
+            }
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _hub.LeaseAttempts);
+    }
+
+    public void Dispose()
+    {
+        foreach (var app in _apps)
+        {
+            app.Dispose();
+        }
+    }
+
+    private static readonly TimeSpan NearCacheEntryDuration = TimeSpan.FromMinutes(5);
+
+    private static string LeaseKey => "httpcaching:" + CachingHarness.ClientName + ":l:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+
+    private static StoreCoordination CoordinationOf(CachingHarness app) =>
+        app.Services.GetRequiredService<CacheStoreProvider>().Get(null).Coordination!;
+
+    /// <summary>Completes when <paramref name="app"/> next waits for another instance's fetch (its poll timer armed).</summary>
+    private static Task NextWait(CachingHarness app)
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        CoordinationOf(app).Waiting += _ => waiting.TrySetResult();
+        return waiting.Task;
+    }
+
+    /// <summary>
+    /// Moves the fake clock one poll interval each time an instance waits for another's fetch, until a request ends;
+    /// fails if that takes more polls than the longest wait allows. Created before the request starts, so no wait is
+    /// missed.
+    /// </summary>
+    private sealed class PollDriver : IDisposable
+    {
+        private readonly CoordinationTests _test;
+        private readonly StoreCoordination _coordination;
+        private readonly SemaphoreSlim _waits = new(0);
+
+        public PollDriver(CoordinationTests test, CachingHarness app)
+        {
+            _test = test;
+            _coordination = CoordinationOf(app);
+            _coordination.Waiting += OnWaiting;
+        }
+
+        public async Task RunUntilAsync(Task request)
+        {
+            var most = (int)(_test._hub.LeaseWait / ClientCache.LeasePollIntervalWithBackplane) + 2;
+            for (var polls = 0; ; polls++)
+            {
+                var waited = _waits.WaitAsync(Limit, Ct);
+                await Task.WhenAny(waited, request).WaitAsync(Limit, Ct);
+                if (request.IsCompleted)
+                {
+                    return;
+                }
+
+                Assert.True(await waited, "The request neither waited nor ended.");
+                Assert.True(polls < most, $"Still waiting after {polls} polls.");
+                _test._clock.Advance(ClientCache.LeasePollIntervalWithBackplane);
+            }
+        }
+
+        public void Dispose()
+        {
+            _coordination.Waiting -= OnWaiting;
+            _waits.Dispose();
+        }
+
+        private void OnWaiting(string key) => _waits.Release();
+    }
+
+    private CachingHarness Start(Origin origin)
+    {
+        var app = new CachingHarness(
+            o =>
+            {
+                o.MinimumFreshness = TimeSpan.Zero;
+                o.NearCacheEntryDuration = NearCacheEntryDuration;
+            },
+            registerStore: false,
+            nearCache: true,
+            origin: origin,
+            services: s =>
+            {
+                s.AddSingleton<IDistributedCache>(_store);
+                s.AddSingleton<TimeProvider>(_clock);
+                s.AddSingleton(_hub.Join());
+                s.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
+            });
+        _apps.Add(app);
+        return app;
+    }
+
+    /// <summary>An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body), optionally holding the first until released.</summary>
+    private sealed class Origin(TimeProvider time, string body, bool hold = false) : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        /// <summary>Completes when the first request has reached the origin.</summary>
+        public Task Reached => _reached.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var first = Interlocked.Increment(ref _requests) == 1;
+            _reached.TrySetResult();
+            if (hold && first)
+            {
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+            response.Headers.Date = time.GetUtcNow();
+            response.Headers.ETag = new EntityTagHeaderValue($"\"{body}\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            return response;
+        }
+    }
+}
