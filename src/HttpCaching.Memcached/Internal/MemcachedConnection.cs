@@ -366,8 +366,8 @@ internal sealed class MemcachedConnection : IAsyncDisposable
             throw new ServerErrorException(reply.Text ?? "ERROR") { TooLarge = reply.IsTooLarge };
         }
 
-        // EN carries no flags; every other meta reply must echo this command's opaque.
-        if (reply.Kind != ReplyKind.Miss && reply.Opaque != opaque)
+        // Every meta reply must echo this command's opaque (a bare EN, as servers before 1.6.10 or so send, is let be).
+        if (reply.Opaque != opaque && !(reply.Kind == ReplyKind.Miss && reply.Opaque is null))
         {
             throw new ProtocolViolationException(reply.Opaque is null
                 ? "a reply does not echo the command's opaque token: it may belong to another command."

@@ -176,6 +176,7 @@ internal sealed class MetaReader(Stream stream)
         {
             case "VA": meta = ReplyKind.Value; break;
             case "HD": meta = ReplyKind.Success; break;
+            case "EN": meta = ReplyKind.Miss; break;
             case "NF": meta = ReplyKind.NotFound; break;
             case "NS": meta = ReplyKind.NotStored; break;
             case "EX": meta = ReplyKind.Exists; break;
