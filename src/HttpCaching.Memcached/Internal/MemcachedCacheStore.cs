@@ -398,7 +398,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             catch (Exception ex) when (!token.IsCancellationRequested && ex is IOException or SocketException)
             {
                 await node.DiscardAsync(connection, all: true).ConfigureAwait(false);
-                throw NodeDown(index, node, ex, fresh: !connection.Reused);
+                throw NodeDown(index, node, ex, fresh: false);
             }
             catch
             {
