@@ -300,7 +300,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
 
             try
             {
-                return await OnNodeAsync(index, node, wire, state, run, linked.Token).ConfigureAwait(false);
+                return await OnNodeAsync(index, node, wire, state, run, linked.Token, token).ConfigureAwait(false);
             }
             catch (NodeFailure failure)
             {
@@ -340,7 +340,8 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         byte[] wire,
         TState state,
         Func<ServerNode, MemcachedConnection, byte[], TState, CancellationToken, ValueTask<T>> run,
-        CancellationToken token)
+        CancellationToken token,
+        CancellationToken callerToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -352,6 +353,11 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             catch (Exception ex) when (!token.IsCancellationRequested && IsNodeFailure(ex))
             {
                 throw NodeDown(index, node, ex, fresh: true);
+            }
+            catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+            {
+                // The operation's time ran out while connecting: the server is as good as down.
+                throw NodeDown(index, node, new TimeoutException($"connecting to memcached server {node.Name} did not complete within OperationTimeout ({_operationTimeout})."), fresh: true);
             }
 
             try
@@ -419,6 +425,8 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             AuthenticationException => (MemcachedStoreFailure.Tls, $"the TLS handshake with memcached server {node.Name} failed ({ex.Message}): "
                 + "is TLS on at the server (-Z), and does its certificate chain to CaCertificatePath (or a system root) and carry the name TlsServerName, or the host?"),
             SocketException socket => (MemcachedStoreFailure.Connection, $"no connection to memcached server {node.Name} ({socket.SocketErrorCode})."),
+            TimeoutException when fresh && !_tls => (MemcachedStoreFailure.Timeout, ex.Message
+                + " A memcached with TLS (-Z) waits for a TLS handshake and never answers a plain connection: set UseTls if it has it."),
             TimeoutException => (MemcachedStoreFailure.Timeout, ex.Message),
             ProtocolViolationException => (MemcachedStoreFailure.Protocol, $"memcached server {node.Name} broke the protocol while connecting: {ex.Message}"),
             _ when fresh && !_tls => (MemcachedStoreFailure.Connection, $"memcached server {node.Name} closed the connection ({ex.Message}) "
