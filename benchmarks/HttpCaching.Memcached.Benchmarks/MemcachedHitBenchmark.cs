@@ -101,6 +101,13 @@ public class MemcachedHitBenchmark
         _raw = new RawMeta("127.0.0.1", _server.Port);
         _rawAbsolute = RawMeta.GetCommand(KeyEncoder.Raw(string.Empty, AbsoluteKey));
         var keys = await ListKeysAsync(_server.Port).ConfigureAwait(false);
+        for (var attempt = 0; attempt < 200 && keys.Count(k => k.Contains(Client, StringComparison.Ordinal)) < 2; attempt++)
+        {
+            // The crawler answers BUSY (no keys) while a crawl of its own runs: ask again.
+            await Task.Delay(TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
+            keys = await ListKeysAsync(_server.Port).ConfigureAwait(false);
+        }
+
         var entry = keys.Single(k => k.Contains(Client + ":e:", StringComparison.Ordinal));
         var bodyKey = keys.Single(k => k.Contains(Client + ":b:", StringComparison.Ordinal));
         _rawEntry = RawMeta.GetCommand(KeyEncoder.Raw(string.Empty, entry));
@@ -148,6 +155,11 @@ public class MemcachedHitBenchmark
         var keys = new List<string>();
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line && line != "END")
         {
+            if (!line.StartsWith("key=", StringComparison.Ordinal))
+            {
+                return [];
+            }
+
             keys.Add(Uri.UnescapeDataString(line[4..line.IndexOf(' ', StringComparison.Ordinal)]));
         }
 
