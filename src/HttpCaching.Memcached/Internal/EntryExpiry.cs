@@ -73,6 +73,18 @@ internal readonly record struct EntryExpiry(long AbsoluteTicks, long SlidingTick
         return Ttl(now, remaining);
     }
 
+    /// <summary>The seconds the entry has from now, rounded up, as memcached counts a relative TTL (long for none).</summary>
+    public long RemainingSeconds(DateTimeOffset now)
+    {
+        var remaining = HasAbsolute ? AbsoluteTicks - now.UtcTicks : long.MaxValue;
+        if (IsSliding && SlidingTicks < remaining)
+        {
+            remaining = SlidingTicks;
+        }
+
+        return remaining == long.MaxValue ? long.MaxValue : Math.Max(CeilingSeconds(remaining), 0);
+    }
+
     /// <summary>The client flags stored with the value: the sliding window in seconds (0 when not sliding), and <see cref="CappedFlag"/>.</summary>
     public uint ClientFlags()
     {

@@ -205,7 +205,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             else
             {
                 // A sliding window under an absolute cap: the cap is in the value's header.
-                var (outcome, expiry, value) = await connection.GetAsync(wire, now, pooled: true, token).ConfigureAwait(false);
+                var (outcome, expiry, value, _) = await connection.GetAsync(wire, now, pooled: true, token).ConfigureAwait(false);
                 value?.Release();
                 if (outcome != GetOutcome.Hit)
                 {
@@ -248,13 +248,14 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         RunAsync("get", key, (pooled, store: this), static async (node, connection, wire, state, token) =>
         {
             var now = state.store._time.GetUtcNow();
-            var (outcome, expiry, value) = await connection.GetAsync(wire, now, state.pooled, token).ConfigureAwait(false);
+            var (outcome, expiry, value, remaining) = await connection.GetAsync(wire, now, state.pooled, token).ConfigureAwait(false);
             if (outcome != GetOutcome.Hit)
             {
                 return null;
             }
 
-            if (expiry.IsSliding)
+            // A touch that would move the TTL by no more than memcached's one-second resolution changes nothing: skipped.
+            if (expiry.IsSliding && !(remaining is { } left && left >= 0 && expiry.RemainingSeconds(now) - left <= 1))
             {
                 try
                 {

@@ -88,14 +88,14 @@ internal sealed class MemcachedConnection : IAsyncDisposable
     /// handed out only once the whole reply has been read and checked. The header is read first: a value whose
     /// absolute expiry has come by <paramref name="now"/> is read past.
     /// </summary>
-    public async ValueTask<(GetOutcome Outcome, EntryExpiry Expiry, ValueBuffer? Value)> GetAsync(byte[] key, DateTimeOffset now, bool pooled, CancellationToken cancellationToken)
+    public async ValueTask<(GetOutcome Outcome, EntryExpiry Expiry, ValueBuffer? Value, long? Ttl)> GetAsync(byte[] key, DateTimeOffset now, bool pooled, CancellationToken cancellationToken)
     {
-        var opaque = Command("mg", key, "b v f");
+        var opaque = Command("mg", key, "b v f t");
         await SendAsync(cancellationToken).ConfigureAwait(false);
         var reply = await ReplyAsync(opaque, cancellationToken).ConfigureAwait(false);
         if (reply.Kind == ReplyKind.Miss)
         {
-            return (GetOutcome.Miss, default, null);
+            return (GetOutcome.Miss, default, null, null);
         }
 
         Expect(reply, ReplyKind.Value, "mg");
@@ -119,7 +119,7 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         if (expiry.IsExpired(now))
         {
             await _reader.ReadValueAsync(reply.Size - ValueHeader.Length, Discard.Instance, cancellationToken).ConfigureAwait(false);
-            return (GetOutcome.Expired, expiry, null);
+            return (GetOutcome.Expired, expiry, null, reply.Ttl);
         }
 
         var value = new ValueBuffer(reply.Size - ValueHeader.Length, pooled);
@@ -133,7 +133,7 @@ internal sealed class MemcachedConnection : IAsyncDisposable
             throw;
         }
 
-        return (GetOutcome.Hit, expiry, value);
+        return (GetOutcome.Hit, expiry, value, reply.Ttl);
     }
 
     /// <summary>Sends a quiet touch and an <c>mn</c> without waiting: the next command reads their replies first.</summary>
