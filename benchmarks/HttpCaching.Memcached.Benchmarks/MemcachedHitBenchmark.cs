@@ -40,7 +40,20 @@ public class MemcachedHitBenchmark
     public int BodySize { get; set; }
 
     [GlobalSetup]
-    public void GlobalSetup() => SetUpAsync().GetAwaiter().GetResult();
+    public void GlobalSetup()
+    {
+        try
+        {
+            SetUpAsync().GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // BenchmarkDotNet runs no GlobalCleanup after a GlobalSetup that threw: stop the server here.
+            _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _server = null;
+            throw;
+        }
+    }
 
     [GlobalCleanup]
     public void GlobalCleanup() => CleanUpAsync().GetAwaiter().GetResult();
@@ -131,6 +144,7 @@ public class MemcachedHitBenchmark
             await _server.DisposeAsync().ConfigureAwait(false);
         }
 
+        _server = null;
         Setup.Check(calls == 1, $"the origin was reached {calls} times: an entry did not stay fresh or readable");
     }
 
