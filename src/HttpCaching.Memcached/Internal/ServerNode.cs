@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+
+namespace HttpCaching.Memcached.Internal;
+
+/// <summary>
+/// One server of a store: its pool of connections (at most <see cref="MemcachedHttpCacheOptions.MaxConnectionsPerServer"/>),
+/// whether it is down and until when it is skipped, and what the store knows of its item size limit.
+/// </summary>
+internal sealed class ServerNode : IAsyncDisposable
+{
+    private readonly ConcurrentStack<MemcachedConnection> _idle = new();
+    private readonly SemaphoreSlim _slots;
+    private readonly ConnectionSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _minRetry;
+    private readonly TimeSpan _maxRetry;
+    private readonly Lock _gate = new();
+    private int _generation;
+    private long _downUntilTicks;
+    private TimeSpan _nextRetry;
+    private bool _down;
+    private long _itemSizeMax;
+    private long _smallestRefused = long.MaxValue;
+    private int _disposed;
+
+    public ServerNode(ServerAddress address, ConnectionSettings settings, int maxConnections, TimeProvider time, TimeSpan minRetry, TimeSpan maxRetry)
+    {
+        Address = address;
+        Name = address.ToString();
+        _settings = settings;
+        _slots = new SemaphoreSlim(maxConnections, maxConnections);
+        _time = time;
+        _minRetry = minRetry;
+        _maxRetry = maxRetry < minRetry ? minRetry : maxRetry;
+        _nextRetry = minRetry;
+    }
+
+    public ServerAddress Address { get; }
+
+    public string Name { get; }
+
+    /// <summary>Whether the item size limit is to be read from the server (set by the store; off for tests of the first refusal).</summary>
+    public bool ReadItemSizeLimit { get; init; } = true;
+
+    /// <summary>The server's item size limit, from <c>stats settings</c>; 0 while unknown.</summary>
+    public long ItemSizeMax => Interlocked.Read(ref _itemSizeMax);
+
+    /// <summary>The smallest item the server refused as too large (key, header and value), or <see cref="long.MaxValue"/>.</summary>
+    public long SmallestRefused => Interlocked.Read(ref _smallestRefused);
+
+    /// <summary>Whether the server is being skipped now.</summary>
+    public bool IsSkipped => _time.GetUtcNow().UtcTicks < Interlocked.Read(ref _downUntilTicks);
+
+    /// <summary>Whether the last attempt failed (the server is down, or being retried).</summary>
+    public bool IsDown
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _down;
+            }
+        }
+    }
+
+    /// <summary>Takes a pooled connection, or opens one; the caller gives it back with <see cref="Return"/> or <see cref="DiscardAsync"/>.</summary>
+    /// <returns>The connection, and whether it is new (so the item size limit may need reading).</returns>
+    public async ValueTask<MemcachedConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var generation = Volatile.Read(ref _generation);
+            while (_idle.TryPop(out var pooled))
+            {
+                if (pooled.Generation == generation)
+                {
+                    pooled.Reused = true;
+                    return pooled;
+                }
+
+                await pooled.DisposeAsync().ConfigureAwait(false);
+            }
+
+            using var connect = new CancellationTokenSource(_settings.ConnectTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connect.Token);
+            MemcachedConnection connection;
+            try
+            {
+                connection = await MemcachedConnection.OpenAsync(Address, _settings, generation, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (connect.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"connecting to memcached server {Name} took longer than ConnectTimeout ({_settings.ConnectTimeout}).");
+            }
+
+            if (ReadItemSizeLimit && ItemSizeMax == 0)
+            {
+                try
+                {
+                    var limit = await connection.ItemSizeMaxAsync(linked.Token).ConfigureAwait(false);
+                    if (limit is { } known)
+                    {
+                        Interlocked.Exchange(ref _itemSizeMax, known);
+                        ItemSizeLearned?.Invoke(this, known);
+                    }
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            return connection;
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Raised when the item size limit was read from the server.</summary>
+    public event Action<ServerNode, long>? ItemSizeLearned;
+
+    /// <summary>Gives a healthy connection back to the pool.</summary>
+    public void Return(MemcachedConnection connection)
+    {
+        if (Volatile.Read(ref _disposed) == 0 && connection.Generation == Volatile.Read(ref _generation))
+        {
+            _idle.Push(connection);
+            _slots.Release();
+            return;
+        }
+
+        _slots.Release();
+        _ = connection.DisposeAsync().AsTask();
+    }
+
+    /// <summary>Closes a connection that failed or is out of step, and every idle one with it when the server may have restarted.</summary>
+    public async ValueTask DiscardAsync(MemcachedConnection connection, bool all)
+    {
+        _slots.Release();
+        await connection.DisposeAsync().ConfigureAwait(false);
+        if (all)
+        {
+            Interlocked.Increment(ref _generation);
+            while (_idle.TryPop(out var idle))
+            {
+                await idle.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Marks the server down: skipped until the retry interval has passed, which doubles with each failed retry.</summary>
+    /// <returns>Whether it was up until now (the first failure of an outage), and the interval it is skipped for.</returns>
+    public (bool WasUp, TimeSpan SkippedFor) MarkDown()
+    {
+        lock (_gate)
+        {
+            var wasUp = !_down;
+            _down = true;
+            var interval = _nextRetry;
+            Interlocked.Exchange(ref _downUntilTicks, (_time.GetUtcNow() + interval).UtcTicks);
+            _nextRetry = interval * 2 < _maxRetry ? interval * 2 : _maxRetry;
+
+            // A restarted server has lost its settings with its items: read the limit again.
+            Interlocked.Exchange(ref _itemSizeMax, 0);
+            Interlocked.Increment(ref _generation);
+            return (wasUp, interval);
+        }
+    }
+
+    /// <summary>Marks the server up after a successful call.</summary>
+    /// <returns>Whether it was down until now.</returns>
+    public bool MarkUp()
+    {
+        if (!Volatile.Read(ref _down))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            var wasDown = _down;
+            _down = false;
+            _nextRetry = _minRetry;
+            Interlocked.Exchange(ref _downUntilTicks, 0);
+            return wasDown;
+        }
+    }
+
+    /// <summary>Notes an item the server refused as too large; returns whether it is smaller than any refused before.</summary>
+    public bool NoteRefused(long itemSize)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _smallestRefused);
+            if (itemSize >= current)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _smallestRefused, itemSize, current) != current);
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        while (_idle.TryPop(out var idle))
+        {
+            await idle.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace HttpCaching.Memcached.Tests.Helpers;
+
+/// <summary>The keys a plain memcached holds (<c>lru_crawler metadump all</c>), decoded to text.</summary>
+internal static class MemcachedKeys
+{
+    public static async Task<IReadOnlyList<string>> ListAsync(string endpoint)
+    {
+        // The crawler answers BUSY while a crawl of its own runs: ask again, bounded.
+        for (var attempt = 1; ; attempt++)
+        {
+            var keys = await TryListAsync(endpoint);
+            if (keys is not null)
+            {
+                return keys;
+            }
+
+            Assert.True(attempt < 500, "lru_crawler metadump stayed busy.");
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>?> TryListAsync(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        using var client = new TcpClient();
+        await client.ConnectAsync(endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+        var stream = client.GetStream();
+        await stream.WriteAsync("lru_crawler metadump all\r\n"u8.ToArray(), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var keys = new List<string>();
+        while (await reader.ReadLineAsync(TestContext.Current.CancellationToken) is { } line && line != "END")
+        {
+            if (!line.StartsWith("key=", StringComparison.Ordinal))
+            {
+                Assert.StartsWith("BUSY", line, StringComparison.Ordinal);
+                return null;
+            }
+
+            keys.Add(Uri.UnescapeDataString(line[4..line.IndexOf(' ', StringComparison.Ordinal)]));
+        }
+
+        return keys;
+    }
+}

@@ -1,0 +1,164 @@
+using HttpCaching.Memcached.Internal;
+using HttpCaching.Memcached.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace HttpCaching.Memcached.Tests;
+
+/// <summary>
+/// The store against a server that lies (<see cref="ScriptedServer"/>): every reply it cannot trust is a clear
+/// <see cref="MemcachedStoreException"/>, never a wrong value, and the connection that carried it is not used again.
+/// </summary>
+public sealed class MemcachedProtocolTests : IAsyncDisposable
+{
+    private static readonly byte[] Value = "the real value"u8.ToArray();
+
+    private readonly MemcachedStores _stores = new();
+    private ScriptedServer? _server;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string> Lies => new()
+    {
+        { "another command's opaque", "VA {len} f0 O{other}\r\n{value}\r\n" },
+        { "no opaque", "VA {len} f0\r\n{value}\r\n" },
+        { "size shorter than the data", "VA 21 f0 O{o}\r\n{value}\r\n" },
+        { "size longer than the data", "VA 40 f0 O{o}\r\n{value}\r\nMN\r\nMN\r\nMN\r\n" },
+        { "a value without the store's header", "VA 3 f0 O{o}\r\nabc\r\n" },
+        { "a foreign value of header length", "VA 24 f0 O{o}\r\nHCX\u0001aaaaaaaaaaaaaaaaaaaa\r\n" },
+        { "client flags that disagree with the header", "VA {len} f600 O{o}\r\n{value}\r\n" },
+        { "no client flags", "VA {len} O{o}\r\n{value}\r\n" },
+        { "an unknown reply", "OK O{o}\r\n" },
+        { "a text-protocol VALUE", "VALUE k 0 3\r\nabc\r\nEND\r\n" },
+        { "HD to a get with v", "HD f0 O{o}\r\n" },
+        { "an absurd size", "VA 2000000000 f0 O{o}\r\n" },
+        { "a negative size", "VA -1 f0 O{o}\r\n" },
+        { "a bare \\n", "VA {len} f0 O{o}\n{value}\r\n" },
+        { "binary junk", "\u0081\u0000\u0000\u0005\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Lies))]
+    public async Task GetAsync_LyingReply_ThrowsProtocolFailureNeverAValue(string lie, string template)
+    {
+        _ = lie;
+        var store = Store((line, opaque) => line.StartsWith("mg ", StringComparison.Ordinal) ? Render(template, opaque) : null);
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync("key", Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Protocol, ex.Failure);
+        Assert.Contains("broke the protocol", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("real value", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_ValueWithBadTrailer_WritesNothingToTheDestination()
+    {
+        var store = Store((line, opaque) => Render("VA {len} f0 O{o}\r\n{value}XX", opaque));
+        var destination = new System.Buffers.ArrayBufferWriter<byte>();
+
+        await Assert.ThrowsAsync<MemcachedStoreException>(async () => await store.TryGetAsync("key", destination, Ct));
+
+        Assert.Equal(0, destination.WrittenCount);
+    }
+
+    [Fact]
+    public async Task GetAsync_HonestReply_ReturnsTheValue()
+    {
+        var store = Store((line, opaque) => Render("VA {len} f0 O{o}\r\n{value}\r\n", opaque));
+
+        Assert.Equal(Value, await store.GetAsync("key", Ct));
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterAViolation_UsesANewConnectionAndLogsOnce()
+    {
+        var calls = 0;
+        var store = Store((line, opaque) => Interlocked.Increment(ref calls) <= 2
+            ? Render("VA {len} f0 O9999\r\n{value}\r\n", opaque)
+            : Render("VA {len} f0 O{o}\r\n{value}\r\n", opaque));
+
+        await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync("key", Ct));
+        await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync("key", Ct));
+        Assert.Equal(Value, await store.GetAsync("key", Ct));
+
+        Assert.Equal(3, _server!.Connections);
+        Assert.Single(_stores.StoreLogs(MemcachedHttpCacheDiagnostics.ProtocolViolationEventId));
+    }
+
+    [Fact]
+    public async Task GetAsync_ServerClosesMidValue_ConnectionFailureNotAValue()
+    {
+        var store = Store((line, opaque) => Render("VA {len} f0 O{o}\r\n{value}", opaque)[..30], closeAfterReply: true);
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync("key", Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Connection, ex.Failure);
+    }
+
+    [Fact]
+    public async Task SetAsync_ServerError_ServerFailureWithItsText()
+    {
+        var store = Store((line, opaque) => ScriptedServer.Ascii("SERVER_ERROR out of memory storing object\r\n"));
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.SetAsync("key", [1], new DistributedCacheEntryOptions(), Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Server, ex.Failure);
+        Assert.Contains("out of memory storing object", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(KeyHash.Of("key"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetAsync_NotStored_ServerFailure()
+    {
+        var store = Store((line, opaque) => ScriptedServer.Ascii($"NS O{opaque}\r\n"));
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.SetAsync("key", [1], new DistributedCacheEntryOptions(), Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Server, ex.Failure);
+    }
+
+    [Fact]
+    public async Task GetAsync_Exception_NeverHoldsTheKey()
+    {
+        const string key = "httpcaching:feeds:e:secret-looking-key";
+        var store = Store((line, opaque) => ScriptedServer.Ascii("CLIENT_ERROR bad data chunk\r\n"));
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync(key, Ct));
+
+        Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(KeyEncoder.Raw(string.Empty, key)), ex.ToString(), StringComparison.Ordinal);
+        Assert.Contains(KeyHash.Of(key), ex.Message, StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stores.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>A reply from a template: <c>{o}</c> the opaque, <c>{other}</c> another, <c>{value}</c> a valid header and <see cref="Value"/>, <c>{len}</c> its length.</summary>
+    private static byte[] Render(string template, string opaque)
+    {
+        var header = new byte[ValueHeader.Length];
+        ValueHeader.Write(header, default);
+        var value = System.Text.Encoding.Latin1.GetString([.. header, .. Value]);
+        return ScriptedServer.Ascii(template
+            .Replace("{len}", (header.Length + Value.Length).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{other}", opaque + "1", StringComparison.Ordinal)
+            .Replace("{o}", opaque, StringComparison.Ordinal)
+            .Replace("{value}", value, StringComparison.Ordinal));
+    }
+
+    private MemcachedCacheStore Store(Func<string, string, byte[]?> script, bool closeAfterReply = false)
+    {
+        _server = new ScriptedServer(script, closeAfterReply);
+        return _stores.Create(o =>
+        {
+            o.Servers = _server.Endpoint;
+            o.MaxConnectionsPerServer = 1;
+        });
+    }
+}
