@@ -130,7 +130,7 @@ public sealed class RedisMemoryPolicyTests(RedisServerFixture fixture) : IAsyncD
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains(RedisTestUsers.NoConfig, warning.Message, StringComparison.Ordinal);
         Assert.Contains("NOPERM", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Level >= LogLevel.Error);
         app.AssertLogsHoldNone(server.Passwords[RedisTestUsers.NoConfig]);
     }
 
