@@ -10,6 +10,8 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+using Registration = HttpCaching.Internal.StoreRegistration<HttpCaching.PostgreSql.PostgreSqlHttpCacheOptions, HttpCaching.PostgreSql.Internal.PostgreSqlHttpCacheOptionsCustomValidator>;
+
 /// <summary>
 /// Registers a PostgreSQL table as an <see cref="IDistributedCache"/> (also an <see cref="IBufferDistributedCache"/>),
 /// either as the application's cache or as a keyed store for the clients whose <c>StoreServiceKey</c> names it.
@@ -42,15 +44,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the store's options; <see cref="PostgreSqlHttpCacheOptions.ConnectionString"/> is required.</param>
     /// <returns>The value of <paramref name="services"/>.</returns>
-    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, Action<PostgreSqlHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        AddOptions(services, Options.Options.DefaultName, configure);
-        services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
-        return services;
-    }
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, Action<PostgreSqlHttpCacheOptions> configure) =>
+        Registration.Add(services, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers the application's <see cref="IDistributedCache"/> as a table in PostgreSQL, with options bound from
@@ -65,11 +60,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the key, such as <c>HttpCache:PostgreSql:TabelName</c>.
     /// </remarks>
-    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddPostgreSqlHttpCache(services, options => PostgreSqlHttpCacheConfiguration.Bind(Options.Options.DefaultName, section, options));
-    }
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, IConfigurationSection section) =>
+        Registration.Add(services, section, PostgreSqlHttpCacheConfiguration.Bind, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
@@ -97,16 +89,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Stores that share a database should use different <see cref="PostgreSqlHttpCacheOptions.TableName"/>s when their
     /// entries must be kept apart; the keys written by HttpCaching already start with the client name.
     /// </remarks>
-    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, Action<PostgreSqlHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrEmpty(serviceKey);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        AddOptions(services, serviceKey, configure);
-        services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
-        return services;
-    }
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, Action<PostgreSqlHttpCacheOptions> configure) =>
+        Registration.AddKeyed(services, serviceKey, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
@@ -123,18 +107,12 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the store and the key.
     /// </remarks>
-    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddKeyedPostgreSqlHttpCache(services, serviceKey, options => PostgreSqlHttpCacheConfiguration.Bind(serviceKey, section, options));
-    }
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section) =>
+        Registration.AddKeyed(services, serviceKey, section, PostgreSqlHttpCacheConfiguration.Bind, Register, CreateStore);
 
-    private static void AddOptions(IServiceCollection services, string name, Action<PostgreSqlHttpCacheOptions> configure)
-    {
-        services.AddOptions<PostgreSqlHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsCustomValidator>());
+    /// <summary>What the store needs beside its options: the metrics, shared by every PostgreSQL store.</summary>
+    private static void Register(IServiceCollection services, string name) =>
         services.TryAddSingleton(sp => new PostgreSqlCacheMetrics(sp.GetService<IMeterFactory>()));
-    }
 
     private static PostgreSqlCacheStore CreateStore(IServiceProvider services, string name) => new(
         name,
