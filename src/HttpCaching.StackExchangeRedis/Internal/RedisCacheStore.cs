@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace HttpCaching.StackExchangeRedis.Internal;
 
@@ -14,7 +15,8 @@ namespace HttpCaching.StackExchangeRedis.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// What this adds to <see cref="RedisCache"/>: failures leave as <see cref="RedisStoreException"/>s whose messages name
+/// What this adds to <see cref="RedisCache"/>: asynchronous reads and refreshes made here on the same multiplexer, in
+/// RedisCache's layout, one round trip each (see <see cref="ReadAndSlideAsync"/>); failures leave as <see cref="RedisStoreException"/>s whose messages name
 /// the key only by its hash (StackExchange.Redis's exceptions carry keys, and the caching handler logs what a store
 /// throws); a refused key or command is logged once as an error, since it will not fix itself; and writes of values go
 /// through <see cref="MemoryPolicyGuard"/>, which keeps them from a Redis that cannot evict.
@@ -37,6 +39,14 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     private int _commandDeniedLogged;
     private int _credentialsDeniedLogged;
 
+    /// <summary>RedisCache's value for an expiration field that is not set.</summary>
+    private const long NotPresent = -1;
+
+    private static readonly RedisValue[] Metadata = ["absexp", "sldexp"];
+    private static readonly RedisValue[] MetadataAndData = ["absexp", "sldexp", "data"];
+
+    private readonly string _instanceName;
+
     // RedisCache's own logger is left out (it would log only a server-version fallback). The RedisCache is never
     // disposed: it holds nothing of its own to release but a semaphore, and its Dispose would close the shared
     // multiplexer, which the RedisStoreConnection singleton owns.
@@ -50,6 +60,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         _connection = connection;
         _store = StoreName.ForLog(name);
         _logger = loggerFactory.CreateLogger(RedisHttpCacheDiagnostics.LoggerCategory);
+        _instanceName = options.KeyPrefix;
         _keyPattern = options.KeyPrefix.Length > 0 ? $"~{options.KeyPrefix}*" : "~httpcaching:*, or each client's KeyPrefix";
         _cache = new RedisCache(
             Options.Create(new RedisCacheOptions
@@ -89,7 +100,8 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         Started();
         try
         {
-            return await _cache.GetAsync(key, token).ConfigureAwait(false);
+            var data = await ReadAndSlideAsync(key, withData: true, token).ConfigureAwait(false);
+            return data.IsNull ? null : (byte[]?)data;
         }
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
         {
@@ -121,7 +133,14 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         Started();
         try
         {
-            return await _cache.TryGetAsync(key, destination, token).ConfigureAwait(false);
+            var data = await ReadAndSlideAsync(key, withData: true, token).ConfigureAwait(false);
+            if (data.IsNull)
+            {
+                return false;
+            }
+
+            destination.Write(((ReadOnlyMemory<byte>)data).Span);
+            return true;
         }
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
         {
@@ -197,7 +216,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         Started();
         try
         {
-            await _cache.RefreshAsync(key, token).ConfigureAwait(false);
+            _ = await ReadAndSlideAsync(key, withData: false, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
         {
@@ -236,6 +255,37 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     }
 
     public void Dispose() => _connection.Restored -= OnRestored;
+
+    /// <summary>
+    /// Reads RedisCache's hash for <paramref name="key"/> (<c>absexp</c>, <c>sldexp</c> and, with
+    /// <paramref name="withData"/>, <c>data</c>) in one <c>HMGET</c>, and renews a sliding expiration as
+    /// <see cref="RedisCache"/> does, but with the <c>PEXPIRE</c> sent fire-and-forget: the caller waits for one round
+    /// trip, not two. The layout and the TTL are RedisCache's, so entries written by either stay readable by both.
+    /// </summary>
+    /// <returns>The <c>data</c> field, or a null value when the key is missing (or <paramref name="withData"/> is false).</returns>
+    private async Task<RedisValue> ReadAndSlideAsync(string key, bool withData, CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        var database = (await _connection.GetAsync().ConfigureAwait(false)).GetDatabase();
+        var redisKey = new RedisKey(_instanceName + key);
+        token.ThrowIfCancellationRequested();
+        var fields = await database.HashGetAsync(redisKey, withData ? MetadataAndData : Metadata).ConfigureAwait(false);
+        if (fields[1].TryParse(out long sliding) && sliding != NotPresent)
+        {
+            // RedisCache's rule: the sliding window, but never past the absolute expiration. Both are wall-clock
+            // instants on the server's TTL, as RedisCache computes them (it has no TimeProvider either).
+            var expiry = TimeSpan.FromTicks(sliding);
+            if (fields[0].TryParse(out long absolute) && absolute != NotPresent)
+            {
+                var remaining = new DateTimeOffset(absolute, TimeSpan.Zero) - TimeProvider.System.GetUtcNow();
+                expiry = remaining < expiry ? remaining : expiry;
+            }
+
+            _ = database.KeyExpireAsync(redisKey, expiry, CommandFlags.FireAndForget);
+        }
+
+        return withData ? fields[2] : RedisValue.Null;
+    }
 
     /// <summary>The first use of the store starts the memory-policy check, so its verdict is logged even before a write.</summary>
     private void Started() => _ = _guard.Current();

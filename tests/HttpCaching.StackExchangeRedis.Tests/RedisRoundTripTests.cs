@@ -1,0 +1,92 @@
+using HttpCaching.StackExchangeRedis.Tests.Helpers;
+using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
+
+namespace HttpCaching.StackExchangeRedis.Tests;
+
+/// <summary>
+/// What a hit costs in round trips to Redis, counted on the store's own multiplexer with StackExchange.Redis's
+/// profiler: every command the store sends, and whether the caller waited for its reply (a fire-and-forget command
+/// is sent, not waited for).
+/// </summary>
+public sealed class RedisRoundTripTests(RedisServerFixture fixture) : IAsyncDisposable
+{
+    private readonly List<RedisApp> _apps = [];
+
+    [Fact]
+    public async Task HitWithoutNearCache_TwoRoundTrips_EntryThenBody_SlidingRefreshNotWaitedFor()
+    {
+        var (app, path) = (Start(o => o.NearCacheSizeLimit = 0), NewPath());
+        Assert.True((await app.GetAsync(path)).IsStored);
+
+        var commands = await ProfileAsync(app, async () => Assert.True((await app.GetAsync(path)).IsHit), until: c => c.Any(IsExpire));
+
+        Assert.Equal(["HMGET", "HMGET"], commands.Where(c => !c.Flags.HasFlag(CommandFlags.FireAndForget)).Select(c => c.Command));
+        Assert.Equal("PEXPIRE", Assert.Single(commands, c => c.Flags.HasFlag(CommandFlags.FireAndForget)).Command);
+    }
+
+    [Fact]
+    public async Task HitWithinTheNearCacheWindow_NoRoundTrip()
+    {
+        var (app, path) = (Start(o => o.NearCacheEntryDuration = TimeSpan.FromHours(1)), NewPath());
+        Assert.True((await app.GetAsync(path)).IsStored);
+
+        var commands = await ProfileAsync(app, async () => Assert.True((await app.GetAsync(path)).IsHit), until: _ => true);
+
+        Assert.Empty(commands);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>A path no other test asks for: the tests share one server.</summary>
+    private static string NewPath() => "round-trips/" + Guid.NewGuid().ToString("N");
+
+    private static bool IsExpire(IProfiledCommand command) => command.Command == "PEXPIRE";
+
+    /// <summary>
+    /// The commands the store sends while <paramref name="action"/> runs, and after it until <paramref name="until"/>
+    /// holds for them (a fire-and-forget command may be written after the caller has its response).
+    /// </summary>
+    private static async Task<List<IProfiledCommand>> ProfileAsync(RedisApp app, Func<Task> action, Func<List<IProfiledCommand>, bool> until)
+    {
+        var multiplexer = app.Store.Connection.Current!;
+        var session = new ProfilingSession();
+        multiplexer.RegisterProfiler(() => session);
+        try
+        {
+            await action();
+            var commands = new List<IProfiledCommand>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            do
+            {
+                commands.AddRange(session.FinishProfiling());
+                if (until(commands))
+                {
+                    break;
+                }
+
+                await Task.Yield();
+            }
+            while (DateTime.UtcNow < deadline);
+
+            return [.. commands.Where(c => c.Command is not ("PING" or "ECHO" or "INFO" or "CONFIG" or "CLUSTER" or "SUBSCRIBE"))];
+        }
+        finally
+        {
+            multiplexer.RegisterProfiler(() => null);
+        }
+    }
+
+    private RedisApp Start(Action<ThirdPartyCachingOptions> caching)
+    {
+        var app = RedisApp.Start(o => o.Configuration = fixture.Endpoint, caching: caching);
+        _apps.Add(app);
+        return app;
+    }
+}
