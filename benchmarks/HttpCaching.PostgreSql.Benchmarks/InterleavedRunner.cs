@@ -86,7 +86,7 @@ internal static class InterleavedRunner
             Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
             foreach (var (name, _, _) in cases)
             {
-                var target = TargetRatioColumn.References.TryGetValue(name, out var reference) ? Format(PairedRatio(times[name], times[reference])) : "-";
+                var target = PostgreSqlHitBenchmarkConfig.Targets.References.TryGetValue(name, out var reference) ? Format(PairedRatio(times[name], times[reference])) : "-";
                 Console.WriteLine($"| {name} | {Format(Median(times[name]), "0.0")} | {Format(times[name].Min(), "0.0")} | {Format(PairedRatio(times[name], times[baseline]))} | {target} |");
             }
         }

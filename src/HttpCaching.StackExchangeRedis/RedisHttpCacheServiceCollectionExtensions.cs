@@ -158,5 +158,6 @@ public static class RedisHttpCacheServiceCollectionExtensions
         name,
         services.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get(name),
         services.GetRequiredKeyedService<RedisStoreConnection>(name),
-        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+        services.GetService<TimeProvider>());
 }

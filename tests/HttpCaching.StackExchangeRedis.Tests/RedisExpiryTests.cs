@@ -1,3 +1,4 @@
+using HttpCaching.StackExchangeRedis.Internal;
 using HttpCaching.StackExchangeRedis.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using StackExchange.Redis;
@@ -36,11 +37,33 @@ public sealed class RedisExpiryTests(RedisServerFixture fixture) : IAsyncDisposa
 
         await ExpireAsync(key, TimeSpan.FromMinutes(1));
         Assert.Equal([1], await cache.GetAsync(key, Ct));
-        Assert.InRange(await TtlAsync(key), TimeSpan.FromMinutes(9.5), TimeSpan.FromMinutes(10));
+        await UntilTtlAsync(key, TimeSpan.FromMinutes(9.5));
 
+        // The store renews one key at most once per RefreshInterval (by the application's clock).
+        _time.Advance(RedisCacheStore.RefreshInterval);
         await ExpireAsync(key, TimeSpan.FromMinutes(1));
         await cache.RefreshAsync(key, Ct);
-        Assert.InRange(await TtlAsync(key), TimeSpan.FromMinutes(9.5), TimeSpan.FromMinutes(10));
+        await UntilTtlAsync(key, TimeSpan.FromMinutes(9.5));
+    }
+
+    [Fact]
+    public async Task SlidingExpiration_RenewedAtMostOncePerRefreshInterval()
+    {
+        var (cache, key) = (NewCache(), NewKey());
+        await cache.SetAsync(key, [1], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) }, Ct);
+        Assert.Equal([1], await cache.GetAsync(key, Ct));
+        await UntilTtlAsync(key, TimeSpan.FromMinutes(9.5));
+
+        // Within the interval neither a read nor a refresh renews it (a write would start afresh).
+        _time.Advance(RedisCacheStore.RefreshInterval - TimeSpan.FromMilliseconds(1));
+        await ExpireAsync(key, TimeSpan.FromMinutes(1));
+        Assert.Equal([1], await cache.GetAsync(key, Ct));
+        await cache.RefreshAsync(key, Ct);
+        Assert.InRange(await TtlAsync(key), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([1], await cache.GetAsync(key, Ct));
+        await UntilTtlAsync(key, TimeSpan.FromMinutes(9.5));
     }
 
     [Fact]
@@ -91,7 +114,7 @@ public sealed class RedisExpiryTests(RedisServerFixture fixture) : IAsyncDisposa
         await ExpireAsync(key, TimeSpan.FromMinutes(1));
         Assert.True(await ((IBufferDistributedCache)cache).TryGetAsync(key, new System.Buffers.ArrayBufferWriter<byte>(), Ct));
 
-        Assert.InRange(await TtlAsync(key), TimeSpan.FromMinutes(9.5), TimeSpan.FromMinutes(10));
+        await UntilTtlAsync(key, TimeSpan.FromMinutes(9.5));
     }
 
     [Fact]
@@ -122,7 +145,26 @@ public sealed class RedisExpiryTests(RedisServerFixture fixture) : IAsyncDisposa
 
     public async ValueTask DisposeAsync() => await _stores.DisposeAsync();
 
-    private IDistributedCache NewCache() => _stores.Create(o => o.Configuration = fixture.Endpoint);
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
+
+    /// <summary>A store on the test's clock, which paces its renewals; the TTLs themselves are the server's.</summary>
+    private IDistributedCache NewCache() => _stores.Create(o => o.Configuration = fixture.Endpoint, _time);
+
+    /// <summary>
+    /// Waits (bounded) until the server reports at least <paramref name="least"/> for the key: a renewal is sent
+    /// fire-and-forget, so it may land a moment after the read that sent it returned.
+    /// </summary>
+    private async Task UntilTtlAsync(string key, TimeSpan least)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        TimeSpan ttl;
+        while ((ttl = await TtlAsync(key)) < least && DateTime.UtcNow < deadline)
+        {
+            await Task.Yield();
+        }
+
+        Assert.InRange(ttl, least, TimeSpan.FromDays(1));
+    }
 
     private static string NewKey() => "expiry:" + Guid.NewGuid().ToString("N");
 

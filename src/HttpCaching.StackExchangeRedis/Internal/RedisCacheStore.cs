@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -22,7 +23,8 @@ namespace HttpCaching.StackExchangeRedis.Internal;
 /// through <see cref="MemoryPolicyGuard"/>, which keeps them from a Redis that cannot evict.
 /// </para>
 /// <para>
-/// Expiry is Redis's: keys carry a TTL, judged by the server's clock (RedisCache has no <see cref="TimeProvider"/>).
+/// Expiry is Redis's: keys carry a TTL, judged by the server's clock (RedisCache has no <see cref="TimeProvider"/>);
+/// the application's <see cref="TimeProvider"/> only paces the renewals of sliding expirations (<see cref="RefreshInterval"/>).
 /// Cancellation is checked before a call is sent; StackExchange.Redis does not cancel a command once sent, so a call is
 /// bounded by its <c>asyncTimeout</c> (5 seconds by default) and, in the caching handler, by the client's StoreTimeout.
 /// </para>
@@ -42,21 +44,33 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     /// <summary>RedisCache's value for an expiration field that is not set.</summary>
     private const long NotPresent = -1;
 
+    /// <summary>
+    /// How often one key's sliding expiration is renewed at most. Redis's LRU clock counts whole seconds, so renewing
+    /// more often tells its eviction nothing; the TTL a key is left with is at most this much short of its window.
+    /// </summary>
+    internal static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most keys whose last renewal is remembered; past it the memory is cleared and starts again.</summary>
+    private const int MaxRemembered = 16 * 1024;
+
     private static readonly RedisValue[] Metadata = ["absexp", "sldexp"];
     private static readonly RedisValue[] MetadataAndData = ["absexp", "sldexp", "data"];
 
     private readonly string _instanceName;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, long> _renewed = new(StringComparer.Ordinal);
 
     // RedisCache's own logger is left out (it would log only a server-version fallback). The RedisCache is never
     // disposed: it holds nothing of its own to release but a semaphore, and its Dispose would close the shared
     // multiplexer, which the RedisStoreConnection singleton owns.
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "See above: the multiplexer is the connection's to close.")]
-    public RedisCacheStore(string name, RedisHttpCacheOptions options, RedisStoreConnection connection, ILoggerFactory loggerFactory)
+    public RedisCacheStore(string name, RedisHttpCacheOptions options, RedisStoreConnection connection, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(loggerFactory);
 
+        _time = time ?? TimeProvider.System;
         _connection = connection;
         _store = StoreName.ForLog(name);
         _logger = loggerFactory.CreateLogger(RedisHttpCacheDiagnostics.LoggerCategory);
@@ -168,6 +182,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(options);
         _guard.EnsureWritable(key);
+        _renewed.TryRemove(key, out _);
         try
         {
             _cache.Set(key, value, options);
@@ -184,6 +199,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(options);
         await _guard.EnsureWritableAsync(key, token).ConfigureAwait(false);
+        _renewed.TryRemove(key, out _);
         try
         {
             await _cache.SetAsync(key, value, options, token).ConfigureAwait(false);
@@ -214,6 +230,11 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         Started();
+        if (RenewedRecently(key))
+        {
+            return;
+        }
+
         try
         {
             _ = await ReadAndSlideAsync(key, withData: false, token).ConfigureAwait(false);
@@ -231,6 +252,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         Started();
         try
         {
+            _renewed.TryRemove(key, out _);
             _cache.Remove(key);
         }
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
@@ -246,6 +268,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         Started();
         try
         {
+            _renewed.TryRemove(key, out _);
             await _cache.RemoveAsync(key, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!RedisErrors.PassesThrough(ex))
@@ -257,10 +280,32 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     public void Dispose() => _connection.Restored -= OnRestored;
 
     /// <summary>
+    /// Whether <paramref name="key"/>'s expiration was renewed less than <see cref="RefreshInterval"/> ago; if not, it
+    /// counts as renewed now. A write or removal of the key forgets it.
+    /// </summary>
+    private bool RenewedRecently(string key)
+    {
+        var now = _time.GetTimestamp();
+        if (_renewed.TryGetValue(key, out var last) && _time.GetElapsedTime(last, now) < RefreshInterval)
+        {
+            return true;
+        }
+
+        if (_renewed.Count >= MaxRemembered)
+        {
+            _renewed.Clear();
+        }
+
+        _renewed[key] = now;
+        return false;
+    }
+
+    /// <summary>
     /// Reads RedisCache's hash for <paramref name="key"/> (<c>absexp</c>, <c>sldexp</c> and, with
     /// <paramref name="withData"/>, <c>data</c>) in one <c>HMGET</c>, and renews a sliding expiration as
-    /// <see cref="RedisCache"/> does, but with the <c>PEXPIRE</c> sent fire-and-forget: the caller waits for one round
-    /// trip, not two. The layout and the TTL are RedisCache's, so entries written by either stay readable by both.
+    /// <see cref="RedisCache"/> does, but with the <c>PEXPIRE</c> sent fire-and-forget (the caller waits for one round
+    /// trip, not two), and at most once per <see cref="RefreshInterval"/> for one key (a read checks that here; a refresh
+    /// before calling). The layout and the TTL are RedisCache's, so entries written by either stay readable by both.
     /// </summary>
     /// <returns>The <c>data</c> field, or a null value when the key is missing (or <paramref name="withData"/> is false).</returns>
     private async Task<RedisValue> ReadAndSlideAsync(string key, bool withData, CancellationToken token)
@@ -270,7 +315,7 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         var redisKey = new RedisKey(_instanceName + key);
         token.ThrowIfCancellationRequested();
         var fields = await database.HashGetAsync(redisKey, withData ? MetadataAndData : Metadata).ConfigureAwait(false);
-        if (fields[1].TryParse(out long sliding) && sliding != NotPresent)
+        if (fields[1].TryParse(out long sliding) && sliding != NotPresent && (!withData || !RenewedRecently(key)))
         {
             // RedisCache's rule: the sliding window, but never past the absolute expiration. Both are wall-clock
             // instants on the server's TTL, as RedisCache computes them (it has no TimeProvider either).

@@ -1,6 +1,6 @@
-namespace HttpCaching.PostgreSql.Benchmarks;
+namespace HttpCaching.Benchmarks;
 
-/// <summary>Helpers the benchmarks' setups share.</summary>
+/// <summary>Helpers the setups of the store benchmarks share (linked from benchmarks/Shared).</summary>
 internal static class Setup
 {
     public static void Check(bool condition, string message)
