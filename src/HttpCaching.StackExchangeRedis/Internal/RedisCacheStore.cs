@@ -89,9 +89,6 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
     /// <summary>The store's connection, for whatever else coordinates through the same Redis.</summary>
     internal RedisStoreConnection Connection => _connection;
 
-    /// <summary>The memory-policy check; for tests.</summary>
-    internal MemoryPolicyGuard Guard => _guard;
-
     /// <inheritdoc/>
     public byte[]? Get(string key)
     {
