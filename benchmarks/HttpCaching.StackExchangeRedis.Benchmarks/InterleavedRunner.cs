@@ -1,26 +1,27 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
+using HttpCaching.Benchmarks;
 using StackExchange.Redis;
+using static HttpCaching.Benchmarks.Interleaved;
 
 namespace HttpCaching.StackExchangeRedis.Benchmarks;
 
 /// <summary>
 /// A check for shared, noisy machines (<c>--interleaved</c>): runs the benchmark methods of <see cref="RedisHitBenchmark"/>,
-/// on the same setup and server, in short batches taken in turn, so that every case sees the same background load, and
-/// reports each case against the baseline and its target reference as the median of the per-round ratios. It then
+/// on the same setup and server, in short batches taken in turn (<see cref="Interleaved"/>), so that every case sees the
+/// same background load, and reports each case against the baseline and its target reference as the median of the
+/// per-round ratios. It then
 /// counts the commands each case makes the server run (<c>INFO commandstats</c> before and after a batch, less the
 /// INFO itself), fire-and-forget ones and those of background work included.
 /// </summary>
 internal static class InterleavedRunner
 {
     private const int CountedOperations = 200;
-    private static readonly TimeSpan Batch = TimeSpan.FromMilliseconds(100);
 
     public static async Task RunAsync(int rounds)
     {
-        Console.WriteLine($"Interleaved: {rounds} rounds of a ~{Batch.TotalMilliseconds:0} ms batch per case, cases in turn; ratios are medians of the per-round ratios.");
+        Console.WriteLine($"Interleaved: {rounds} rounds of a ~{Interleaved.Batch.TotalMilliseconds:0} ms batch per case, cases in turn; ratios are medians of the per-round ratios.");
         foreach (var size in typeof(RedisHitBenchmark).GetProperty(nameof(RedisHitBenchmark.BodySize))!.GetCustomAttribute<ParamsAttribute>()!.Values)
         {
             var benchmark = new RedisHitBenchmark { BodySize = (int)size! };
@@ -30,11 +31,7 @@ internal static class InterleavedRunner
 
     private static async Task MeasureAsync(RedisHitBenchmark benchmark, string title, int rounds)
     {
-        var cases = typeof(RedisHitBenchmark).GetMethods()
-            .Select(m => (Method: m, Attribute: m.GetCustomAttribute<BenchmarkAttribute>()))
-            .Where(c => c.Attribute is not null)
-            .Select(c => (Name: c.Method.Name, Run: c.Method.CreateDelegate<Func<Task<int>>>(benchmark), c.Attribute!.Baseline))
-            .ToList();
+        var cases = Interleaved.Cases(benchmark);
         var baseline = cases.Single(c => c.Baseline).Name;
 
         try
@@ -57,40 +54,7 @@ internal static class InterleavedRunner
 
         try
         {
-
-            // Warm up every case and size its batch.
-            var operations = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var (name, run, _) in cases)
-            {
-                var count = 0;
-                var clock = Stopwatch.StartNew();
-                while (clock.Elapsed < 2 * Batch)
-                {
-                    await run().ConfigureAwait(false);
-                    count++;
-                }
-
-                operations[name] = Math.Max(1, count / 2);
-            }
-
-            var times = cases.ToDictionary(c => c.Name, _ => new List<double>(), StringComparer.Ordinal);
-            for (var round = 0; round < rounds; round++)
-            {
-                // A different case goes first in each round.
-                for (var i = 0; i < cases.Count; i++)
-                {
-                    var (name, run, _) = cases[(i + round) % cases.Count];
-                    var count = operations[name];
-                    var clock = Stopwatch.StartNew();
-                    for (var n = 0; n < count; n++)
-                    {
-                        await run().ConfigureAwait(false);
-                    }
-
-                    times[name].Add(clock.Elapsed.TotalMicroseconds / count);
-                }
-            }
-
+            var times = await Interleaved.TimeAsync(cases, rounds).ConfigureAwait(false);
             await using var admin = await ConnectionMultiplexer.ConnectAsync(benchmark.ServerConnectionString).ConfigureAwait(false);
             Console.WriteLine();
             Console.WriteLine($"## {title}");
@@ -149,15 +113,4 @@ internal static class InterleavedRunner
 
         return stats;
     }
-
-    private static double PairedRatio(List<double> values, List<double> references) =>
-        Median(values.Zip(references, (value, reference) => value / reference));
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string Format(double value, string format = "0.00") => value.ToString(format, CultureInfo.InvariantCulture);
 }

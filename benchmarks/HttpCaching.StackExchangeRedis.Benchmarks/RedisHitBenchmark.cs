@@ -1,8 +1,8 @@
-using System.Net;
 using BenchmarkDotNet.Attributes;
 using HttpCaching.Benchmarks;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using static HttpCaching.Benchmarks.Setup;
 
 namespace HttpCaching.StackExchangeRedis.Benchmarks;
 
@@ -90,7 +90,7 @@ public class RedisHitBenchmark
         _raw = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString).ConfigureAwait(false);
         _database = _raw.GetDatabase();
 
-        var body = Setup.CreateBody(BodySize);
+        var body = CreateBody(BodySize);
         _origins.Clear();
         foreach (var client in new[] { NoNearClient, NearWithinClient, NearAfterClient })
         {
@@ -126,8 +126,8 @@ public class RedisHitBenchmark
         // The raw cases read strings holding exactly the records the store keeps for the client without a near cache.
         var entryRecord = (byte[]?)await _database.HashGetAsync(Key(NoNearClient, ":e:"), "data").ConfigureAwait(false);
         var bodyRecord = (byte[]?)await _database.HashGetAsync(Key(NoNearClient, ":b:"), "data").ConfigureAwait(false);
-        Setup.Check(bodyRecord is not null && bodyRecord.Length > BodySize && bodyRecord.Length < BodySize + 64, $"the body record holds {bodyRecord?.Length} bytes for a body of {BodySize}");
-        Setup.Check(entryRecord is not null && entryRecord.Length < 1024, $"the entry record holds {entryRecord?.Length} bytes");
+        Check(bodyRecord is not null && bodyRecord.Length > BodySize && bodyRecord.Length < BodySize + 64, $"the body record holds {bodyRecord?.Length} bytes for a body of {BodySize}");
+        Check(entryRecord is not null && entryRecord.Length < 1024, $"the entry record holds {entryRecord?.Length} bytes");
         await _database.StringSetAsync(RawBodyKey, bodyRecord).ConfigureAwait(false);
         await _database.StringSetAsync(RawEntryKey, entryRecord).ConfigureAwait(false);
 
@@ -137,7 +137,7 @@ public class RedisHitBenchmark
         foreach (var client in _origins.Keys)
         {
             await ExpectAsync(client, "; hit").ConfigureAwait(false);
-            Setup.Check(_origins[client].Calls == 1, $"{client}: the origin was called {_origins[client].Calls} times");
+            Check(_origins[client].Calls == 1, $"{client}: the origin was called {_origins[client].Calls} times");
         }
     }
 
@@ -145,25 +145,15 @@ public class RedisHitBenchmark
     private string Key(string client, string kind)
     {
         var keys = _raw!.GetServers()[0].Keys(pattern: $"*{client}{kind}*").Select(k => k.ToString()).ToList();
-        Setup.Check(keys.Count == 1, $"{keys.Count} '{kind}' keys of {client} instead of one");
+        Check(keys.Count == 1, $"{keys.Count} '{kind}' keys of {client} instead of one");
         return keys[0];
     }
 
     private async Task CleanUpAsync()
     {
-        // The hits are meaningful only if every entry stayed fresh, and readable, for the whole run.
-        var calls = _origins.Where(o => o.Value.Calls != 1).Select(o => $"{o.Key} {o.Value.Calls} times").ToList();
-        foreach (var invoker in _invokers.Values)
-        {
-            invoker.Dispose();
-        }
-
-        _invokers.Clear();
-        if (_services is not null)
-        {
-            await _services.DisposeAsync().ConfigureAwait(false);
-            _services = null;
-        }
+        var calls = NotCalledOnce(_origins);
+        await ReleaseAsync(_invokers, _services).ConfigureAwait(false);
+        _services = null;
 
         if (_raw is not null)
         {
@@ -177,21 +167,10 @@ public class RedisHitBenchmark
             _server = null;
         }
 
-        if (calls.Count > 0)
-        {
-            throw new InvalidOperationException($"The origin was reached more than once ({string.Join(", ", calls)}): an entry did not stay fresh or readable.");
-        }
+        ThrowIfAny(calls);
     }
 
     /// <summary>Sends one request and checks the status, the body and the Cache-Status.</summary>
-    private async Task ExpectAsync(string client, string expectedCacheStatus)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
-        using var response = await _invokers[client].SendAsync(request, CancellationToken.None).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-        Setup.Check(response.StatusCode == HttpStatusCode.OK, $"{client}: status {(int)response.StatusCode}");
-        Setup.Check(body.Length == BodySize, $"{client}: a body of {body.Length} bytes instead of {BodySize}");
-        var cacheStatus = response.Headers.NonValidated.TryGetValues("Cache-Status", out var values) ? values.ToString() : null;
-        Setup.Check(cacheStatus?.Contains(expectedCacheStatus, StringComparison.Ordinal) == true, $"{client}: Cache-Status '{cacheStatus}', expected '{expectedCacheStatus}'");
-    }
+    private Task ExpectAsync(string client, string expectedCacheStatus) =>
+        Setup.ExpectAsync(_invokers[client], _uri, client, BodySize, expectedCacheStatus);
 }
