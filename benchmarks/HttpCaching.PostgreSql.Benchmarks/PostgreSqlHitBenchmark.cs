@@ -1,12 +1,11 @@
 using System.Data;
-using System.Net;
 using BenchmarkDotNet.Attributes;
 using HttpCaching.Benchmarks;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
-using static HttpCaching.PostgreSql.Benchmarks.Setup;
+using static HttpCaching.Benchmarks.Setup;
 
 namespace HttpCaching.PostgreSql.Benchmarks;
 
@@ -196,19 +195,9 @@ public class PostgreSqlHitBenchmark
 
     private async Task CleanUpAsync()
     {
-        // The hits are meaningful only if every entry stayed fresh, and readable, for the whole run.
-        var calls = _origins.Where(o => o.Value.Calls != 1).Select(o => $"{o.Key} {o.Value.Calls} times").ToList();
-        foreach (var invoker in _invokers.Values)
-        {
-            invoker.Dispose();
-        }
-
-        _invokers.Clear();
-        if (_services is not null)
-        {
-            await _services.DisposeAsync().ConfigureAwait(false);
-            _services = null;
-        }
+        var calls = NotCalledOnce(_origins);
+        await ReleaseAsync(_invokers, _services).ConfigureAwait(false);
+        _services = null;
 
         if (_database is not null)
         {
@@ -216,23 +205,12 @@ public class PostgreSqlHitBenchmark
             _database = null;
         }
 
-        if (calls.Count > 0)
-        {
-            throw new InvalidOperationException($"The origin was reached more than once ({string.Join(", ", calls)}): an entry did not stay fresh or readable.");
-        }
+        ThrowIfAny(calls);
     }
 
     /// <summary>Sends one request and checks the status, the body and the Cache-Status.</summary>
-    private async Task ExpectAsync(string client, string expectedCacheStatus)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
-        using var response = await _invokers[client].SendAsync(request, CancellationToken.None).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-        Check(response.StatusCode == HttpStatusCode.OK, $"{client}: status {(int)response.StatusCode}");
-        Check(body.Length == BodySize, $"{client}: a body of {body.Length} bytes instead of {BodySize}");
-        var cacheStatus = response.Headers.NonValidated.TryGetValues("Cache-Status", out var values) ? values.ToString() : null;
-        Check(cacheStatus?.Contains(expectedCacheStatus, StringComparison.Ordinal) == true, $"{client}: Cache-Status '{cacheStatus}', expected '{expectedCacheStatus}'");
-    }
+    private Task ExpectAsync(string client, string expectedCacheStatus) =>
+        Setup.ExpectAsync(_invokers[client], _uri, client, BodySize, expectedCacheStatus);
 
     private static (byte[] KeyHash, string Key, int Length) Single(List<(byte[] KeyHash, string Key, int Length)> rows, string client, string kind)
     {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
-using static HttpCaching.PostgreSql.Benchmarks.Setup;
+using static HttpCaching.Benchmarks.Setup;
 
 namespace HttpCaching.PostgreSql.Benchmarks;
 

@@ -11,6 +11,8 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+using Registration = HttpCaching.Internal.StoreRegistration<HttpCaching.PostgreSql.PostgreSqlHttpCacheOptions, HttpCaching.PostgreSql.Internal.PostgreSqlHttpCacheOptionsCustomValidator>;
+
 /// <summary>
 /// Registers a PostgreSQL table as an <see cref="IDistributedCache"/> (also an <see cref="IBufferDistributedCache"/>),
 /// either as the application's cache or as a keyed store for the clients whose <c>StoreServiceKey</c> names it.
@@ -43,16 +45,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the store's options; <see cref="PostgreSqlHttpCacheOptions.ConnectionString"/> is required.</param>
     /// <returns>The value of <paramref name="services"/>.</returns>
-    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, Action<PostgreSqlHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        AddOptions(services, Options.Options.DefaultName, configure);
-        services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
-        services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp.GetRequiredService<IDistributedCache>(), sp, Options.Options.DefaultName));
-        return services;
-    }
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, Action<PostgreSqlHttpCacheOptions> configure) =>
+        Registration.Add(services, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers the application's <see cref="IDistributedCache"/> as a table in PostgreSQL, with options bound from
@@ -67,11 +61,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the key, such as <c>HttpCache:PostgreSql:TabelName</c>.
     /// </remarks>
-    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddPostgreSqlHttpCache(services, options => PostgreSqlHttpCacheConfiguration.Bind(Options.Options.DefaultName, section, options));
-    }
+    public static IServiceCollection AddPostgreSqlHttpCache(this IServiceCollection services, IConfigurationSection section) =>
+        Registration.Add(services, section, PostgreSqlHttpCacheConfiguration.Bind, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
@@ -99,17 +90,8 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Stores that share a database should use different <see cref="PostgreSqlHttpCacheOptions.TableName"/>s when their
     /// entries must be kept apart; the keys written by HttpCaching already start with the client name.
     /// </remarks>
-    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, Action<PostgreSqlHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrEmpty(serviceKey);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        AddOptions(services, serviceKey, configure);
-        services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
-        services.AddKeyedSingleton<IHttpCacheCoordinator>(serviceKey, (sp, _) => CreateCoordinator(sp.GetRequiredKeyedService<IDistributedCache>(serviceKey), sp, serviceKey));
-        return services;
-    }
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, Action<PostgreSqlHttpCacheOptions> configure) =>
+        Registration.AddKeyed(services, serviceKey, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in PostgreSQL for the clients that name
@@ -126,17 +108,24 @@ public static class PostgreSqlHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the store and the key.
     /// </remarks>
-    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddKeyedPostgreSqlHttpCache(services, serviceKey, options => PostgreSqlHttpCacheConfiguration.Bind(serviceKey, section, options));
-    }
+    public static IServiceCollection AddKeyedPostgreSqlHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section) =>
+        Registration.AddKeyed(services, serviceKey, section, PostgreSqlHttpCacheConfiguration.Bind, Register, CreateStore);
 
-    private static void AddOptions(IServiceCollection services, string name, Action<PostgreSqlHttpCacheOptions> configure)
+    /// <summary>What the store needs beside its options: the metrics, shared by every PostgreSQL store.</summary>
+    private static void Register(IServiceCollection services, string name)
     {
-        services.AddOptions<PostgreSqlHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlHttpCacheOptions>, PostgreSqlHttpCacheOptionsCustomValidator>());
         services.TryAddSingleton(sp => new PostgreSqlCacheMetrics(sp.GetService<IMeterFactory>()));
+
+        // The coordinator goes where the caching handler looks for it: next to the store, under the same key (none for
+        // the application's store).
+        if (name == Options.Options.DefaultName)
+        {
+            services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp.GetRequiredService<IDistributedCache>(), sp, Options.Options.DefaultName));
+        }
+        else
+        {
+            services.AddKeyedSingleton<IHttpCacheCoordinator>(name, (sp, _) => CreateCoordinator(sp.GetRequiredKeyedService<IDistributedCache>(name), sp, name));
+        }
     }
 
     /// <summary>

@@ -3,13 +3,14 @@ using HttpCaching.StackExchangeRedis;
 using HttpCaching.StackExchangeRedis.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
+
+using Registration = HttpCaching.Internal.StoreRegistration<HttpCaching.StackExchangeRedis.RedisHttpCacheOptions, HttpCaching.StackExchangeRedis.Internal.RedisHttpCacheOptionsCustomValidator>;
 
 /// <summary>
 /// Registers Redis as an <see cref="IDistributedCache"/> (also an <see cref="IBufferDistributedCache"/>), either as the
@@ -60,16 +61,8 @@ public static class RedisHttpCacheServiceCollectionExtensions
     /// <see cref="RedisHttpCacheOptions.ConfigurationOptions"/> is required.
     /// </param>
     /// <returns>The value of <paramref name="services"/>.</returns>
-    public static IServiceCollection AddRedisHttpCache(this IServiceCollection services, Action<RedisHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        Add(services, Options.Options.DefaultName, configure);
-        services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
-        services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp, Options.Options.DefaultName));
-        return services;
-    }
+    public static IServiceCollection AddRedisHttpCache(this IServiceCollection services, Action<RedisHttpCacheOptions> configure) =>
+        Registration.Add(services, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers the application's <see cref="IDistributedCache"/> in Redis, with options bound from
@@ -84,11 +77,8 @@ public static class RedisHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the key, such as <c>HttpCache:Redis:KeyPrefx</c>.
     /// </remarks>
-    public static IServiceCollection AddRedisHttpCache(this IServiceCollection services, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddRedisHttpCache(services, options => RedisHttpCacheConfiguration.Bind(Options.Options.DefaultName, section, options));
-    }
+    public static IServiceCollection AddRedisHttpCache(this IServiceCollection services, IConfigurationSection section) =>
+        Registration.Add(services, section, RedisHttpCacheConfiguration.Bind, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in Redis for the clients that name <paramref name="serviceKey"/>
@@ -134,17 +124,8 @@ public static class RedisHttpCacheServiceCollectionExtensions
     /// <see cref="RedisHttpCacheOptions.KeyPrefix"/>es when their entries must be kept apart; the keys written by
     /// HttpCaching already start with the client name.
     /// </remarks>
-    public static IServiceCollection AddKeyedRedisHttpCache(this IServiceCollection services, string serviceKey, Action<RedisHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrEmpty(serviceKey);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        Add(services, serviceKey, configure);
-        services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
-        services.AddKeyedSingleton<IHttpCacheCoordinator>(serviceKey, (sp, _) => CreateCoordinator(sp, serviceKey));
-        return services;
-    }
+    public static IServiceCollection AddKeyedRedisHttpCache(this IServiceCollection services, string serviceKey, Action<RedisHttpCacheOptions> configure) =>
+        Registration.AddKeyed(services, serviceKey, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in Redis for the clients that name <paramref name="serviceKey"/>
@@ -160,23 +141,31 @@ public static class RedisHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the store and the key.
     /// </remarks>
-    public static IServiceCollection AddKeyedRedisHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddKeyedRedisHttpCache(services, serviceKey, options => RedisHttpCacheConfiguration.Bind(serviceKey, section, options));
-    }
+    public static IServiceCollection AddKeyedRedisHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section) =>
+        Registration.AddKeyed(services, serviceKey, section, RedisHttpCacheConfiguration.Bind, Register, CreateStore);
 
-    private static void Add(IServiceCollection services, string name, Action<RedisHttpCacheOptions> configure)
+    /// <summary>
+    /// What the store needs beside its options: its one connection, a singleton of its own keyed by the store's name, so
+    /// that whatever else coordinates through the same Redis can share it; registering the store again replaces it with
+    /// the store.
+    /// </summary>
+    private static void Register(IServiceCollection services, string name)
     {
-        services.AddOptions<RedisHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisHttpCacheOptions>, RedisHttpCacheOptionsCustomValidator>());
-
-        // The store's one connection, a singleton of its own keyed by the store's name, so that whatever else coordinates
-        // through the same Redis can share it; registering the store again replaces it with the store.
         services.AddKeyedSingleton(name, static (sp, key) => new RedisStoreConnection(
             (string)key!,
             sp.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get((string)key!),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+
+        // The coordinator goes where the caching handler looks for it: next to the store, under the same key (none for
+        // the application's store).
+        if (name == Options.Options.DefaultName)
+        {
+            services.AddSingleton<IHttpCacheCoordinator>(sp => CreateCoordinator(sp, Options.Options.DefaultName));
+        }
+        else
+        {
+            services.AddKeyedSingleton<IHttpCacheCoordinator>(name, (sp, _) => CreateCoordinator(sp, name));
+        }
     }
 
     /// <summary>
@@ -194,5 +183,6 @@ public static class RedisHttpCacheServiceCollectionExtensions
         name,
         services.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get(name),
         services.GetRequiredKeyedService<RedisStoreConnection>(name),
-        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+        services.GetService<TimeProvider>());
 }

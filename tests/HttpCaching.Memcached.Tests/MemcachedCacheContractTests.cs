@@ -5,16 +5,13 @@ namespace HttpCaching.Memcached.Tests;
 
 /// <summary>
 /// The <see cref="IDistributedCache"/> contract, buffer members included, against the memcached store on the plain
-/// server. memcached expires keys by its own clock, which a fake one cannot move, so the suite's fake-clock expiry
-/// tests are left to the suite's own switch (as for Redis, until they move out of the shared suite); the store's
-/// expiry is tested in <see cref="MemcachedExpiryTests"/>, with the TTLs the server holds and the store's own exact
-/// check of absolute instants on the fake clock.
+/// server: the clock-free half of the suite. memcached expires keys by its own clock, which a fake one cannot move, so
+/// the store's expiry is tested in <see cref="MemcachedExpiryTests"/> instead, with the TTLs the server holds and the
+/// store's own exact check of absolute instants on the fake clock.
 /// </summary>
 public sealed class MemcachedCacheContractTests(MemcachedServerFixture server) : BufferDistributedCacheContractTests
 {
     private readonly MemcachedStores _stores = new();
-
-    protected override bool ExpiresByTimeProvider => false;
 
     protected override IDistributedCache CreateCache(TimeProvider time)
     {
@@ -33,8 +30,6 @@ public sealed class MemcachedCacheContractTests(MemcachedServerFixture server) :
 public sealed class MemcachedTlsCacheContractTests(MemcachedServerFixture server) : BufferDistributedCacheContractTests
 {
     private readonly MemcachedStores _stores = new();
-
-    protected override bool ExpiresByTimeProvider => false;
 
     protected override IDistributedCache CreateCache(TimeProvider time)
     {
@@ -58,8 +53,6 @@ public sealed class MemcachedTlsCacheContractTests(MemcachedServerFixture server
 public sealed class MemcachedAuthenticatedCacheContractTests(MemcachedServerFixture server) : BufferDistributedCacheContractTests
 {
     private readonly MemcachedStores _stores = new();
-
-    protected override bool ExpiresByTimeProvider => false;
 
     protected override IDistributedCache CreateCache(TimeProvider time)
     {

@@ -23,8 +23,9 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         var cache = provider.GetRequiredService<IDistributedCache>();
         Assert.IsAssignableFrom<IBufferDistributedCache>(cache);
         Assert.Same(cache, provider.GetRequiredService<IDistributedCache>());
-        Assert.Equal("httpcaching", Assert.IsType<PostgreSqlCacheStore>(cache).Table.SchemaName);
-        Assert.Equal("cache_entries", ((PostgreSqlCacheStore)cache).Table.TableName);
+        Assert.IsType<PostgreSqlCacheStore>(cache);
+        Assert.Equal("httpcaching", TableOf(provider).SchemaName);
+        Assert.Equal("cache_entries", TableOf(provider).TableName);
     }
 
     [Fact]
@@ -34,9 +35,9 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
             .AddPostgreSqlHttpCache(o => (o.ConnectionString, o.SchemaName, o.TableName) = (ConnectionString, "cache", "responses"))
             .BuildServiceProvider();
 
-        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
+        Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
 
-        Assert.Equal("\"cache\".\"responses\"", store.Table.QualifiedTable);
+        Assert.Equal("\"cache\".\"responses\"", TableOf(provider).QualifiedTable);
     }
 
     [Fact]
@@ -49,10 +50,10 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Null(provider.GetService<IDistributedCache>());
-        var feeds = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("feeds"));
-        var search = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("search"));
-        Assert.Equal("cache_entries", feeds.Table.TableName);
-        Assert.Equal("search_entries", search.Table.TableName);
+        Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("feeds"));
+        Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("search"));
+        Assert.Equal("cache_entries", TableOf(provider, "feeds").TableName);
+        Assert.Equal("search_entries", TableOf(provider, "search").TableName);
         Assert.True(provider.GetRequiredService<IServiceProviderIsKeyedService>().IsKeyedService(typeof(IDistributedCache), "feeds"));
     }
 
@@ -75,9 +76,9 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
 
         provider.GetRequiredService<IStartupValidator>().Validate();
         var options = provider.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(Options.DefaultName);
-        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
+        Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredService<IDistributedCache>());
 
-        Assert.Equal("\"cache\".\"responses\"", store.Table.QualifiedTable);
+        Assert.Equal("\"cache\".\"responses\"", TableOf(provider).QualifiedTable);
         Assert.Equal(ConnectionString, options.ConnectionString);
         Assert.Equal(TimeSpan.FromMinutes(1), options.ExpiredItemsDeletionInterval);
         Assert.Equal(50, options.DeleteBatchSize);
@@ -94,9 +95,9 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         using var provider = new ServiceCollection().AddKeyedPostgreSqlHttpCache("feeds", section).BuildServiceProvider();
 
         provider.GetRequiredService<IStartupValidator>().Validate();
-        var store = Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("feeds"));
+        Assert.IsType<PostgreSqlCacheStore>(provider.GetRequiredKeyedService<IDistributedCache>("feeds"));
 
-        Assert.Equal("feed_entries", store.Table.TableName);
+        Assert.Equal("feed_entries", TableOf(provider, "feeds").TableName);
         Assert.Null(provider.GetService<IDistributedCache>());
     }
 
@@ -205,6 +206,13 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
 
         Assert.Contains("ConnectionString is not a valid Npgsql connection string", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The table the store named <paramref name="name"/> works in, as it makes it from its options.</summary>
+    private static CacheTable TableOf(ServiceProvider provider, string name = "")
+    {
+        var options = provider.GetRequiredService<IOptionsMonitor<PostgreSqlHttpCacheOptions>>().Get(name);
+        return new CacheTable(options.SchemaName, options.TableName);
     }
 
     private static IConfigurationSection Section(string path, Dictionary<string, string?> values) =>

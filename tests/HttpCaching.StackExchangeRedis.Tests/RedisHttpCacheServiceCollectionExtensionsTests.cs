@@ -23,7 +23,7 @@ public sealed class RedisHttpCacheServiceCollectionExtensionsTests : IDisposable
         Assert.Same(store, provider.GetRequiredService<IDistributedCache>());
         Assert.Same(provider.GetRequiredKeyedService<RedisStoreConnection>(Options.DefaultName), store.Connection);
         Assert.Null(store.Connection.Current);
-        var configuration = store.Connection.Configuration;
+        var configuration = ConnectsWith(provider);
         Assert.Equal("app", configuration.ClientName);
         Assert.False(configuration.AbortOnConnectFail);
         Assert.True(configuration.AllowAdmin);
@@ -39,8 +39,9 @@ public sealed class RedisHttpCacheServiceCollectionExtensionsTests : IDisposable
 
         var store = Assert.IsType<RedisCacheStore>(provider.GetRequiredService<IDistributedCache>());
 
-        Assert.NotSame(given, store.Connection.Configuration);
-        Assert.False(store.Connection.Configuration.AbortOnConnectFail);
+        var configuration = ConnectsWith(provider);
+        Assert.NotSame(given, configuration);
+        Assert.False(configuration.AbortOnConnectFail);
         Assert.True(given.AbortOnConnectFail);
         Assert.False(given.AllowAdmin);
     }
@@ -55,7 +56,7 @@ public sealed class RedisHttpCacheServiceCollectionExtensionsTests : IDisposable
         }));
 
         var store = Assert.IsType<RedisCacheStore>(provider.GetRequiredService<IDistributedCache>());
-        var configuration = store.Connection.Configuration;
+        var configuration = ConnectsWith(provider);
 
         Assert.True(configuration.Ssl);
         Assert.Equal("redis.internal", configuration.SslHost);
@@ -187,6 +188,13 @@ public sealed class RedisHttpCacheServiceCollectionExtensionsTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>
+    /// The configuration the store's connection connects with: what <see cref="RedisConnectionConfiguration.Create"/>
+    /// (the one place that builds it, from the store's options) makes of the options registered under <paramref name="name"/>.
+    /// </summary>
+    private static ConfigurationOptions ConnectsWith(ServiceProvider provider, string name = "") =>
+        RedisConnectionConfiguration.Create(provider.GetRequiredService<IOptionsMonitor<RedisHttpCacheOptions>>().Get(name));
 
     private static ServiceProvider Build(Action<IServiceCollection> configure)
     {

@@ -98,13 +98,13 @@ public sealed class RedisMemoryPolicyTests(RedisServerFixture fixture) : IAsyncD
         Assert.Single(app.StoreLogs(RedisHttpCacheDiagnostics.MemoryPolicyCheckedEventId));
 
         await RedisKeys.ExecuteAsync(_server.ConnectionString, "CONFIG", "SET", "maxmemory-policy", "noeviction");
-        Assert.Equal(MemoryPolicyKind.CannotEvict, (await ReconnectAsync(app)).Kind);
+        await ReconnectAsync(app, RedisHttpCacheDiagnostics.CannotEvictEventId);
 
         Assert.True((await app.GetAsync("items/2")).StoreFailed);
         Assert.Single(app.StoreLogs(RedisHttpCacheDiagnostics.CannotEvictEventId));
 
         await RedisKeys.ExecuteAsync(_server.ConnectionString, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
-        Assert.Equal(MemoryPolicyKind.Evicts, (await ReconnectAsync(app)).Kind);
+        await ReconnectAsync(app, RedisHttpCacheDiagnostics.WritesResumedEventId);
 
         Assert.True((await app.GetAsync("items/3")).IsStored);
         Assert.Single(app.StoreLogs(RedisHttpCacheDiagnostics.WritesResumedEventId));
@@ -130,7 +130,7 @@ public sealed class RedisMemoryPolicyTests(RedisServerFixture fixture) : IAsyncD
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains(RedisTestUsers.NoConfig, warning.Message, StringComparison.Ordinal);
         Assert.Contains("NOPERM", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Level >= LogLevel.Error);
         app.AssertLogsHoldNone(server.Passwords[RedisTestUsers.NoConfig]);
     }
 
@@ -148,25 +148,17 @@ public sealed class RedisMemoryPolicyTests(RedisServerFixture fixture) : IAsyncD
         }
     }
 
-    /// <summary>Drops the store's connections on the server's side and waits for the check that their restoration starts.</summary>
-    private async Task<MemoryPolicy> ReconnectAsync(RedisApp app)
+    /// <summary>
+    /// Drops the store's connections on the server's side and waits for the verdict of the check their restoration
+    /// starts: the store's log record <paramref name="verdictEventId"/> (written once the new check has decided).
+    /// </summary>
+    private async Task ReconnectAsync(RedisApp app, int verdictEventId)
     {
-        var store = app.Store;
-        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnRestored() => restored.TrySetResult();
-        store.Connection.Restored += OnRestored;
-        try
-        {
-            await RedisKeys.ExecuteAsync(_server!.ConnectionString, "CLIENT", "KILL", "TYPE", "normal");
-            await restored.Task.WaitAsync(ReconnectLimit, Ct);
-        }
-        finally
-        {
-            store.Connection.Restored -= OnRestored;
-        }
-
-        // The store's own handler, subscribed first, has started the new check.
-        return await store.Guard.Current().WaitAsync(ReconnectLimit, Ct);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(ReconnectLimit);
+        var seen = app.StoreLogs(verdictEventId).Count;
+        await RedisKeys.ExecuteAsync(_server!.ConnectionString, "CLIENT", "KILL", "TYPE", "normal");
+        await app.Logs.WaitForAsync(verdictEventId, seen + 1, limit.Token);
     }
 
     private RedisApp Start(Action<RedisHttpCacheOptions> store)

@@ -1,7 +1,5 @@
 using System.Net;
-using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
-using Microsoft.Extensions.DependencyInjection;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -128,21 +126,23 @@ public sealed class CoalescingTests
     public async Task OneCallerCancels_OthersStillGetTheResponse()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         CancellationToken originToken = default;
         CachingHarness? self = null;
         using var harness = self = new CachingHarness(origin: new LambdaHandler(async (_, token) =>
         {
             originToken = token;
+            reached.TrySetResult();
             await gate.Task;
             return self!.Response("shared", "max-age=600");
         }));
-        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
-        var joined = WaitForCallers(coalescer, 2);
 
+        // Started one after the other on this thread, the second caller has joined the first's request when its call
+        // returns (see ConcurrentCallers).
         using var impatient = new CancellationTokenSource();
         var first = harness.Client().GetAsync(Url, impatient.Token);
         var second = harness.Client().GetAsync(Url, TestContext.Current.CancellationToken);
-        await joined;
+        await reached.Task;
         await impatient.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.False(originToken.IsCancellationRequested);
@@ -157,6 +157,7 @@ public sealed class CoalescingTests
     {
         var calls = 0;
         var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         CancellationToken originToken = default;
         CachingHarness? self = null;
         using var harness = self = new CachingHarness(origin: new LambdaHandler(async (_, token) =>
@@ -164,6 +165,7 @@ public sealed class CoalescingTests
             if (Interlocked.Increment(ref calls) == 1)
             {
                 originToken = token;
+                started.TrySetResult();
                 await stuck.Task.WaitAsync(token);
             }
 
@@ -171,9 +173,8 @@ public sealed class CoalescingTests
         }));
 
         using var cancel = new CancellationTokenSource();
-        var started = WaitForCallers(harness.Services.GetRequiredService<RequestCoalescer>(), 1);
         var first = harness.Client().GetAsync(Url, cancel.Token);
-        await started;
+        await started.Task;
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.True(originToken.IsCancellationRequested);
@@ -183,31 +184,14 @@ public sealed class CoalescingTests
         Assert.Equal(2, calls);
     }
 
-    private static Task WaitForCallers(RequestCoalescer coalescer, int count)
+    private static Task<Task<HttpResponseMessage>[]> StartConcurrentlyAsync(CachingHarness harness, TaskCompletionSource gate, int count = Callers)
     {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coalescer.Joined += (_, waiters) =>
-        {
-            if (waiters >= count)
-            {
-                reached.TrySetResult();
-            }
-        };
-        return reached.Task;
-    }
-
-    private static async Task<Task<HttpResponseMessage>[]> StartConcurrentlyAsync(CachingHarness harness, TaskCompletionSource gate, int count = Callers)
-    {
-        var joined = WaitForCallers(harness.Services.GetRequiredService<RequestCoalescer>(), count);
         var client = harness.Client();
-        var tasks = Enumerable.Range(0, count)
-            .Select(_ => Task.Run(() => client.GetAsync(Url, TestContext.Current.CancellationToken)))
-            .ToArray();
+        var tasks = ConcurrentCallers.Start(count, () => client.GetAsync(Url, TestContext.Current.CancellationToken));
 
         // Every caller waits on the one origin request before the origin answers.
-        await joined;
         gate.SetResult();
-        return tasks;
+        return Task.FromResult(tasks);
     }
 
     private static async Task<HttpResponseMessage[]> RunConcurrentlyAsync(CachingHarness harness, TaskCompletionSource gate, int count = Callers) =>

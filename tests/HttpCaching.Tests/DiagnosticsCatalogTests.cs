@@ -6,7 +6,9 @@ using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -59,13 +61,11 @@ public sealed class DiagnosticsCatalogTests
     public async Task Scenario_EveryTagValueAndLoggerCategoryEmittedIsListed_AndEveryListedOneIsEmitted()
     {
         var client = $"catalog-{Guid.NewGuid():N}";
-        using var metrics = new MetricsCollector(client);
         using var activities = new ActivityRecorder(client);
-        var logs = new CollectingLoggerProvider();
-        await RunScenarioAsync(client, logs);
+        var logs = new FakeLogCollector();
+        var measurements = await RunScenarioAsync(client, logs);
 
         // Metrics: every instrument, every outcome and store operation, and nothing unlisted.
-        var measurements = metrics.Measurements;
         Assert.Equal(Listed(suffix: "Instrument").Order(), measurements.Select(m => m.Instrument).Distinct().Order());
         Assert.Equal(Listed(prefix: "Outcome").Order(), Values(measurements.Select(m => m.Tags), HttpCachingDiagnostics.OutcomeTag).Order());
         Assert.Equal(Listed(prefix: "StoreOperation").Order(), Values(measurements.Select(m => m.Tags), HttpCachingDiagnostics.StoreOperationTag).Order());
@@ -88,12 +88,12 @@ public sealed class DiagnosticsCatalogTests
         Assert.Equal(Listed(suffix: "Tag").Order(), tagNames.Order());
 
         // Logs: every entry comes from a listed category, the one its event id's docs name; both categories are used.
-        var ours = logs.Entries.Where(e => e.Category.StartsWith(HttpCachingDiagnostics.CacheName, StringComparison.Ordinal)).ToArray();
+        var ours = logs.GetSnapshot().Where(e => e.Category?.StartsWith(HttpCachingDiagnostics.CacheName, StringComparison.Ordinal) == true).ToArray();
         var documented = DocumentedEvents().ToDictionary(e => e.Id);
         Assert.Equal(Listed(suffix: "LoggerCategory").Order(), ours.Select(e => e.Category).Distinct().Order());
-        Assert.All(ours, e => Assert.Equal(documented[e.EventId.Id].Category, e.Category));
-        Assert.All(ours, e => Assert.Equal(documented[e.EventId.Id].Name, e.EventId.Name));
-        Assert.All(ours, e => Assert.Equal(documented[e.EventId.Id].Level, e.Level));
+        Assert.All(ours, e => Assert.Equal(documented[e.Id.Id].Category, e.Category));
+        Assert.All(ours, e => Assert.Equal(documented[e.Id.Id].Name, e.Id.Name));
+        Assert.All(ours, e => Assert.Equal(documented[e.Id.Id].Level, e.Level));
     }
 
     [Fact]
@@ -142,9 +142,11 @@ public sealed class DiagnosticsCatalogTests
 
     /// <summary>
     /// Requests that make every outcome, forward reason, store operation and store result happen, with integrity on
-    /// (a tampered record) and a store whose faults are switched, on the fake clock.
+    /// (a tampered record) and a store whose faults are switched, on the fake clock. Returns every measurement of the
+    /// client, collected with a <see cref="MetricCollector{T}"/> per instrument from the harness's own meter factory
+    /// (the first test shows the meter publishes no other instrument).
     /// </summary>
-    private static async Task RunScenarioAsync(string client, CollectingLoggerProvider logs)
+    private static async Task<(string Instrument, long Value, Dictionary<string, object?> Tags)[]> RunScenarioAsync(string client, FakeLogCollector logs)
     {
         var clock = new TimerWatchingTimeProvider();
         var inner = new RecordingDistributedCache(clock);
@@ -153,9 +155,10 @@ public sealed class DiagnosticsCatalogTests
             o => o.MinimumFreshness = TimeSpan.Zero,
             IntegrityKeys.Configuration(false, IntegrityKeys.A),
             registerStore: false,
-            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IDistributedCache>(store).AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)),
+            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IDistributedCache>(store).AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)),
             clientNames: [client]);
         clock.Attach(harness.Time);
+        var collectors = Listed(suffix: "Instrument").Select(harness.Metric).ToArray();
         var origin = harness.Origin;
         origin.When(HttpMethod.Post, "*").Respond(HttpStatusCode.NoContent);
         origin.When("*").WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("max-age=60", "\"v1\""));
@@ -196,19 +199,13 @@ public sealed class DiagnosticsCatalogTests
 
         // The origin fails with nothing stored; two callers share one origin request.
         await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(Broken));
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        harness.Services.GetRequiredService<RequestCoalescer>().Joined += (_, waiters) =>
+        var hot = ConcurrentCallers.Start(2, async () =>
         {
-            if (waiters >= 2)
-            {
-                joined.TrySetResult();
-            }
-        };
-        var first = Task.Run(() => GetAsync(Hot));
-        var second = Task.Run(() => GetAsync(Hot));
-        await joined.Task;
+            await GetAsync(Hot);
+            return true;
+        });
         gate.SetResult();
-        await Task.WhenAll(first, second);
+        await Task.WhenAll(hot);
 
         // The store fails: a refresh after a 304, a remove, a read and a write, then a read times out (the fifth
         // failure in a row opens the breaker), calls are skipped, and once the store answers the breaker closes.
@@ -234,6 +231,17 @@ public sealed class DiagnosticsCatalogTests
         store.RemoveFault = StoreFault.None;
         clock.Advance(GuardedStore.MaximumBreak);
         await GetAsync(Failing);
+
+        var measurements = collectors
+            .SelectMany(c => c.GetMeasurementSnapshot().Select(m => (c.Instrument!.Name, m.Value, m.Tags.ToDictionary(t => t.Key, t => t.Value))))
+            .Where(m => Equals(m.Item3.GetValueOrDefault(HttpCachingDiagnostics.ClientNameTag), client))
+            .ToArray();
+        foreach (var collector in collectors)
+        {
+            collector.Dispose();
+        }
+
+        return measurements;
     }
 
     /// <summary>

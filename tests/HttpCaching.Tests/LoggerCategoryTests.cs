@@ -27,31 +27,29 @@ public sealed class LoggerCategoryTests
     [Fact]
     public async Task CacheMessages_AreLoggedUnderTheHandlerCategory()
     {
-        var logs = new CollectingLoggerProvider();
-        using var harness = new CachingHarness(services: s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        using var harness = new CachingHarness(services: s => s.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace)));
         harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60"));
 
         (await harness.GetAsync(Url)).Dispose();
         (await harness.GetAsync(Url)).Dispose();
 
-        Assert.Equal(HandlerCategory, Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.StoredId).Category);
-        Assert.Equal(HandlerCategory, Assert.Single(logs.Entries, e => e.EventId.Id == ClientCache.Log.HitId).Category);
+        Assert.Equal(HandlerCategory, Assert.Single(harness.Logs.WithId(ClientCache.Log.StoredId)).Category);
+        Assert.Equal(HandlerCategory, Assert.Single(harness.Logs.WithId(ClientCache.Log.HitId)).Category);
     }
 
     [Fact]
     public async Task StoreFailures_AreLoggedUnderTheStoreCategory()
     {
-        var logs = new CollectingLoggerProvider();
         using var harness = new CachingHarness(
             registerStore: false,
             services: s => s
                 .AddSingleton<IDistributedCache>(ChaosDistributedCache.Down())
-                .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+                .AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace)));
         harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=60"));
 
         (await harness.GetAsync(Url)).Dispose();
 
-        var failures = logs.Entries.Where(e => e.EventId.Id == GuardedStore.Log.StoreFailedId).ToArray();
+        var failures = harness.Logs.WithId(GuardedStore.Log.StoreFailedId);
         Assert.NotEmpty(failures);
         Assert.All(failures, e => Assert.Equal(StoreCategory, e.Category));
     }

@@ -50,19 +50,10 @@ public sealed class ReviewRegressionTests
             await gate.Task;
             return self!.Response("page of " + who, cacheControl);
         }));
-        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coalescer.Joined += (_, n) =>
-        {
-            if (n >= 2)
-            {
-                joined.TrySetResult();
-            }
-        };
-
+        // Started one after the other on this thread: bob has joined alice's origin request when his call returns (see
+        // ConcurrentCallers).
         var alice = harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation(header, "alice"));
         var bob = harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation(header, "bob"));
-        await joined.Task;
         gate.SetResult();
         using var a = await alice;
         using var b = await bob;
@@ -137,8 +128,9 @@ public sealed class ReviewRegressionTests
         (await harness.GetAsync(Url)).Dispose(); // stale-while-revalidate: background request hangs
         await reached.Task;
         harness.Time.Advance(harness.Options().OriginTimeout);
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
         (await harness.GetAsync(Url)).Dispose(); // another background revalidation: stores v2
-        await Task.WhenAll(harness.Services.GetRequiredService<RequestCoalescer>().InFlight);
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the second background revalidation stores v2");
         using (var v2 = await harness.GetAsync(Url))
         {
             Assert.Equal("v2", await v2.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
@@ -254,18 +246,9 @@ public sealed class ReviewRegressionTests
             }));
         (await harness.GetAsync(Url)).Dispose();
         harness.Time.Advance(TimeSpan.FromMinutes(2));
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        harness.Services.GetRequiredService<RequestCoalescer>().Joined += (_, n) =>
-        {
-            if (n >= 2)
-            {
-                joined.TrySetResult();
-            }
-        };
-
+        // Started one after the other on this thread: the follower has joined when its call returns (see ConcurrentCallers).
         var leader = harness.GetAsync(Url);
         var follower = harness.GetAsync(Url);
-        await joined.Task;
         gate.SetResult();
         using var l = await leader;
         using var f = await follower; // throws HttpRequestException
@@ -425,12 +408,13 @@ public sealed class ReviewRegressionTests
             }));
         (await harness.GetAsync(Url)).Dispose();
         harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
         using (var head = new HttpRequestMessage(HttpMethod.Head, Url))
         {
             (await harness.Client().SendAsync(head, TestContext.Current.CancellationToken)).Dispose();
         }
 
-        await Task.WhenAll(harness.Services.GetRequiredService<RequestCoalescer>().InFlight);
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the background GET stores the full body");
         using var get = await harness.GetAsync(Url);
         Assert.Equal("the full body", await get.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }

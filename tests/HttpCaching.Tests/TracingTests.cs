@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
@@ -200,18 +199,10 @@ public sealed class TracingTests
             await gate.Task;
             return harness.Response("{}", "max-age=600", "\"v1\"");
         });
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        harness.Services.GetRequiredService<RequestCoalescer>().Joined += (_, waiters) =>
-        {
-            if (waiters >= 2)
-            {
-                joined.TrySetResult();
-            }
-        };
-
-        var first = Task.Run(() => harness.GetAsync(Url, client));
-        var second = Task.Run(() => harness.GetAsync(Url, client));
-        await joined.Task;
+        // Started one after the other on this thread: the second has joined the first's origin request when its call
+        // returns (see ConcurrentCallers).
+        var first = harness.GetAsync(Url, client);
+        var second = harness.GetAsync(Url, client);
         gate.SetResult();
         (await first).Dispose();
         (await second).Dispose();
@@ -255,9 +246,10 @@ public sealed class TracingTests
         {
         }
 
-        var inFlight = Assert.Single(harness.Services.GetRequiredService<RequestCoalescer>().InFlight);
+        // The background revalidation is under way, held at the origin; once let go, it stores v2.
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
         gate.SetResult();
-        await inFlight;
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the background revalidation stores the new entry");
 
         var stale = recorder.Stopped[1];
         Assert.Equal(HttpCachingDiagnostics.OutcomeStale, stale.Tag(HttpCachingDiagnostics.OutcomeTag));

@@ -163,27 +163,18 @@ public sealed class VaryTests
             response.Headers.TryAddWithoutValidation("Vary", "Accept-Language");
             return response;
         }));
-        var coalescer = harness.Services.GetRequiredService<RequestCoalescer>();
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coalescer.Joined += (_, waiters) =>
-        {
-            if (waiters >= 2)
-            {
-                joined.TrySetResult();
-            }
-        };
-
         var client = harness.Client();
-        Task<HttpResponseMessage> Send(string language) => Task.Run(async () =>
+        async Task<HttpResponseMessage> Send(string language)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, Url);
             Language(request, language);
             return await client.SendAsync(request, TestContext.Current.CancellationToken);
-        });
+        }
 
+        // Started one after the other on this thread: fr has joined en's origin request when its call returns (see
+        // ConcurrentCallers).
         var en = Send("en");
         var fr = Send("fr");
-        await joined.Task;
         gate.SetResult();
 
         using var enResponse = await en;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -29,7 +30,7 @@ public sealed class WriteBreakerTests
         Assert.Equal(GuardedStore.FailureThreshold, app.Store.SetAttempts);
         Assert.True(app.Store.GetAttempts > reads, "reads go on while writes are suspended");
         Assert.All(responses, status => Assert.DoesNotContain("; stored", status, StringComparison.Ordinal));
-        Assert.Single(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+        Assert.Single(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
     }
 
     [Fact]
@@ -50,8 +51,8 @@ public sealed class WriteBreakerTests
         await app.MissesAsync(1);
         Assert.Equal(GuardedStore.FailureThreshold + 2, app.Store.SetAttempts);
 
-        var openings = app.Logs.Entries.Where(e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId).ToList();
-        Assert.Equal(3, openings.Count);
+        var openings = app.Logs.WithId(HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+        Assert.Equal(3, openings.Length);
         Assert.Contains("00:00:01", openings[0].Message, StringComparison.Ordinal);
         Assert.Contains("00:00:02", openings[1].Message, StringComparison.Ordinal);
         Assert.Contains("00:00:04", openings[2].Message, StringComparison.Ordinal);
@@ -68,7 +69,7 @@ public sealed class WriteBreakerTests
         var responses = await app.MissesAsync(3);
 
         Assert.All(responses, status => Assert.Contains("; stored", status, StringComparison.Ordinal));
-        Assert.Single(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesResumedEventId);
+        Assert.Single(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesResumedEventId);
     }
 
     [Fact]
@@ -81,7 +82,7 @@ public sealed class WriteBreakerTests
         var responses = await app.MissesAsync(1);
 
         Assert.Contains("; stored", responses[0], StringComparison.Ordinal);
-        Assert.DoesNotContain(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class WriteBreakerTests
         await app.MissesAsync(GuardedStore.FailureThreshold + 2);
 
         Assert.Equal(GuardedStore.FailureThreshold + 2, app.Store.SetAttempts);
-        Assert.DoesNotContain(app.Logs.Entries, e => e.EventId.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
     }
 
     /// <summary>Past the window in which a failed call still makes the store degraded.</summary>
@@ -142,7 +143,7 @@ public sealed class WriteBreakerTests
                 registerStore: false,
                 services: s =>
                 {
-                    s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddProvider(Logs));
+                    s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddFakeLogging());
                     s.AddHealthChecks().AddHttpCaching();
                 });
             Harness.Origin.When("https://api.example.test/*").Respond(_ => Harness.Response("{}", "max-age=600"));
@@ -152,7 +153,8 @@ public sealed class WriteBreakerTests
 
         public WriteRefusingStore Store { get; }
 
-        public CollectingLoggerProvider Logs { get; } = new();
+        /// <summary>The records of the harness's fake logger, at the default minimum level (Information).</summary>
+        public FakeLogCollector Logs => Harness.Logs;
 
         /// <summary>Requests <paramref name="count"/> URLs never asked for before; returns their Cache-Status.</summary>
         public async Task<string[]> MissesAsync(int count)
@@ -174,11 +176,7 @@ public sealed class WriteBreakerTests
             return report.Entries[HttpCachingDiagnostics.HealthCheckName];
         }
 
-        public void Dispose()
-        {
-            Harness.Dispose();
-            Logs.Dispose();
-        }
+        public void Dispose() => Harness.Dispose();
     }
 
     /// <summary>A store that answers reads (always a miss) and removals, and refuses writes while told to.</summary>

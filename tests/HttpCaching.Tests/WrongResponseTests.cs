@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.DependencyInjection;
 using RichardSzalay.MockHttp;
@@ -350,17 +349,8 @@ public sealed class WrongResponseTests
         Volatile.Write(ref failing, true);
         harness.Time.Advance(TimeSpan.FromMinutes(2));
 
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        harness.Services.GetRequiredService<RequestCoalescer>().Joined += (_, waiters) =>
-        {
-            if (waiters >= callers)
-            {
-                joined.TrySetResult();
-            }
-        };
         var client = harness.Client();
-        var tasks = Enumerable.Range(0, callers).Select(_ => Task.Run(() => client.GetAsync(Url, TestContext.Current.CancellationToken))).ToArray();
-        await joined.Task;
+        var tasks = ConcurrentCallers.Start(callers, () => client.GetAsync(Url, TestContext.Current.CancellationToken));
         gate.SetResult();
         var responses = await Task.WhenAll(tasks);
 

@@ -69,25 +69,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         {
             Name = name.Length == 0 ? "httpcaching" : "httpcaching-" + name,
         };
-        builder.ConnectionStringBuilder.ApplicationName ??= "HttpCaching";
-
-        // The store runs the same few statements all the time: prepare them, unless the connection string says
-        // otherwise (Max Auto Prepare=0 for poolers that cannot hold prepared statements).
-        if (!Sets(options.ConnectionString!, "MaxAutoPrepare"))
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-        }
-
-        // When a command is cancelled (the caller's store timeout) or times out, Npgsql asks the server to cancel it and
-        // by default waits up to 2 s for the answer, synchronously, on a thread-pool thread. A server that hangs (stopped,
-        // or a network that drops packets) never answers, so every timed-out call held a thread that long and the whole
-        // process stalled, hits from memory included (measured: requests of 1 to 5 s against a StoreTimeout of 250 ms).
-        // The cache never needs that answer: the connection is dropped instead, unless the connection string says otherwise.
-        if (!Sets(options.ConnectionString!, "CancellationTimeout"))
-        {
-            builder.ConnectionStringBuilder.CancellationTimeout = -1;
-        }
+        ApplyConnectionDefaults(builder.ConnectionStringBuilder, options.ConnectionString!);
         builder.UseLoggerFactory(loggerFactory);
         options.ConfigureDataSource?.Invoke(builder);
         _dataSource = builder.Build();
@@ -99,6 +81,33 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
                 this,
                 options.ExpiredItemsDeletionInterval,
                 options.ExpiredItemsDeletionInterval);
+        }
+    }
+
+    /// <summary>
+    /// The connection settings the store chooses for itself, each unless <paramref name="connectionString"/> sets it:
+    /// its application name, prepared statements and no wait for a cancellation's answer.
+    /// </summary>
+    internal static void ApplyConnectionDefaults(NpgsqlConnectionStringBuilder settings, string connectionString)
+    {
+        settings.ApplicationName ??= "HttpCaching";
+
+        // The store runs the same few statements all the time: prepare them, unless the connection string says
+        // otherwise (Max Auto Prepare=0 for poolers that cannot hold prepared statements).
+        if (!Sets(connectionString, "MaxAutoPrepare"))
+        {
+            settings.MaxAutoPrepare = 16;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        // When a command is cancelled (the caller's store timeout) or times out, Npgsql asks the server to cancel it and
+        // by default waits up to 2 s for the answer, synchronously, on a thread-pool thread. A server that hangs (stopped,
+        // or a network that drops packets) never answers, so every timed-out call held a thread that long and the whole
+        // process stalled, hits from memory included (measured: requests of 1 to 5 s against a StoreTimeout of 250 ms).
+        // The cache never needs that answer: the connection is dropped instead, unless the connection string says otherwise.
+        if (!Sets(connectionString, "CancellationTimeout"))
+        {
+            settings.CancellationTimeout = -1;
         }
     }
 
@@ -120,10 +129,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         return false;
     }
 
-    /// <summary>The connection string the store's data source uses (without the password); for tests.</summary>
-    internal string DataSourceConnectionString => _dataSource.ConnectionString;
-
-    /// <summary>The table this store uses.</summary>
+    /// <summary>The table this store uses; the coordinator's leases are rows of it.</summary>
     internal CacheTable Table => _table;
 
     /// <summary>The store's pooled data source, which its coordinator (backplane and leases) shares.</summary>

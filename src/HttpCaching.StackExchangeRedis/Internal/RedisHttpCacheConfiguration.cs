@@ -1,3 +1,4 @@
+using HttpCaching.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -11,83 +12,40 @@ namespace HttpCaching.StackExchangeRedis.Internal;
 internal static class RedisHttpCacheConfiguration
 {
     /// <summary>The options configuration can set; <see cref="RedisHttpCacheOptions.ConfigurationOptions"/> is code only.</summary>
-    private static readonly (string Name, SettingKind Kind)[] Known =
-    [
-        (nameof(RedisHttpCacheOptions.Configuration), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.KeyPrefix), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.Ssl), SettingKind.Nullable),
-        (nameof(RedisHttpCacheOptions.SslHost), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.User), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.Password), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.CaCertificatePath), SettingKind.Text),
-        (nameof(RedisHttpCacheOptions.AllowNoEviction), SettingKind.Value),
-        (nameof(RedisHttpCacheOptions.Backplane), SettingKind.Value),
-        (nameof(RedisHttpCacheOptions.CollapseAcrossInstances), SettingKind.Value),
-        (nameof(RedisHttpCacheOptions.LeaseDuration), SettingKind.Value),
-        (nameof(RedisHttpCacheOptions.LeaseWait), SettingKind.Value),
-    ];
-
-    private enum SettingKind
-    {
-        /// <summary>A string, which may be empty.</summary>
-        Text,
-
-        /// <summary>A value that must not be empty: a boolean.</summary>
-        Value,
-
-        /// <summary>A value that JSON <c>null</c> (a key with no value) leaves to the configuration string; an empty string is a mistake.</summary>
-        Nullable,
-    }
+    private static readonly ConfigurationShape Shape = new ConfigurationShape("option")
+        .Text(nameof(RedisHttpCacheOptions.Configuration))
+        .Text(nameof(RedisHttpCacheOptions.KeyPrefix))
+        .Nullable(nameof(RedisHttpCacheOptions.Ssl), "to leave it to the configuration string")
+        .Text(nameof(RedisHttpCacheOptions.SslHost))
+        .Text(nameof(RedisHttpCacheOptions.User))
+        .Text(nameof(RedisHttpCacheOptions.Password))
+        .Text(nameof(RedisHttpCacheOptions.CaCertificatePath))
+        .Value(nameof(RedisHttpCacheOptions.AllowNoEviction))
+        .Value(nameof(RedisHttpCacheOptions.Backplane))
+        .Value(nameof(RedisHttpCacheOptions.CollapseAcrossInstances))
+        .Value(nameof(RedisHttpCacheOptions.LeaseDuration))
+        .Value(nameof(RedisHttpCacheOptions.LeaseWait));
 
     /// <summary>The names configuration can set, in declaration order.</summary>
-    public static IEnumerable<string> Names => Known.Select(s => s.Name);
+    public static IEnumerable<string> Names => Shape.Names;
 
     /// <exception cref="OptionsValidationException">The section names an unknown option or holds a value that does not convert.</exception>
-    public static void Bind(string name, IConfigurationSection section, RedisHttpCacheOptions options)
-    {
-        var errors = new List<string>();
-        foreach (var child in section.GetChildren())
-        {
-            var (known, kind) = Array.Find(Known, s => string.Equals(s.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (known is null)
-            {
-                errors.Add($"{child.Path} is not a known option. Known options: {string.Join(", ", Names)}.");
-            }
-            else if (child.GetChildren().Any())
-            {
-                errors.Add($"{child.Path} must be a value, not a section.");
-            }
-            else if (kind == SettingKind.Value && string.IsNullOrWhiteSpace(child.Value))
-            {
-                errors.Add($"{child.Path} needs a value.");
-            }
-            else if (kind == SettingKind.Nullable && child.Value is not null && string.IsNullOrWhiteSpace(child.Value))
-            {
-                errors.Add($"{child.Path} needs a value, or null to leave it to the configuration string.");
-            }
-        }
-
-        if (errors.Count == 0)
-        {
-            try
+    /// <remarks>
+    /// The binder's message names the key and the target type; for the options bound here (strings and booleans) a
+    /// value that does not convert is a boolean, never a secret.
+    /// </remarks>
+    public static void Bind(string name, IConfigurationSection section, RedisHttpCacheOptions options) =>
+        Shape.Bind(
+            section,
+            () =>
             {
                 var settings = new Settings();
                 section.Bind(settings, static binder => binder.ErrorOnUnknownConfiguration = true);
                 settings.ApplyTo(options);
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The binder's message names the key and the target type; for the options bound here (strings,
-                // booleans and durations) a value that does not convert is a boolean or a duration, never a secret.
-                errors.Add(ex.Message.Contains(section.Path, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{section.Path}: {ex.Message}");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(name, typeof(RedisHttpCacheOptions), errors.Select(e => $"{StoreName.Describe(name)}: {e}"));
-        }
-    }
+            },
+            name,
+            typeof(RedisHttpCacheOptions),
+            StoreName.Describe(name));
 
     /// <summary>
     /// What configuration binds into: the options less <see cref="RedisHttpCacheOptions.ConfigurationOptions"/>, which the

@@ -44,9 +44,6 @@ internal sealed class RedisStoreConnection : IAsyncDisposable, IDisposable
     /// <summary>The ACL user the connection authenticates as, for messages.</summary>
     public string User { get; }
 
-    /// <summary>The configuration the multiplexer connects with (the store's copy); for tests.</summary>
-    internal ConfigurationOptions Configuration => _configuration;
-
     /// <summary>The multiplexer, once connected; <see langword="null"/> before the first use.</summary>
     public IConnectionMultiplexer? Current => Volatile.Read(ref _multiplexer);
 

@@ -6,6 +6,7 @@ using HttpCaching.Memcached.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Memcached.Tests.Helpers;
@@ -26,7 +27,7 @@ public sealed class MemcachedApp : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    private MemcachedApp(ServiceProvider provider, OriginStub origin, CollectingLoggerProvider logs)
+    private MemcachedApp(ServiceProvider provider, OriginStub origin, FakeLogCollector logs)
     {
         _provider = provider;
         Origin = origin;
@@ -38,7 +39,7 @@ public sealed class MemcachedApp : IAsyncDisposable
 
     public OriginStub Origin { get; }
 
-    public CollectingLoggerProvider Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     internal MemcachedCacheStore Store => Assert.IsType<MemcachedCacheStore>(_provider.GetRequiredKeyedService<IDistributedCache>(StoreKey));
 
@@ -53,10 +54,10 @@ public sealed class MemcachedApp : IAsyncDisposable
     {
         time ??= TimeProvider.System;
         origin ??= NewOrigin(time);
-        var logs = new CollectingLoggerProvider();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection()
             .AddSingleton(time)
-            .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace))
             .AddKeyedMemcachedHttpCache(StoreKey, store);
         services.AddHttpClient(ClientName)
             .AddThirdPartyCaching(o =>
@@ -110,28 +111,18 @@ public sealed class MemcachedApp : IAsyncDisposable
     }
 
     /// <summary>The log entries with event id <paramref name="eventId"/> in <paramref name="category"/>.</summary>
-    public IReadOnlyList<CollectingLoggerProvider.LogEntry> LogsWith(string category, int eventId) =>
-        [.. Logs.Entries.Where(e => e.Category == category && e.EventId.Id == eventId)];
+    public IReadOnlyList<FakeLogRecord> LogsWith(string category, int eventId) =>
+        [.. Logs.GetSnapshot().Where(e => e.Category == category && e.Id.Id == eventId)];
 
     /// <summary>The store's own log entries with event id <paramref name="eventId"/>.</summary>
-    public IReadOnlyList<CollectingLoggerProvider.LogEntry> StoreLogs(int eventId) => LogsWith(MemcachedHttpCacheDiagnostics.LoggerCategory, eventId);
+    public IReadOnlyList<FakeLogRecord> StoreLogs(int eventId) => LogsWith(MemcachedHttpCacheDiagnostics.LoggerCategory, eventId);
 
-    /// <summary>Fails when any log entry, exception included, holds one of <paramref name="secrets"/>.</summary>
-    public void AssertLogsHoldNone(params string[] secrets)
-    {
-        foreach (var entry in Logs.Entries)
-        {
-            foreach (var secret in secrets)
-            {
-                Assert.False(entry.FullText.Contains(secret, StringComparison.Ordinal), $"A log entry holds '{secret}': {entry.FullText}");
-            }
-        }
-    }
+    /// <summary>Fails when any log record (message, structured state, scopes, exception) holds one of <paramref name="secrets"/>.</summary>
+    public void AssertLogsHoldNone(params string[] secrets) => Logs.GetSnapshot().AssertNoneContains(StringComparison.Ordinal, secrets);
 
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();
-        Logs.Dispose();
     }
 
     /// <summary>What the caller got: status, body and the <c>Cache-Status</c> field.</summary>

@@ -1,6 +1,7 @@
 using HttpCaching.Memcached.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace HttpCaching.Memcached.Tests.Helpers;
 
@@ -9,7 +10,7 @@ internal sealed class MemcachedStores : IAsyncDisposable
 {
     private readonly List<MemcachedCacheStore> _stores = [];
 
-    public CollectingLoggerProvider Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     public MemcachedCacheStore Create(Action<MemcachedHttpCacheOptions> configure, TimeProvider? time = null, bool readItemSizeLimit = true, string name = "")
     {
@@ -17,7 +18,7 @@ internal sealed class MemcachedStores : IAsyncDisposable
         configure(options);
         var result = new MemcachedHttpCacheOptionsCustomValidator().Validate(name, options);
         Assert.True(result.Succeeded, result.FailureMessage);
-        var factory = LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        var factory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace));
         var store = new MemcachedCacheStore(name, options, time ?? TimeProvider.System, factory, readItemSizeLimit);
         _stores.Add(store);
         return store;
@@ -33,8 +34,8 @@ internal sealed class MemcachedStores : IAsyncDisposable
     }
 
     /// <summary>The store's own log entries with <paramref name="eventId"/>.</summary>
-    public IReadOnlyList<CollectingLoggerProvider.LogEntry> StoreLogs(int eventId) =>
-        [.. Logs.Entries.Where(e => e.Category == MemcachedHttpCacheDiagnostics.LoggerCategory && e.EventId.Id == eventId)];
+    public IReadOnlyList<FakeLogRecord> StoreLogs(int eventId) =>
+        [.. Logs.GetSnapshot().Where(e => e.Category == MemcachedHttpCacheDiagnostics.LoggerCategory && e.Id.Id == eventId)];
 
     public async ValueTask DisposeAsync()
     {
@@ -42,7 +43,5 @@ internal sealed class MemcachedStores : IAsyncDisposable
         {
             await store.DisposeAsync();
         }
-
-        Logs.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using HttpCaching.PostgreSql.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace HttpCaching.PostgreSql.Tests.Internal;
@@ -39,11 +38,11 @@ public sealed class AutoPrepareTests
         Assert.Equal(0, Settings("Host=127.0.0.1;Port=1;Username=u;Max Auto Prepare=0").MaxAutoPrepare);
     }
 
+    /// <summary>The settings the store's data source connects with, for <paramref name="connectionString"/>.</summary>
     private static NpgsqlConnectionStringBuilder Settings(string connectionString)
     {
-        var options = new PostgreSqlHttpCacheOptions { ConnectionString = connectionString, ExpiredItemsDeletionInterval = Timeout.InfiniteTimeSpan };
-        using var metrics = new PostgreSqlCacheMetrics(null);
-        using var store = new PostgreSqlCacheStore(string.Empty, options, TimeProvider.System, NullLoggerFactory.Instance, metrics);
-        return new NpgsqlConnectionStringBuilder(store.DataSourceConnectionString);
+        var settings = new NpgsqlDataSourceBuilder(connectionString).ConnectionStringBuilder;
+        PostgreSqlCacheStore.ApplyConnectionDefaults(settings, connectionString);
+        return settings;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace HttpCaching.StackExchangeRedis.Tests.Helpers;
@@ -13,13 +14,13 @@ public sealed class RedisStores : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _providers = [];
 
-    public CollectingLoggerProvider Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     public ServiceProvider CreateProvider(Action<RedisHttpCacheOptions> configure, TimeProvider? time = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(time ?? TimeProvider.System)
-            .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
+            .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace))
             .AddRedisHttpCache(configure);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _providers.Add(provider);
@@ -31,8 +32,8 @@ public sealed class RedisStores : IAsyncDisposable
         CreateProvider(configure, time).GetRequiredService<IDistributedCache>();
 
     /// <summary>The log entries of the store's own category.</summary>
-    public IReadOnlyList<CollectingLoggerProvider.LogEntry> StoreLogs =>
-        [.. Logs.Entries.Where(e => e.Category == RedisHttpCacheDiagnostics.LoggerCategory)];
+    public IReadOnlyList<FakeLogRecord> StoreLogs =>
+        [.. Logs.GetSnapshot().Where(e => e.Category == RedisHttpCacheDiagnostics.LoggerCategory)];
 
     public async ValueTask DisposeAsync()
     {

@@ -21,6 +21,9 @@ public sealed class CachingHarness : IDisposable
 {
     public const string ClientName = "test";
 
+    /// <summary>Whether <paramref name="key"/> is an entry's (or a Vary record's) key: <c>…:e:{hash}…</c>.</summary>
+    public static bool IsEntryKey(string key) => key.Contains(":e:", StringComparison.Ordinal);
+
     public CachingHarness(
         Action<ThirdPartyCachingOptions>? configure = null,
         IDictionary<string, string?>? configuration = null,

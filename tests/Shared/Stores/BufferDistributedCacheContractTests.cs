@@ -6,7 +6,8 @@ namespace HttpCaching.Testing;
 
 /// <summary>
 /// The <see cref="DistributedCacheContractTests"/> plus the <see cref="IBufferDistributedCache"/> members, for stores
-/// that implement them (HybridCache uses them to avoid copies).
+/// that implement them (HybridCache uses them to avoid copies); their expiry is in
+/// <see cref="BufferDistributedCacheExpiryContractTests"/>.
 /// </summary>
 public abstract class BufferDistributedCacheContractTests : DistributedCacheContractTests
 {
@@ -86,36 +87,6 @@ public abstract class BufferDistributedCacheContractTests : DistributedCacheCont
         cache.Set(key, new ReadOnlySequence<byte>(array, 2, 3), Absolute(TimeSpan.FromMinutes(10)));
 
         Assert.Equal([2, 3, 4], cache.Get(key));
-    }
-
-    [Fact]
-    public async Task TryGetAsync_SlidingEntry_ExtendsIt()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewBufferCache();
-        var key = NewKey();
-        await cache.SetAsync(key, new ReadOnlySequence<byte>([7]), Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.True(await cache.TryGetAsync(key, new ArrayBufferWriter<byte>(), Ct));
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.True(cache.TryGet(key, new ArrayBufferWriter<byte>()));
-
-        Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.False(await cache.TryGetAsync(key, new ArrayBufferWriter<byte>(), Ct));
-    }
-
-    [Fact]
-    public async Task TryGetAsync_ExpiredEntry_ReturnsFalse()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewBufferCache();
-        var key = NewKey();
-        await cache.SetAsync(key, new ReadOnlySequence<byte>([7]), Absolute(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(10));
-
-        Assert.False(await cache.TryGetAsync(key, new ArrayBufferWriter<byte>(), Ct));
     }
 
     private IBufferDistributedCache NewBufferCache() =>

@@ -4,28 +4,21 @@ using Microsoft.Extensions.Caching.Distributed;
 namespace HttpCaching.Testing;
 
 /// <summary>
-/// What HttpCaching needs from an <see cref="IDistributedCache"/>, as tests any store can run: subclass it, return your
-/// store from <see cref="CreateCache"/>, and the xunit runner picks the tests up. The suite needs nothing but xunit.v3,
-/// Microsoft.Extensions.TimeProvider.Testing (<see cref="FakeTimeProvider"/>) and <c>tests/Shared/TestClock.cs</c>:
-/// link <c>tests/Shared/Stores/*.cs</c> and that file into the test project, as the projects here do.
+/// What HttpCaching needs from an <see cref="IDistributedCache"/>, apart from expiry by a clock, as tests any store can
+/// run: subclass it, return your store from <see cref="DistributedCacheTestBase.CreateCache"/>, and the xunit runner
+/// picks the tests up. The suite needs nothing but xunit.v3, Microsoft.Extensions.TimeProvider.Testing
+/// (<see cref="FakeTimeProvider"/>) and <c>tests/Shared/TestClock.cs</c>: link <c>tests/Shared/Stores/*.cs</c> and that
+/// file into the test project, as the projects here do.
 /// </summary>
 /// <remarks>
-/// Expiry is tested with a fake clock: <see cref="CreateCache"/> gets the <see cref="TimeProvider"/> the store must
-/// judge expiry by. A store that expires entries by its own clock (Redis, for one) overrides
-/// <see cref="ExpiresByTimeProvider"/> to return <see langword="false"/>, and the expiry tests are skipped. Every test
-/// writes keys of its own, so the suite can run against a shared server; caches that are
-/// <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> are disposed after each test.
+/// No test here moves the clock, so every store passes them as they are, one that expires entries by its own clock
+/// (Redis) too. A store that judges expiry by the <see cref="TimeProvider"/> it is given also subclasses
+/// <see cref="DistributedCacheExpiryContractTests"/>; one that does not tests its expiry its own way (Redis reads the
+/// TTLs it set on the server). Every test writes keys of its own, so the suite can run against a shared server; caches
+/// that are <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> are disposed after each test.
 /// </remarks>
-public abstract class DistributedCacheContractTests : IAsyncDisposable
+public abstract class DistributedCacheContractTests : DistributedCacheTestBase
 {
-    private readonly List<IDistributedCache> _caches = [];
-
-    /// <summary>Gets the clock given to the caches of the current test.</summary>
-    protected FakeTimeProvider Time { get; } = new(TestClock.Start);
-
-    /// <summary>Gets a value indicating whether the store expires entries by the <see cref="TimeProvider"/> it is given.</summary>
-    protected virtual bool ExpiresByTimeProvider => true;
-
     [Fact]
     public async Task GetAsync_MissingKey_ReturnsNull()
     {
@@ -124,203 +117,6 @@ public abstract class DistributedCacheContractTests : IAsyncDisposable
         await cache.RefreshAsync(key, Ct);
         cache.Remove(key);
         cache.Refresh(key);
-
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task AbsoluteExpiration_ReadableUntilThatInstant_ThenGone()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], new DistributedCacheEntryOptions { AbsoluteExpiration = Time.GetUtcNow() + TimeSpan.FromMinutes(10) }, Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-
-        Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-        Assert.Null(cache.Get(key));
-    }
-
-    [Fact]
-    public async Task AbsoluteExpiration_WithAnOffset_IsTheSameInstant()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        var expiry = (Time.GetUtcNow() + TimeSpan.FromMinutes(10)).ToOffset(TimeSpan.FromHours(-5));
-        await cache.SetAsync(key, [1], new DistributedCacheEntryOptions { AbsoluteExpiration = expiry }, Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-
-        Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task AbsoluteExpirationRelativeToNow_ReadableUntilThen_ThenGone()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Absolute(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-
-        Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task AbsoluteExpiration_NotExtendedByReadsOrRefresh()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Absolute(TimeSpan.FromMinutes(10)), Ct);
-
-        for (var minute = 1; minute < 10; minute++)
-        {
-            Time.Advance(TimeSpan.FromMinutes(1));
-            Assert.NotNull(await cache.GetAsync(key, Ct));
-            await cache.RefreshAsync(key, Ct);
-        }
-
-        Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SlidingExpiration_NotRead_GoneAfterTheWindow()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(10));
-
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SlidingExpiration_ExtendedByGet()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        // 27 minutes in all, never 10 without a read.
-        for (var i = 0; i < 3; i++)
-        {
-            Time.Advance(TimeSpan.FromMinutes(9));
-            Assert.Equal([1], await cache.GetAsync(key, Ct));
-        }
-
-        Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public void SlidingExpiration_ExtendedBySyncGet()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        cache.Set(key, [1], Sliding(TimeSpan.FromMinutes(10)));
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal([1], cache.Get(key));
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal([1], cache.Get(key));
-
-        Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Null(cache.Get(key));
-    }
-
-    [Fact]
-    public async Task SlidingExpiration_ExtendedByRefresh()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        await cache.RefreshAsync(key, Ct);
-        Time.Advance(TimeSpan.FromMinutes(9));
-        cache.Refresh(key);
-        Time.Advance(TimeSpan.FromMinutes(9));
-
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SlidingExpiration_RefreshAfterExpiry_DoesNotResurrect()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(11));
-        await cache.RefreshAsync(key, Ct);
-
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SlidingExpiration_CappedByAbsoluteExpiration()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], new DistributedCacheEntryOptions
-        {
-            SlidingExpiration = TimeSpan.FromMinutes(10),
-            AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(15),
-        }, Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-        Time.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal([1], await cache.GetAsync(key, Ct));
-        await cache.RefreshAsync(key, Ct);
-
-        Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SetAsync_AgainWithOtherExpiration_ReplacesTheExpiration()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Sliding(TimeSpan.FromMinutes(10)), Ct);
-
-        await cache.SetAsync(key, [2], Absolute(TimeSpan.FromMinutes(5)), Ct);
-        Time.Advance(TimeSpan.FromMinutes(4));
-        Assert.Equal([2], await cache.GetAsync(key, Ct));
-
-        Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Null(await cache.GetAsync(key, Ct));
-    }
-
-    [Fact]
-    public async Task SetAsync_AbsoluteExpirationInThePast_LeavesNoValue()
-    {
-        SkipUnlessFakeTime();
-        var cache = NewCache();
-        var key = NewKey();
-        await cache.SetAsync(key, [1], Absolute(TimeSpan.FromMinutes(10)), Ct);
-
-        await cache.SetAsync(key, [2], new DistributedCacheEntryOptions { AbsoluteExpiration = Time.GetUtcNow() - TimeSpan.FromMinutes(1) }, Ct);
 
         Assert.Null(await cache.GetAsync(key, Ct));
     }
@@ -438,45 +234,4 @@ public abstract class DistributedCacheContractTests : IAsyncDisposable
         Assert.ThrowsAny<ArgumentNullException>(() => cache.Get(null!));
         Assert.ThrowsAny<ArgumentNullException>(() => cache.Set(NewKey(), null!, options));
     }
-
-    public virtual async ValueTask DisposeAsync()
-    {
-        foreach (var cache in _caches)
-        {
-            switch (cache)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Creates the store under test, judging expiry by <paramref name="time"/> where it can.</summary>
-    protected abstract IDistributedCache CreateCache(TimeProvider time);
-
-    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    protected static DistributedCacheEntryOptions Absolute(TimeSpan relative) => new() { AbsoluteExpirationRelativeToNow = relative };
-
-    protected static DistributedCacheEntryOptions Sliding(TimeSpan window) => new() { SlidingExpiration = window };
-
-    /// <summary>A key no other test uses, so the suite can share a server.</summary>
-    protected static string NewKey([System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"contract:{test}:{Guid.NewGuid():N}");
-
-    protected IDistributedCache NewCache()
-    {
-        var cache = CreateCache(Time);
-        _caches.Add(cache);
-        return cache;
-    }
-
-    protected void SkipUnlessFakeTime() =>
-        Assert.SkipUnless(ExpiresByTimeProvider, "This store expires entries by its own clock, so expiry cannot be tested with a fake one.");
 }

@@ -21,19 +21,6 @@ internal sealed class RequestCoalescer(TimeProvider time)
     }
 
     /// <summary>
-    /// Test seam, never used by the library: raised when a caller joins a flight (or starts one), with the key and the
-    /// number of callers now waiting. Tests of collapsing wait on it to release the origin only once every caller they
-    /// started is waiting on the one request; nothing else can observe that moment without waiting on time.
-    /// </summary>
-    internal event Action<string, int>? Joined;
-
-    /// <summary>
-    /// Test seam, never used by the library: the shared requests under way, background revalidations included, so a
-    /// test can wait for them to settle.
-    /// </summary>
-    internal Task[] InFlight => [.. _flights.Values.Select(f => (Task)f.Task)];
-
-    /// <summary>
     /// Runs <paramref name="fetch"/> for <paramref name="key"/>, or joins the run already under way. Returns the shared
     /// result, whether this caller started it, and, for the caller that started it, the original response (the others
     /// are served from the result's snapshot). A response nobody took is disposed when the last caller leaves.
@@ -91,10 +78,8 @@ internal sealed class RequestCoalescer(TimeProvider time)
         {
             if (_flights.TryGetValue(key, out var existing))
             {
-                var waiters = existing.TryJoin();
-                if (waiters > 0)
+                if (existing.TryJoin() > 0)
                 {
-                    Joined?.Invoke(key, waiters);
                     return (existing, false);
                 }
 
@@ -106,7 +91,6 @@ internal sealed class RequestCoalescer(TimeProvider time)
             var flight = new Flight();
             if (_flights.TryAdd(key, flight))
             {
-                Joined?.Invoke(key, 1);
                 flight.Start(fetch, () => _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)), limit, time);
                 return (flight, true);
             }

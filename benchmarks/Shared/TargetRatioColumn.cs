@@ -3,23 +3,19 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
-namespace HttpCaching.PostgreSql.Benchmarks;
+namespace HttpCaching.Benchmarks;
 
 /// <summary>
-/// The mean time of a hit divided by that of the raw SELECTs it is held to, with the same parameters and job:
-/// <see cref="PostgreSqlHitBenchmark.HitWithoutNearCache"/> against
-/// <see cref="PostgreSqlHitBenchmark.RawSelectEntryAndBody"/>, and
-/// <see cref="PostgreSqlHitBenchmark.HitWithNearCacheAfterWindow"/> against
-/// <see cref="PostgreSqlHitBenchmark.RawSelectSmallRow"/>. The targets are at most 1.20. Other cases show "-".
+/// The mean time of a case divided by that of the case it is held to, with the same parameters and job; other cases
+/// show "-". The store benchmarks link it (from benchmarks/Shared): the PostgreSQL hits are held to raw SELECTs, the
+/// Redis hits to raw GETs.
 /// </summary>
-public sealed class TargetRatioColumn : IColumn
+/// <param name="references">The case each targeted case is compared with, by method name.</param>
+/// <param name="legend">What the column compares, and the targets.</param>
+public sealed class TargetRatioColumn(IReadOnlyDictionary<string, string> references, string legend) : IColumn
 {
     /// <summary>The case each targeted case is compared with.</summary>
-    internal static readonly Dictionary<string, string> References = new(StringComparer.Ordinal)
-    {
-        [nameof(PostgreSqlHitBenchmark.HitWithoutNearCache)] = nameof(PostgreSqlHitBenchmark.RawSelectEntryAndBody),
-        [nameof(PostgreSqlHitBenchmark.HitWithNearCacheAfterWindow)] = nameof(PostgreSqlHitBenchmark.RawSelectSmallRow),
-    };
+    public IReadOnlyDictionary<string, string> References => references;
 
     public string Id => "VsTargetReference";
 
@@ -35,9 +31,7 @@ public sealed class TargetRatioColumn : IColumn
 
     public UnitType UnitType => UnitType.Dimensionless;
 
-    public string Legend =>
-        "Mean time divided by that of the raw SELECTs the case is held to (HitWithoutNearCache: RawSelectEntryAndBody; "
-        + "HitWithNearCacheAfterWindow: RawSelectSmallRow), same parameters; target at most 1.20";
+    public string Legend => legend;
 
     public bool IsAvailable(Summary summary) => true;
 
@@ -47,7 +41,7 @@ public sealed class TargetRatioColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        if (!References.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out var referenceName))
+        if (!references.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out var referenceName))
         {
             return "-";
         }

@@ -1,0 +1,29 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
+namespace HttpCaching.StackExchangeRedis.Benchmarks;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        // Every benchmark here needs a redis-server of its own: without the binary, say why and run nothing.
+        if (RedisBinaries.Find(out var reason) is null)
+        {
+            Console.WriteLine($"Skipping the Redis benchmarks: {reason}");
+            return 0;
+        }
+
+        // --interleaved [rounds]: the noise-resistant check of InterleavedRunner, with the commands each case sends.
+        var interleaved = Array.IndexOf(args, "--interleaved");
+        if (interleaved >= 0)
+        {
+            var rounds = interleaved + 1 < args.Length ? int.Parse(args[interleaved + 1], CultureInfo.InvariantCulture) : 21;
+            await InterleavedRunner.RunAsync(rounds).ConfigureAwait(false);
+            return 0;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
