@@ -227,6 +227,14 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         return RunAsync("remove", key, 0, static (node, connection, wire, _, token) => connection.DeleteAsync(wire, token), token).AsTask();
     }
 
+    /// <summary>
+    /// The TTL the server holds for a key, in seconds (-1 for none), or null when it has none. Only the expiry tests read
+    /// it, through the store's own connection on purpose: on it, a touch pipelined after a read is answered before this
+    /// command, which a connection of the test's own cannot promise.
+    /// </summary>
+    internal async Task<long?> ServerTtlAsync(string key, CancellationToken token = default) =>
+        await RunAsync("ttl", key, 0, static (node, connection, wire, _, token) => connection.TtlAsync(wire, token), token).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes)
