@@ -2,12 +2,13 @@ using HttpCaching.Memcached;
 using HttpCaching.Memcached.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
+
+using Registration = HttpCaching.Internal.StoreRegistration<HttpCaching.Memcached.MemcachedHttpCacheOptions, HttpCaching.Memcached.Internal.MemcachedHttpCacheOptionsCustomValidator>;
 
 /// <summary>
 /// Registers memcached as an <see cref="IDistributedCache"/> (also an <see cref="IBufferDistributedCache"/>), either as
@@ -34,15 +35,8 @@ public static class MemcachedHttpCacheServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the store's options; <see cref="MemcachedHttpCacheOptions.Servers"/> is required.</param>
     /// <returns>The value of <paramref name="services"/>.</returns>
-    public static IServiceCollection AddMemcachedHttpCache(this IServiceCollection services, Action<MemcachedHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        Add(services, Options.Options.DefaultName, configure);
-        services.AddSingleton<IDistributedCache>(sp => CreateStore(sp, Options.Options.DefaultName));
-        return services;
-    }
+    public static IServiceCollection AddMemcachedHttpCache(this IServiceCollection services, Action<MemcachedHttpCacheOptions> configure) =>
+        Registration.Add(services, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers the application's <see cref="IDistributedCache"/> in memcached, with options bound from
@@ -55,11 +49,8 @@ public static class MemcachedHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the key, such as <c>HttpCache:Memcached:Sevrers</c>.
     /// </remarks>
-    public static IServiceCollection AddMemcachedHttpCache(this IServiceCollection services, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddMemcachedHttpCache(services, options => MemcachedHttpCacheConfiguration.Bind(Options.Options.DefaultName, section, options));
-    }
+    public static IServiceCollection AddMemcachedHttpCache(this IServiceCollection services, IConfigurationSection section) =>
+        Registration.Add(services, section, MemcachedHttpCacheConfiguration.Bind, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in memcached for the clients that name
@@ -88,16 +79,8 @@ public static class MemcachedHttpCacheServiceCollectionExtensions
     /// <see cref="MemcachedHttpCacheOptions.KeyPrefix"/>es when their entries must be kept apart; the keys written by
     /// HttpCaching already start with the client name.
     /// </remarks>
-    public static IServiceCollection AddKeyedMemcachedHttpCache(this IServiceCollection services, string serviceKey, Action<MemcachedHttpCacheOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrEmpty(serviceKey);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        Add(services, serviceKey, configure);
-        services.AddKeyedSingleton<IDistributedCache>(serviceKey, (sp, _) => CreateStore(sp, serviceKey));
-        return services;
-    }
+    public static IServiceCollection AddKeyedMemcachedHttpCache(this IServiceCollection services, string serviceKey, Action<MemcachedHttpCacheOptions> configure) =>
+        Registration.AddKeyed(services, serviceKey, configure, Register, CreateStore);
 
     /// <summary>
     /// Registers a keyed <see cref="IDistributedCache"/> in memcached for the clients that name
@@ -112,16 +95,12 @@ public static class MemcachedHttpCacheServiceCollectionExtensions
     /// Binding is strict: a key that names no option, or a value that does not convert, fails start-up validation with
     /// a message that names the store and the key.
     /// </remarks>
-    public static IServiceCollection AddKeyedMemcachedHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        return AddKeyedMemcachedHttpCache(services, serviceKey, options => MemcachedHttpCacheConfiguration.Bind(serviceKey, section, options));
-    }
+    public static IServiceCollection AddKeyedMemcachedHttpCache(this IServiceCollection services, string serviceKey, IConfigurationSection section) =>
+        Registration.AddKeyed(services, serviceKey, section, MemcachedHttpCacheConfiguration.Bind, Register, CreateStore);
 
-    private static void Add(IServiceCollection services, string name, Action<MemcachedHttpCacheOptions> configure)
+    /// <summary>The store needs nothing beside its options: its connections are its own.</summary>
+    private static void Register(IServiceCollection services, string name)
     {
-        services.AddOptions<MemcachedHttpCacheOptions>(name).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemcachedHttpCacheOptions>, MemcachedHttpCacheOptionsCustomValidator>());
     }
 
     private static MemcachedCacheStore CreateStore(IServiceProvider services, string name) => new(

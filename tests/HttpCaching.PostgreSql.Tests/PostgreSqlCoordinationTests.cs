@@ -30,9 +30,8 @@ public sealed class PostgreSqlCoordinationTests(PostgreSqlServerFixture fixture)
     {
         var a = Start(fixture.ConnectionString);
         var b = Start(fixture.ConnectionString);
-        var listening = Listening(b);
         Assert.Equal("v1", (await b.GetAsync("/feed")).Body);
-        await listening.WaitAsync(Limit, Ct);
+        await b.Coordinator.HearsAsync(a.Coordinator, Limit, Ct);
 
         var dropped = Dropped(b, "/feed");
         _version = 2;
@@ -96,15 +95,13 @@ public sealed class PostgreSqlCoordinationTests(PostgreSqlServerFixture fixture)
         _server = await fixture.StartDedicatedServerAsync();
         var a = Start(_server.ConnectionString);
         var b = Start(_server.ConnectionString);
-        var listening = Listening(b);
         Assert.Equal("v1", (await b.GetAsync("/feed")).Body);
-        await listening.WaitAsync(Limit, Ct);
+        await b.Coordinator.HearsAsync(a.Coordinator, Limit, Ct);
 
-        var relistening = Listening(b);
         await _server.StopAsync();
         await b.Logs.WaitForAsync(HttpCaching.PostgreSql.Internal.PostgreSqlCacheStore.Log.BackplaneInterruptedId, cancellationToken: Ct).WaitAsync(Limit, Ct);
         await _server.StartAsync();
-        await relistening.WaitAsync(Limit, Ct);
+        await b.Coordinator.HearsAsync(a.Coordinator, Limit, Ct);
         Assert.NotEmpty(b.LogsWithId(HttpCaching.PostgreSql.Internal.PostgreSqlCacheStore.Log.BackplaneRestoredId));
 
         var dropped = Dropped(b, "/feed");
@@ -145,27 +142,11 @@ public sealed class PostgreSqlCoordinationTests(PostgreSqlServerFixture fixture)
         return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
     }
 
-    private static Task Listening(AppInstance app)
-    {
-        var coordinator = Assert.IsType<HttpCaching.PostgreSql.Internal.PostgreSqlCoordinator>(app.Services.GetService(typeof(IHttpCacheCoordinator)));
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coordinator.Listening += () => listening.TrySetResult();
-        return listening.Task;
-    }
-
     /// <summary>Completes when <paramref name="app"/> hears that another instance changed the entry of <paramref name="path"/>.</summary>
     private static Task Dropped(AppInstance app, string path)
     {
         var entryKey = "httpcaching:" + AppInstance.ClientName + ":e:" + HttpCaching.Internal.CacheKeyBuilder.HashRequest("GET", new Uri(AppInstance.BaseAddress, path));
-        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.Coordination.Received += key =>
-        {
-            if (key == entryKey)
-            {
-                heard.TrySetResult();
-            }
-        };
-        return heard.Task;
+        return app.Coordinator.HeardChangeFromAnother(entryKey);
     }
 
     private AppInstance Start(string connectionString, bool network = false, TimeSpan? leaseWait = null)

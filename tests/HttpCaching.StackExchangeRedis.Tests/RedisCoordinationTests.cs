@@ -31,7 +31,7 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
         var a = Start(fixture.Endpoint);
         var b = Start(fixture.Endpoint);
         Assert.Equal("v1", (await b.GetAsync("feed")).Body);
-        await b.Coordinator.Subscribed.WaitAsync(Limit, Ct);
+        await b.Coordinator.HearsAsync(a.Coordinator, Limit, Ct);
 
         var dropped = Dropped(b, "feed");
         _version = 2;
@@ -97,7 +97,7 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
         var a = Start(_server.Endpoint);
         var b = Start(_server.Endpoint);
         Assert.Equal("v1", (await b.GetAsync("feed")).Body);
-        await b.Coordinator.Subscribed.WaitAsync(Limit, Ct);
+        await b.Coordinator.HearsAsync(a.Coordinator, Limit, Ct);
 
         await _server.KillAsync();
         await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneInterruptedEventId);
@@ -148,15 +148,7 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
     private static Task Dropped(RedisApp app, string path)
     {
         var entryKey = "httpcaching:" + RedisApp.ClientName + ":e:" + HttpCaching.Internal.CacheKeyBuilder.HashRequest("GET", new Uri(RedisApp.BaseAddress, path));
-        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.Coordination.Received += key =>
-        {
-            if (key == entryKey)
-            {
-                heard.TrySetResult();
-            }
-        };
-        return heard.Task;
+        return app.Coordinator.HeardChangeFromAnother(entryKey);
     }
 
     private static async Task<string> RefreshAsync(RedisApp app, string path)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Threading.Channels;
 using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
@@ -22,12 +23,16 @@ public sealed class CoordinationTests : IDisposable
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
 
     private readonly FakeTimeProvider _clock = new(TestClock.Start);
+
+    /// <summary>The instances' clock: <see cref="_clock"/>, watched so that a test knows when a poll timer is armed.</summary>
+    private readonly TimerWatchingTimeProvider _time;
     private readonly RecordingDistributedCache _store;
     private readonly FakeCoordinationHub _hub;
     private readonly List<CachingHarness> _apps = [];
 
     public CoordinationTests()
     {
+        _time = new TimerWatchingTimeProvider(_clock);
         _store = new RecordingDistributedCache(_clock);
         _hub = new FakeCoordinationHub(_clock);
     }
@@ -147,7 +152,7 @@ public sealed class CoordinationTests : IDisposable
         var originB = new Origin(_clock, "v1-from-b");
         var a = Start(originA);
         var b = Start(originB);
-        var waiting = NextWait(b);
+        var waiting = NextLeaseHeld(b);
 
         var first = a.GetStringAsync(Url);
         await originA.Reached.WaitAsync(Limit, Ct);
@@ -295,33 +300,41 @@ public sealed class CoordinationTests : IDisposable
 
     private static string LeaseKey => "httpcaching:" + CachingHarness.ClientName + ":l:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
 
-    private static StoreCoordination CoordinationOf(CachingHarness app) =>
-        app.Services.GetRequiredService<CacheStoreProvider>().Get(null).Coordination!;
+    /// <summary>The coordinator <paramref name="app"/> was given by the hub.</summary>
+    private static IHttpCacheCoordinator CoordinatorOf(CachingHarness app) => app.Services.GetRequiredService<IHttpCacheCoordinator>();
 
-    /// <summary>Completes when <paramref name="app"/> next waits for another instance's fetch (its poll timer armed).</summary>
-    private static Task NextWait(CachingHarness app)
+    /// <summary>Completes when <paramref name="app"/> next finds the URL's lease held by another instance.</summary>
+    private Task NextLeaseHeld(CachingHarness app)
     {
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        CoordinationOf(app).Waiting += _ => waiting.TrySetResult();
-        return waiting.Task;
+        var coordinator = CoordinatorOf(app);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hub.LeaseHeld += (member, _) =>
+        {
+            if (ReferenceEquals(member, coordinator))
+            {
+                held.TrySetResult();
+            }
+        };
+        return held.Task;
     }
 
     /// <summary>
     /// Moves the fake clock one poll interval each time an instance waits for another's fetch, until a request ends;
     /// fails if that takes more polls than the longest wait allows. Created before the request starts, so no wait is
-    /// missed.
+    /// missed. A wait is seen from outside: the hub answers the instance's lease attempt "held", and the instance then
+    /// arms its poll timer (the next timer it creates) before it yields, so the clock moves only once that timer exists.
     /// </summary>
     private sealed class PollDriver : IDisposable
     {
         private readonly CoordinationTests _test;
-        private readonly StoreCoordination _coordination;
-        private readonly SemaphoreSlim _waits = new(0);
+        private readonly IHttpCacheCoordinator _coordinator;
+        private readonly Channel<Task> _waits = Channel.CreateUnbounded<Task>();
 
         public PollDriver(CoordinationTests test, CachingHarness app)
         {
             _test = test;
-            _coordination = CoordinationOf(app);
-            _coordination.Waiting += OnWaiting;
+            _coordinator = CoordinatorOf(app);
+            _test._hub.LeaseHeld += OnLeaseHeld;
         }
 
         public async Task RunUntilAsync(Task request)
@@ -329,26 +342,35 @@ public sealed class CoordinationTests : IDisposable
             var most = (int)(_test._hub.LeaseWait / ClientCache.LeasePollIntervalWithBackplane) + 2;
             for (var polls = 0; ; polls++)
             {
-                var waited = _waits.WaitAsync(Limit, Ct);
-                await Task.WhenAny(waited, request).WaitAsync(Limit, Ct);
+                var held = _waits.Reader.ReadAsync(Ct).AsTask();
+                await Task.WhenAny(held, request).WaitAsync(Limit, Ct);
                 if (request.IsCompleted)
                 {
                     return;
                 }
 
-                Assert.True(await waited, "The request neither waited nor ended.");
+                // Refused a lease, the request either arms its poll timer or (its wait over) fetches on its own.
+                var armed = await held;
+                await Task.WhenAny(armed, request).WaitAsync(Limit, Ct);
+                if (request.IsCompleted)
+                {
+                    return;
+                }
+
                 Assert.True(polls < most, $"Still waiting after {polls} polls.");
-                _test._clock.Advance(ClientCache.LeasePollIntervalWithBackplane);
+                _test._time.Advance(ClientCache.LeasePollIntervalWithBackplane);
             }
         }
 
-        public void Dispose()
-        {
-            _coordination.Waiting -= OnWaiting;
-            _waits.Dispose();
-        }
+        public void Dispose() => _test._hub.LeaseHeld -= OnLeaseHeld;
 
-        private void OnWaiting(string key) => _waits.Release();
+        private void OnLeaseHeld(IHttpCacheCoordinator member, string key)
+        {
+            if (ReferenceEquals(member, _coordinator))
+            {
+                _waits.Writer.TryWrite(_test._time.NextTimer);
+            }
+        }
     }
 
     private CachingHarness Start(Origin origin)
@@ -365,7 +387,7 @@ public sealed class CoordinationTests : IDisposable
             services: s =>
             {
                 s.AddSingleton<IDistributedCache>(_store);
-                s.AddSingleton<TimeProvider>(_clock);
+                s.AddSingleton<TimeProvider>(_time);
                 s.AddSingleton(_hub.Join());
                 s.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
             });

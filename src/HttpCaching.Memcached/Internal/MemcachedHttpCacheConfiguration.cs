@@ -1,3 +1,4 @@
+using HttpCaching.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -10,67 +11,41 @@ namespace HttpCaching.Memcached.Internal;
 /// </summary>
 internal static class MemcachedHttpCacheConfiguration
 {
-    private static readonly (string Name, bool Text)[] Known =
-    [
-        (nameof(MemcachedHttpCacheOptions.Servers), true),
-        (nameof(MemcachedHttpCacheOptions.KeyPrefix), true),
-        (nameof(MemcachedHttpCacheOptions.UseTls), false),
-        (nameof(MemcachedHttpCacheOptions.TlsServerName), true),
-        (nameof(MemcachedHttpCacheOptions.CaCertificatePath), true),
-        (nameof(MemcachedHttpCacheOptions.Username), true),
-        (nameof(MemcachedHttpCacheOptions.Password), true),
-        (nameof(MemcachedHttpCacheOptions.ConnectTimeout), false),
-        (nameof(MemcachedHttpCacheOptions.OperationTimeout), false),
-        (nameof(MemcachedHttpCacheOptions.MaxConnectionsPerServer), false),
-        (nameof(MemcachedHttpCacheOptions.ServerRetryInterval), false),
-        (nameof(MemcachedHttpCacheOptions.MaxServerRetryInterval), false),
-    ];
+    /// <summary>The options configuration can set: all of them.</summary>
+    private static readonly ConfigurationShape Shape = new ConfigurationShape("option")
+        .Text(nameof(MemcachedHttpCacheOptions.Servers))
+        .Text(nameof(MemcachedHttpCacheOptions.KeyPrefix))
+        .Value(nameof(MemcachedHttpCacheOptions.UseTls))
+        .Text(nameof(MemcachedHttpCacheOptions.TlsServerName))
+        .Text(nameof(MemcachedHttpCacheOptions.CaCertificatePath))
+        .Text(nameof(MemcachedHttpCacheOptions.Username))
+        .Text(nameof(MemcachedHttpCacheOptions.Password))
+        .Value(nameof(MemcachedHttpCacheOptions.ConnectTimeout))
+        .Value(nameof(MemcachedHttpCacheOptions.OperationTimeout))
+        .Value(nameof(MemcachedHttpCacheOptions.MaxConnectionsPerServer))
+        .Value(nameof(MemcachedHttpCacheOptions.ServerRetryInterval))
+        .Value(nameof(MemcachedHttpCacheOptions.MaxServerRetryInterval));
 
     /// <summary>The names configuration can set, in declaration order.</summary>
-    public static IEnumerable<string> Names => Known.Select(s => s.Name);
+    public static IEnumerable<string> Names => Shape.Names;
 
     /// <exception cref="OptionsValidationException">The section names an unknown option or holds a value that does not convert.</exception>
-    public static void Bind(string name, IConfigurationSection section, MemcachedHttpCacheOptions options)
-    {
-        var errors = new List<string>();
-        foreach (var child in section.GetChildren())
-        {
-            var (known, text) = Array.Find(Known, s => string.Equals(s.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (known is null)
-            {
-                errors.Add($"{child.Path} is not a known option. Known options: {string.Join(", ", Names)}.");
-            }
-            else if (child.GetChildren().Any())
-            {
-                errors.Add($"{child.Path} must be a value, not a section.");
-            }
-            else if (!text && string.IsNullOrWhiteSpace(child.Value))
-            {
-                errors.Add($"{child.Path} needs a value.");
-            }
-        }
-
-        if (errors.Count == 0)
-        {
-            try
+    /// <remarks>
+    /// The binder's message names the key and the target type; the values that can fail to convert are booleans,
+    /// numbers and time spans, never a password (a string always converts).
+    /// </remarks>
+    public static void Bind(string name, IConfigurationSection section, MemcachedHttpCacheOptions options) =>
+        Shape.Bind(
+            section,
+            () =>
             {
                 var settings = new Settings();
                 section.Bind(settings, static binder => binder.ErrorOnUnknownConfiguration = true);
                 settings.ApplyTo(options);
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The binder's message names the key and the target type; the values that can fail to convert are
-                // booleans, numbers and time spans, never a password (a string always converts).
-                errors.Add(ex.Message.Contains(section.Path, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{section.Path}: {ex.Message}");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(name, typeof(MemcachedHttpCacheOptions), errors.Select(e => $"{StoreName.Describe(name)}: {e}"));
-        }
-    }
+            },
+            name,
+            typeof(MemcachedHttpCacheOptions),
+            StoreName.Describe(name));
 
     /// <summary>What configuration binds into; only the keys present are applied, so what code set before stays otherwise.</summary>
     internal sealed class Settings

@@ -147,7 +147,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     /// <summary>Creates or migrates the table unless that is done; for the coordinator's leases, which are rows of it.</summary>
     internal Task MigrateAsync(CancellationToken cancellationToken) => EnsureMigratedAsync(async: true, cancellationToken);
 
-    /// <summary>The sweep started last by the timer, or a completed task; for tests.</summary>
+    /// <summary>The sweep started last by the timer, or a completed task; disposal waits for it.</summary>
     internal Task CurrentSweep => Volatile.Read(ref _sweep);
 
     /// <inheritdoc/>

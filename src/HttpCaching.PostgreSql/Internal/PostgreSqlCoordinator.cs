@@ -69,12 +69,6 @@ internal sealed class PostgreSqlCoordinator : IHttpCacheCoordinator, IAsyncDispo
     /// <inheritdoc/>
     public TimeSpan LeaseWait { get; }
 
-    /// <summary>The channel of the backplane; for tests.</summary>
-    internal string Channel => _channel;
-
-    /// <summary>Test seam: raised each time the LISTEN connection is (re)established.</summary>
-    internal event Action? Listening;
-
     /// <inheritdoc/>
     public async ValueTask PublishAsync(string message, CancellationToken cancellationToken)
     {
@@ -202,7 +196,6 @@ internal sealed class PostgreSqlCoordinator : IHttpCacheCoordinator, IAsyncDispo
                     }
 
                     retry = FirstRetry;
-                    Listening?.Invoke();
                     while (true)
                     {
                         if (!await connection.WaitAsync(KeepAlive, token).ConfigureAwait(false))

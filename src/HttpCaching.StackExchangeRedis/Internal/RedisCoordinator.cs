@@ -63,12 +63,6 @@ internal sealed class RedisCoordinator : IHttpCacheCoordinator, IAsyncDisposable
     /// <inheritdoc/>
     public TimeSpan LeaseWait { get; }
 
-    /// <summary>The channel of the backplane; for tests.</summary>
-    internal RedisChannel Channel => _channel;
-
-    /// <summary>Completes once the backplane is subscribed (or disposed); for tests.</summary>
-    internal Task Subscribed => Volatile.Read(ref _subscribing) ?? Task.CompletedTask;
-
     /// <inheritdoc/>
     public async ValueTask PublishAsync(string message, CancellationToken cancellationToken)
     {

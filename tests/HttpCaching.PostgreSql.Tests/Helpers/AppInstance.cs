@@ -49,8 +49,7 @@ public sealed class AppInstance : IAsyncDisposable
     public IServiceProvider Services => _provider;
 
     /// <summary>The handler's side of the store's coordination (what it received), for the application's cache.</summary>
-    internal HttpCaching.Internal.StoreCoordination Coordination =>
-        _provider.GetRequiredService<HttpCaching.Internal.CacheStoreProvider>().Get(null).Coordination!;
+    internal ObservedCoordinator Coordinator => Assert.IsType<ObservedCoordinator>(_provider.GetRequiredService<IHttpCacheCoordinator>());
 
     /// <summary>
     /// Starts an instance and runs its start-up validation.
@@ -93,6 +92,7 @@ public sealed class AppInstance : IAsyncDisposable
         else
         {
             services.AddPostgreSqlHttpCache(store);
+            ObservedCoordinator.ObserveCoordinator(services, serviceKey: null);
         }
 
         services.AddHttpClient(ClientName)

@@ -43,12 +43,8 @@ public sealed class RedisApp : IAsyncDisposable
 
     internal IServiceProvider Services => _provider;
 
-    /// <summary>The store's coordinator (backplane and leases).</summary>
-    internal RedisCoordinator Coordinator => Assert.IsType<RedisCoordinator>(_provider.GetRequiredKeyedService<IHttpCacheCoordinator>(StoreKey));
-
-    /// <summary>The handler's side of the store's coordination (what it received).</summary>
-    internal HttpCaching.Internal.StoreCoordination Coordination =>
-        _provider.GetRequiredService<HttpCaching.Internal.CacheStoreProvider>().Get(StoreKey).Coordination!;
+    /// <summary>The store's coordinator (backplane and leases), observed: what its backplane delivers to the handler.</summary>
+    internal ObservedCoordinator Coordinator => Assert.IsType<ObservedCoordinator>(_provider.GetRequiredKeyedService<IHttpCacheCoordinator>(StoreKey));
 
     internal RedisCacheStore Store => Assert.IsType<RedisCacheStore>(_provider.GetRequiredKeyedService<IDistributedCache>(StoreKey));
 
@@ -69,6 +65,7 @@ public sealed class RedisApp : IAsyncDisposable
             .AddSingleton(time)
             .AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace))
             .AddKeyedRedisHttpCache(StoreKey, store);
+        ObservedCoordinator.ObserveCoordinator(services, StoreKey);
         services.AddHttpClient(ClientName)
             .AddThirdPartyCaching(o =>
             {

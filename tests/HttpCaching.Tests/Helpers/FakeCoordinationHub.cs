@@ -32,6 +32,13 @@ public sealed class FakeCoordinationHub(TimeProvider time)
 
     public int LeaseAttempts => Volatile.Read(ref _leaseAttempts);
 
+    /// <summary>
+    /// Raised with the member and the lease key each time a lease attempt finds the lease held by another, on the
+    /// attempting request's thread just before the attempt returns: what that request does next (arming its poll
+    /// timer, say) it has not done yet.
+    /// </summary>
+    public event Action<IHttpCacheCoordinator, string>? LeaseHeld;
+
     public IReadOnlyList<string> Messages
     {
         get
@@ -120,15 +127,16 @@ public sealed class FakeCoordinationHub(TimeProvider time)
             lock (hub._gate)
             {
                 var now = hub.Time.GetUtcNow();
-                if (hub._leases.TryGetValue(key, out var held) && held.Until > now)
+                if (!hub._leases.TryGetValue(key, out var held) || held.Until <= now)
                 {
-                    return ValueTask.FromResult<IAsyncDisposable?>(null);
+                    var lease = new Lease(hub, key);
+                    hub._leases[key] = (lease, now + hub.LeaseDuration);
+                    return ValueTask.FromResult<IAsyncDisposable?>(lease);
                 }
-
-                var lease = new Lease(hub, key);
-                hub._leases[key] = (lease, now + hub.LeaseDuration);
-                return ValueTask.FromResult<IAsyncDisposable?>(lease);
             }
+
+            hub.LeaseHeld?.Invoke(this, key);
+            return ValueTask.FromResult<IAsyncDisposable?>(null);
         }
     }
 

@@ -49,15 +49,6 @@ internal sealed partial class StoreCoordination
     /// <summary>How long a request waits for another instance's fetch.</summary>
     public TimeSpan LeaseWait => _coordinator.LeaseWait;
 
-    /// <summary>Test seam, never used by the library: raised with each key another instance said it changed.</summary>
-    internal event Action<string>? Received;
-
-    /// <summary>
-    /// Test seam, never used by the library: raised with the key once a request waiting for another instance's fetch
-    /// has armed its poll timer, so a test on a fake clock knows when advancing it wakes the request.
-    /// </summary>
-    internal event Action<string>? Waiting;
-
     /// <summary>
     /// Lets the backplane drop records from <paramref name="near"/> (a client's near cache in front of this store);
     /// subscribes on the first call.
@@ -123,7 +114,6 @@ internal sealed partial class StoreCoordination
         var waiter = Watch(key);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, _time, stop.Token);
-        Waiting?.Invoke(key);
         try
         {
             await Task.WhenAny(waiter, delay).ConfigureAwait(false);
@@ -239,8 +229,6 @@ internal sealed partial class StoreCoordination
         {
             waiter.TrySetResult();
         }
-
-        Received?.Invoke(key);
     }
 
     private void Failed(string operation, Exception exception)
