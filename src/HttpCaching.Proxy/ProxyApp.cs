@@ -33,13 +33,14 @@ internal static class ProxyApp
 
     /// <summary>
     /// Builds the proxy from command-line arguments, on top of <c>appsettings.json</c> and environment variables.
-    /// <paramref name="configure"/> (tests) runs after the proxy's own registrations.
+    /// <paramref name="configure"/> (tests) runs first, so it can add configuration sources and services of its own.
     /// </summary>
     /// <exception cref="OptionsValidationException">The proxy settings are missing or invalid.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddCommandLine(args, SwitchMappings);
+        configure?.Invoke(builder);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -80,7 +81,6 @@ internal static class ProxyApp
             services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
         }
 
-        configure?.Invoke(builder);
         var app = builder.Build();
 
         var admin = app.Services.GetRequiredService<AdminEndpoints>();
