@@ -182,6 +182,8 @@ public sealed class RouteTests
             "--Proxy:Routes:slow:PathPrefix", "/slow",
             "--Proxy:Routes:slow:Origin", silent.BaseAddress.ToString(),
             "--Proxy:Routes:slow:Timeout", "00:00:00.200",
+            // The cache's own origin timeout must not be what answers.
+            "--HttpCaching:Clients:slow:OriginTimeout", "01:00:00",
             "--Proxy:Routes:rss:PathPrefix", "/rss",
             "--Proxy:Routes:rss:Origin", rss.Authority]);
 
