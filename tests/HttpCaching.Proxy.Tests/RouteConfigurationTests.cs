@@ -178,10 +178,27 @@ public sealed class RouteConfigurationTests
         Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Builds and starts the proxy as <see cref="ProxyApp.RunAsync"/> would, but stops it when the settings are valid,
+    /// so a setting that should fail and does not fails the test instead of leaving the proxy running.
+    /// </summary>
     private static async Task<(int ExitCode, string Error)> RunAsync(params string[] settings)
     {
-        using var error = new StringWriter();
-        var exitCode = await ProxyApp.RunAsync(["--urls", "http://127.0.0.1:0", .. settings], error);
-        return (exitCode, error.ToString());
+        string[] args = ["--urls", "http://127.0.0.1:0", .. settings];
+        try
+        {
+            await using var app = ProxyApp.Build(args);
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            await app.StopAsync(TestContext.Current.CancellationToken);
+            return (0, string.Empty);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return (ProxyApp.ConfigurationErrorExitCode, string.Join('\n', ex.Failures));
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            return (ProxyApp.ConfigurationErrorExitCode, string.Join('\n', ex.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)));
+        }
     }
 }
