@@ -3,14 +3,20 @@ using System.Net;
 using System.Text;
 using HttpCaching.Proxy.Internal;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace HttpCaching.Proxy;
 
-/// <summary>Builds and runs the proxy: a Kestrel server whose one endpoint forwards everything to the origin.</summary>
+/// <summary>
+/// Builds and runs the proxy: a Kestrel server that forwards each request to the origin of the route its path matches
+/// (and answers <c>404</c> itself when none does), and serves the admin endpoints, here or on <c>Proxy:AdminUrls</c>.
+/// </summary>
 internal static class ProxyApp
 {
     /// <summary>
-    /// The name of the caching client, so its settings can also be given under <c>HttpCaching:Clients:origin</c>.
+    /// The name of the one route (and caching client) of the <c>--origin</c> form, so its settings can also be given
+    /// under <c>HttpCaching:Clients:origin</c>.
     /// </summary>
     public const string ClientName = "origin";
 
@@ -27,12 +33,14 @@ internal static class ProxyApp
 
     /// <summary>
     /// Builds the proxy from command-line arguments, on top of <c>appsettings.json</c> and environment variables.
+    /// <paramref name="configure"/> (tests) runs first, so it can add configuration sources and services of its own.
     /// </summary>
     /// <exception cref="OptionsValidationException">The proxy settings are missing or invalid.</exception>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddCommandLine(args, SwitchMappings);
+        configure?.Invoke(builder);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -45,15 +53,60 @@ internal static class ProxyApp
         });
 
         // ASP.NET Core logs each request with its query string at Information; query strings often carry API keys.
+        // The proxy's own access log (HttpCaching.Proxy.AccessLog) leaves them out.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
-        var services = builder.Services;
-        services.AddSingleton<IConfigureOptions<ProxyOptions>, ProxyOptionsSetup>();
-        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
-        services.AddOptions<ProxyOptions>().ValidateOnStart();
-        services.AddSingleton<ProxyForwarder>();
+        // The routes name the caching clients, so they are read (and checked) now, before the services are built.
+        var options = ReadOptions(builder.Configuration);
+        var routes = RouteTable.From(options);
 
-        services.AddHttpClient(ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(routes);
+        services.AddSingleton<ProxyForwarder>();
+        services.AddSingleton<AdminEndpoints>();
+        services.AddHealthChecks().AddHttpCaching();
+        AddStore(services, options.Store);
+        AddMetrics(services, options.Otlp, builder.Configuration);
+
+        foreach (var route in routes.Routes)
+        {
+            AddRouteClient(services, route);
+        }
+
+        var separateAdmin = options.AdminUrls is not null;
+        if (separateAdmin)
+        {
+            services.AddSingleton<AdminServer>();
+            services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
+        }
+
+        var app = builder.Build();
+
+        var admin = app.Services.GetRequiredService<AdminEndpoints>();
+        app.UseMiddleware<AccessLog>();
+        app.Use(next => context => !AdminEndpoints.IsAdminRequest(context)
+            ? next(context)
+            : separateAdmin ? AdminEndpoints.NotServedHereAsync(context) : admin.HandleAsync(context));
+        app.Run(app.Services.GetRequiredService<ProxyForwarder>().ForwardAsync);
+        return app;
+    }
+
+    private static ProxyOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new ProxyOptions();
+        new ProxyOptionsSetup(configuration).Configure(options);
+        var result = new ProxyOptionsValidator(configuration).Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ProxyOptions), result.Failures);
+        }
+
+        return options;
+    }
+
+    private static void AddRouteClient(IServiceCollection services, ProxyRoute route) =>
+        services.AddHttpClient(route.Name, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
@@ -69,15 +122,50 @@ internal static class ProxyApp
             // Below the cache: the forwarded unkeyed headers join the Vary of every response before it is stored.
             .AddHttpMessageHandler(static services =>
                 new ForwardedHeadersVaryHandler(services.GetRequiredService<IOptions<ProxyOptions>>()))
+            // Lowest: the route's API key headers and query parameters, which the cache never sees.
+            .AddHttpMessageHandler(() => new RouteRequestHandler(route))
             .RemoveAllLoggers();
 
-        var app = builder.Build();
+    /// <summary>
+    /// The shared store, through the store packages' own registrations: the application's <c>IDistributedCache</c>,
+    /// which every route's cache then uses. Memory registers nothing, so the library uses its bounded in-process store.
+    /// </summary>
+    private static void AddStore(IServiceCollection services, ProxyStoreOptions store)
+    {
+        switch (store.Provider)
+        {
+            case ProxyStoreProvider.PostgreSql:
+                services.AddPostgreSqlHttpCache(store.ConnectionString!);
+                break;
+            case ProxyStoreProvider.Redis:
+                services.AddRedisHttpCache(store.ConnectionString!);
+                break;
+            default:
+                break;
+        }
+    }
 
-        // Fail here, before the server starts, when the origin is missing or invalid.
-        _ = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+    /// <summary>
+    /// The library's meter, exported over OTLP when an endpoint is configured (<c>Proxy:Otlp:Endpoint</c>, else the
+    /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); otherwise no OpenTelemetry pipeline is built at all.
+    /// </summary>
+    private static void AddMetrics(IServiceCollection services, ProxyOtlpOptions otlp, ConfigurationManager configuration)
+    {
+        var endpoint = otlp.Endpoint is { Length: > 0 } configured ? configured : configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            return;
+        }
 
-        app.Run(app.Services.GetRequiredService<ProxyForwarder>().ForwardAsync);
-        return app;
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("HttpCaching.Proxy"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(HttpCachingDiagnostics.MeterName)
+                .AddOtlpExporter(exporter =>
+                {
+                    exporter.Endpoint = new Uri(endpoint, UriKind.Absolute);
+                    exporter.Protocol = otlp.Protocol;
+                }));
     }
 
     /// <summary>

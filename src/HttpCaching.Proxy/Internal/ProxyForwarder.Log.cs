@@ -15,6 +15,7 @@ internal sealed partial class ProxyForwarder
         public const int ClientAbortedId = 5;
         public const int BadTargetId = 6;
         public const int UnkeyedHeaderWithheldId = 7;
+        public const int NoRouteId = 8;
 
         [LoggerMessage(OriginFailedId, LogLevel.Warning, "{Method} {Path}: the origin could not be reached or sent an invalid response; answering 502.", EventName = "OriginFailed")]
         public static partial void OriginFailed(ILogger logger, string method, PathString path, Exception exception);
@@ -36,5 +37,8 @@ internal sealed partial class ProxyForwarder
 
         [LoggerMessage(UnkeyedHeaderWithheldId, LogLevel.Debug, "{Method} {Path}: the {HeaderName} request header is not part of the cache key and is not forwarded (see Proxy:ForwardedRequestHeaders).", EventName = "UnkeyedHeaderWithheld")]
         public static partial void UnkeyedHeaderWithheld(ILogger logger, string method, PathString path, string headerName);
+
+        [LoggerMessage(NoRouteId, LogLevel.Debug, "{Method} {Path}: no route serves this path; answering 404.", EventName = "NoRoute")]
+        public static partial void NoRoute(ILogger logger, string method, PathString path);
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Frozen;
-using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,41 +26,51 @@ internal sealed partial class ProxyForwarder
 
     private readonly IHttpClientFactory _clients;
     private readonly ILogger _logger;
-    private readonly string _originAuthority;
-    private readonly string _originBase;
-    private readonly TimeSpan _timeout;
+    private readonly RouteTable _routes;
     private readonly FrozenSet<string> _withheld;
 
-    public ProxyForwarder(IHttpClientFactory clients, IOptions<ProxyOptions> options, ILogger<ProxyForwarder> logger)
+    public ProxyForwarder(IHttpClientFactory clients, RouteTable routes, IOptions<ProxyOptions> options, ILogger<ProxyForwarder> logger)
     {
         _clients = clients;
         _logger = logger;
-        var value = options.Value;
-        var origin = new Uri(value.Origin!, UriKind.Absolute);
-        _originAuthority = origin.GetLeftPart(UriPartial.Authority);
-        _originBase = origin.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        _timeout = value.Timeout;
-        _withheld = UnkeyedRequestHeaders.Withheld(UnkeyedRequestHeaders.Forwarded(value.ForwardedRequestHeaders));
+        _routes = routes;
+        _withheld = UnkeyedRequestHeaders.Withheld(UnkeyedRequestHeaders.Forwarded(options.Value.ForwardedRequestHeaders));
     }
+
+    /// <summary>The text of the proxy's own <c>404</c> for a path no route serves.</summary>
+    public const string NoRouteBody = "HttpCaching.Proxy: no route serves this path.\n";
 
     public async Task ForwardAsync(HttpContext context)
     {
         var aborted = context.RequestAborted;
-        if (!TryCreateTarget(context, out var target))
+        var rawTarget = RawTarget(context);
+        ProxyRoute? route = null;
+        Uri? target = null;
+        var result = PathAndQuery(rawTarget) is { } pathAndQuery ? _routes.Resolve(pathAndQuery, out route, out target) : RouteResult.Invalid;
+        if (result == RouteResult.Invalid)
         {
             Log.BadTarget(_logger, context.Request.Method);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
 
-        using var request = CreateRequest(context, target);
+        if (result == RouteResult.NoRoute)
+        {
+            // Answered here: nothing goes to a host no route names, whatever the target's authority or Host say.
+            Log.NoRoute(_logger, context.Request.Method, context.Request.Path);
+            await WriteTextAsync(context, StatusCodes.Status404NotFound, NoRouteBody).ConfigureAwait(false);
+            return;
+        }
+
+        AccessLog.SetRoute(context, route!.Name);
+        using var request = CreateRequest(context, target!, route);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(_timeout);
+        timeout.CancelAfter(route.Timeout);
 
         HttpResponseMessage response;
         try
         {
-            response = await _clients.CreateClient(ProxyApp.ClientName)
+            response = await _clients.CreateClient(route.Name)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token)
                 .ConfigureAwait(false);
         }
@@ -72,7 +81,7 @@ internal sealed partial class ProxyForwarder
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested || ex.InnerException is TimeoutException)
         {
-            Log.OriginTimedOut(_logger, request.Method.Method, context.Request.Path, _timeout);
+            Log.OriginTimedOut(_logger, request.Method.Method, context.Request.Path, route.Timeout);
             context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
             return;
         }
@@ -93,45 +102,34 @@ internal sealed partial class ProxyForwarder
                 return;
             }
 
-            await CopyBodyAsync(context, request, response, timeout).ConfigureAwait(false);
+            await CopyBodyAsync(context, request, response, timeout, route.Timeout).ConfigureAwait(false);
         }
     }
 
-    private bool TryCreateTarget(HttpContext context, [NotNullWhen(true)] out Uri? target)
+    /// <summary>The request target as the client sent it (or rebuilt from the path and query when the server has none).</summary>
+    public static string RawTarget(HttpContext context)
     {
-        target = null;
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(rawTarget))
-        {
-            rawTarget = UriHelper.BuildRelative(context.Request.PathBase, context.Request.Path, context.Request.QueryString);
-        }
+        return string.IsNullOrEmpty(rawTarget)
+            ? UriHelper.BuildRelative(context.Request.PathBase, context.Request.Path, context.Request.QueryString)
+            : rawTarget;
+    }
 
-        if (PathAndQuery(rawTarget) is not { } pathAndQuery)
-        {
-            return false;
-        }
-
-        // The client's target is normalised on its own first, so its dot segments stop at its root and never climb
-        // out of the origin's base path; the base path is then put in front of the (already normalised) result.
-        if (!Uri.TryCreate(string.Concat(_originAuthority, pathAndQuery), UriKind.Absolute, out var normalised))
-        {
-            return false;
-        }
-
-        if (_originBase.Length == _originAuthority.Length)
-        {
-            target = normalised;
-            return true;
-        }
-
-        return Uri.TryCreate(string.Concat(_originBase, normalised.PathAndQuery), UriKind.Absolute, out target);
+    /// <summary>A short plain-text answer of the proxy's own.</summary>
+    public static Task WriteTextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return context.Response.WriteAsync(text, context.RequestAborted);
     }
 
     /// <summary>
     /// The path and query of a request target: the origin form as is, the path and query of the absolute form (a
     /// client that uses the proxy as a forward proxy), and <see langword="null"/> for the asterisk and authority forms.
     /// </summary>
-    private static string? PathAndQuery(string rawTarget)
+    public static string? PathAndQuery(string rawTarget)
     {
         if (rawTarget.StartsWith('/'))
         {
@@ -155,7 +153,7 @@ internal sealed partial class ProxyForwarder
         return rest[0] == '?' ? "/" + rest : rest;
     }
 
-    private HttpRequestMessage CreateRequest(HttpContext context, Uri target)
+    private HttpRequestMessage CreateRequest(HttpContext context, Uri target, ProxyRoute route)
     {
         var incoming = context.Request;
         var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), target);
@@ -173,6 +171,12 @@ internal sealed partial class ProxyForwarder
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)
                 || name.StartsWith(':')
                 || HopByHopHeaders.ShouldRemove(name, connectionTokens))
+            {
+                continue;
+            }
+
+            // The route sets these itself, below the cache: the caller's value is neither forwarded nor part of the key.
+            if (route.RequestHeaderNames.Contains(name))
             {
                 continue;
             }
@@ -243,7 +247,7 @@ internal sealed partial class ProxyForwarder
         && status >= 200
         && status is not StatusCodes.Status204NoContent and not StatusCodes.Status205ResetContent and not StatusCodes.Status304NotModified;
 
-    private async Task CopyBodyAsync(HttpContext context, HttpRequestMessage request, HttpResponseMessage response, CancellationTokenSource timeout)
+    private async Task CopyBodyAsync(HttpContext context, HttpRequestMessage request, HttpResponseMessage response, CancellationTokenSource timeout, TimeSpan readTimeout)
     {
         var aborted = context.RequestAborted;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -256,7 +260,7 @@ internal sealed partial class ProxyForwarder
                 await context.Response.StartAsync(aborted).ConfigureAwait(false);
                 while (true)
                 {
-                    timeout.CancelAfter(_timeout);
+                    timeout.CancelAfter(readTimeout);
                     var read = await body.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
                     if (read == 0)
                     {
@@ -276,7 +280,7 @@ internal sealed partial class ProxyForwarder
             }
             else if (timeout.IsCancellationRequested)
             {
-                Log.BodyTimedOut(_logger, request.Method.Method, context.Request.Path, _timeout);
+                Log.BodyTimedOut(_logger, request.Method.Method, context.Request.Path, readTimeout);
             }
             else
             {

@@ -8,15 +8,66 @@ namespace HttpCaching.Proxy.Internal;
 /// </summary>
 internal sealed class ProxyOptionsSetup(IConfiguration configuration) : IConfigureOptions<ProxyOptions>
 {
+    private static readonly string[] ProxyKeys =
+    [
+        nameof(ProxyOptions.Origin), nameof(ProxyOptions.Timeout), nameof(ProxyOptions.ForwardedRequestHeaders), nameof(ProxyOptions.Routes),
+        nameof(ProxyOptions.Store), nameof(ProxyOptions.AdminUrls), nameof(ProxyOptions.PurgeToken), nameof(ProxyOptions.Otlp),
+    ];
+
+    private static readonly string[] RouteKeys =
+    [
+        nameof(ProxyRouteOptions.PathPrefix), nameof(ProxyRouteOptions.Origin), nameof(ProxyRouteOptions.Timeout),
+        nameof(ProxyRouteOptions.RequestHeaders), nameof(ProxyRouteOptions.QueryParameters),
+    ];
+
+    private static readonly string[] StoreKeys = [nameof(ProxyStoreOptions.Provider), nameof(ProxyStoreOptions.ConnectionString)];
+
+    private static readonly string[] OtlpKeys = [nameof(ProxyOtlpOptions.Endpoint), nameof(ProxyOtlpOptions.Protocol)];
+
     public void Configure(ProxyOptions options)
     {
+        // Unknown keys first, each named by its full path (the binder names neither the route nor the path).
+        var section = configuration.GetSection(ProxyOptions.SectionName);
+        var errors = new List<string>();
+        CheckKeys(section, ProxyKeys, errors);
+        CheckKeys(section.GetSection(nameof(ProxyOptions.Store)), StoreKeys, errors);
+        CheckKeys(section.GetSection(nameof(ProxyOptions.Otlp)), OtlpKeys, errors);
+        foreach (var route in section.GetSection(nameof(ProxyOptions.Routes)).GetChildren())
+        {
+            CheckKeys(route, RouteKeys, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ProxyOptions), errors);
+        }
+
         try
         {
             configuration.GetSection(ProxyOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException ex)
         {
-            throw new OptionsValidationException(Options.DefaultName, typeof(ProxyOptions), [ex.Message]);
+            // Inside a dictionary (Proxy:Routes), the binder's own message says only that binding failed: the inner
+            // exceptions name the key and the value that did not convert.
+            var messages = new List<string>();
+            for (Exception? e = ex; e is not null; e = e.InnerException)
+            {
+                messages.Add(e.Message);
+            }
+
+            throw new OptionsValidationException(Options.DefaultName, typeof(ProxyOptions), [string.Join(" ", messages)]);
+        }
+    }
+
+    private static void CheckKeys(IConfigurationSection section, string[] known, List<string> errors)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{child.Path} is not a known setting. Known settings: {string.Join(", ", known)}.");
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using HttpCaching.Proxy.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HttpCaching.Proxy.Tests.Helpers;
@@ -37,14 +38,26 @@ public sealed class RunningProxy : IAsyncDisposable
     public static Task<RunningProxy> StartAsync(KestrelOrigin origin, params string[] extraArgs) =>
         StartAsync(origin.BaseAddress.GetLeftPart(UriPartial.Authority), extraArgs);
 
-    public static async Task<RunningProxy> StartAsync(string origin, params string[] extraArgs)
+    public static Task<RunningProxy> StartAsync(string origin, params string[] extraArgs) =>
+        StartWithArgsAsync(["--origin", origin, .. extraArgs]);
+
+    /// <summary>
+    /// The proxy with exactly these settings (plus the address and log level), and <paramref name="configure"/> run
+    /// before the proxy reads its settings (more configuration, a store of the test's, fake logging).
+    /// </summary>
+    public static async Task<RunningProxy> StartWithArgsAsync(string[] settings, Action<WebApplicationBuilder>? configure = null)
     {
-        string[] args = ["--origin", origin, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", .. extraArgs];
-        var app = ProxyApp.Build(args);
+        string[] args = ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", .. settings];
+        var app = ProxyApp.Build(args, configure);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new RunningProxy(app, new Uri(address));
     }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The admin server's address, when <c>Proxy:AdminUrls</c> is set.</summary>
+    public Uri AdminAddress => new(Services.GetRequiredService<AdminServer>().Addresses.Single());
 
     /// <summary>A URI on the proxy whose path and query go on the wire exactly as written.</summary>
     public Uri RawUrl(string pathAndQuery) =>

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text;
+using HttpCaching.Proxy.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HttpCaching.Proxy.Tests;
+
+/// <summary>
+/// A route's API key headers and query parameters reach its origin, and nothing else: never the cache key or store,
+/// never a log record, never the caller.
+/// </summary>
+public sealed class RouteSecretTests
+{
+    private const string HeaderKey = "hdr-5ecret-3f9a1c";
+    private const string QueryKey = "qry-5ecret-7b2e4d";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string[] Route(RecordingOrigin origin) =>
+    [
+        "--Proxy:Routes:embedly:PathPrefix", "/embedly",
+        "--Proxy:Routes:embedly:Origin", origin.Authority + "/1/",
+        "--Logging:LogLevel:Default", "Trace",
+    ];
+
+    /// <summary>The secrets as the environment gives them (Proxy__Routes__embedly__…), the way they are meant to be set.</summary>
+    private static Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder> Secrets(RecordingDistributedCache? store = null) => builder =>
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Proxy:Routes:embedly:RequestHeaders:X-Api-Key"] = HeaderKey,
+            ["Proxy:Routes:embedly:QueryParameters:key"] = QueryKey,
+        });
+        builder.Services.AddFakeLogging();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        if (store is not null)
+        {
+            builder.Services.AddSingleton<IDistributedCache>(store);
+        }
+    };
+
+    [Fact]
+    public async Task Get_RouteHeaderAndQueryParameter_ReachTheOrigin()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets());
+
+        await proxy.Client.GetStringAsync("/embedly/oembed?url=a", Ct);
+        await proxy.Client.GetStringAsync("/embedly/oembed", Ct);
+
+        Assert.Equal([$"/1/oembed?url=a&key={QueryKey}", $"/1/oembed?key={QueryKey}"], origin.Targets);
+        Assert.All(origin.Headers, h => Assert.Equal(HeaderKey, h["X-Api-Key"]));
+    }
+
+    [Fact]
+    public async Task Get_CallersOwnHeaderOrParameterOfThatName_IsReplaced_AndNotPartOfTheKey()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        origin.ResponseHeaders["Vary"] = "X-Api-Key";
+        await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets());
+
+        using var first = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/embedly/oembed?key=attacker&url=a");
+        forged.Headers.Add("X-Api-Key", "attacker");
+        using var second = await proxy.Client.SendAsync(forged, Ct);
+
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal([$"/1/oembed?url=a&key={QueryKey}"], origin.Targets);
+        Assert.Equal(HeaderKey, Assert.Single(origin.Headers)["X-Api-Key"]);
+    }
+
+    [Fact]
+    public async Task Get_Secrets_AreNeverInTheStoreKeysOrRecords_EvenWhenTheOriginVariesOnTheHeader()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        origin.ResponseHeaders["Vary"] = "X-Api-Key";
+        origin.EchoTarget = false;
+        var store = new RecordingDistributedCache(TimeProvider.System);
+        await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets(store));
+
+        using var first = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var second = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+
+        // The cache never saw the header, so the variant it stored is the one every caller selects.
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
+        Assert.Single(origin.Targets);
+        Assert.NotEmpty(store.Keys);
+        foreach (var key in store.Keys)
+        {
+            Assert.DoesNotContain(HeaderKey, key, StringComparison.Ordinal);
+            Assert.DoesNotContain(QueryKey, key, StringComparison.Ordinal);
+            var record = Encoding.Latin1.GetString(store.Raw(key)!);
+            Assert.DoesNotContain(HeaderKey, record, StringComparison.Ordinal);
+            Assert.DoesNotContain(QueryKey, record, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Get_Secrets_AreNeverReturnedToTheCaller_OnHitsMissesAndErrors()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        origin.EchoTarget = false;
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            [.. Route(origin),
+             "--Proxy:Routes:down:PathPrefix", "/down",
+             "--Proxy:Routes:down:Origin", "http://127.0.0.1:1/",
+             "--Proxy:Routes:down:RequestHeaders:X-Api-Key", HeaderKey,
+             "--Proxy:Routes:down:QueryParameters:key", QueryKey],
+            Secrets());
+
+        using var miss = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var hit = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var failed = await proxy.Client.GetAsync("/down/oembed?url=a", Ct);
+
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        foreach (var response in new[] { miss, hit, failed })
+        {
+            var everything = string.Join('\n', response.Headers.Concat(response.Content.Headers).Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"))
+                + await response.Content.ReadAsStringAsync(Ct);
+            Assert.DoesNotContain(HeaderKey, everything, StringComparison.Ordinal);
+            Assert.DoesNotContain(QueryKey, everything, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Get_Secrets_AreNeverLogged_OnHitsMissesAndOriginFailures()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            [.. Route(origin),
+             "--Proxy:Routes:down:PathPrefix", "/down",
+             "--Proxy:Routes:down:Origin", "http://127.0.0.1:1/",
+             "--Proxy:Routes:down:RequestHeaders:X-Api-Key", HeaderKey,
+             "--Proxy:Routes:down:QueryParameters:key", QueryKey],
+            Secrets());
+
+        using var miss = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var hit = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var failed = await proxy.Client.GetAsync("/down/oembed?url=a", Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        var logs = proxy.Services.GetFakeLogCollector().GetSnapshot();
+        Assert.Contains(logs, r => r.Category == HttpCaching.Proxy.Internal.AccessLog.Category);
+        Assert.Contains(logs, r => r.Level == LogLevel.Debug && r.Category == HttpCachingDiagnostics.HandlerLoggerCategory);
+        logs.AssertNoneContains(StringComparison.Ordinal, HeaderKey, QueryKey);
+    }
+}
