@@ -105,7 +105,28 @@ internal static class ProxyApp
         return options;
     }
 
-    private static void AddRouteClient(IServiceCollection services, ProxyRoute route) =>
+    /// <summary>The targeted cache-control field the proxy obeys unless configuration names its own (RFC 9213).</summary>
+    public const string DefaultTargetedField = "CDN-Cache-Control";
+
+    private static void AddRouteClient(IServiceCollection services, ProxyRoute route)
+    {
+        // A proxy in front of third parties is the CDN they address: CDN-Cache-Control rules its caching, unless
+        // HttpCaching:Defaults or the route's own client section lists targeted fields of its own (which replace it).
+        services.AddOptions<ThirdPartyCachingOptions>(route.Name).PostConfigure<IConfiguration>((options, configuration) =>
+        {
+            var listed = configuration.GetSection("HttpCaching:Defaults:TargetedCacheControlFields").GetChildren().Any()
+                || configuration.GetSection("HttpCaching:Clients").GetChildren()
+                    .Any(client => string.Equals(client.Key, route.Name, StringComparison.Ordinal) && client.GetSection("TargetedCacheControlFields").GetChildren().Any());
+            if (!listed && options.TargetedCacheControlFields.Count == 0)
+            {
+                options.TargetedCacheControlFields.Add(DefaultTargetedField);
+            }
+        });
+
+        AddCachingClient(services, route);
+    }
+
+    private static void AddCachingClient(IServiceCollection services, ProxyRoute route) =>
         services.AddHttpClient(route.Name, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {

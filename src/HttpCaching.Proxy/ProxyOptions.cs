@@ -62,4 +62,12 @@ internal sealed class ProxyOptions
     /// </summary>
     /// <value>The default is none: all of them are withheld.</value>
     public IList<string> ForwardedRequestHeaders { get; } = [];
+
+    /// <summary>
+    /// Gets or sets whether the targeted cache-control fields a route's cache obeys (RFC 9213; the route's
+    /// <c>HttpCaching:…:TargetedCacheControlFields</c>, <c>CDN-Cache-Control</c> by default) are removed from the
+    /// responses the proxy sends, so caches further down (browsers, another CDN) never see directives meant for this one.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: they are passed on, as RFC 9213 allows.</value>
+    public bool RemoveTargetedFields { get; set; }
 }

@@ -29,11 +29,15 @@ internal sealed partial class ProxyForwarder
     private readonly RouteTable _routes;
     private readonly FrozenSet<string> _withheld;
 
-    public ProxyForwarder(IHttpClientFactory clients, RouteTable routes, IOptions<ProxyOptions> options, ILogger<ProxyForwarder> logger)
+    /// <summary>The routes' cache options, to remove the targeted fields they obey; null when they are passed on.</summary>
+    private readonly IOptionsMonitor<ThirdPartyCachingOptions>? _caching;
+
+    public ProxyForwarder(IHttpClientFactory clients, RouteTable routes, IOptions<ProxyOptions> options, IOptionsMonitor<ThirdPartyCachingOptions> caching, ILogger<ProxyForwarder> logger)
     {
         _clients = clients;
         _logger = logger;
         _routes = routes;
+        _caching = options.Value.RemoveTargetedFields ? caching : null;
         _withheld = UnkeyedRequestHeaders.Withheld(UnkeyedRequestHeaders.Forwarded(options.Value.ForwardedRequestHeaders));
     }
 
@@ -96,7 +100,7 @@ internal sealed partial class ProxyForwarder
         timeout.CancelAfter(Timeout.InfiniteTimeSpan);
         using (response)
         {
-            CopyResponseHead(context, response);
+            CopyResponseHead(context, response, _caching?.Get(route.Name).TargetedCacheControlFields);
             if (!ResponseCanHaveBody(context.Request.Method, context.Response.StatusCode))
             {
                 return;
@@ -197,7 +201,7 @@ internal sealed partial class ProxyForwarder
         return request;
     }
 
-    private static void CopyResponseHead(HttpContext context, HttpResponseMessage response)
+    private static void CopyResponseHead(HttpContext context, HttpResponseMessage response, IList<string>? removed)
     {
         var outgoing = context.Response;
         var status = (int)response.StatusCode;
@@ -212,6 +216,14 @@ internal sealed partial class ProxyForwarder
             : null;
         CopyHeaders(response.Headers.NonValidated, outgoing.Headers, connectionTokens);
         CopyHeaders(response.Content.Headers.NonValidated, outgoing.Headers, connectionTokens);
+        if (removed is not null)
+        {
+            // Directives meant for this cache (RFC 9213), not for the caches after it.
+            foreach (var field in removed)
+            {
+                outgoing.Headers.Remove(field);
+            }
+        }
 
         // Content-Length is set from the content, which knows it for responses the cache serves from its store.
         if (status is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status304NotModified

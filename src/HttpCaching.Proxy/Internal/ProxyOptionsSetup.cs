@@ -12,6 +12,7 @@ internal sealed class ProxyOptionsSetup(IConfiguration configuration) : IConfigu
     [
         nameof(ProxyOptions.Origin), nameof(ProxyOptions.Timeout), nameof(ProxyOptions.ForwardedRequestHeaders), nameof(ProxyOptions.Routes),
         nameof(ProxyOptions.Store), nameof(ProxyOptions.AdminUrls), nameof(ProxyOptions.PurgeToken), nameof(ProxyOptions.Otlp),
+        nameof(ProxyOptions.RemoveTargetedFields),
     ];
 
     private static readonly string[] RouteKeys =
