@@ -3,7 +3,7 @@
 connection count, the cold-burst counts, and whether the issue's targets are met.
 
     report.py results.tsv bursts.tsv burst_size
-results.tsv: round, server, size, connections, req/s, p50 (us), p99 (us); bursts.tsv: target, delay (ms), origin
+results.tsv: round, server, size, connections, req/s, p50 (us), p99 (us), server CPU per request (us); bursts.tsv: target, delay (ms), origin
 requests, the burst client's outcome.
 """
 import collections
@@ -21,13 +21,14 @@ def ms(us):
 def main(results_path, bursts_path, burst_size):
     runs = collections.defaultdict(list)
     for line in open(results_path):
-        _, server, size, conns, rps, p50, p99 = line.split("\t")
-        runs[(size, int(conns), server)].append((float(rps), int(p50), int(p99)))
+        _, server, size, conns, rps, p50, p99, cpu = line.split("\t")
+        runs[(size, int(conns), server)].append((float(rps), int(p50), int(p99), float(cpu)))
     cases = sorted({(size, conns) for size, conns, _ in runs}, key=lambda c: (int(c[0].rstrip("k")), c[1]))
     servers = [s for s in SERVERS if any(k[2] == s for k in runs)]
     rounds = max(len(v) for v in runs.values())
 
     head = ["Body", "Conns"] + [f"{LABEL[s]} req/s" for s in servers] + [f"{LABEL[s]} p50 / p99 ms" for s in servers]
+    head += [f"{LABEL[s]} CPU µs/req" for s in servers]
     if "proxy" in servers and "varnish" in servers:
         head += ["proxy / Varnish req/s", "target met"]
     print("| " + " | ".join(head) + " |")
@@ -37,10 +38,11 @@ def main(results_path, bursts_path, burst_size):
         med = {}
         for s in servers:
             values = runs[(size, conns, s)]
-            med[s] = tuple(statistics.median(v[i] for v in values) for i in range(3))
+            med[s] = tuple(statistics.median(v[i] for v in values) for i in range(4))
         row = [size.replace("k", " KB"), str(conns)]
         row += [f"{med[s][0]:,.0f}" for s in servers]
         row += [f"{ms(med[s][1])} / {ms(med[s][2])}" for s in servers]
+        row += [f"{med[s][3]:.1f}" for s in servers]
         if "proxy" in med and "varnish" in med:
             ratio = med["proxy"][0] / med["varnish"][0]
             throughput_ok = med["proxy"][0] >= med["varnish"][0]
@@ -51,7 +53,8 @@ def main(results_path, bursts_path, burst_size):
             verdicts.append(ok)
         print("| " + " | ".join(row) + " |")
     print()
-    print(f"Median of {rounds} rounds. Per-round values (req/s; p99 ms):")
+    print(f"Median of {rounds} rounds, each column on its own. CPU µs/req: the server's user + system CPU time (all its"
+          " processes) during the run, divided by the requests served. Per-round values (req/s; p99 ms):")
     print()
     for size, conns in cases:
         parts = []

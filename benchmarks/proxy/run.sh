@@ -255,11 +255,24 @@ check_hit() {
   esac || { printf '%s\n' "$headers" >&2; fail "$server does not serve /$size as a hit"; }
 }
 
-# run_wrk SERVER SIZE CONNECTIONS SECONDS: prints "rps p50_us p99_us"; fails on any wrk error.
+# cpu_ticks PID: user + system CPU time (clock ticks) of PID and of all its descendants (nginx's workers, Varnish's
+# child), from /proc.
+cpu_ticks() {
+  local total child
+  total="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
+  for child in $(pgrep -P "$1" || true); do
+    total=$((total + $(cpu_ticks "$child")))
+  done
+  echo "$total"
+}
+
+# run_wrk SERVER SIZE CONNECTIONS SECONDS: prints "rps p50_us p99_us cpu_us_per_request"; fails on any wrk error.
 run_wrk() {
-  local server="$1" size="$2" conns="$3" seconds="$4" out line requests duration p50 p99 errors
+  local server="$1" size="$2" conns="$3" seconds="$4" out line requests duration p50 p99 errors ticks_before ticks_after
+  ticks_before="$(cpu_ticks "${pids[$server]}")"
   out="$("${wrk_pin[@]}" wrk -t"$THREADS" -c"$conns" -d"${seconds}s" --latency -s "$work/report.lua" \
     "http://127.0.0.1:${port[$server]}/$size")"
+  ticks_after="$(cpu_ticks "${pids[$server]}")"
   printf '%s\n' "$out" >>"$work/wrk-$server.txt"
   line="$(grep '^WRK ' <<<"$out")" || fail "no wrk result for $server /$size -c$conns"
   eval "$(sed -e 's/^WRK //' <<<"$line" | tr ' ' '\n' | sed -e 's/^/wrk_/')"
@@ -267,8 +280,8 @@ run_wrk() {
   [ "$errors" -eq 0 ] || { printf '%s\n' "$out" >&2; fail "$server /$size -c$conns: wrk counted $errors errors"; }
   # Every response carried the whole body (bytes include headers, so at least the bodies).
   [ "$wrk_bytes" -ge $((wrk_requests * body_length[$size])) ] || fail "$server /$size: short bodies"
-  python3 -c "import sys; r, d, a, b = map(int, sys.argv[1:]); print(f'{r / (d / 1e6):.0f} {a} {b}')" \
-    "$wrk_requests" "$wrk_duration_us" "$wrk_p50_us" "$wrk_p99_us"
+  python3 -c "import sys; r, d, a, b, t, hz = map(int, sys.argv[1:]); print(f'{r / (d / 1e6):.0f} {a} {b} {t / hz * 1e6 / r:.1f}')" \
+    "$wrk_requests" "$wrk_duration_us" "$wrk_p50_us" "$wrk_p99_us" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)"
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -279,7 +292,7 @@ for server in $SERVERS; do
     curl -s -o /dev/null "http://127.0.0.1:${port[$server]}/$size"
     check_hit "$server" "$size"
     log "warm-up: $server /$size, ${WARMUP}s at 64 connections"
-    run_wrk "$server" "$size" 64 "$WARMUP" >/dev/null
+    run_wrk "$server" "$size" 64 "$WARMUP" >/dev/null || exit 1
   done
 done
 declare -A origin_before=()
@@ -299,9 +312,11 @@ for round in $(seq "$ROUNDS"); do
     for conns in $CONNECTIONS; do
       for server in "${order[@]}"; do
         sleep "$PAUSE"
-        read -r rps p50 p99 < <(run_wrk "$server" "$size" "$conns" "$DURATION")
-        log "round $round: $server /$size -c$conns: $rps req/s, p50 ${p50} us, p99 ${p99} us"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$size" "$conns" "$rps" "$p50" "$p99" >>"$results"
+        # (Not "read < <(run_wrk …)": a failure inside a process substitution would not stop the script.)
+        measured="$(run_wrk "$server" "$size" "$conns" "$DURATION")" || exit 1
+        read -r rps p50 p99 cpu <<<"$measured"
+        log "round $round: $server /$size -c$conns: $rps req/s, p50 ${p50} us, p99 ${p99} us, ${cpu} us CPU per request"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$size" "$conns" "$rps" "$p50" "$p99" "$cpu" >>"$results"
       done
     done
   done
