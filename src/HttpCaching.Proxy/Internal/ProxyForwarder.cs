@@ -262,6 +262,23 @@ internal sealed partial class ProxyForwarder
     private async Task CopyBodyAsync(HttpContext context, HttpRequestMessage request, HttpResponseMessage response, CancellationTokenSource timeout, TimeSpan readTimeout)
     {
         var aborted = context.RequestAborted;
+        if (response.Content is ByteArrayContent stored)
+        {
+            // A body in memory (every response the cache serves): one write, straight from the stored record, with no
+            // copy through a buffer and nothing to time out on the origin's side.
+            try
+            {
+                await stored.CopyToAsync(context.Response.Body, aborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                Log.ClientAborted(_logger, request.Method.Method, context.Request.Path);
+                context.Abort();
+            }
+
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
