@@ -1,3 +1,4 @@
+using HttpCaching.Internal;
 using System.Buffers;
 using System.Net.Sockets;
 using System.Security.Authentication;

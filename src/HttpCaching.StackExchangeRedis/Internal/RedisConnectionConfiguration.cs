@@ -1,3 +1,4 @@
+using HttpCaching.Internal;
 using StackExchange.Redis;
 
 namespace HttpCaching.StackExchangeRedis.Internal;

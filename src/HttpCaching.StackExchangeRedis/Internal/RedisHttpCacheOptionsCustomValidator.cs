@@ -1,3 +1,4 @@
+using HttpCaching.Internal;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

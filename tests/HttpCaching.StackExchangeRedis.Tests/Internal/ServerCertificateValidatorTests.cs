@@ -1,6 +1,6 @@
+using HttpCaching.Internal;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using HttpCaching.StackExchangeRedis.Internal;
 using HttpCaching.StackExchangeRedis.Tests.Helpers;
 
 namespace HttpCaching.StackExchangeRedis.Tests.Internal;

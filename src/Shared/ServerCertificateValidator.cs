@@ -2,11 +2,11 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace HttpCaching.StackExchangeRedis.Internal;
+namespace HttpCaching.Internal;
 
 /// <summary>
-/// Validates the Redis server's TLS certificate against a certificate authority of the application's own
-/// (<see cref="RedisHttpCacheOptions.CaCertificatePath"/>): the certificate must carry the expected name (TLS's own
+/// Validates a store server's TLS certificate (Redis, memcached) against a certificate authority of the application's
+/// own (the store options' <c>CaCertificatePath</c>): the certificate must carry the expected name (TLS's own
 /// check) and chain to one of the given authorities, which are the only trusted roots; the system's are not consulted.
 /// </summary>
 internal sealed class ServerCertificateValidator
@@ -50,7 +50,8 @@ internal sealed class ServerCertificateValidator
     /// <summary>The number of authorities trusted.</summary>
     public int Count => _authorities.Count;
 
-    /// <summary>A <see cref="RemoteCertificateValidationCallback"/> for <c>ConfigurationOptions.CertificateValidation</c>.</summary>
+    /// <summary>A <see cref="RemoteCertificateValidationCallback"/> for <c>ConfigurationOptions.CertificateValidation</c> (Redis) or
+    /// <c>SslClientAuthenticationOptions.RemoteCertificateValidationCallback</c> (memcached).</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         Validate(certificate, chain, errors);
 
