@@ -23,6 +23,15 @@ public static class Program
             return 0;
         }
 
+        // --backplane [trials]: how soon another instance serves a new version, with the backplane on and off.
+        var backplane = Array.IndexOf(args, "--backplane");
+        if (backplane >= 0)
+        {
+            var trials = backplane + 1 < args.Length ? int.Parse(args[backplane + 1], CultureInfo.InvariantCulture) : 50;
+            await BackplaneLatency.RunAsync(trials).ConfigureAwait(false);
+            return 0;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
