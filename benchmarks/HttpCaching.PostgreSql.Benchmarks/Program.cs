@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using HttpCaching.PostgreSql.Benchmarks.Soak;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HttpCaching.PostgreSql.Benchmarks;
 
@@ -30,6 +31,19 @@ public static class Program
         }
 
         // --interleaved [rounds]: the noise-resistant check of InterleavedRunner instead of BenchmarkDotNet.
+        // --backplane [trials]: how soon another instance serves a new version, with the backplane on and off.
+        var backplane = Array.IndexOf(args, "--backplane");
+        if (backplane >= 0)
+        {
+            var trials = backplane + 1 < args.Length ? int.Parse(args[backplane + 1], CultureInfo.InvariantCulture) : 50;
+            await using var database = await BenchmarkDatabase.StartAsync().ConfigureAwait(false);
+            await HttpCaching.Benchmarks.BackplaneLatency.RunAsync(
+                "a throwaway PostgreSQL",
+                (services, on) => services.AddPostgreSqlHttpCache(o => (o.ConnectionString, o.Backplane) = (database.ConnectionString, on)),
+                trials).ConfigureAwait(false);
+            return 0;
+        }
+
         var interleaved = Array.IndexOf(args, "--interleaved");
         if (interleaved >= 0)
         {

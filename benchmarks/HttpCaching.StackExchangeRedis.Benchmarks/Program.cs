@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HttpCaching.StackExchangeRedis.Benchmarks;
 
@@ -28,7 +29,12 @@ public static class Program
         if (backplane >= 0)
         {
             var trials = backplane + 1 < args.Length ? int.Parse(args[backplane + 1], CultureInfo.InvariantCulture) : 50;
-            await BackplaneLatency.RunAsync(trials).ConfigureAwait(false);
+            var binaries = RedisBinaries.Find(out var missing) ?? throw new InvalidOperationException(missing);
+            await using var server = await RedisServer.StartNewAsync(binaries).ConfigureAwait(false);
+            await HttpCaching.Benchmarks.BackplaneLatency.RunAsync(
+                "a throwaway redis-server",
+                (services, on) => services.AddRedisHttpCache(o => (o.Configuration, o.Backplane) = (server.Endpoint, on)),
+                trials).ConfigureAwait(false);
             return 0;
         }
 

@@ -4,11 +4,11 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HttpCaching.StackExchangeRedis.Benchmarks;
+namespace HttpCaching.Benchmarks;
 
 /// <summary>
 /// How soon a second instance serves a new version another instance stored, with the real clock: instance A and B
-/// share one throwaway Redis and keep entry records in their near caches for a minute. Each trial stores v1 through A,
+/// share one throwaway store (Redis, PostgreSQL) and keep entry records in their near caches for a minute. Each trial stores v1 through A,
 /// has B read it (now in B's near cache), has A fetch v2 (a request with <c>no-cache</c>; the origin sends a new
 /// ETag), then times B's requests until one returns v2. With the backplane, B's copy is dropped when A's message
 /// arrives; without it, B keeps serving v1 for its whole near-cache window.
@@ -17,19 +17,20 @@ public static class BackplaneLatency
 {
     private const string Client = "feed";
 
-    public static async Task RunAsync(int trials)
+    /// <param name="store">The store, as the report names it.</param>
+    /// <param name="addStore">Registers the shared store, with its backplane on or off.</param>
+    /// <param name="trials">Trials for each setting.</param>
+    public static async Task RunAsync(string store, Action<IServiceCollection, bool> addStore, int trials)
     {
-        var binaries = RedisBinaries.Find(out var reason) ?? throw new InvalidOperationException(reason);
-        await using var server = await RedisServer.StartNewAsync(binaries).ConfigureAwait(false);
-        Console.WriteLine($"Backplane latency over a throwaway redis-server, {trials} trials per setting, NearCacheEntryDuration 1 minute.");
+        Console.WriteLine($"Backplane latency over {store}, {trials} trials per setting, NearCacheEntryDuration 1 minute.");
         Console.WriteLine();
         Console.WriteLine("| Backplane | Trials | B served v2 within | median | p90 | max |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var backplane in new[] { true, false })
         {
             var origin = new VersionedOrigin();
-            await using var a = Instance(server.Endpoint, origin, backplane);
-            await using var b = Instance(server.Endpoint, origin, backplane);
+            await using var a = Instance(addStore, origin, backplane);
+            await using var b = Instance(addStore, origin, backplane);
             var invokerA = Invoker(a);
             var invokerB = Invoker(b);
             var bound = backplane ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(1);
@@ -70,14 +71,10 @@ public static class BackplaneLatency
         }
     }
 
-    private static ServiceProvider Instance(string endpoint, VersionedOrigin origin, bool backplane)
+    private static ServiceProvider Instance(Action<IServiceCollection, bool> addStore, VersionedOrigin origin, bool backplane)
     {
         var services = new ServiceCollection();
-        services.AddRedisHttpCache(o =>
-        {
-            o.Configuration = endpoint;
-            o.Backplane = backplane;
-        });
+        addStore(services, backplane);
         services.ConfigureHttpClientDefaults(builder => builder.RemoveAllLoggers().SetHandlerLifetime(Timeout.InfiniteTimeSpan));
         services.AddHttpClient(Client)
             .AddThirdPartyCaching(o => (o.MinimumFreshness, o.NearCacheEntryDuration) = (TimeSpan.FromDays(1), TimeSpan.FromMinutes(1)))
