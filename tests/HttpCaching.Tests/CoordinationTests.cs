@@ -173,6 +173,31 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_HolderStoresNothing_OthersAreWokenAtOnceAndFetchThemselves()
+    {
+        var originA = new Origin(_clock, "private-a", hold: true, noStore: true);
+        var originB = new Origin(_clock, "private-b", noStore: true);
+        var a = Start(originA);
+        var b = Start(originB);
+        var waiting = NextLeaseHeld(b);
+
+        var first = a.GetStringAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        var second = b.GetAsync(Url);
+        await waiting.WaitAsync(Limit, Ct);
+
+        // A's response may not be stored: A lets the lease go and says so, so B takes it and asks its own origin
+        // without waiting for a poll (the clock never moves).
+        originA.Release();
+        Assert.Equal("private-a", await first.WaitAsync(Limit, Ct));
+        using var own = await second.WaitAsync(Limit, Ct);
+        Assert.Equal("private-b", await own.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, originB.Requests);
+        Assert.Equal(TestClock.Start, _clock.GetUtcNow());
+        Assert.Empty(_hub.HeldLeases());
+    }
+
+    [Fact]
     public async Task Lease_HolderHangs_OthersFetchThemselvesWithinTheBound()
     {
         var originA = new Origin(_clock, "v1", hold: true);
@@ -396,7 +421,7 @@ public sealed class CoordinationTests : IDisposable
     }
 
     /// <summary>An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body), optionally holding the first until released.</summary>
-    private sealed class Origin(TimeProvider time, string body, bool hold = false) : HttpMessageHandler
+    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false) : HttpMessageHandler
     {
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -421,7 +446,7 @@ public sealed class CoordinationTests : IDisposable
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
             response.Headers.Date = time.GetUtcNow();
             response.Headers.ETag = new EntityTagHeaderValue($"\"{body}\"");
-            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            response.Headers.CacheControl = noStore ? new CacheControlHeaderValue { NoStore = true } : new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
             return response;
         }
     }

@@ -54,6 +54,7 @@ internal sealed partial class ClientCache
                 var (lease, held) = await coordination.TryAcquireAsync(leaseKey, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
                 if (lease is not null)
                 {
+                    FetchResult? result = null;
                     try
                     {
                         if (waited && await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
@@ -62,11 +63,18 @@ internal sealed partial class ClientCache
                         }
 
                         handedOver = true;
-                        return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+                        return result = await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
                         await coordination.ReleaseAsync(lease, fetch.Options.StoreTimeout).ConfigureAwait(false);
+                        if (!WroteEntry(result))
+                        {
+                            // Nothing new in the store (not storable, a failure, a write that did not go through): the
+                            // instances waiting for this fetch are woken now, to take the lease and ask for themselves,
+                            // instead of at their next poll. A write sent its own message already.
+                            coordination.Changed(fetch.PrimaryKey);
+                        }
                     }
                 }
 
@@ -123,4 +131,9 @@ internal sealed partial class ClientCache
             ? FetchResult.Success(null, response, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
             : null;
     }
+
+    /// <summary>Whether a fetch wrote the URL's entry record, which told the other instances itself.</summary>
+    private static bool WroteEntry(FetchResult? result) =>
+        result is { Failed: false }
+        && (result.Outcome == HttpCachingDiagnostics.OutcomeRevalidated || result.CacheStatus.Contains("; stored", StringComparison.Ordinal));
 }
