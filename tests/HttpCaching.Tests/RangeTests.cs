@@ -222,6 +222,24 @@ public sealed class RangeTests
         Assert.Equal("missing", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
+    [Theory]
+    [InlineData("bytes=-5")]
+    [InlineData("bytes=0-")]
+    public async Task Get_RangeOfAStoredEmptyBody_TheEmptyResponseWhole(string range)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response(string.Empty, "max-age=600", "\"empty\""));
+
+        await harness.GetAsync(Url);
+        using var response = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Range", range));
+
+        // RFC 9110 §14.1.1 makes a suffix range of an empty representation satisfiable, and a 206 cannot carry no bytes.
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Content.Headers.ContentRange);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task Get_RangeAndMatchingIfNoneMatch_304FirstAsRfc9110Orders()
     {

@@ -17,6 +17,7 @@ internal sealed partial class ClientCache
         if (form == ServedForm.Full
             && range.Kind == ByteRange.Kinds.Single
             && entry.StatusCode == 200
+            && entry.BodyLength > 0
             && Conditionals.IfRangeAllows(request, entry, _time.GetUtcNow()))
         {
             response = Partial(request, stored, range);
@@ -74,7 +75,8 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// RFC 9110 §14.2, §15.3.7: the one range of bytes a request asks for, from a stored complete 200, as a 206 with the
+    /// RFC 9110 §14.2, §15.3.7: the one range of bytes a request asks for, from a stored complete 200 with a body (an
+    /// empty one is served whole: a 206 cannot carry no bytes, and §14.1.1 makes a suffix range of it satisfiable), as a 206 with the
     /// stored fields and <c>Content-Range</c>; or, when the range selects no byte of it, a 416 naming its length and
     /// nothing else (none of the stored 200's fields, so no cache below keeps the 416 as if it were that response).
     /// </summary>

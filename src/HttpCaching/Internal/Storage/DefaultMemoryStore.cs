@@ -94,12 +94,26 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
             return;
         }
 
-        MakeRoom(charge);
-        using var entry = _memory.CreateEntry(key);
-        entry.Size = charge;
-        entry.AbsoluteExpiration = AbsoluteExpiration(options);
-        entry.SlidingExpiration = options.SlidingExpiration;
-        entry.Value = Task.FromResult<byte[]?>(value);
+        var stored = Task.FromResult<byte[]?>(value);
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            MakeRoom(charge, measure: attempt > 0);
+            using (var entry = _memory.CreateEntry(key))
+            {
+                entry.Size = charge;
+                entry.AbsoluteExpiration = AbsoluteExpiration(options);
+                entry.SlidingExpiration = options.SlidingExpiration;
+                entry.Value = stored;
+            }
+
+            // The memory cache silently refuses an entry that would pass its limit: concurrent writers can leave the
+            // size bound short of the truth for a moment. Then the size is measured, room made, and the write repeated;
+            // unless the key holds a value, which may be a concurrent writer's newer one and must not be replaced.
+            if (_memory.TryGetValue(key, out _))
+            {
+                return;
+            }
+        }
     }
 
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
@@ -141,9 +155,9 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     /// which leaves room for the next writes too, so the cost of compaction is spread over many of them. The size is
     /// measured only when <see cref="SizeBound"/> says the write may not fit.
     /// </summary>
-    private void MakeRoom(long charge)
+    private void MakeRoom(long charge, bool measure)
     {
-        if (!_sizeBound.MayExceed(charge, _sizeLimit))
+        if (!_sizeBound.MayExceed(charge, _sizeLimit) && !measure)
         {
             return;
         }
