@@ -111,12 +111,14 @@ internal static class ProxyApp
     private static void AddRouteClient(IServiceCollection services, ProxyRoute route)
     {
         // A proxy in front of third parties is the CDN they address: CDN-Cache-Control rules its caching, unless
-        // HttpCaching:Defaults or the route's own client section lists targeted fields of its own (which replace it).
+        // HttpCaching:Defaults or the route's own client section lists targeted fields of its own (which replace it), or
+        // none.
         services.AddOptions<ThirdPartyCachingOptions>(route.Name).PostConfigure<IConfiguration>((options, configuration) =>
         {
-            var listed = configuration.GetSection("HttpCaching:Defaults:TargetedCacheControlFields").GetChildren().Any()
+            // Listed: an array, or an empty value (`TargetedCacheControlFields=`), which turns targeted fields off.
+            var listed = configuration.GetSection("HttpCaching:Defaults:TargetedCacheControlFields").Exists()
                 || configuration.GetSection("HttpCaching:Clients").GetChildren()
-                    .Any(client => string.Equals(client.Key, route.Name, StringComparison.Ordinal) && client.GetSection("TargetedCacheControlFields").GetChildren().Any());
+                    .Any(client => string.Equals(client.Key, route.Name, StringComparison.Ordinal) && client.GetSection("TargetedCacheControlFields").Exists());
             if (!listed && options.TargetedCacheControlFields.Count == 0)
             {
                 options.TargetedCacheControlFields.Add(DefaultTargetedField);

@@ -57,6 +57,19 @@ public sealed class TargetedCacheControlTests
         Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_TargetListSetEmpty_CacheControlRulesAlone()
+    {
+        var calls = 0;
+        await using var origin = await StartOriginAsync(() => Interlocked.Increment(ref calls));
+        await using var proxy = await RunningProxy.StartAsync(origin, "--HttpCaching:Defaults:TargetedCacheControlFields", string.Empty);
+
+        await proxy.Client.GetAsync("/oembed", Ct);
+        await proxy.Client.GetAsync("/oembed", Ct);
+
+        Assert.Equal(2, calls);
+    }
+
     private static Task<KestrelOrigin> StartOriginAsync(Action counted) =>
         KestrelOrigin.StartAsync(app => app.MapGet("/oembed", (HttpContext context) =>
         {
