@@ -68,11 +68,12 @@ internal sealed partial class ClientCache
                     finally
                     {
                         await coordination.ReleaseAsync(lease, fetch.Options.StoreTimeout).ConfigureAwait(false);
-                        if (!WroteEntry(result))
+                        if (handedOver && !WroteEntry(result))
                         {
-                            // Nothing new in the store (not storable, a failure, a write that did not go through): the
-                            // instances waiting for this fetch are woken now, to take the lease and ask for themselves,
-                            // instead of at their next poll. A write sent its own message already.
+                            // The fetch put nothing new in the store (not storable, a failure, a write that did not go
+                            // through): the instances waiting for it are woken now, to take the lease and ask for
+                            // themselves, instead of at their next poll. A write sent its own message already; a response
+                            // found stored after the wait changed nothing, and wakes no one.
                             coordination.Changed(fetch.PrimaryKey);
                         }
                     }
