@@ -6,6 +6,8 @@ namespace HttpCaching.Proxy.Tests;
 /// <summary>
 /// Two proxy processes over one shared store: a response stored through one is a hit through the other. The store is
 /// chosen by Proxy:Store:Provider, with the connection string from the environment (Proxy__Store__ConnectionString).
+/// A purge through one is seen by the other, whose near cache holds the entry record for an hour: only the store's
+/// backplane message can make it read the store again.
 /// </summary>
 public sealed class SharedStoreTests(StoreServersFixture servers) : IClassFixture<StoreServersFixture>
 {
@@ -18,6 +20,73 @@ public sealed class SharedStoreTests(StoreServersFixture servers) : IClassFixtur
     [Fact]
     public Task TwoProxyProcesses_OverOneRedis_ShareStoredResponses() =>
         TwoProxiesShareAsync("Redis", servers.RedisConnectionString);
+
+    [Fact]
+    public Task PurgeThroughOneProxy_OverOnePostgreSql_TheOtherMissesAfterIt() =>
+        PurgeReachesTheOtherAsync("PostgreSql", servers.PostgreSqlConnectionString);
+
+    [Fact]
+    public Task PurgeThroughOneProxy_OverOneRedis_TheOtherMissesAfterIt() =>
+        PurgeReachesTheOtherAsync("Redis", servers.RedisConnectionString);
+
+    private static async Task PurgeReachesTheOtherAsync(string provider, string connectionString)
+    {
+        const string Token = "purge-token-0123456789abcdef";
+        await using var origin = await RecordingOrigin.StartAsync("feeds");
+        var environment = new Dictionary<string, string>
+        {
+            ["Proxy__Store__ConnectionString"] = connectionString,
+            ["Proxy__PurgeToken"] = Token,
+            ["HttpCaching__Defaults__StoreTimeout"] = "00:00:30",
+
+            // Far longer than the test: without the backplane, the second proxy would serve its copy all along.
+            ["HttpCaching__Defaults__NearCacheEntryDuration"] = "01:00:00",
+        };
+        string[] settings =
+        [
+            "--Proxy:Routes:feeds:PathPrefix", "/feeds",
+            "--Proxy:Routes:feeds:Origin", origin.Authority,
+            "--Proxy:Store:Provider", provider,
+        ];
+        await using var first = await ProxyProcess.StartAsync(environment, settings);
+        await using var second = await ProxyProcess.StartAsync(environment, settings);
+        using var client = new HttpClient();
+        var path = $"/feeds/{Guid.NewGuid():N}/a";
+
+        using var stored = await client.GetAsync(new Uri(first.BaseAddress, path), Ct);
+        using var hit = await client.GetAsync(new Uri(second.BaseAddress, path), Ct);
+        using var hitAgain = await client.GetAsync(new Uri(second.BaseAddress, path), Ct);
+        using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri(first.BaseAddress, path));
+        purge.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Token);
+        using var purged = await client.SendAsync(purge, Ct);
+
+        // The message travels on its own; the second proxy's requests are hits until it arrives, then one misses.
+        var statuses = new List<string>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        string status;
+        do
+        {
+            try
+            {
+                using var after = await client.GetAsync(new Uri(second.BaseAddress, path), deadline.Token);
+                status = after.CacheStatus();
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                status = "(no miss within 30 s: the purge never reached the second proxy)";
+            }
+
+            statuses.Add(status);
+        }
+        while (status.StartsWith("HttpCaching; hit", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.StartsWith("HttpCaching; hit", hitAgain.CacheStatus(), StringComparison.Ordinal);
+        Assert.True(status == "HttpCaching; fwd=uri-miss; fwd-status=200; stored", $"{string.Join(" | ", statuses)}\n{second.Output}");
+        Assert.Equal([path["/feeds".Length..], path["/feeds".Length..]], origin.Targets);
+    }
 
     private static async Task TwoProxiesShareAsync(string provider, string connectionString)
     {
