@@ -105,14 +105,17 @@ internal static class ProxyApp
         return options;
     }
 
-    /// <summary>The targeted cache-control field the proxy obeys unless configuration names its own (RFC 9213).</summary>
-    public const string DefaultTargetedField = "CDN-Cache-Control";
+    /// <summary>
+    /// The targeted cache-control fields the proxy obeys unless configuration names its own, in order of precedence:
+    /// RFC 9213's <c>CDN-Cache-Control</c>, then the Edge Architecture's <c>Surrogate-Control</c>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultTargetedFields = ["CDN-Cache-Control", "Surrogate-Control"];
 
     private static void AddRouteClient(IServiceCollection services, ProxyRoute route)
     {
-        // A proxy in front of third parties is the CDN they address: CDN-Cache-Control rules its caching, unless
-        // HttpCaching:Defaults or the route's own client section lists targeted fields of its own (which replace it), or
-        // none.
+        // A proxy in front of third parties is the CDN (the surrogate) they address: CDN-Cache-Control, else
+        // Surrogate-Control, rules its caching, unless HttpCaching:Defaults or the route's own client section lists
+        // targeted fields of its own (which replace them), or none.
         services.AddOptions<ThirdPartyCachingOptions>(route.Name).PostConfigure<IConfiguration>((options, configuration) =>
         {
             // Listed: an array, or an empty value (`TargetedCacheControlFields=`), which turns targeted fields off.
@@ -121,7 +124,10 @@ internal static class ProxyApp
                     .Any(client => string.Equals(client.Key, route.Name, StringComparison.Ordinal) && client.GetSection("TargetedCacheControlFields").Exists());
             if (!listed && options.TargetedCacheControlFields.Count == 0)
             {
-                options.TargetedCacheControlFields.Add(DefaultTargetedField);
+                foreach (var field in DefaultTargetedFields)
+                {
+                    options.TargetedCacheControlFields.Add(field);
+                }
             }
         });
 
@@ -145,8 +151,10 @@ internal static class ProxyApp
             // Below the cache: the forwarded unkeyed headers join the Vary of every response before it is stored.
             .AddHttpMessageHandler(static services =>
                 new ForwardedHeadersVaryHandler(services.GetRequiredService<IOptions<ProxyOptions>>()))
-            // Lowest: the route's API key headers and query parameters, which the cache never sees.
-            .AddHttpMessageHandler(() => new RouteRequestHandler(route))
+            // Lowest: the route's API key headers and query parameters, and the proxy's Surrogate-Capability, which the
+            // cache never sees.
+            .AddHttpMessageHandler(services =>
+                new RouteRequestHandler(route, services.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>()))
             .RemoveAllLoggers();
 
     /// <summary>

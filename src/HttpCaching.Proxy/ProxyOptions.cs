@@ -56,7 +56,8 @@ internal sealed class ProxyOptions
     /// <summary>
     /// Gets the request headers, among those the proxy withholds from the origin by default, that it forwards:
     /// <c>X-Forwarded-Host</c>, <c>X-Forwarded-Proto</c>, <c>X-Forwarded-Scheme</c>, <c>X-Forwarded-Prefix</c>,
-    /// <c>X-Original-URL</c>, <c>X-Rewrite-URL</c>, <c>X-HTTP-Method-Override</c> and <c>Forwarded</c> (names are
+    /// <c>X-Original-URL</c>, <c>X-Rewrite-URL</c>, <c>X-HTTP-Method-Override</c>, <c>Forwarded</c>,
+    /// <c>Surrogate-Capability</c> and the other spellings listed in the README (names are
     /// case-insensitive). Each one forwarded becomes part of the cache key, as if the origin's responses named it in
     /// <c>Vary</c>: requests with different values, or with and without it, never share a stored response.
     /// </summary>
@@ -65,7 +66,7 @@ internal sealed class ProxyOptions
 
     /// <summary>
     /// Gets or sets whether the targeted cache-control fields a route's cache obeys (RFC 9213; the route's
-    /// <c>HttpCaching:…:TargetedCacheControlFields</c>, <c>CDN-Cache-Control</c> by default) are removed from the
+    /// <c>HttpCaching:…:TargetedCacheControlFields</c>, <c>CDN-Cache-Control</c> and <c>Surrogate-Control</c> by default) are removed from the
     /// responses the proxy sends, so caches further down (browsers, another CDN) never see directives meant for this one.
     /// </summary>
     /// <value>The default is <see langword="false"/>: they are passed on, as RFC 9213 allows.</value>

@@ -154,11 +154,21 @@ public sealed class ThirdPartyCachingOptions
     /// <summary>
     /// Gets the targeted cache-control fields this cache obeys (RFC 9213), in order of precedence, for example
     /// <c>CDN-Cache-Control</c> or a field of your own such as <c>HttpCaching-Cache-Control</c>. When a response carries
-    /// one of them with a valid value (a Structured Fields Dictionary), the first one rules its caching instead of
+    /// one of them with a valid value (a Structured Fields Dictionary; for <c>Surrogate-Control</c>, its own syntax with
+    /// at least one directive for this cache, see <see cref="SurrogateDeviceToken"/>), the first one rules its caching instead of
     /// <c>Cache-Control</c>, and its <c>Expires</c> is ignored; a field with an invalid value is ignored. Field names are
     /// case-insensitive. Request directives are unaffected.
     /// </summary>
     /// <value>The default is none: <c>Cache-Control</c> rules, as it does for a client's private use of an API. The
     /// proxy sets <c>CDN-Cache-Control</c>.</value>
     public IList<string> TargetedCacheControlFields { get; } = [];
+
+    /// <summary>
+    /// Gets or sets the device token that names this cache in <c>Surrogate-Control</c> (W3C Edge Architecture), which it
+    /// obeys when <see cref="TargetedCacheControlFields"/> lists that field: a directive targeted with
+    /// <c>;token</c> applies only to the surrogate of that token, one without a token to every surrogate. The proxy
+    /// announces it to the origin in <c>Surrogate-Capability</c>. Case-insensitive; a token (RFC 9110 §5.6.2).
+    /// </summary>
+    /// <value>The default is <c>httpcaching</c>.</value>
+    public string SurrogateDeviceToken { get; set; } = "httpcaching";
 }

@@ -5,7 +5,10 @@ using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
 
-/// <summary>Targeted cache control (RFC 9213): a field such as <c>CDN-Cache-Control</c> that rules instead of Cache-Control.</summary>
+/// <summary>
+/// Targeted cache control (RFC 9213): a field such as <c>CDN-Cache-Control</c> that rules instead of Cache-Control; and
+/// <c>Surrogate-Control</c>, whose directives can target one cache by its device token.
+/// </summary>
 public sealed class TargetedCacheControlTests
 {
     private const string Url = "https://api.example.test/oembed?url=x";
@@ -248,6 +251,89 @@ public sealed class TargetedCacheControlTests
 
         Assert.Contains("TargetedCacheControlFields:1 names cdn-cache-control a second time", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Get_SurrogateControlMaxAgeForThisCache_OverCacheControlNoStore_StoredAndReused()
+    {
+        using var harness = Surrogate();
+        var origin = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "no-store"), "Surrogate-Control", "max-age=3600;httpcaching"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(59));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no-store")]
+    [InlineData("no-store-remote")]
+    [InlineData("max-age=3600;other, no-store")]
+    public async Task Get_SurrogateControlNoStoreUnderCacheControlMaxAge_NotStored(string surrogate)
+    {
+        using var harness = Surrogate();
+        var origin = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "max-age=3600"), "Surrogate-Control", surrogate));
+
+        await harness.GetAsync(Url);
+        using var second = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_SurrogateControlForAnotherCacheOnly_CacheControlRules()
+    {
+        using var harness = Surrogate();
+        var origin = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "max-age=60"), "Surrogate-Control", "no-store;other, max-age=9999;other"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(31));
+        await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
+    public async Task Get_SurrogateControlTargetedAtTheConfiguredToken_AppliesToThisCacheOnly()
+    {
+        using var harness = new CachingHarness(
+            configuration: new Dictionary<string, string?>
+            {
+                ["HttpCaching:Clients:test:MinimumFreshness"] = "00:00:00",
+                ["HttpCaching:Clients:test:TargetedCacheControlFields:0"] = "Surrogate-Control",
+                ["HttpCaching:Clients:test:SurrogateDeviceToken"] = "edge-eu",
+            });
+        var origin = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "no-store"), "Surrogate-Control", "max-age=60;edge-eu, no-store;httpcaching"));
+
+        await harness.GetAsync(Url);
+        await harness.GetAsync(Url);
+
+        Assert.Equal("edge-eu", harness.Options().SurrogateDeviceToken);
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("edge eu")]
+    [InlineData("edge;eu")]
+    public void ValidateOnStart_BadSurrogateDeviceToken_FailsNamingTheKey(string token)
+    {
+        using var harness = new CachingHarness(o => o.SurrogateDeviceToken = token);
+
+        var error = Assert.Throws<OptionsValidationException>(harness.ValidateOnStart);
+
+        Assert.Contains("SurrogateDeviceToken must be a token", error.Message, StringComparison.Ordinal);
+    }
+
+    private static CachingHarness Surrogate() => new(o =>
+    {
+        o.MinimumFreshness = TimeSpan.Zero;
+        o.TargetedCacheControlFields.Add("Surrogate-Control");
+    });
 
     private static CachingHarness Targeted() => new(o =>
     {

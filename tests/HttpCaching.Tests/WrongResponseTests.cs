@@ -188,12 +188,48 @@ public sealed class WrongResponseTests
         Assert.Equal(1, harness.Origin.GetMatchCount(full));
     }
 
+    [Theory]
+    [InlineData("\"v1\"", null)]
+    [InlineData(null, "Mon, 05 Jan 2026 09:00:00 GMT")]
+    [InlineData("\"v1\"", "Mon, 05 Jan 2026 09:00:00 GMT")]
+    public async Task Revalidation_NotModifiedWithoutValidators_RefreshesTheStoredResponse_OneOriginRequest(string? etag, string? lastModified)
+    {
+        // The cache asked about the stored response alone (its own validators): a 304 says that one is current, even
+        // when it does not repeat the validators (RFC 9110 §13.1.2, §13.1.3). Fetching again would cost a second request.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var notModified = harness.Origin.When(Url)
+            .With(r => r.Headers.IfNoneMatch.Count > 0 || r.Headers.IfModifiedSince is not null)
+            .Respond(_ => harness.NotModified("max-age=600"));
+        var full = harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("v1", "max-age=60", etag);
+            if (lastModified is not null)
+            {
+                response.Content.Headers.TryAddWithoutValidation("Last-Modified", lastModified);
+            }
+
+            return response;
+        });
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+
+        using var revalidated = await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal("v1", await revalidated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; fwd=stale; fwd-status=304", revalidated.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(1, harness.Origin.GetMatchCount(notModified));
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+    }
+
     [Fact]
-    public async Task Revalidation_NotModifiedWithoutValidators_AgainstStoredWithOne_FetchesFullResponse()
+    public async Task Revalidation_NotModifiedNamingAnotherETag_FetchesFullResponse()
     {
         using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
         var version = 1;
-        var notModified = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("max-age=600"));
+        var notModified = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified("max-age=600", "\"v2\""));
         harness.Origin.When(Url).Respond(_ => harness.Response($"v{version}", "max-age=60", $"\"v{version}\""));
         await harness.GetAsync(Url);
         version = 2;

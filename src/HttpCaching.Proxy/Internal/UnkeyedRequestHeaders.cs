@@ -28,6 +28,9 @@ internal static class UnkeyedRequestHeaders
         "X-Host",
         "X-HTTP-Method",
         "X-Method-Override",
+
+        // A caller's claim of surrogate capabilities (ESI, say) changes what the origin sends; the proxy adds its own.
+        "Surrogate-Capability",
     ];
 
     /// <summary>The fields, case-insensitive; each is spelled as it is added to <c>Vary</c> when forwarded.</summary>

@@ -168,6 +168,26 @@ public sealed class EntryFactoryTests
     }
 
     [Theory]
+    // The cache's own revalidation asked about this stored response alone: a 304 without validators answers for it.
+    [InlineData("\"a\"", null, null, null, true)]
+    [InlineData(null, LastModified, null, null, true)]
+    [InlineData("\"a\"", LastModified, null, null, true)]
+    // A validator in the 304 still has to match.
+    [InlineData("\"a\"", null, "\"b\"", null, false)]
+    [InlineData("W/\"a\"", null, "\"a\"", null, false)]
+    [InlineData(null, LastModified, null, "Sat, 05 Nov 1994 08:49:38 GMT", false)]
+    [InlineData("\"a\"", null, "\"a\"", null, true)]
+    public void Refresh_AnsweringItsOwnRevalidation_Selection(string? storedETag, string? storedLastModified, string? etag, string? lastModified, bool selects)
+    {
+        var stored = ProtocolFixtures.Entry(fields: Fields(("ETag", storedETag), ("Last-Modified", storedLastModified)));
+        using var notModified = NotModified(Fields(("ETag", etag), ("Last-Modified", lastModified)));
+
+        var refreshed = EntryFactory.Refresh(stored, notModified, Later, Later, ProtocolFixtures.Options(), credentialedRequest: false, askedWithStoredValidators: true);
+
+        Assert.Equal(selects, refreshed is not null);
+    }
+
+    [Theory]
     [InlineData(new[] { "ETag: \"a\"" }, true)]
     [InlineData(new[] { "ETag: \"a\"", "Content-Length: 5" }, true)]
     [InlineData(new[] { $"Last-Modified: {LastModified}" }, true)]

@@ -110,7 +110,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("Cache-Control", "max-age=10"), ("CDN-Cache-Control", "max-age=99"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, []);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets());
 
         Assert.False(directives.Targeted);
         Assert.Equal(10, directives.MaxAge);
@@ -121,7 +121,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("Cache-Control", "no-store"), ("cdn-cache-control", "max-age=99"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, ["CDN-Cache-Control"]);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets("CDN-Cache-Control"));
 
         Assert.True(directives.Targeted);
         Assert.Equal(99, directives.MaxAge);
@@ -133,7 +133,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("Cache-Control", "max-age=1"), ("HttpCaching-Cache-Control", "max-age =5"), ("CDN-Cache-Control", "max-age=99"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, ["HttpCaching-Cache-Control", "CDN-Cache-Control"]);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets("HttpCaching-Cache-Control", "CDN-Cache-Control"));
 
         Assert.Equal(99, directives.MaxAge);
     }
@@ -143,7 +143,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("CDN-Cache-Control", "max-age=99"), ("HttpCaching-Cache-Control", "max-age=5"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, ["HttpCaching-Cache-Control", "CDN-Cache-Control"]);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets("HttpCaching-Cache-Control", "CDN-Cache-Control"));
 
         Assert.Equal(5, directives.MaxAge);
     }
@@ -153,7 +153,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("Cache-Control", "max-age=1"), ("CDN-Cache-Control", "max-age=\"x\" &"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, ["CDN-Cache-Control"]);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets("CDN-Cache-Control"));
 
         Assert.False(directives.Targeted);
         Assert.Equal(1, directives.MaxAge);
@@ -164,7 +164,7 @@ public sealed class TargetedCacheControlTests
     {
         using var response = Response(("CDN-Cache-Control", "max-age=99"), ("CDN-Cache-Control", "private"));
 
-        var directives = TargetedCacheControl.Of(response.Headers, ["CDN-Cache-Control"]);
+        var directives = TargetedCacheControl.Of(response.Headers, Targets("CDN-Cache-Control"));
 
         Assert.Equal(99, directives.MaxAge);
         Assert.True(directives.Has(CacheControlFlags.Private));
@@ -175,8 +175,19 @@ public sealed class TargetedCacheControlTests
     {
         CachedHeader[] headers = [new("Cache-Control", ["max-age=1"]), new("CDN-Cache-Control", ["max-age= 1"])];
 
-        Assert.Null(TargetedCacheControl.OfStored(headers, ["CDN-Cache-Control"]));
-        Assert.Equal(7, TargetedCacheControl.OfStored([new("CDN-Cache-Control", ["max-age=7"])], ["CDN-Cache-Control"])?.MaxAge);
+        Assert.Null(TargetedCacheControl.OfStored(headers, Targets("CDN-Cache-Control")));
+        Assert.Equal(7, TargetedCacheControl.OfStored([new("CDN-Cache-Control", ["max-age=7"])], Targets("CDN-Cache-Control"))?.MaxAge);
+    }
+
+    private static ThirdPartyCachingOptions Targets(params string[] fields)
+    {
+        var options = new ThirdPartyCachingOptions();
+        foreach (var field in fields)
+        {
+            options.TargetedCacheControlFields.Add(field);
+        }
+
+        return options;
     }
 
     private static HttpResponseMessage Response(params (string Name, string Value)[] fields)

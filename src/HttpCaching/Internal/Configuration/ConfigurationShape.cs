@@ -20,7 +20,8 @@ internal sealed partial class ConfigurationShape
         .Value(nameof(ThirdPartyCachingOptions.OriginTimeout))
         .Value(nameof(ThirdPartyCachingOptions.NearCacheSizeLimit))
         .Value(nameof(ThirdPartyCachingOptions.NearCacheEntryDuration))
-        .List(nameof(ThirdPartyCachingOptions.TargetedCacheControlFields));
+        .List(nameof(ThirdPartyCachingOptions.TargetedCacheControlFields))
+        .Text(nameof(ThirdPartyCachingOptions.SurrogateDeviceToken));
 
     /// <summary>The settings of <see cref="HttpCachingStoreOptions"/>.</summary>
     public static ConfigurationShape Store { get; } = new ConfigurationShape("setting")

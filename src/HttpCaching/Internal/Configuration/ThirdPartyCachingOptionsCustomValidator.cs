@@ -69,6 +69,11 @@ internal sealed class ThirdPartyCachingOptionsCustomValidator(IServiceProvider s
             }
         }
 
+        if (string.IsNullOrEmpty(options.SurrogateDeviceToken) || !IsToken(options.SurrogateDeviceToken))
+        {
+            Fail(nameof(options.SurrogateDeviceToken), $"must be a token such as httpcaching: letters, digits and !#$%&'*+-.^_`|~ (it is '{options.SurrogateDeviceToken}').");
+        }
+
         return builder.Build();
     }
 

@@ -97,7 +97,7 @@ internal sealed partial class ClientCache
         if (conditional && response.StatusCode == HttpStatusCode.NotModified && !redirected)
         {
             var revalidating = stale!.Value;
-            var refreshed = Updated(fetch, revalidating.Entry, response, head: false, requestTime, responseTime);
+            var refreshed = Updated(fetch, revalidating.Entry, response, head: false, requestTime, responseTime, askedWithStoredValidators: true);
             response.Dispose();
             if (refreshed is not null)
             {
@@ -140,10 +140,10 @@ internal sealed partial class ClientCache
     /// representation, or <see langword="null"/> when a 304 selects another representation or a HEAD response is no
     /// 200. Revalidations, HEAD requests and the caller's own conditionals all merge here.
     /// </summary>
-    private static CacheEntry? Updated(Fetch fetch, CacheEntry stored, HttpResponseMessage update, bool head, DateTimeOffset requestTime, DateTimeOffset responseTime) =>
+    private static CacheEntry? Updated(Fetch fetch, CacheEntry stored, HttpResponseMessage update, bool head, DateTimeOffset requestTime, DateTimeOffset responseTime, bool askedWithStoredValidators = false) =>
         head
             ? EntryFactory.RefreshFromHead(stored, update, requestTime, responseTime, fetch.Options, fetch.HasCredentials)
-            : EntryFactory.Refresh(stored, update, requestTime, responseTime, fetch.Options, fetch.HasCredentials);
+            : EntryFactory.Refresh(stored, update, requestTime, responseTime, fetch.Options, fetch.HasCredentials, askedWithStoredValidators);
 
     /// <summary>
     /// The one place that keeps what a 304 or a HEAD response did to a stored response (<see cref="Updated"/>), for

@@ -21,7 +21,7 @@ internal sealed partial class ClientCache
     {
         var options = fetch.Options;
         var status = (int)response.StatusCode;
-        var directives = TargetedCacheControl.Of(response.Headers, options.TargetedCacheControlFields);
+        var directives = TargetedCacheControl.Of(response.Headers, options);
         var reason = CachePolicy.CheckStorable(response, directives, fetch.RequestDirectives, fetch.HasAuthorization, options.Shared);
         if (reason == NotStoredReason.None && redirected)
         {

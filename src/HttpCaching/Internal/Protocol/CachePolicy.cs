@@ -195,6 +195,6 @@ internal static class CachePolicy
     /// else those of its stored <c>Cache-Control</c>.
     /// </summary>
     public static CacheControl StoredDirectives(CachedHeader[] headers, ThirdPartyCachingOptions options) =>
-        TargetedCacheControl.OfStored(headers, options.TargetedCacheControlFields)
+        TargetedCacheControl.OfStored(headers, options)
         ?? CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"));
 }

@@ -14,7 +14,7 @@ internal static class EntryFactory
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
         bool credentialedRequest) =>
-        Create(response, TargetedCacheControl.Of(response.Headers, options.TargetedCacheControlFields), bodyRecord, bodyLength, requestTime, responseTime, options, credentialedRequest);
+        Create(response, TargetedCacheControl.Of(response.Headers, options), bodyRecord, bodyLength, requestTime, responseTime, options, credentialedRequest);
 
     /// <summary>
     /// The entry of a full response whose body is in <paramref name="bodyRecord"/>, given the directives of its
@@ -62,6 +62,8 @@ internal static class EntryFactory
     /// <summary>
     /// Applies a 304 to the stored entry: its fields replace the stored ones (§3.2) and freshness is computed anew from
     /// the 304's exchange. Returns <see langword="null"/> when the 304's validators name another representation.
+    /// <paramref name="askedWithStoredValidators"/> says the 304 answers the cache's own revalidation of this entry,
+    /// whose conditionals were the entry's validators and nothing else.
     /// </summary>
     public static CacheEntry? Refresh(
         CacheEntry stored,
@@ -69,9 +71,10 @@ internal static class EntryFactory
         DateTimeOffset requestTime,
         DateTimeOffset responseTime,
         ThirdPartyCachingOptions options,
-        bool credentialedRequest)
+        bool credentialedRequest,
+        bool askedWithStoredValidators = false)
     {
-        if (!Selects(stored, notModified))
+        if (!Selects(stored, notModified, askedWithStoredValidators))
         {
             return null;
         }
@@ -146,7 +149,7 @@ internal static class EntryFactory
         ThirdPartyCachingOptions options,
         bool credentialedRequest)
     {
-        var directives = TargetedCacheControl.Of(update.Headers, options.TargetedCacheControlFields);
+        var directives = TargetedCacheControl.Of(update.Headers, options);
         var headers = WithDate(
             CachedHeaders.Merge(
                 stored.Headers,
@@ -220,10 +223,12 @@ internal static class EntryFactory
     /// §4.3.4: which stored response a 304 updates. A strong entity tag selects only a stored response with the same
     /// strong tag; a weak one, a stored response whose tag matches weakly; a <c>Last-Modified</c> alone, a stored
     /// response with the same date. A 304 with no validator at all selects the stored response only when that has no
-    /// validator either: otherwise it may well stand for another representation (a caller's own
-    /// <c>If-Modified-Since</c> answered from elsewhere).
+    /// validator either, since it may well stand for another representation (a caller's own <c>If-Modified-Since</c>
+    /// answered from elsewhere); or when it answers the cache's own revalidation, whose only conditionals were the
+    /// stored response's validators: then the origin said that this very representation is current (RFC 9110 §13.1.2,
+    /// §13.1.3), merely without repeating its validators as §15.4.5 asks.
     /// </summary>
-    private static bool Selects(CacheEntry stored, HttpResponseMessage notModified)
+    private static bool Selects(CacheEntry stored, HttpResponseMessage notModified, bool askedWithStoredValidators)
     {
         if (notModified.Headers.NonValidated.TryGetValues("ETag", out var etags))
         {
@@ -248,7 +253,7 @@ internal static class EntryFactory
             }
         }
 
-        return stored.ETag is null && stored.LastModified is null;
+        return askedWithStoredValidators || (stored.ETag is null && stored.LastModified is null);
     }
 
     /// <summary>Whether two HTTP dates are the same instant; <paramref name="now"/> places RFC 850 two-digit years.</summary>

@@ -9,7 +9,8 @@ namespace HttpCaching.Internal;
 /// a class of caches. A cache with a target list uses the first field on it that the response carries with a valid
 /// value, and then ignores <c>Cache-Control</c> and <c>Expires</c> (§2.1); a field whose value is not a valid
 /// Structured Fields Dictionary (RFC 8941 §3.2) is ignored as if absent. A member of the right name but the wrong type
-/// (<c>max-age="60"</c>) is ignored; the rest of the field still applies.
+/// (<c>max-age="60"</c>) is ignored; the rest of the field still applies. <c>Surrogate-Control</c>, which predates RFC
+/// 9213 and has a syntax of its own, is read by <see cref="SurrogateControl"/>.
 /// </summary>
 internal static class TargetedCacheControl
 {
@@ -17,14 +18,15 @@ internal static class TargetedCacheControl
     private const int MaxIntegerDigits = 15;
 
     /// <summary>
-    /// The directives that rule a response for this cache: those of the first field of <paramref name="targets"/>
+    /// The directives that rule a response for this cache: those of the first field of the options' <see cref="ThirdPartyCachingOptions.TargetedCacheControlFields"/>
     /// the response carries with a valid value (marked <see cref="CacheControl.Targeted"/>), else its <c>Cache-Control</c>.
     /// </summary>
-    public static CacheControl Of(HttpHeaders headers, IList<string> targets)
+    public static CacheControl Of(HttpHeaders headers, ThirdPartyCachingOptions options)
     {
+        var targets = options.TargetedCacheControlFields;
         for (var i = 0; i < targets.Count; i++)
         {
-            if (headers.NonValidated.TryGetValues(targets[i], out var values) && TryParse(values.ToString(), out var targeted))
+            if (headers.NonValidated.TryGetValues(targets[i], out var values) && TryParse(targets[i], values.ToString(), options, out var targeted))
             {
                 return targeted;
             }
@@ -34,14 +36,15 @@ internal static class TargetedCacheControl
     }
 
     /// <summary>
-    /// The directives of the first field of <paramref name="targets"/> among stored header fields that has a valid value,
+    /// The directives of the first field of the options' targeted fields among stored header fields that has a valid value,
     /// or <see langword="null"/> when none has (the stored <c>Cache-Control</c> rules then).
     /// </summary>
-    public static CacheControl? OfStored(CachedHeader[] headers, IList<string> targets)
+    public static CacheControl? OfStored(CachedHeader[] headers, ThirdPartyCachingOptions options)
     {
+        var targets = options.TargetedCacheControlFields;
         for (var i = 0; i < targets.Count; i++)
         {
-            if (CachedHeaders.Joined(headers, targets[i]) is { } value && TryParse(value, out var targeted))
+            if (CachedHeaders.Joined(headers, targets[i]) is { } value && TryParse(targets[i], value, options, out var targeted))
             {
                 return targeted;
             }
@@ -49,6 +52,12 @@ internal static class TargetedCacheControl
 
         return null;
     }
+
+    /// <summary>Reads a targeted field by its kind: <c>Surrogate-Control</c> by its own syntax, any other as RFC 9213 says.</summary>
+    private static bool TryParse(string field, string value, ThirdPartyCachingOptions options, out CacheControl directives) =>
+        SurrogateControl.Is(field)
+            ? SurrogateControl.TryParse(value, options.SurrogateDeviceToken, out directives)
+            : TryParse(value, out directives);
 
     /// <summary>
     /// Parses a targeted field's value (its lines joined with commas) as a Structured Fields Dictionary and reads the

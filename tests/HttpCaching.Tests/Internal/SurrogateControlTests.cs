@@ -1,0 +1,180 @@
+using HttpCaching.Internal;
+
+namespace HttpCaching.Tests.Internal;
+
+public sealed class SurrogateControlTests
+{
+    private const string Token = "httpcaching";
+
+    [Theory]
+    [InlineData("max-age=60", 60)]
+    [InlineData("  max-age=60  ", 60)]
+    [InlineData("MaX-aGe=60", 60)]
+    [InlineData("foobar, max-age=3600", 3600)]
+    [InlineData("content=\"ESI/1.0\", max-age=3600", 3600)]
+    [InlineData("content=\"a, b\", max-age=30", 30)]
+    [InlineData("max-age=99999999999", CacheControl.Overflow)]
+    [InlineData("max-age=60;httpcaching", 60)]
+    [InlineData("max-age=60;HttpCaching", 60)]
+    [InlineData("max-age=60, , no-transform", 60)]
+    public void TryParse_DirectiveForThisCache_ReadsMaxAge(string value, long expected)
+    {
+        Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
+
+        Assert.True(directives.Targeted);
+        Assert.Equal(expected, directives.MaxAge);
+    }
+
+    [Fact]
+    public void TryParse_MaxAgeWithStaleExtension_FreshThenUsableOnError()
+    {
+        Assert.True(SurrogateControl.TryParse("max-age=30+600", Token, out var directives));
+
+        Assert.Equal(30, directives.MaxAge);
+        Assert.Equal(600, directives.StaleIfError);
+    }
+
+    [Theory]
+    [InlineData("max-age=60;other")]
+    [InlineData("no-store;other")]
+    [InlineData("content=\"ESI/1.0\"")]
+    [InlineData("foo")]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void TryParse_NoCacheDirectiveForThisCache_FalseSoCacheControlRules(string value)
+    {
+        Assert.False(SurrogateControl.TryParse(value, Token, out _));
+    }
+
+    [Theory]
+    [InlineData("max-age =100")]
+    [InlineData("max-age= 100")]
+    [InlineData("max-age=")]
+    [InlineData("max-age=abc")]
+    [InlineData("max-age=\"60\"")]
+    [InlineData("max-age=-5")]
+    [InlineData("max-age=60+")]
+    [InlineData("max-age=+60")]
+    [InlineData("max-age=60;")]
+    [InlineData("max-age=60;a b")]
+    [InlineData("max-age=60 no-store")]
+    [InlineData("no-store=1")]
+    [InlineData("no-store;other=1")]
+    [InlineData("stale-if-error=x, max-age=60")]
+    [InlineData("content=\"unterminated, max-age=60")]
+    [InlineData("=60")]
+    [InlineData("max-age=60;other, no-store=yes;other")]
+    public void TryParse_Malformed_FalseSoCacheControlRules(string value)
+    {
+        Assert.False(SurrogateControl.TryParse(value, Token, out _));
+    }
+
+    [Theory]
+    [InlineData("no-store")]
+    [InlineData("no-store-remote")]
+    [InlineData("NO-STORE;httpcaching")]
+    [InlineData("max-age=3600, no-store")]
+    [InlineData("max-age=3600;httpcaching, no-store")]
+    public void TryParse_NoStoreForThisCache_NoStore(string value)
+    {
+        Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
+
+        Assert.True(directives.Has(CacheControlFlags.NoStore));
+    }
+
+    [Fact]
+    public void TryParse_TargetedAndUntargetedMaxAge_TheTargetedOneWins()
+    {
+        Assert.True(SurrogateControl.TryParse("max-age=5, max-age=300;httpcaching, max-age=9;other", Token, out var directives));
+
+        Assert.Equal(300, directives.MaxAge);
+    }
+
+    [Fact]
+    public void TryParse_DirectiveForAnotherCache_Ignored()
+    {
+        Assert.True(SurrogateControl.TryParse("max-age=60, no-store;other, max-age=1;other", Token, out var directives));
+
+        Assert.Equal(60, directives.MaxAge);
+        Assert.False(directives.Has(CacheControlFlags.NoStore));
+    }
+
+    [Fact]
+    public void TryParse_OtherCacheDirectives_Read()
+    {
+        Assert.True(SurrogateControl.TryParse("max-age=60, stale-while-revalidate=30, stale-if-error=90, must-revalidate, proxy-revalidate, no-cache", Token, out var directives));
+
+        Assert.Equal(30, directives.StaleWhileRevalidate);
+        Assert.Equal(90, directives.StaleIfError);
+        Assert.True(directives.Has(CacheControlFlags.MustRevalidate));
+        Assert.True(directives.Has(CacheControlFlags.ProxyRevalidate));
+        Assert.True(directives.Has(CacheControlFlags.NoCache));
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("public")]
+    [InlineData("s-maxage=60")]
+    [InlineData("immutable")]
+    public void TryParse_CacheControlOnlyDirective_MeansNothingHere(string value)
+    {
+        Assert.True(SurrogateControl.TryParse(value + ", max-age=60", Token, out var directives));
+
+        Assert.Equal(CacheControlFlags.None, directives.Flags);
+        Assert.Equal(CacheControl.Absent, directives.SharedMaxAge);
+    }
+
+    [Fact]
+    public void TryParse_DeviceTokenOfTheOptions_TargetsThatToken()
+    {
+        Assert.True(SurrogateControl.TryParse("max-age=60;edge-eu", "edge-eu", out var directives));
+        Assert.False(SurrogateControl.TryParse("max-age=60;edge-eu", Token, out _));
+
+        Assert.Equal(60, directives.MaxAge);
+    }
+
+    [Fact]
+    public void Of_SurrogateControlListed_ReadByItsOwnSyntax()
+    {
+        var options = new ThirdPartyCachingOptions { SurrogateDeviceToken = "edge" };
+        options.TargetedCacheControlFields.Add("surrogate-control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", "no-store");
+        response.Headers.TryAddWithoutValidation("Surrogate-Control", "max-age=120;edge");
+
+        var directives = TargetedCacheControl.Of(response.Headers, options);
+        var stored = TargetedCacheControl.OfStored([new("Surrogate-Control", ["MAX-AGE=7"])], options);
+
+        Assert.True(directives.Targeted);
+        Assert.Equal(120, directives.MaxAge);
+        Assert.False(directives.Has(CacheControlFlags.NoStore));
+        Assert.Equal(7, stored?.MaxAge);
+    }
+
+    [Fact]
+    public void Of_SurrogateControlWithNothingForThisCache_CacheControlRules()
+    {
+        var options = new ThirdPartyCachingOptions();
+        options.TargetedCacheControlFields.Add("Surrogate-Control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", "max-age=10");
+        response.Headers.TryAddWithoutValidation("Surrogate-Control", "max-age=3600;other");
+
+        var directives = TargetedCacheControl.Of(response.Headers, options);
+
+        Assert.False(directives.Targeted);
+        Assert.Equal(10, directives.MaxAge);
+    }
+
+    [Fact]
+    public void Of_SurrogateControlNotListed_Ignored()
+    {
+        var options = new ThirdPartyCachingOptions();
+        options.TargetedCacheControlFields.Add("CDN-Cache-Control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", "max-age=10");
+        response.Headers.TryAddWithoutValidation("Surrogate-Control", "no-store");
+
+        Assert.Equal(10, TargetedCacheControl.Of(response.Headers, options).MaxAge);
+    }
+}
