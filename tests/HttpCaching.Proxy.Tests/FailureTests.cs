@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using HttpCaching.Proxy.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HttpCaching.Proxy.Tests;
 
@@ -37,6 +38,27 @@ public sealed class FailureTests
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.True(origin.RequestReceived.IsCompleted);
+        await origin.ConnectionClosed.WaitAsync(Guard, Ct);
+    }
+
+    [Fact]
+    public async Task OriginSlowerThanTheTimeout_OnTheApplicationsClock_Gives504()
+    {
+        // The route's timeout runs on the application's TimeProvider: five minutes of it pass at once here.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var origin = SilentOrigin.Start();
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--origin", origin.BaseAddress.ToString(), "--Proxy:Timeout", "00:05:00", "--HttpCaching:Defaults:OriginTimeout", "01:00:00"],
+            builder => builder.Services.AddSingleton<TimeProvider>(time));
+
+        var response = proxy.Client.GetAsync("/slow", Ct);
+        await origin.RequestReceived.WaitAsync(Guard, Ct);
+        var waiting = !response.IsCompleted;
+        time.Advance(TimeSpan.FromMinutes(5));
+        using var answered = await response.WaitAsync(Guard, Ct);
+
+        Assert.True(waiting);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answered.StatusCode);
         await origin.ConnectionClosed.WaitAsync(Guard, Ct);
     }
 

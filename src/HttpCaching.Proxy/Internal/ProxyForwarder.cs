@@ -28,12 +28,14 @@ internal sealed partial class ProxyForwarder
     private readonly ILogger _logger;
     private readonly RouteTable _routes;
     private readonly FrozenSet<string> _withheld;
+    private readonly TimeProvider _time;
 
     /// <summary>The routes' cache options, to remove the targeted fields they obey; null when they are passed on.</summary>
     private readonly IOptionsMonitor<ThirdPartyCachingOptions>? _caching;
 
-    public ProxyForwarder(IHttpClientFactory clients, RouteTable routes, IOptions<ProxyOptions> options, IOptionsMonitor<ThirdPartyCachingOptions> caching, ILogger<ProxyForwarder> logger)
+    public ProxyForwarder(IHttpClientFactory clients, RouteTable routes, IOptions<ProxyOptions> options, IOptionsMonitor<ThirdPartyCachingOptions> caching, ILogger<ProxyForwarder> logger, IServiceProvider services)
     {
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _clients = clients;
         _logger = logger;
         _routes = routes;
@@ -68,8 +70,9 @@ internal sealed partial class ProxyForwarder
 
         AccessLog.SetRoute(context, route!.Name);
         using var request = CreateRequest(context, target!, route);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(route.Timeout);
+        // The route's timeout runs on the application's clock; the client going away cancels it too.
+        using var timeout = new CancellationTokenSource(route.Timeout, _time);
+        using var linked = aborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout);
 
         HttpResponseMessage response;
         try
