@@ -155,12 +155,13 @@ public sealed class ThirdPartyCachingOptions
     /// Gets the targeted cache-control fields this cache obeys (RFC 9213), in order of precedence, for example
     /// <c>CDN-Cache-Control</c> or a field of your own such as <c>HttpCaching-Cache-Control</c>. When a response carries
     /// one of them with a valid value (a Structured Fields Dictionary; for <c>Surrogate-Control</c>, its own syntax with
-    /// at least one directive for this cache, see <see cref="SurrogateDeviceToken"/>), the first one rules its caching instead of
+    /// at least one directive for this cache, see <see cref="SurrogateDeviceToken"/>, and <c>Cache-Control: private</c> still
+    /// applies), the first one rules its caching instead of
     /// <c>Cache-Control</c>, and its <c>Expires</c> is ignored; a field with an invalid value is ignored. Field names are
     /// case-insensitive. Request directives are unaffected.
     /// </summary>
     /// <value>The default is none: <c>Cache-Control</c> rules, as it does for a client's private use of an API. The
-    /// proxy sets <c>CDN-Cache-Control</c>.</value>
+    /// proxy sets <c>CDN-Cache-Control</c>, then <c>Surrogate-Control</c>.</value>
     public IList<string> TargetedCacheControlFields { get; } = [];
 
     /// <summary>

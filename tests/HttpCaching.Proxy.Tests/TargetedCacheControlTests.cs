@@ -155,6 +155,30 @@ public sealed class TargetedCacheControlTests
         Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_SurrogateControlLifetimeOnAPrivatePage_NeverServedToAnotherCaller()
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/page", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "private, max-age=0";
+            context.Response.Headers["Surrogate-Control"] = "max-age=300";
+            return Results.Text("page of " + context.Request.Headers.Cookie, "text/plain");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var alice = new HttpRequestMessage(HttpMethod.Get, "/page");
+        alice.Headers.TryAddWithoutValidation("Cookie", "session=alice");
+        using (await proxy.Client.SendAsync(alice, Ct))
+        {
+        }
+
+        using var bob = new HttpRequestMessage(HttpMethod.Get, "/page");
+        bob.Headers.TryAddWithoutValidation("Cookie", "session=bob");
+        using var response = await proxy.Client.SendAsync(bob, Ct);
+
+        Assert.Equal("page of session=bob", await response.Content.ReadAsStringAsync(Ct));
+    }
+
     /// <summary>
     /// An origin that targets a long lifetime at the surrogates that announce themselves (Cache-Control forbids storing
     /// for everyone else) and answers with the Surrogate-Capability it received.

@@ -64,6 +64,42 @@ public sealed class StaleWhileRevalidateTests
         Assert.Equal(1, harness.Origin.GetMatchCount(initial));
     }
 
+    [Theory]
+    [InlineData("\"v2\"")]
+    [InlineData("*")]
+    public async Task CallersConditionalWithinWindow_BackgroundRevalidationAsksWithTheStoredValidatorOnly(string callersTag)
+    {
+        // The origin is at v2 and answers a 304 without validators whenever If-None-Match matches what it has. Had the
+        // caller's tag gone along, that 304 would have refreshed the stored v1 as if it were current.
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        harness.Origin.When(Url).With(r => r.Headers.NonValidated.Contains("If-None-Match")).Respond(request =>
+        {
+            var tags = request.Headers.NonValidated["If-None-Match"].ToString();
+            asked.Enqueue(tags);
+            return tags.Contains("\"v2\"", StringComparison.Ordinal) || tags.Contains('*', StringComparison.Ordinal)
+                ? harness.NotModified("max-age=60")
+                : harness.Response("<rss>v2</rss>", "max-age=60", "\"v2\"");
+        });
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
+        using (await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", callersTag)))
+        {
+        }
+
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the background revalidation stores its result");
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal(["\"v1\""], asked);
+        Assert.Equal("<rss>v2</rss>", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("HttpCaching; hit; ttl=60", next.CacheStatus());
+    }
+
     [Fact]
     public async Task StaleWithinWindow_Background304_NextRequestIsAFreshHitWithTheNewMetadata()
     {

@@ -329,6 +329,41 @@ public sealed class TargetedCacheControlTests
         Assert.Contains("SurrogateDeviceToken must be a token", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_SurrogateControlLifetime_CacheControlPrivate_NeverShared()
+    {
+        // One user's page: private for every cache, with a surrogate lifetime meant for pages that are not.
+        using var harness = Surrogate();
+        var origin = harness.Origin.When(Url).Respond(request =>
+            With(harness.Response($"page of {(request.Headers.NonValidated.TryGetValues("Cookie", out var cookie) ? cookie.ToString() : "nobody")}", "private, max-age=0"), "Surrogate-Control", "max-age=300"));
+
+        using (await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "session=alice")))
+        {
+        }
+
+        using var other = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("page of nobody", await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Get_304WithSurrogateNoStoreForThisCache_StoredResponseRemoved()
+    {
+        using var harness = Surrogate();
+        var conditional = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"")
+            .Respond(_ => With(harness.NotModified(null, "\"v1\""), "Surrogate-Control", "no-store ; httpcaching"));
+        var full = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "max-age=3600", "\"v1\""), "Surrogate-Control", "max-age=0"));
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await harness.GetAsync(Url);
+        await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(conditional));
+        Assert.Equal(2, harness.Origin.GetMatchCount(full));
+    }
+
     private static CachingHarness Surrogate() => new(o =>
     {
         o.MinimumFreshness = TimeSpan.Zero;

@@ -21,6 +21,13 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        // The caller's Surrogate-Capability (when forwarded), as the cache sees it, before anything below is added.
+        string[]? callerCapability = null;
+        if (capability is not null && request.Headers.NonValidated.TryGetValues(CapabilityField, out var values))
+        {
+            callerCapability = [.. values];
+        }
+
         var original = request.RequestUri;
         foreach (var (name, value) in route.RequestHeaders)
         {
@@ -28,14 +35,8 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        string[]? callerCapability = null;
         if (capability is not null)
         {
-            if (request.Headers.NonValidated.TryGetValues(CapabilityField, out var values))
-            {
-                callerCapability = [.. values];
-            }
-
             request.Headers.TryAddWithoutValidation(CapabilityField, capability);
         }
 

@@ -17,6 +17,11 @@ public sealed class SurrogateControlTests
     [InlineData("max-age=60;httpcaching", 60)]
     [InlineData("max-age=60;HttpCaching", 60)]
     [InlineData("max-age=60, , no-transform", 60)]
+    [InlineData("max-age =60", 60)]
+    [InlineData("max-age= 60", 60)]
+    [InlineData("max-age=60 ; httpcaching", 60)]
+    [InlineData("content=\"a\\\"b,c\", max-age=5", 5)]
+    [InlineData("content=\"a\\\\\", max-age=7", 7)]
     public void TryParse_DirectiveForThisCache_ReadsMaxAge(string value, long expected)
     {
         Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
@@ -47,8 +52,6 @@ public sealed class SurrogateControlTests
     }
 
     [Theory]
-    [InlineData("max-age =100")]
-    [InlineData("max-age= 100")]
     [InlineData("max-age=")]
     [InlineData("max-age=abc")]
     [InlineData("max-age=\"60\"")]
@@ -57,13 +60,11 @@ public sealed class SurrogateControlTests
     [InlineData("max-age=+60")]
     [InlineData("max-age=60;")]
     [InlineData("max-age=60;a b")]
-    [InlineData("max-age=60 no-store")]
-    [InlineData("no-store=1")]
-    [InlineData("no-store;other=1")]
     [InlineData("stale-if-error=x, max-age=60")]
     [InlineData("content=\"unterminated, max-age=60")]
     [InlineData("=60")]
     [InlineData("max-age=60;other, no-store=yes;other")]
+    [InlineData("content=\"no-store, max-age=60")]
     public void TryParse_Malformed_FalseSoCacheControlRules(string value)
     {
         Assert.False(SurrogateControl.TryParse(value, Token, out _));
@@ -80,6 +81,49 @@ public sealed class SurrogateControlTests
         Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
 
         Assert.True(directives.Has(CacheControlFlags.NoStore));
+    }
+
+    [Theory]
+    [InlineData("no-store, max-age=60+", true)]
+    [InlineData("no-store=1", true)]
+    [InlineData("max-age=60 no-store", true)]
+    [InlineData("max-age=abc, no-store;httpcaching", true)]
+    [InlineData("max-age=abc, NO-CACHE", false)]
+    [InlineData("max-age==1, no-store-remote", true)]
+    [InlineData("no-store;other=1", true)]
+    public void TryParse_MalformedWithARestrictionForThisCache_KeepsTheRestrictionAlone(string value, bool noStore)
+    {
+        var expected = noStore ? CacheControlFlags.NoStore : CacheControlFlags.NoCache;
+        Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
+
+        Assert.True(directives.Targeted);
+        Assert.Equal(expected, directives.Flags);
+        Assert.Equal(CacheControl.Absent, directives.MaxAge);
+    }
+
+    [Theory]
+    [InlineData("no-store ; httpcaching")]
+    [InlineData("no-store;\thttpcaching")]
+    public void TryParse_WhiteSpaceAroundTheTarget_StillTargeted(string value)
+    {
+        Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
+
+        Assert.True(directives.Has(CacheControlFlags.NoStore));
+    }
+
+    [Theory]
+    [InlineData("max-age=60+3600, max-age=10;httpcaching", 10, CacheControl.Absent)]
+    [InlineData("max-age=60+3600, max-age=10+5;httpcaching", 10, 5)]
+    [InlineData("max-age=60+3600, stale-if-error=20, max-age=10;httpcaching", 10, 20)]
+    [InlineData("stale-if-error=20, max-age=60+3600", 60, 20)]
+    [InlineData("max-age=60+3600, stale-if-error=20;httpcaching", 60, 20)]
+    [InlineData("max-age=60+3600", 60, 3600)]
+    public void TryParse_StaleExtensionOfMaxAge_BelongsToThatMaxAge(string value, long maxAge, long staleIfError)
+    {
+        Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
+
+        Assert.Equal(maxAge, directives.MaxAge);
+        Assert.Equal(staleIfError, directives.StaleIfError);
     }
 
     [Fact]
@@ -149,6 +193,38 @@ public sealed class SurrogateControlTests
         Assert.Equal(120, directives.MaxAge);
         Assert.False(directives.Has(CacheControlFlags.NoStore));
         Assert.Equal(7, stored?.MaxAge);
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("private, no-store")]
+    public void Of_SurrogateControlRules_CacheControlPrivateStillApplies(string cacheControl)
+    {
+        var options = new ThirdPartyCachingOptions();
+        options.TargetedCacheControlFields.Add("Surrogate-Control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+        response.Headers.TryAddWithoutValidation("Surrogate-Control", "max-age=300");
+
+        var directives = TargetedCacheControl.Of(response.Headers, options);
+        var stored = TargetedCacheControl.OfStored([new("Cache-Control", [cacheControl]), new("Surrogate-Control", ["max-age=300"])], options);
+
+        Assert.True(directives.Has(CacheControlFlags.Private));
+        Assert.False(directives.Has(CacheControlFlags.NoStore));
+        Assert.True(stored?.Has(CacheControlFlags.Private));
+        Assert.Equal(300, directives.MaxAge);
+    }
+
+    [Fact]
+    public void Of_CdnCacheControlRules_CacheControlPrivateReplaced()
+    {
+        var options = new ThirdPartyCachingOptions();
+        options.TargetedCacheControlFields.Add("CDN-Cache-Control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", "private");
+        response.Headers.TryAddWithoutValidation("CDN-Cache-Control", "max-age=300");
+
+        Assert.False(TargetedCacheControl.Of(response.Headers, options).Has(CacheControlFlags.Private));
     }
 
     [Fact]

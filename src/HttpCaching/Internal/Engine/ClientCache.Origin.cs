@@ -293,8 +293,11 @@ internal sealed partial class ClientCache
         foreach (var (name, values) in request.Headers.NonValidated)
         {
             // The cache asks for the whole response, even for a caller that wants a range of it (served from the stored
-            // response while it is revalidated in the background).
-            if (!name.Equals("Range", StringComparison.OrdinalIgnoreCase) && !name.Equals("If-Range", StringComparison.OrdinalIgnoreCase))
+            // response while it is revalidated in the background), and on its own conditions only: a caller's
+            // validators (a conditional request within stale-while-revalidate starts a revalidation too) would make
+            // the origin's 304 speak of the caller's representation, and a caller's preconditions would make its 412
+            // everyone's answer.
+            if (!IsCallerOnly(name))
             {
                 copy.Headers.TryAddWithoutValidation(name, values);
             }
@@ -308,6 +311,14 @@ internal sealed partial class ClientCache
 
         return copy;
     }
+
+    private static bool IsCallerOnly(string name) =>
+        name.Equals("Range", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("If-Range", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("If-None-Match", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("If-Modified-Since", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("If-Match", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("If-Unmodified-Since", StringComparison.OrdinalIgnoreCase);
 
     private static void AddValidators(HttpRequestMessage request, CacheEntry entry)
     {

@@ -4,126 +4,131 @@ namespace HttpCaching.Internal;
 
 /// <summary>
 /// <c>Surrogate-Control</c> (W3C Edge Architecture 1.0 §3): cache directives for surrogates, in a syntax of its own
-/// rather than a Structured Field: <c>directive[=value][;device-token]</c>, comma-separated, names case-insensitive. A
-/// directive with a device token applies only to the surrogate of that token, one without to every surrogate; those
-/// that apply here come first, so the one targeted at this cache wins over an untargeted one of the same name.
-/// <c>max-age=N+M</c> is fresh for N seconds and usable for M more when the origin fails (<c>stale-if-error=M</c>);
-/// <c>no-store-remote</c> counts as <c>no-store</c>, since a cache in front of third parties is remote from them.
+/// rather than a Structured Field: <c>directive[=value][;device-token]</c>, comma-separated, names case-insensitive,
+/// optional white space around <c>=</c> and <c>;</c> (RFC 2616's implied white space). A directive with a device token
+/// applies only to the surrogate of that token, one without to every surrogate; of two with the same name, the one
+/// targeted at this cache wins, else the first. <c>max-age=N+M</c> is fresh for N seconds and usable for M more when
+/// the origin fails (<c>stale-if-error=M</c>, unless a <c>stale-if-error</c> of the same rank says otherwise);
+/// <c>no-store-remote</c> counts as <c>no-store</c>, since a cache in front of third parties is remote from them. A
+/// malformed field keeps its restrictions: its <c>no-store</c> or <c>no-cache</c> for this cache still applies, and
+/// nothing else of it.
 /// </summary>
 internal static class SurrogateControl
 {
     /// <summary>The field's name, case-insensitive as every field name.</summary>
     public const string FieldName = "Surrogate-Control";
 
-    /// <summary>The request field in which a surrogate announces its device token (Edge Architecture §2.1).</summary>
-    public const string CapabilityFieldName = "Surrogate-Capability";
-
     /// <summary>Whether <paramref name="field"/> names <c>Surrogate-Control</c>.</summary>
     public static bool Is(string field) => field.Equals(FieldName, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The value this cache adds to <c>Surrogate-Capability</c>: its token and the one capability it has.</summary>
-    public static string Capability(string deviceToken) => deviceToken + "=\"Surrogate/1.0\"";
-
     /// <summary>
     /// Reads the directives of a <c>Surrogate-Control</c> value (its lines joined with commas) that apply to the
-    /// surrogate of <paramref name="deviceToken"/>; <see langword="false"/> when the value is malformed or none of its
-    /// cache directives applies here, so that <c>Cache-Control</c> rules as if the field were absent.
+    /// surrogate of <paramref name="deviceToken"/>; <see langword="false"/> when none of its cache directives applies
+    /// here (or it is malformed and holds no restriction for this cache), so that <c>Cache-Control</c> rules as if the
+    /// field were absent.
     /// </summary>
     public static bool TryParse(string value, string deviceToken, out CacheControl directives)
     {
         directives = default;
-        var targeted = new StringBuilder();
-        var untargeted = new StringBuilder();
-        var span = value.AsSpan();
-        var i = 0;
-        while (i < span.Length)
+        var mine = new Rank();
+        var everyone = new Rank();
+        var malformed = false;
+        foreach (var member in Members(value))
         {
-            var start = i;
-            var quoted = false;
-            while (i < span.Length && (quoted || span[i] != ','))
-            {
-                if (span[i] == '"')
-                {
-                    quoted = !quoted;
-                }
-                else if (span[i] == '\\' && quoted)
-                {
-                    i++;
-                }
-
-                i++;
-            }
-
-            if (quoted)
-            {
-                return false;
-            }
-
-            var member = span[start..Math.Min(i, span.Length)].Trim(" \t");
-            i++;
-            if (member.IsEmpty)
+            if (member.Length == 0)
             {
                 // Empty list elements are allowed (RFC 9110 §5.6.1).
                 continue;
             }
 
-            if (!TryMember(member, out var name, out var argument, out var target))
+            if (!TryMember(member, out var name, out var argument, out var target) || !IsWellFormed(name, argument))
             {
-                return false;
+                malformed = true;
+                continue;
             }
 
-            var line = !target.IsEmpty && !target.Equals(deviceToken, StringComparison.OrdinalIgnoreCase) ? null
-                : target.IsEmpty ? untargeted
-                : targeted;
-            if (line is not null && !TryAppend(line, name, argument))
+            if (target.IsEmpty)
             {
-                return false;
+                everyone.Add(name, argument);
             }
-            else if (line is null && !IsWellFormed(name, argument))
+            else if (target.Equals(deviceToken, StringComparison.OrdinalIgnoreCase))
             {
-                return false;
+                mine.Add(name, argument);
             }
         }
 
-        if (targeted.Length == 0 && untargeted.Length == 0)
+        if (malformed)
+        {
+            return TryRestrictions(value, deviceToken, out directives);
+        }
+
+        var line = Line(mine, everyone);
+        if (line.Length == 0)
         {
             return false;
         }
 
-        if (targeted.Length > 0 && untargeted.Length > 0)
-        {
-            targeted.Append(", ");
-        }
-
-        directives = CacheControl.Parse(targeted.Append(untargeted).ToString()) with { Targeted = true };
+        directives = CacheControl.Parse(line) with { Targeted = true };
         return true;
     }
 
-    /// <summary>Splits <c>name[=value][;target]</c>; the name and the target are tokens, the value a token or quoted string.</summary>
+    /// <summary>The members of the field, split at the commas outside quoted strings; an unterminated string ends it.</summary>
+    private static List<string> Members(string value)
+    {
+        var members = new List<string>();
+        var span = value.AsSpan();
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (quoted && span[i] == '\\')
+            {
+                i++;
+            }
+            else if (span[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (span[i] == ',' && !quoted)
+            {
+                members.Add(span[start..i].Trim(" \t").ToString());
+                start = i + 1;
+            }
+        }
+
+        members.Add(span[Math.Min(start, span.Length)..].Trim(" \t").ToString());
+        if (quoted)
+        {
+            // A member cannot end inside a quoted string: mark the last one malformed.
+            members[^1] = "\"";
+        }
+
+        return members;
+    }
+
+    /// <summary>
+    /// Splits <c>name [= value] [; target]</c>; the name and the target are tokens, the value a token (with <c>+</c>)
+    /// or a quoted string.
+    /// </summary>
     private static bool TryMember(ReadOnlySpan<char> member, out ReadOnlySpan<char> name, out ReadOnlySpan<char> argument, out ReadOnlySpan<char> target)
     {
         argument = default;
         target = default;
-        var n = 0;
-        while (n < member.Length && IsTokenChar(member[n]))
-        {
-            n++;
-        }
-
-        name = member[..n];
-        var rest = member[n..];
+        var rest = member;
+        name = rest[..TokenLength(rest)];
+        rest = rest[name.Length..];
         if (name.IsEmpty)
         {
             return false;
         }
 
+        rest = rest.TrimStart(" \t");
         if (!rest.IsEmpty && rest[0] == '=')
         {
-            rest = rest[1..];
-            var v = 0;
+            rest = rest[1..].TrimStart(" \t");
             if (!rest.IsEmpty && rest[0] == '"')
             {
-                v = 1;
+                var v = 1;
                 while (v < rest.Length && rest[v] != '"')
                 {
                     v += rest[v] == '\\' ? 2 : 1;
@@ -134,88 +139,53 @@ internal static class SurrogateControl
                     return false;
                 }
 
-                v++;
+                argument = rest[..(v + 1)];
+                rest = rest[(v + 1)..];
             }
             else
             {
-                while (v < rest.Length && (IsTokenChar(rest[v]) || rest[v] == '+'))
-                {
-                    v++;
-                }
-            }
-
-            argument = rest[..v];
-            rest = rest[v..];
-            if (argument.IsEmpty)
-            {
-                return false;
-            }
-        }
-
-        if (!rest.IsEmpty)
-        {
-            if (rest[0] != ';')
-            {
-                return false;
-            }
-
-            target = rest[1..];
-            foreach (var c in target)
-            {
-                if (!IsTokenChar(c))
+                argument = rest[..TokenLength(rest)];
+                rest = rest[argument.Length..];
+                if (argument.IsEmpty)
                 {
                     return false;
                 }
             }
 
+            rest = rest.TrimStart(" \t");
+        }
+
+        if (!rest.IsEmpty && rest[0] == ';')
+        {
+            rest = rest[1..].TrimStart(" \t");
+            target = rest[..TokenLength(rest)];
+            rest = rest[target.Length..];
             if (target.IsEmpty)
             {
                 return false;
             }
+
+            rest = rest.TrimStart(" \t");
         }
 
-        return true;
+        return rest.IsEmpty;
     }
 
-    /// <summary>Writes a directive as the <c>Cache-Control</c> one it means; unknown ones (<c>content</c>) mean nothing here.</summary>
-    private static bool TryAppend(StringBuilder line, ReadOnlySpan<char> name, ReadOnlySpan<char> argument)
+    /// <summary>The length of the token at the start of <paramref name="text"/> (0 when there is none).</summary>
+    private static int TokenLength(ReadOnlySpan<char> text)
     {
-        if (!IsWellFormed(name, argument))
+        var n = 0;
+        while (n < text.Length && IsTokenChar(text[n]))
         {
-            return false;
+            n++;
         }
 
-        if (name.Equals("max-age", StringComparison.OrdinalIgnoreCase))
-        {
-            var plus = argument.IndexOf('+');
-            Append(line, "max-age=", plus < 0 ? argument : argument[..plus]);
-            if (plus >= 0)
-            {
-                Append(line, "stale-if-error=", argument[(plus + 1)..]);
-            }
-        }
-        else if (name.Equals("no-store", StringComparison.OrdinalIgnoreCase) || name.Equals("no-store-remote", StringComparison.OrdinalIgnoreCase))
-        {
-            Append(line, "no-store", default);
-        }
-        else if (name.Equals("stale-while-revalidate", StringComparison.OrdinalIgnoreCase) || name.Equals("stale-if-error", StringComparison.OrdinalIgnoreCase))
-        {
-            Append(line, string.Concat(name, "="), argument);
-        }
-        else if (name.Equals("no-cache", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("must-revalidate", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("proxy-revalidate", StringComparison.OrdinalIgnoreCase))
-        {
-            Append(line, name.ToString(), default);
-        }
-
-        return true;
+        return n;
     }
 
     /// <summary>
     /// Whether a known directive has the argument it takes: delta-seconds for the times (<c>N</c> or <c>N+M</c> for
-    /// <c>max-age</c>), none for the flags. A malformed one makes the whole field malformed, so a typo never turns a
-    /// restriction into nothing.
+    /// <c>max-age</c>), none for the flags. Unknown directives (<c>content</c>) take anything.
     /// </summary>
     private static bool IsWellFormed(ReadOnlySpan<char> name, ReadOnlySpan<char> argument)
     {
@@ -232,21 +202,103 @@ internal static class SurrogateControl
             return IsDelta(argument);
         }
 
-        if (name.Equals("no-store", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("no-store-remote", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("no-cache", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("must-revalidate", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("proxy-revalidate", StringComparison.OrdinalIgnoreCase))
+        return !IsFlag(name) || argument.IsEmpty;
+    }
+
+    private static bool IsFlag(ReadOnlySpan<char> name) =>
+        IsRestriction(name)
+        || name.Equals("must-revalidate", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("proxy-revalidate", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsRestriction(ReadOnlySpan<char> name) =>
+        name.Equals("no-store", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("no-store-remote", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("no-cache", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A malformed field: only its restrictions for this cache count, read leniently (any <c>no-store</c>,
+    /// <c>no-store-remote</c> or <c>no-cache</c> token in a member whose last <c>;</c> names no other device), so that
+    /// a typo never lets <c>Cache-Control</c> store what the field forbids.
+    /// </summary>
+    private static bool TryRestrictions(string value, string deviceToken, out CacheControl directives)
+    {
+        directives = default;
+        var flags = CacheControlFlags.None;
+        foreach (var member in Members(value))
         {
-            return argument.IsEmpty;
+            var text = member.AsSpan();
+            var semicolon = text.LastIndexOf(';');
+            if (semicolon >= 0)
+            {
+                var target = text[(semicolon + 1)..].Trim(" \t");
+                var length = TokenLength(target);
+                if (length > 0 && length == target.Length && !target.Equals(deviceToken, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+            }
+
+            for (var i = 0; i < text.Length;)
+            {
+                var length = TokenLength(text[i..]);
+                if (length == 0)
+                {
+                    i++;
+                    continue;
+                }
+
+                var token = text.Slice(i, length);
+                if (IsRestriction(token))
+                {
+                    flags |= token.Equals("no-cache", StringComparison.OrdinalIgnoreCase) ? CacheControlFlags.NoCache : CacheControlFlags.NoStore;
+                }
+
+                i += length;
+            }
         }
 
+        if (flags == CacheControlFlags.None)
+        {
+            return false;
+        }
+
+        directives = CacheControl.Empty with { Flags = flags, Targeted = true };
         return true;
     }
 
-    private static bool IsDelta(ReadOnlySpan<char> value) => !value.IsEmpty && value.IndexOfAnyExceptInRange('0', '9') < 0;
+    /// <summary>The <c>Cache-Control</c> line the two ranks of directives mean, the targeted rank winning name by name.</summary>
+    private static string Line(Rank mine, Rank everyone)
+    {
+        var line = new StringBuilder();
+        var maxAge = mine.MaxAge ?? everyone.MaxAge;
+        if (maxAge is { } age)
+        {
+            Append(line, "max-age=", age);
+        }
 
-    private static void Append(StringBuilder line, string directive, ReadOnlySpan<char> argument)
+        // The +M of max-age belongs to that max-age: a targeted max-age without one leaves none.
+        var staleIfError = mine.MaxAge is not null
+            ? mine.StaleIfError ?? mine.MaxAgePlus ?? everyone.StaleIfError
+            : mine.StaleIfError ?? everyone.StaleIfError ?? everyone.MaxAgePlus;
+        if (staleIfError is { } sie)
+        {
+            Append(line, "stale-if-error=", sie);
+        }
+
+        if ((mine.StaleWhileRevalidate ?? everyone.StaleWhileRevalidate) is { } swr)
+        {
+            Append(line, "stale-while-revalidate=", swr);
+        }
+
+        foreach (var flag in mine.Flags.Union(everyone.Flags, StringComparer.OrdinalIgnoreCase))
+        {
+            Append(line, flag, null);
+        }
+
+        return line.ToString();
+    }
+
+    private static void Append(StringBuilder line, string directive, string? argument)
     {
         if (line.Length > 0)
         {
@@ -256,6 +308,47 @@ internal static class SurrogateControl
         line.Append(directive).Append(argument);
     }
 
+    private static bool IsDelta(ReadOnlySpan<char> value) => !value.IsEmpty && value.IndexOfAnyExceptInRange('0', '9') < 0;
+
     private static bool IsTokenChar(char c) =>
         char.IsAsciiLetterOrDigit(c) || c is '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~';
+
+    /// <summary>The directives of one rank (targeted at this cache, or at every surrogate): the first of each name.</summary>
+    private sealed class Rank
+    {
+        public string? MaxAge { get; private set; }
+
+        public string? MaxAgePlus { get; private set; }
+
+        public string? StaleIfError { get; private set; }
+
+        public string? StaleWhileRevalidate { get; private set; }
+
+        public List<string> Flags { get; } = [];
+
+        public void Add(ReadOnlySpan<char> name, ReadOnlySpan<char> argument)
+        {
+            if (name.Equals("max-age", StringComparison.OrdinalIgnoreCase))
+            {
+                if (MaxAge is null)
+                {
+                    var plus = argument.IndexOf('+');
+                    MaxAge = (plus < 0 ? argument : argument[..plus]).ToString();
+                    MaxAgePlus = plus < 0 ? null : argument[(plus + 1)..].ToString();
+                }
+            }
+            else if (name.Equals("stale-if-error", StringComparison.OrdinalIgnoreCase))
+            {
+                StaleIfError ??= argument.ToString();
+            }
+            else if (name.Equals("stale-while-revalidate", StringComparison.OrdinalIgnoreCase))
+            {
+                StaleWhileRevalidate ??= argument.ToString();
+            }
+            else if (IsFlag(name))
+            {
+                Flags.Add(name.Equals("no-store-remote", StringComparison.OrdinalIgnoreCase) ? "no-store" : name.ToString().ToLowerInvariant());
+            }
+        }
+    }
 }

@@ -28,7 +28,7 @@ internal static class TargetedCacheControl
         {
             if (headers.NonValidated.TryGetValues(targets[i], out var values) && TryParse(targets[i], values.ToString(), options, out var targeted))
             {
-                return targeted;
+                return SurrogateControl.Is(targets[i]) ? KeepPrivate(targeted, CacheControl.Parse(headers)) : targeted;
             }
         }
 
@@ -46,12 +46,23 @@ internal static class TargetedCacheControl
         {
             if (CachedHeaders.Joined(headers, targets[i]) is { } value && TryParse(targets[i], value, options, out var targeted))
             {
-                return targeted;
+                return SurrogateControl.Is(targets[i]) ? KeepPrivate(targeted, CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"))) : targeted;
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// <c>Surrogate-Control</c> rules instead of <c>Cache-Control</c>, except for its <c>private</c>: a response the
+    /// origin marked private (one user's page, with a surrogate lifetime meant for other users' copies) stays out of a
+    /// shared cache, as surrogates that honour the field (Fastly) keep it. <c>CDN-Cache-Control</c>, by contrast, replaces
+    /// it with the rest (RFC 9213).
+    /// </summary>
+    private static CacheControl KeepPrivate(CacheControl targeted, CacheControl cacheControl) =>
+        cacheControl.Has(CacheControlFlags.Private)
+            ? targeted with { Flags = targeted.Flags | CacheControlFlags.Private, PrivateFields = targeted.PrivateFields ?? cacheControl.PrivateFields }
+            : targeted;
 
     /// <summary>Reads a targeted field by its kind: <c>Surrogate-Control</c> by its own syntax, any other as RFC 9213 says.</summary>
     private static bool TryParse(string field, string value, ThirdPartyCachingOptions options, out CacheControl directives) =>
