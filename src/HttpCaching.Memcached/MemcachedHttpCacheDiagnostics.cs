@@ -15,8 +15,9 @@ public static class MemcachedHttpCacheDiagnostics
 
     /// <summary>
     /// Event id 1, <c>MemcachedItemTooLarge</c> (Warning, once per server and limit): a value was larger than the server's
-    /// item size limit (<c>-I</c>). Such values are reported as not stored; raise <c>-I</c> to at least the clients'
-    /// <c>MaxBodySize</c>, or lower <c>MaxBodySize</c>.
+    /// item size limit (<c>-I</c>). Such writes throw an <see cref="ArgumentOutOfRangeException"/> (the cache reports the
+    /// value as not stored and does not count it against the store's health) and remove the key's older value; raise
+    /// <c>-I</c> to at least the clients' <c>MaxBodySize</c>, or lower <c>MaxBodySize</c>.
     /// </summary>
     public const int ItemTooLargeEventId = 1;
 

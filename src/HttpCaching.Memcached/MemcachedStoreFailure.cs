@@ -26,9 +26,4 @@ public enum MemcachedStoreFailure
     /// nothing of the reply is returned.
     /// </summary>
     Protocol,
-
-    /// <summary>
-    /// The value is larger than the server's item size limit (<c>-I</c>, <c>item_size_max</c>); it was not stored.
-    /// </summary>
-    TooLarge,
 }

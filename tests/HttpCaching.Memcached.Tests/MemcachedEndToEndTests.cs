@@ -164,8 +164,9 @@ public sealed class MemcachedEndToEndTests(MemcachedServerFixture fixture) : IAs
         });
         var app = Own(MemcachedApp.Start(Store(server.Endpoint), origin, _time));
 
+        // More in a row than the cache's breakers count to: a value too large says nothing of the server's health.
         var replies = new List<MemcachedApp.Reply>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 12; i++)
         {
             replies.Add(await app.GetAsync($"big/{i}"));
         }
@@ -177,8 +178,9 @@ public sealed class MemcachedEndToEndTests(MemcachedServerFixture fixture) : IAs
         Assert.Contains("item_size_max = 1048576", logged.Message, StringComparison.Ordinal);
         Assert.Contains("MaxBodySize", logged.Message, StringComparison.Ordinal);
 
-        // Small responses are still cached on that server.
+        // Small responses are still cached on that server: writes were never suspended.
         Assert.True((await app.GetAsync("items/small")).IsStored);
+        Assert.Empty(app.LogsWith(HttpCachingDiagnostics.StoreLoggerCategory, HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId));
     }
 
     [Fact]
@@ -191,16 +193,36 @@ public sealed class MemcachedEndToEndTests(MemcachedServerFixture fixture) : IAs
         var large = new byte[1024 * 1024];
         var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
 
-        var first = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.SetAsync("large-1", large, options, Ct));
-        var second = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.SetAsync("large-2", [.. large, 1], options, Ct));
+        var first = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.SetAsync("large-1", large, options, Ct));
+        var second = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.SetAsync("large-2", [.. large, 1], options, Ct));
         await store.SetAsync("small", [1, 2, 3], options, Ct);
 
-        Assert.Equal((MemcachedStoreFailure.TooLarge, MemcachedStoreFailure.TooLarge), (first.Failure, second.Failure));
+        Assert.Equal(("value", "value"), (first.ParamName, second.ParamName));
+        Assert.Contains("item size limit (-I)", first.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("large-1", first.Message, StringComparison.Ordinal);
         Assert.Equal([1, 2, 3], await store.GetAsync("small", Ct));
         var logged = Assert.Single(stores.StoreLogs(MemcachedHttpCacheDiagnostics.ItemTooLargeEventId));
         Assert.Contains("did not say its item_size_max", logged.Message, StringComparison.Ordinal);
         Assert.Equal(0, store.Nodes[0].ItemSizeMax);
         Assert.True(store.Nodes[0].SmallestRefused <= large.Length + 200);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SetAsync_TooLarge_TheKeysOlderValueIsRemoved(bool limitKnown)
+    {
+        // Refused by the store from the limit it read, or by the server itself: the older value must not outlive it.
+        var server = await DedicatedAsync(itemSize: "1m");
+        var stores = new MemcachedStores();
+        _owned.Add(stores);
+        var store = stores.Create(o => o.Servers = server.Endpoint, _time, readItemSizeLimit: limitKnown);
+        var options = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
+        await store.SetAsync("record", [1, 2, 3], options, Ct);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.SetAsync("record", new byte[2 * 1024 * 1024], options, Ct));
+
+        Assert.Null(await store.GetAsync("record", Ct));
     }
 
     public async ValueTask DisposeAsync()

@@ -128,6 +128,25 @@ public sealed class WriteBreakerTests
         Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
     }
 
+    [Fact]
+    public async Task WritesRefusedForTheirValue_NeverSuspendWrites_NorOpenTheBreaker()
+    {
+        // A store that cannot hold this value (larger than a memcached's item size) throws an argument exception: the
+        // value is not stored, and the store, healthy for every other value, is not left alone for it.
+        using var app = new App();
+        app.Store.RefuseWrites = false;
+        app.Store.LargestValue = 1024;
+
+        var big = await app.MissesAsync(3 * GuardedStore.FailureThreshold, "big");
+        var small = await app.MissesAsync(1);
+
+        Assert.All(big, status => Assert.Contains("detail=store-failed", status, StringComparison.Ordinal));
+        Assert.EndsWith("; stored", Assert.Single(small), StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreBreakerOpenedEventId);
+        Assert.Equal(HealthStatus.Healthy, (await app.HealthAsync()).Status);
+    }
+
     /// <summary>Past the window in which a failed call still makes the store degraded.</summary>
     private static readonly TimeSpan StoreHealthWindow = TimeSpan.FromMinutes(2);
 
@@ -146,6 +165,7 @@ public sealed class WriteBreakerTests
                     s.AddSingleton<IDistributedCache>(Store).AddLogging(b => b.AddFakeLogging());
                     s.AddHealthChecks().AddHttpCaching();
                 });
+            Harness.Origin.When("https://api.example.test/big/*").Respond(_ => Harness.Response(new string('x', 4096), "max-age=600"));
             Harness.Origin.When("https://api.example.test/*").Respond(_ => Harness.Response("{}", "max-age=600"));
         }
 
@@ -157,12 +177,12 @@ public sealed class WriteBreakerTests
         public FakeLogCollector Logs => Harness.Logs;
 
         /// <summary>Requests <paramref name="count"/> URLs never asked for before; returns their Cache-Status.</summary>
-        public async Task<string[]> MissesAsync(int count)
+        public async Task<string[]> MissesAsync(int count, string path = "items")
         {
             var statuses = new string[count];
             for (var i = 0; i < count; i++)
             {
-                using var response = await Harness.GetAsync($"https://api.example.test/items/{_next++}");
+                using var response = await Harness.GetAsync($"https://api.example.test/{path}/{_next++}");
                 response.EnsureSuccessStatusCode();
                 statuses[i] = response.CacheStatus();
             }
@@ -191,6 +211,9 @@ public sealed class WriteBreakerTests
         /// <summary>Writes fail with a timeout of the store's own client, instead of being refused.</summary>
         public bool WriteTimesOut { get; set; }
 
+        /// <summary>The largest value taken; a larger one is refused with an argument exception, as too large.</summary>
+        public int LargestValue { get; set; } = int.MaxValue;
+
         public int GetAttempts => Volatile.Read(ref _gets);
 
         public int SetAttempts => Volatile.Read(ref _sets);
@@ -213,6 +236,11 @@ public sealed class WriteBreakerTests
             if (WriteTimesOut)
             {
                 return Task.FromException(new TimeoutException("The store did not answer in time."));
+            }
+
+            if (value.Length > LargestValue)
+            {
+                return Task.FromException(new ArgumentOutOfRangeException(nameof(value), "The value is larger than the store's item size."));
             }
 
             return RefuseWrites ? Task.FromException(new InvalidOperationException("OOM command not allowed when used memory > 'maxmemory'.")) : Task.CompletedTask;

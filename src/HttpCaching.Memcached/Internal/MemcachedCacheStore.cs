@@ -154,6 +154,22 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             return;
         }
 
+        try
+        {
+            await SetOnServerAsync(key, value, expiry, ttl, token).ConfigureAwait(false);
+        }
+        catch (ServerErrorException ex) when (ex.TooLarge)
+        {
+            // This value, not the server: an argument exception, which the cache counts as not stored and never against
+            // the store's health (its breakers).
+            throw new ArgumentOutOfRangeException(
+                nameof(value),
+                $"memcached set of key {KeyHash.Of(key)} refused: the value is larger than the item size limit (-I) of memcached server {ex.Server}; it was not stored, and the key's older value was removed.");
+        }
+    }
+
+    private async ValueTask SetOnServerAsync(string key, ReadOnlySequence<byte> value, EntryExpiry expiry, long ttl, CancellationToken token)
+    {
         await RunAsync("set", key, (value, expiry, ttl, store: this), static async (node, connection, wire, state, token) =>
         {
             var size = wire.Length + ValueHeader.Length + state.value.Length + ItemOverhead;
@@ -161,6 +177,9 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             if ((limit > 0 && size > limit) || size >= node.SmallestRefused)
             {
                 state.store.TooLarge(node, size, limit);
+
+                // As memcached does when it refuses a set: the key's older value must not outlive the write.
+                await connection.DeleteAsync(wire, token).ConfigureAwait(false);
                 throw new ServerErrorException("the value is larger than the server's item size limit.") { TooLarge = true, Local = true };
             }
 
@@ -172,6 +191,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 node.NoteRefused(size);
                 state.store.TooLarge(node, size, limit);
+                await connection.DeleteAsync(wire, token).ConfigureAwait(false);
                 throw;
             }
 
@@ -313,9 +333,9 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 throw Failed(operation, key, $"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
             }
-            catch (ServerErrorException ex) when (ex.TooLarge)
+            catch (ServerErrorException ex) when (ex.TooLarge && ex.Server is null)
             {
-                throw Failed(operation, key, $"memcached server {node.Name} does not take the value: it is larger than its item size limit (-I).", MemcachedStoreFailure.TooLarge, null);
+                throw new ServerErrorException(ex.Message) { TooLarge = true, Local = ex.Local, Server = node.Name };
             }
             catch (ServerErrorException ex)
             {

@@ -21,4 +21,7 @@ internal sealed class ServerErrorException : Exception
 
     /// <summary>Whether the store refused it itself, from the limit it knows, without sending it.</summary>
     public bool Local { get; init; }
+
+    /// <summary>The server that refused it (or would have), once the store knows which.</summary>
+    public string? Server { get; init; }
 }

@@ -141,8 +141,11 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Failed(ex, clientName, operation, activity, started);
-            if (write && ex is not TimeoutException)
+            // A write refused for its value (an argument exception: a body above the item size of a memcached, say)
+            // says nothing of the store's health: not stored, and counted towards neither breaker.
+            var refusedValue = write && ex is ArgumentException;
+            Failed(ex, clientName, operation, activity, started, countTowardsBreaker: !refusedValue);
+            if (write && !refusedValue && ex is not TimeoutException)
             {
                 // A refused write; a slow one is the main breaker's business (and may only have had what was left of
                 // the request's store budget).
@@ -247,7 +250,7 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
     }
 
-    private void Failed(Exception exception, string clientName, string operation, Activity? activity, long started)
+    private void Failed(Exception exception, string clientName, string operation, Activity? activity, long started, bool countTowardsBreaker)
     {
         // Every failure is counted; a warning is written once per client, operation and interval.
         metrics.StoreError(clientName, operation);
@@ -268,6 +271,11 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
             {
                 Log.StoreFailed(logger, clientName, operation, suppressed, exception);
             }
+        }
+
+        if (!countTowardsBreaker)
+        {
+            return;
         }
 
         lock (_gate)
