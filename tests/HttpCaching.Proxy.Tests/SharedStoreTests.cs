@@ -33,23 +33,15 @@ public sealed class SharedStoreTests(StoreServersFixture servers) : IClassFixtur
     {
         const string Token = "purge-token-0123456789abcdef";
         await using var origin = await RecordingOrigin.StartAsync("feeds");
-        var environment = new Dictionary<string, string>
+        var (first, second) = await StartPairAsync(origin, provider, connectionString, new()
         {
-            ["Proxy__Store__ConnectionString"] = connectionString,
             ["Proxy__PurgeToken"] = Token,
-            ["HttpCaching__Defaults__StoreTimeout"] = "00:00:30",
 
             // Far longer than the test: without the backplane, the second proxy would serve its copy all along.
             ["HttpCaching__Defaults__NearCacheEntryDuration"] = "01:00:00",
-        };
-        string[] settings =
-        [
-            "--Proxy:Routes:feeds:PathPrefix", "/feeds",
-            "--Proxy:Routes:feeds:Origin", origin.Authority,
-            "--Proxy:Store:Provider", provider,
-        ];
-        await using var first = await ProxyProcess.StartAsync(environment, settings);
-        await using var second = await ProxyProcess.StartAsync(environment, settings);
+        });
+        await using var firstProxy = first;
+        await using var secondProxy = second;
         using var client = new HttpClient();
         var path = $"/feeds/{Guid.NewGuid():N}/a";
 
@@ -88,24 +80,37 @@ public sealed class SharedStoreTests(StoreServersFixture servers) : IClassFixtur
         Assert.Equal([path["/feeds".Length..], path["/feeds".Length..]], origin.Targets);
     }
 
-    private static async Task TwoProxiesShareAsync(string provider, string connectionString)
+    /// <summary>Two proxy processes with one route to <paramref name="origin"/> over the store, with <paramref name="environment"/> added.</summary>
+    private static async Task<(ProxyProcess First, ProxyProcess Second)> StartPairAsync(RecordingOrigin origin, string provider, string connectionString, Dictionary<string, string> environment)
     {
-        await using var origin = await RecordingOrigin.StartAsync("feeds");
-        var environment = new Dictionary<string, string>
-        {
-            ["Proxy__Store__ConnectionString"] = connectionString,
+        environment["Proxy__Store__ConnectionString"] = connectionString;
 
-            // The first write creates the PostgreSQL table: give it more than the default 250 ms.
-            ["HttpCaching__Defaults__StoreTimeout"] = "00:00:30",
-        };
+        // The first write creates the PostgreSQL table: give it more than the default 250 ms.
+        environment["HttpCaching__Defaults__StoreTimeout"] = "00:00:30";
         string[] settings =
         [
             "--Proxy:Routes:feeds:PathPrefix", "/feeds",
             "--Proxy:Routes:feeds:Origin", origin.Authority,
             "--Proxy:Store:Provider", provider,
         ];
-        await using var first = await ProxyProcess.StartAsync(environment, settings);
-        await using var second = await ProxyProcess.StartAsync(environment, settings);
+        var first = await ProxyProcess.StartAsync(environment, settings);
+        try
+        {
+            return (first, await ProxyProcess.StartAsync(environment, settings));
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task TwoProxiesShareAsync(string provider, string connectionString)
+    {
+        await using var origin = await RecordingOrigin.StartAsync("feeds");
+        var (first, second) = await StartPairAsync(origin, provider, connectionString, []);
+        await using var firstProxy = first;
+        await using var secondProxy = second;
         using var client = new HttpClient();
         var run = Guid.NewGuid().ToString("N");
 
