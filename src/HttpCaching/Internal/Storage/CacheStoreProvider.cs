@@ -16,19 +16,38 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal sealed class CacheStoreProvider(IServiceProvider services, TimeProvider time, HttpCachingMetrics metrics)
 {
-    private readonly ConcurrentDictionary<string, GuardedStore> _keyed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<GuardedStore>> _keyed = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger(HttpCachingDiagnostics.StoreLoggerCategory) ?? NullLogger.Instance;
     private readonly Lazy<RecordProtector?> _protector = new(() => RecordProtector.Create(services.GetRequiredService<IOptions<HttpCachingStoreOptions>>().Value.Integrity));
+    private readonly Lock _gate = new();
     private GuardedStore? _default;
 
     public GuardedStore Get(string? serviceKey)
     {
         if (serviceKey is null)
         {
-            return _default ??= Guard(services.GetService<IDistributedCache>() ?? services.GetRequiredService<DefaultMemoryStore>(), null);
+            return Volatile.Read(ref _default) ?? Default();
         }
 
-        return _keyed.GetOrAdd(serviceKey, static (key, self) => self.Guard(self.Resolve(key), key), this);
+        // GetOrAdd may run its factory twice in a race; the Lazy it keeps builds the guard once.
+        return _keyed.GetOrAdd(serviceKey, static (key, self) => new Lazy<GuardedStore>(() => self.Guard(self.Resolve(key), key)), this).Value;
+    }
+
+    /// <summary>
+    /// The application's store, guarded once: two guards would be two breakers and two subscriptions to its backplane,
+    /// so the first requests of several clients at once must not each build one.
+    /// </summary>
+    private GuardedStore Default()
+    {
+        lock (_gate)
+        {
+            if (_default is null)
+            {
+                Volatile.Write(ref _default, Guard(services.GetService<IDistributedCache>() ?? services.GetRequiredService<DefaultMemoryStore>(), null));
+            }
+
+            return _default;
+        }
     }
 
     private IDistributedCache Resolve(string key) => services.GetRequiredKeyedService<IDistributedCache>(key);
