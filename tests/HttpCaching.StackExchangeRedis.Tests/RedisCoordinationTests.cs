@@ -159,12 +159,24 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
         return await response.Content.ReadAsStringAsync(Ct);
     }
 
+    /// <summary>Completes when the store has logged <paramref name="eventId"/> (as records arrive, no polling); fails after 30 s.</summary>
     private static async Task WaitForLogAsync(RedisApp app, int eventId)
     {
-        for (var attempt = 0; app.StoreLogs(eventId).Count == 0; attempt++)
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        try
         {
-            Assert.True(attempt < 600, $"No log entry with event id {eventId}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+            await foreach (var record in app.Logs.GetLogsAsync(limit.Token))
+            {
+                if (record.Category == RedisHttpCacheDiagnostics.LoggerCategory && record.Id.Id == eventId)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            Assert.Fail($"No log entry with event id {eventId} within 30 s.");
         }
     }
 
