@@ -173,6 +173,34 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_WaiterServesWhatTheHolderStored_OnlyToCallersOfTheSameVariant()
+    {
+        // A cold URL whose responses vary by Cookie. A fetches alice's; on B, alice's request waits for A's lease and
+        // bob's joins it there (no Vary record was stored yet, so both are on the URL's key). B serves A's variant to
+        // alice only; bob asks for his own.
+        var originA = new Origin(_clock, "page", hold: true, varyByCookie: true);
+        var originB = new Origin(_clock, "page", varyByCookie: true);
+        var a = Start(originA);
+        var b = Start(originB);
+        var waiting = NextLeaseHeld(b);
+
+        var first = a.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "alice"));
+        await originA.Reached.WaitAsync(Limit, Ct);
+        var alice = b.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "alice"));
+        await waiting.WaitAsync(Limit, Ct);
+        var bob = b.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cookie", "bob"));
+
+        originA.Release();
+        using var fetched = await first.WaitAsync(Limit, Ct);
+        Assert.Equal("page for alice", await fetched.Content.ReadAsStringAsync(Ct));
+        using var forAlice = await alice.WaitAsync(Limit, Ct);
+        using var forBob = await bob.WaitAsync(Limit, Ct);
+        Assert.Equal("page for alice", await forAlice.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("page for bob", await forBob.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, originB.Requests);
+    }
+
+    [Fact]
     public async Task Lease_HolderStoresNothing_OthersAreWokenAtOnceAndFetchThemselves()
     {
         var originA = new Origin(_clock, "private-a", hold: true, noStore: true);
@@ -421,7 +449,7 @@ public sealed class CoordinationTests : IDisposable
     }
 
     /// <summary>An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body), optionally holding the first until released.</summary>
-    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false) : HttpMessageHandler
+    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false, bool varyByCookie = false) : HttpMessageHandler
     {
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -443,9 +471,17 @@ public sealed class CoordinationTests : IDisposable
                 await _release.Task.WaitAsync(cancellationToken);
             }
 
-            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+            var text = varyByCookie
+                ? $"{body} for {(request.Headers.NonValidated.TryGetValues("Cookie", out var cookie) ? cookie.ToString() : "nobody")}"
+                : body;
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
             response.Headers.Date = time.GetUtcNow();
-            response.Headers.ETag = new EntityTagHeaderValue($"\"{body}\"");
+            response.Headers.ETag = new EntityTagHeaderValue($"\"{text.Replace(' ', '-')}\"");
+            if (varyByCookie)
+            {
+                response.Headers.Vary.Add("Cookie");
+            }
+
             response.Headers.CacheControl = noStore ? new CacheControlHeaderValue { NoStore = true } : new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
             return response;
         }

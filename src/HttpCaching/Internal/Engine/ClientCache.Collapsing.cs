@@ -120,16 +120,18 @@ internal sealed partial class ClientCache
     private async Task<FetchResult?> StoredSinceReadAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var keys = Keys.Get(fetch.Uri, fetch.Options.KeyPrefix);
-        var (found, _, _) = await ReadAsync(fetch.Store, keys, request, budget: null, cancellationToken).ConfigureAwait(false);
+        var (found, _, vary) = await ReadAsync(fetch.Store, keys, request, budget: null, cancellationToken).ConfigureAwait(false);
         if (found is not { Entry: var entry } response
             || (fetch.Stored is { Entry: var read } && entry.ResponseTime <= read.ResponseTime))
         {
             return null;
         }
 
+        // The variant this request selects: callers that joined it (on the URL's key, before any Vary was known) are
+        // served it only when they select the same one.
         var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
         return reuse.Usable && !reuse.Stale
-            ? FetchResult.Success(null, response, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
+            ? FetchResult.Success(null, response, CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit, vary?.Names, vary is null ? null : Variants.Id(vary.Names, request))
             : null;
     }
 

@@ -220,6 +220,14 @@ internal sealed partial class ClientCache
             return false;
         }
 
+        // A response that varies, with no variant to compare with, is the leader's variant: callers that joined on the
+        // URL's key (no Vary was known when they read) may select another one. Those that joined on a variant's key
+        // select the leader's.
+        if (result.VaryNames is null && fetch.EntryKey == fetch.PrimaryKey && CachedHeaders.Joined(entry.Headers, "Vary") is { Length: > 0 })
+        {
+            return false;
+        }
+
         // This caller's fetch was made from its own request: its directives are this request's, parsed once.
         var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
         return reuse.Usable && !reuse.Stale;
