@@ -201,6 +201,33 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_ManyUrlsFetched_NoWaiterKeptForAnyOfThem()
+    {
+        // Each leased fetch watches its URL for another instance's message; once it is done, nothing is kept for it.
+        var a = Start(new Origin(_clock, "v1"));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("v1", await a.GetStringAsync($"{Url}&n={i}"));
+        }
+
+        Assert.Equal(0, WaitersOf(a));
+    }
+
+    [Fact]
+    public void Unwatch_WaiterNotWoken_Forgotten_WokenOneLeftAlone()
+    {
+        var coordination = new StoreCoordination(_hub.Join(), _clock, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        var first = coordination.Watch("k");
+        coordination.Unwatch("k", first);
+        var second = coordination.Watch("k");
+        coordination.Unwatch("k", Task.CompletedTask);
+
+        Assert.NotSame(first, second);
+        Assert.Same(second, coordination.Watch("k"));
+    }
+
+    [Fact]
     public async Task Lease_HolderStoresNothing_OthersAreWokenAtOnceAndFetchThemselves()
     {
         var originA = new Origin(_clock, "private-a", hold: true, noStore: true);
@@ -352,6 +379,17 @@ public sealed class CoordinationTests : IDisposable
     private static readonly TimeSpan NearCacheEntryDuration = TimeSpan.FromMinutes(5);
 
     private static string LeaseKey => "httpcaching:" + CachingHarness.ClientName + ":l:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+
+    /// <summary>
+    /// How many keys the instance's store coordination watches for messages. Read by reflection, so that production code
+    /// carries no member for tests; a renamed field fails here, loudly.
+    /// </summary>
+    private static int WaitersOf(CachingHarness app)
+    {
+        var coordination = app.Services.GetRequiredService<CacheStoreProvider>().Get(null).Coordination!;
+        var field = typeof(StoreCoordination).GetField("_waiters", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        return ((System.Collections.ICollection)field.GetValue(coordination)!).Count;
+    }
 
     /// <summary>The coordinator <paramref name="app"/> was given by the hub.</summary>
     private static IHttpCacheCoordinator CoordinatorOf(CachingHarness app) => app.Services.GetRequiredService<IHttpCacheCoordinator>();

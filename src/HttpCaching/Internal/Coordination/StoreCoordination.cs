@@ -138,6 +138,18 @@ internal sealed partial class StoreCoordination
         _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     /// <summary>
+    /// Stops watching <paramref name="key"/> when <paramref name="watched"/> (from <see cref="Watch"/>) is still the
+    /// key's waiter and nothing woke it, so that keys no one waits for any more are not kept: one per URL otherwise.
+    /// </summary>
+    public void Unwatch(string key, Task? watched)
+    {
+        if (watched is { IsCompleted: false } && _waiters.TryGetValue(key, out var current) && current.Task == watched)
+        {
+            _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key, current));
+        }
+    }
+
+    /// <summary>
     /// Tries to take the lease of <paramref name="key"/>, bounded by <paramref name="timeout"/>. Returns the lease, or
     /// <see langword="null"/> with <c>Held</c> set when another instance holds it; <see langword="null"/> with
     /// <c>Held</c> clear when the store could not say (logged), so the caller fetches at once.

@@ -46,11 +46,12 @@ internal sealed partial class ClientCache
         var poll = coordination.Backplane ? LeasePollIntervalWithBackplane : LeasePollInterval;
         var handedOver = false;
         var waited = false;
+        Task? changed = null;
         try
         {
             while (true)
             {
-                var changed = coordination.Watch(fetch.PrimaryKey);
+                changed = coordination.Watch(fetch.PrimaryKey);
                 var (lease, held) = await coordination.TryAcquireAsync(leaseKey, fetch.Options.StoreTimeout, cancellationToken).ConfigureAwait(false);
                 if (lease is not null)
                 {
@@ -105,6 +106,7 @@ internal sealed partial class ClientCache
         }
         finally
         {
+            coordination.Unwatch(fetch.PrimaryKey, changed);
             if (!handedOver)
             {
                 // FetchAsync disposes the request it is given; one it never got is disposed here.
