@@ -91,6 +91,52 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_RemovalRetriedOnceTheStoreTakesIt_AnnouncedToTheOthersToo()
+    {
+        // A's POST comes while the store refuses removals: A remembers the removal and says nothing. When A's next read
+        // gets the removal through, the other instances hear of it then (A's own fetch stores nothing that would tell).
+        // (No leases: a holder that stores nothing wakes the others with a message of its own.)
+        _hub.CollapseAcrossInstances = false;
+        var store = new ChaosDistributedCache(_store) { RemoveFault = StoreFault.Throw };
+        var a = Start(new Origin(_clock, "v2", noStore: true), store);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        using (await a.Client().PostAsync(Url, new StringContent("x"), Ct))
+        {
+        }
+
+        var heard = _hub.Messages.Count;
+        store.RemoveFault = StoreFault.None;
+        Assert.Equal("v2", await a.GetStringAsync(Url));
+
+        Assert.True(_hub.Messages.Count > heard, "the retried removal was announced");
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_PendingRecord_AnotherInstancesChangeWins_PastTheStoreOutage()
+    {
+        // A's write of v1 fails (pending: A keeps serving it). B then stores v2, which goes through: A hears of it and
+        // serves what the store holds from then on, not its own older copy for the record's lifetime.
+        var store = new ChaosDistributedCache(_store) { SetFault = StoreFault.Throw };
+        var a = Start(new Origin(_clock, "v1"), store);
+        var b = Start(new Origin(_clock, "v2"));
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+
+        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        store.SetFault = StoreFault.None;
+        Assert.Equal("v2", await a.GetStringAsync(Url));
+    }
+
+    [Fact]
     public async Task Backplane_InvalidatorOnAnotherInstance_DropsTheNearCacheEntry()
     {
         var a = Start(new Origin(_clock, "v2"));
@@ -464,7 +510,7 @@ public sealed class CoordinationTests : IDisposable
         }
     }
 
-    private CachingHarness Start(Origin origin)
+    private CachingHarness Start(Origin origin, IDistributedCache? store = null)
     {
         var app = new CachingHarness(
             o =>
@@ -477,7 +523,7 @@ public sealed class CoordinationTests : IDisposable
             origin: origin,
             services: s =>
             {
-                s.AddSingleton<IDistributedCache>(_store);
+                s.AddSingleton(store ?? _store);
                 s.AddSingleton<TimeProvider>(_time);
                 s.AddSingleton(_hub.Join());
                 s.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));

@@ -43,6 +43,52 @@ public sealed class NearCacheRoomTests
     }
 
     [Fact]
+    public void SetRemovalPending_ThenFilledAgainAndAgain_NeverMadeRoomWith()
+    {
+        // The marker is all that keeps the store's copy of an invalidated record from being served: it must not be
+        // what makes room, before the pending records or after them.
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.SetRemovalPending("invalidated");
+
+        for (var round = 0; round < 3; round++)
+        {
+            Fill(near, time, $"round{round}");
+            near.SetPending($"pending{round}", new byte[20_000], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+        }
+
+        Assert.True(near.IsRemovalPending("invalidated"));
+    }
+
+    [Fact]
+    public void Drop_PendingRecord_NoLongerPreferredNorWrittenAgain_KeptAsLastKnown()
+    {
+        // Another instance changed the record (its write went through, this one's did not): the store's copy is read next.
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        var record = new byte[] { 1, 2, 3 };
+        near.SetPending("entry", record, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+
+        near.Drop("entry");
+
+        Assert.Null(near.Get("entry"));
+        Assert.False(near.TryGetPending("entry", out _, out _));
+        Assert.Same(record, near.GetLastKnown("entry"));
+    }
+
+    [Fact]
+    public void Drop_RemovalPending_KeptUntilTheStoreTakesIt()
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.SetRemovalPending("invalidated");
+
+        near.Drop("invalidated");
+
+        Assert.True(near.IsRemovalPending("invalidated"));
+    }
+
+    [Fact]
     public void SetPending_ThenFilledAgain_PendingOutlivesEveryOtherRecord()
     {
         var time = new FakeTimeProvider();

@@ -117,11 +117,22 @@ internal sealed class NearCache : IDisposable
 
     /// <summary>
     /// Drops this instance's copy of a record another instance changed (the backplane), if it has one, so the next
-    /// read goes to the shared store. A pending record, which this instance has yet to write, is kept.
+    /// read goes to the shared store. A pending record (its write failed here, while the other instance's went
+    /// through) is no longer preferred to the store nor written again: it stays only as the last known copy, for when
+    /// the store cannot be read. A removal still to be done is kept: the store's copy stays hidden until it is done.
     /// </summary>
     public void Drop(string key)
     {
-        if (_memory.TryGetValue(key, out Slot? slot) && slot is { Value: not null, Pending: false })
+        if (!_memory.TryGetValue(key, out Slot? slot) || slot is not { Value: { } value })
+        {
+            return;
+        }
+
+        if (slot.Pending)
+        {
+            Put(key, new Slot(value, 0, Pending: false, Expiry: null));
+        }
+        else
         {
             Remove(key);
         }
@@ -155,6 +166,11 @@ internal sealed class NearCache : IDisposable
                     if (slot.Removed)
                     {
                         entry.AbsoluteExpirationRelativeToNow = TombstoneLifetime;
+                    }
+                    else if (slot.Value is null)
+                    {
+                        // A removal the store did not take: never made room with, or the store's copy would be served.
+                        entry.Priority = CacheItemPriority.NeverRemove;
                     }
                     else if (slot is { Pending: true, Expiry: { } expiry })
                     {

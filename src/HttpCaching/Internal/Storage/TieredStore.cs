@@ -38,6 +38,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             }
 
             near.Remove(key);
+
+            // Now that it is done, the other instances drop their copies too.
+            shared.Coordination?.Changed(key);
         }
 
         var slotBefore = near?.SlotOf(key);
