@@ -62,6 +62,51 @@ public sealed class VaryTests
     }
 
     [Fact]
+    public async Task Vary_InvalidatedWhileAVariantIsFetched_EarlierVariantsStayUnreachable()
+    {
+        // en is stored; a request for fr reads the Vary record and goes to the origin; a POST invalidates the URL while
+        // it is out. Storing fr must not bring the Vary record (and with it en, now invalidated) back.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var version = 1;
+        harness.Origin.When(HttpMethod.Post, Url).Respond(_ => harness.Response("posted", "no-store"));
+        harness.Origin.When(HttpMethod.Get, Url).Respond(async request =>
+        {
+            var language = request.Headers.AcceptLanguage.ToString();
+            var body = $"{language}-v{Volatile.Read(ref version)}";
+            if (language == "fr")
+            {
+                reached.TrySetResult();
+                await held.Task;
+            }
+
+            var response = harness.Response(body, "max-age=600", $"\"{body}\"");
+            response.Headers.TryAddWithoutValidation("Vary", "Accept-Language");
+            return response;
+        });
+        using (await harness.GetAsync(Url, configure: r => Language(r, "en")))
+        {
+        }
+
+        var fr = harness.GetAsync(Url, configure: r => Language(r, "fr"));
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        using (var posted = await harness.Client().PostAsync(Url, new StringContent("x"), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        Volatile.Write(ref version, 2);
+        held.SetResult();
+        using (await fr.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken))
+        {
+        }
+
+        using var en = await harness.GetAsync(Url, configure: r => Language(r, "en"));
+        Assert.Equal("en-v2", await en.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Vary_Star_NeverStored()
     {
         using var harness = LanguageOrigin(out var calls, vary: "*");

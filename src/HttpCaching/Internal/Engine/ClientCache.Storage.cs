@@ -209,10 +209,28 @@ internal sealed partial class ClientCache
         // A response that varies: the variant's entry, then the Vary record that leads to it.
         // The variants of one Vary record share its generation; a record with other names, or none (the URL was
         // invalidated), starts a new one, so no variant stored before it is ever matched again.
-        var generation = fetch.ReadVary is { } read && read.Names.AsSpan().SequenceEqual(varyNames) ? read.Generation : Variants.NewGeneration();
+        var generation = fetch.ReadVary is { } read && read.Names.AsSpan().SequenceEqual(varyNames) && await StillCurrentAsync(fetch, read, cancellationToken).ConfigureAwait(false)
+            ? read.Generation
+            : Variants.NewGeneration();
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
         await PutAsync(variantKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
         return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the URL's Vary record is still the one the request read before it went to the origin. An invalidation
+    /// meanwhile (here or on another instance) removed it; writing it back would make every variant stored under its
+    /// generation reachable again, however old. Read again just before the write: from memory when this instance holds
+    /// it within its window, else from the store.
+    /// </summary>
+    private static async ValueTask<bool> StillCurrentAsync(Fetch fetch, VaryRecord read, CancellationToken cancellationToken)
+    {
+        var (record, _) = await fetch.Store.GetAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        return record is not null
+            && Variants.IsVaryRecord(record)
+            && Variants.TryRead(record, out var names, out var generation)
+            && string.Equals(generation, read.Generation, StringComparison.Ordinal)
+            && names.AsSpan().SequenceEqual(read.Names);
     }
 
     /// <summary>
