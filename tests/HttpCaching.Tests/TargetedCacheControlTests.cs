@@ -357,6 +357,41 @@ public sealed class TargetedCacheControlTests
         Assert.Equal(2, harness.Origin.GetMatchCount(full));
     }
 
+    [Fact]
+    public async Task Get_MalformedSurrogateControl_CacheControlNoStoreStillRules()
+    {
+        using var harness = Surrogate();
+        var origin = harness.Origin.When(Url).Respond(_ => With(harness.Response("body", "no-store"), "Surrogate-Control", "no-cache, max-age=60s"));
+
+        await harness.GetAsync(Url);
+        await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+        Assert.Empty(harness.Store.Keys);
+    }
+
+    [Fact]
+    public async Task Get_MalformedSurrogateControlNoCache_NoCacheControl_StoredButRevalidatedEachTime()
+    {
+        using var harness = Surrogate();
+        var conditional = harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"")
+            .Respond(_ => With(harness.NotModified(null, "\"v1\""), "Surrogate-Control", "no-cache, max-age=60s"));
+        var full = harness.Origin.When(Url).Respond(_ =>
+        {
+            // Fresh for an hour by Expires: only the field's no-cache makes the cache ask again.
+            var response = With(harness.Response("body", null, "\"v1\""), "Surrogate-Control", "no-cache, max-age=60s");
+            response.Content.Headers.Expires = harness.Time.GetUtcNow().AddHours(1);
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        await harness.GetAsync(Url);
+        await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+        Assert.Equal(2, harness.Origin.GetMatchCount(conditional));
+    }
+
     private static CachingHarness Surrogate() => new(o =>
     {
         o.MinimumFreshness = TimeSpan.Zero;

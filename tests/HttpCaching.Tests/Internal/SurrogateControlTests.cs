@@ -91,12 +91,12 @@ public sealed class SurrogateControlTests
     [InlineData("max-age=abc, NO-CACHE", false)]
     [InlineData("max-age==1, no-store-remote", true)]
     [InlineData("no-store;other=1", true)]
-    public void TryParse_MalformedWithARestrictionForThisCache_KeepsTheRestrictionAlone(string value, bool noStore)
+    public void TryParse_MalformedWithARestrictionForThisCache_KeepsTheRestrictionAlone_NotTargeted(string value, bool noStore)
     {
         var expected = noStore ? CacheControlFlags.NoStore : CacheControlFlags.NoCache;
         Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
 
-        Assert.True(directives.Targeted);
+        Assert.False(directives.Targeted);
         Assert.Equal(expected, directives.Flags);
         Assert.Equal(CacheControl.Absent, directives.MaxAge);
     }
@@ -118,6 +118,7 @@ public sealed class SurrogateControlTests
     [InlineData("stale-if-error=20, max-age=60+3600", 60, 20)]
     [InlineData("max-age=60+3600, stale-if-error=20;httpcaching", 60, 20)]
     [InlineData("max-age=60+3600", 60, 3600)]
+    [InlineData("stale-if-error=20, max-age=10+5;httpcaching", 10, 5)]
     public void TryParse_StaleExtensionOfMaxAge_BelongsToThatMaxAge(string value, long maxAge, long staleIfError)
     {
         Assert.True(SurrogateControl.TryParse(value, Token, out var directives));
@@ -213,6 +214,28 @@ public sealed class SurrogateControlTests
         Assert.False(directives.Has(CacheControlFlags.NoStore));
         Assert.True(stored?.Has(CacheControlFlags.Private));
         Assert.Equal(300, directives.MaxAge);
+    }
+
+    [Theory]
+    [InlineData("no-store", "no-cache, max-age=60s", true, true)]
+    [InlineData("max-age=600", "no-cache, max-age=60s", false, true)]
+    [InlineData("no-store", "max-age==1", true, false)]
+    public void Of_MalformedSurrogateControl_CacheControlRulesWithTheFieldsRestrictionsAdded(string cacheControl, string surrogate, bool noStore, bool noCache)
+    {
+        var options = new ThirdPartyCachingOptions();
+        options.TargetedCacheControlFields.Add("Surrogate-Control");
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+        response.Headers.TryAddWithoutValidation("Surrogate-Control", surrogate);
+
+        var directives = TargetedCacheControl.Of(response.Headers, options);
+        var stored = CachePolicy.StoredDirectives([new("Cache-Control", [cacheControl]), new("Surrogate-Control", [surrogate])], options);
+
+        Assert.False(directives.Targeted);
+        Assert.Equal(noStore, directives.Has(CacheControlFlags.NoStore));
+        Assert.Equal(noCache, directives.Has(CacheControlFlags.NoCache));
+        Assert.Equal(noStore, stored.Has(CacheControlFlags.NoStore));
+        Assert.Equal(noCache, stored.Has(CacheControlFlags.NoCache));
     }
 
     [Fact]

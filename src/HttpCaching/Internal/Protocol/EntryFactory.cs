@@ -274,15 +274,18 @@ internal static class EntryFactory
             return received;
         }
 
+        // Restrictions that came from elsewhere (a malformed Surrogate-Control's no-cache) are kept with the stored ones.
+        var restrictions = received.Flags & (CacheControlFlags.NoCache | CacheControlFlags.NoStore);
         foreach (var header in stored)
         {
             if (header.Name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase))
             {
-                return header.Values.Length == 1 ? received : CacheControl.Parse(string.Join(", ", header.Values));
+                var parsed = header.Values.Length == 1 ? received : CacheControl.Parse(string.Join(", ", header.Values));
+                return parsed with { Flags = parsed.Flags | restrictions };
             }
         }
 
-        return CacheControl.Empty;
+        return CacheControl.Empty with { Flags = restrictions };
     }
 
     /// <summary>An entry from its fields; <paramref name="directives"/> are those of the <c>Cache-Control</c> in <paramref name="headers"/>.</summary>

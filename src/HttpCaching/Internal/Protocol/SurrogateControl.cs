@@ -10,8 +10,8 @@ namespace HttpCaching.Internal;
 /// targeted at this cache wins, else the first. <c>max-age=N+M</c> is fresh for N seconds and usable for M more when
 /// the origin fails (<c>stale-if-error=M</c>, unless a <c>stale-if-error</c> of the same rank says otherwise);
 /// <c>no-store-remote</c> counts as <c>no-store</c>, since a cache in front of third parties is remote from them. A
-/// malformed field keeps its restrictions: its <c>no-store</c> or <c>no-cache</c> for this cache still applies, and
-/// nothing else of it.
+/// malformed field does not rule (RFC 9213 §2.1: <c>Cache-Control</c> does), but keeps its restrictions: its
+/// <c>no-store</c> or <c>no-cache</c> for this cache is added to <c>Cache-Control</c>'s, and nothing else of it.
 /// </summary>
 internal static class SurrogateControl
 {
@@ -23,9 +23,10 @@ internal static class SurrogateControl
 
     /// <summary>
     /// Reads the directives of a <c>Surrogate-Control</c> value (its lines joined with commas) that apply to the
-    /// surrogate of <paramref name="deviceToken"/>; <see langword="false"/> when none of its cache directives applies
-    /// here (or it is malformed and holds no restriction for this cache), so that <c>Cache-Control</c> rules as if the
-    /// field were absent.
+    /// surrogate of <paramref name="deviceToken"/> (marked <see cref="CacheControl.Targeted"/>); for a malformed value
+    /// with a restriction for this cache, that restriction alone, not targeted, to add to <c>Cache-Control</c>;
+    /// <see langword="false"/> when none of its cache directives applies here, so that <c>Cache-Control</c> rules as if
+    /// the field were absent.
     /// </summary>
     public static bool TryParse(string value, string deviceToken, out CacheControl directives)
     {
@@ -262,7 +263,8 @@ internal static class SurrogateControl
             return false;
         }
 
-        directives = CacheControl.Empty with { Flags = flags, Targeted = true };
+        // Not targeted: the field does not rule; these are added to what Cache-Control says.
+        directives = CacheControl.Empty with { Flags = flags, Targeted = false };
         return true;
     }
 

@@ -28,7 +28,7 @@ internal static class TargetedCacheControl
         {
             if (headers.NonValidated.TryGetValues(targets[i], out var values) && TryParse(targets[i], values.ToString(), options, out var targeted))
             {
-                return SurrogateControl.Is(targets[i]) ? KeepPrivate(targeted, CacheControl.Parse(headers)) : targeted;
+                return SurrogateControl.Is(targets[i]) ? Surrogate(targeted, CacheControl.Parse(headers)) : targeted;
             }
         }
 
@@ -46,7 +46,7 @@ internal static class TargetedCacheControl
         {
             if (CachedHeaders.Joined(headers, targets[i]) is { } value && TryParse(targets[i], value, options, out var targeted))
             {
-                return SurrogateControl.Is(targets[i]) ? KeepPrivate(targeted, CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"))) : targeted;
+                return SurrogateControl.Is(targets[i]) ? Surrogate(targeted, CacheControl.Parse(CachedHeaders.Joined(headers, "Cache-Control"))) : targeted;
             }
         }
 
@@ -59,10 +59,21 @@ internal static class TargetedCacheControl
     /// shared cache, as surrogates that honour the field (Fastly) keep it. <c>CDN-Cache-Control</c>, by contrast, replaces
     /// it with the rest (RFC 9213).
     /// </summary>
-    private static CacheControl KeepPrivate(CacheControl targeted, CacheControl cacheControl) =>
-        cacheControl.Has(CacheControlFlags.Private)
-            ? targeted with { Flags = targeted.Flags | CacheControlFlags.Private, PrivateFields = targeted.PrivateFields ?? cacheControl.PrivateFields }
-            : targeted;
+    /// <remarks>
+    /// A malformed <c>Surrogate-Control</c> does not rule at all: its restrictions for this cache (not targeted) are
+    /// added to <c>Cache-Control</c>'s, which rules.
+    /// </remarks>
+    private static CacheControl Surrogate(CacheControl surrogate, CacheControl cacheControl)
+    {
+        if (!surrogate.Targeted)
+        {
+            return cacheControl with { Flags = cacheControl.Flags | surrogate.Flags };
+        }
+
+        return cacheControl.Has(CacheControlFlags.Private)
+            ? surrogate with { Flags = surrogate.Flags | CacheControlFlags.Private, PrivateFields = surrogate.PrivateFields ?? cacheControl.PrivateFields }
+            : surrogate;
+    }
 
     /// <summary>Reads a targeted field by its kind: <c>Surrogate-Control</c> by its own syntax, any other as RFC 9213 says.</summary>
     private static bool TryParse(string field, string value, ThirdPartyCachingOptions options, out CacheControl directives) =>
