@@ -101,6 +101,48 @@ public sealed class StaleWhileRevalidateTests
     }
 
     [Fact]
+    public async Task CallersIfModifiedSinceWithinWindow_BackgroundRevalidationAsksWithTheStoredDateOnly()
+    {
+        // Stored with Last-Modified only; the origin changed since, and answers 304 to any date after the change.
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        const string Stored = "Mon, 05 Jan 2026 09:00:00 GMT";
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        harness.Origin.When(Url).With(r => r.Headers.IfModifiedSince is not null).Respond(request =>
+        {
+            asked.Enqueue(request.Headers.NonValidated["If-Modified-Since"].ToString());
+            if (request.Headers.IfModifiedSince > new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero))
+            {
+                return harness.NotModified("max-age=60");
+            }
+
+            var changed = harness.Response("<rss>v2</rss>", "max-age=60");
+            changed.Content.Headers.TryAddWithoutValidation("Last-Modified", "Mon, 05 Jan 2026 11:00:00 GMT");
+            return changed;
+        });
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("<rss>v1</rss>", "max-age=60");
+            response.Content.Headers.TryAddWithoutValidation("Last-Modified", Stored);
+            return response;
+        });
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
+        using (await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-Modified-Since", "Mon, 05 Jan 2026 12:00:00 GMT")))
+        {
+        }
+
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the background revalidation stores its result");
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal([Stored], asked);
+        Assert.Equal("<rss>v2</rss>", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task StaleWithinWindow_Background304_NextRequestIsAFreshHitWithTheNewMetadata()
     {
         using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));

@@ -147,6 +147,53 @@ public sealed class WriteBreakerTests
         Assert.Equal(HealthStatus.Healthy, (await app.HealthAsync()).Status);
     }
 
+    [Theory]
+    [InlineData("options")]
+    [InlineData(null)]
+    public async Task WritesFailingWithAnotherArgumentException_CountAsFailures(string? parameter)
+    {
+        // Only an argument exception that names the value is a refusal of that value; any other says the store is
+        // misconfigured or broken, and counts as a failure.
+        using var app = new App();
+        app.Store.RefuseWrites = false;
+        app.Store.LargestValue = 0;
+        app.Store.RefusedParameter = parameter;
+
+        await app.MissesAsync(GuardedStore.FailureThreshold + 2);
+
+        Assert.Single(app.Logs.GetSnapshot(), e => e.Id.Id == HttpCachingDiagnostics.CacheStoreWritesSuspendedEventId);
+    }
+
+    [Fact]
+    public async Task BodyRefused_304sAfterwards_KeptWithTheBodyInMemory_NotAskedForAgainAndAgain()
+    {
+        // The store refuses the body (too large for it): the body and its entry are kept in this instance's memory.
+        // Once stale, a 304 refreshes them there; the next requests are hits, not one revalidation each.
+        var store = new WriteRefusingStore { RefuseWrites = false, LargestValue = 1024 };
+        using var harness = new CachingHarness(
+            o => o.MinimumFreshness = TimeSpan.Zero,
+            registerStore: false,
+            nearCache: true,
+            services: s => s.AddSingleton<IDistributedCache>(store));
+        var conditional = harness.Origin.When("https://api.example.test/big").WithHeaders("If-None-Match", "\"v1\"")
+            .Respond(_ => harness.NotModified("max-age=60", "\"v1\""));
+        var full = harness.Origin.When("https://api.example.test/big").Respond(_ => harness.Response(new string('x', 4096), "max-age=60", "\"v1\""));
+
+        using (await harness.GetAsync("https://api.example.test/big"))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await harness.GetAsync("https://api.example.test/big");
+            Assert.Equal(4096, (await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length);
+        }
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+        Assert.Equal(1, harness.Origin.GetMatchCount(conditional));
+    }
+
     /// <summary>Past the window in which a failed call still makes the store degraded.</summary>
     private static readonly TimeSpan StoreHealthWindow = TimeSpan.FromMinutes(2);
 
@@ -214,6 +261,9 @@ public sealed class WriteBreakerTests
         /// <summary>The largest value taken; a larger one is refused with an argument exception, as too large.</summary>
         public int LargestValue { get; set; } = int.MaxValue;
 
+        /// <summary>The parameter the refusal names.</summary>
+        public string? RefusedParameter { get; set; } = "value";
+
         public int GetAttempts => Volatile.Read(ref _gets);
 
         public int SetAttempts => Volatile.Read(ref _sets);
@@ -240,7 +290,7 @@ public sealed class WriteBreakerTests
 
             if (value.Length > LargestValue)
             {
-                return Task.FromException(new ArgumentOutOfRangeException(nameof(value), "The value is larger than the store's item size."));
+                return Task.FromException(new ArgumentOutOfRangeException(RefusedParameter, "The value is larger than the store's item size."));
             }
 
             return RefuseWrites ? Task.FromException(new InvalidOperationException("OOM command not allowed when used memory > 'maxmemory'.")) : Task.CompletedTask;

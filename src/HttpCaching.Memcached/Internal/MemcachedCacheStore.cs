@@ -23,7 +23,9 @@ namespace HttpCaching.Memcached.Internal;
 /// skipped for a growing interval and the call goes to the next server on the ring; a pooled connection that fails is
 /// retried once on a new one first, since that is what a server restart looks like. Failures leave as
 /// <see cref="MemcachedStoreException"/>s whose messages name the key only by its hash, which the caching handler
-/// reports as not stored, or as a miss. The synchronous members block on the asynchronous ones.
+/// reports as not stored, or as a miss; a value above a server's item size leaves as an
+/// <see cref="ArgumentOutOfRangeException"/> for <c>value</c>, after the key's older value was removed. The
+/// synchronous members block on the asynchronous ones.
 /// </para>
 /// </remarks>
 internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDisposable, IDisposable

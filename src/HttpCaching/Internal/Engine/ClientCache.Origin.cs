@@ -178,10 +178,17 @@ internal sealed partial class ClientCache
         }
 
         var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, updated.VersionId);
-        return await fetch.Store.RefreshAsync(bodyKey, cancellationToken, fetch.Budget).ConfigureAwait(false)
-            && await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false)
-                ? UpdateOutcome.Stored
-                : UpdateOutcome.WriteFailed;
+        if (!await fetch.Store.RefreshAsync(bodyKey, cancellationToken, fetch.Budget).ConfigureAwait(false))
+        {
+            // The body is not in the store (its write failed: it is pending here, or was refused): the refreshed entry
+            // is kept here with it, so this instance serves what the 304 said instead of asking the origin each time.
+            KeepEntryPending(fetch, updated);
+            return UpdateOutcome.WriteFailed;
+        }
+
+        return await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false)
+            ? UpdateOutcome.Stored
+            : UpdateOutcome.WriteFailed;
     }
 
     /// <summary>
@@ -295,8 +302,8 @@ internal sealed partial class ClientCache
             // The cache asks for the whole response, even for a caller that wants a range of it (served from the stored
             // response while it is revalidated in the background), and on its own conditions only: a caller's
             // validators (a conditional request within stale-while-revalidate starts a revalidation too) would make
-            // the origin's 304 speak of the caller's representation, and a caller's preconditions would make its 412
-            // everyone's answer.
+            // the origin's 304 speak of the caller's representation. (Requests with preconditions, If-Match and
+            // If-Unmodified-Since, never get here: they are forwarded untouched.)
             if (!IsCallerOnly(name))
             {
                 copy.Headers.TryAddWithoutValidation(name, values);
@@ -316,9 +323,7 @@ internal sealed partial class ClientCache
         name.Equals("Range", StringComparison.OrdinalIgnoreCase)
         || name.Equals("If-Range", StringComparison.OrdinalIgnoreCase)
         || name.Equals("If-None-Match", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("If-Modified-Since", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("If-Match", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("If-Unmodified-Since", StringComparison.OrdinalIgnoreCase);
+        || name.Equals("If-Modified-Since", StringComparison.OrdinalIgnoreCase);
 
     private static void AddValidators(HttpRequestMessage request, CacheEntry entry)
     {

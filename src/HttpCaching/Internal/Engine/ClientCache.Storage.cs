@@ -261,6 +261,19 @@ internal sealed partial class ClientCache
             && names.AsSpan().SequenceEqual(read.Names);
     }
 
+    /// <summary>Keeps an updated entry in this instance's memory only, pending, for as long as it may be used.</summary>
+    private void KeepEntryPending(Fetch fetch, CacheEntry entry)
+    {
+        var window = EntryFactory.ExpiresAt(entry, fetch.Options) - _time.GetUtcNow();
+        if (window > TimeSpan.Zero && RecordLimits.Fits(entry))
+        {
+            fetch.Store.KeepPending(
+                fetch.EntryKey,
+                DecodedEntryCache.Encode(entry, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash),
+                new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window });
+        }
+    }
+
     /// <summary>
     /// Rewrites only the per-URL entry record. An entry whose every window has passed is removed instead, so an older
     /// record of it never stays behind; one a reader would refuse (a 304 that merged in more fields than a record

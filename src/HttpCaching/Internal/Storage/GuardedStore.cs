@@ -141,9 +141,9 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // A write refused for its value (an argument exception: a body above the item size of a memcached, say)
-            // says nothing of the store's health: not stored, and counted towards neither breaker.
-            var refusedValue = write && ex is ArgumentException;
+            // A set refused for its value (an argument exception naming the value: a body above the item size of a
+            // memcached, say) says nothing of the store's health: not stored, and counted towards neither breaker.
+            var refusedValue = operation == HttpCachingDiagnostics.StoreOperationSet && ex is ArgumentException { ParamName: "value" };
             Failed(ex, clientName, operation, activity, started, countTowardsBreaker: !refusedValue);
             if (write && !refusedValue && ex is not TimeoutException)
             {
