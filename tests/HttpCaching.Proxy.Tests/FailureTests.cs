@@ -81,8 +81,9 @@ public sealed class FailureTests
     [Fact]
     public async Task ClientAbort_CancelsTheOriginRequest()
     {
+        // The route's timeout (and the cache's) far beyond the guard: only the client going away can end the request.
         await using var origin = SilentOrigin.Start();
-        await using var proxy = await RunningProxy.StartAsync(origin.BaseAddress.ToString());
+        await using var proxy = await RunningProxy.StartAsync(origin.BaseAddress.ToString(), "--Proxy:Timeout", "00:10:00", "--HttpCaching:Defaults:OriginTimeout", "00:10:00");
 
         using var clientCancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var request = proxy.Client.GetAsync("/long-poll", clientCancel.Token);
