@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using RichardSzalay.MockHttp;
 
@@ -239,6 +240,28 @@ public sealed class WrongResponseTests
 
         Assert.Equal("v2", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(1, harness.Origin.GetMatchCount(notModified));
+    }
+
+    [Fact]
+    public async Task PrivateResponseStoredByAPrivateCache_NeverServedByASharedOneOnTheSameStore()
+    {
+        // Two instances on one store and prefix, one still configured as a private cache (a rolling deploy that flips
+        // Shared): what it stored for its user is a miss for the shared one.
+        var store = new RecordingDistributedCache(TimeProvider.System);
+        using var privateCache = new CachingHarness(o => { o.Shared = false; o.MinimumFreshness = TimeSpan.Zero; }, registerStore: false, services: s => s.AddSingleton<IDistributedCache>(store));
+        using var sharedCache = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, registerStore: false, services: s => s.AddSingleton<IDistributedCache>(store));
+        privateCache.Origin.When(Url).Respond(_ => privateCache.Response("alice's page", "private, max-age=600"));
+        var shared = sharedCache.Origin.When(Url).Respond(_ => sharedCache.Response("bob's page", "private, max-age=600"));
+
+        using (await privateCache.GetAsync(Url))
+        {
+        }
+
+        using var response = await sharedCache.GetAsync(Url);
+
+        Assert.NotEmpty(store.Keys);
+        Assert.Equal("bob's page", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, sharedCache.Origin.GetMatchCount(shared));
     }
 
     [Theory]

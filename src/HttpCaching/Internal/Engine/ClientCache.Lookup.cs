@@ -42,6 +42,13 @@ internal sealed partial class ClientCache
             return (null, entryKey, vary);
         }
 
+        if (IsPrivateForASharedCache(decoded.Entry, store.Options))
+        {
+            // Stored by an instance configured as a private cache (Shared = false) on the same store and prefix, during a
+            // rolling deploy that changed the setting, say: one user's response, never served by a shared cache.
+            return (null, entryKey, vary);
+        }
+
         store.Remember(entryKey, entryRecord, source, bodyVersion: false);
         var (bodyRecord, bodySource) = await store.GetAsync(decoded.BodyKey, cancellationToken, budget).ConfigureAwait(false);
         if (bodyRecord is null)
@@ -65,6 +72,16 @@ internal sealed partial class ClientCache
 
         return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary);
     }
+
+    /// <summary>
+    /// Whether a shared cache must not serve the entry: its <c>Cache-Control</c> says <c>private</c> without field names.
+    /// The flag is checked first, so the stored directives are parsed only for entries that carry it.
+    /// </summary>
+    private static bool IsPrivateForASharedCache(CacheEntry entry, ThirdPartyCachingOptions options) =>
+        options.Shared
+        && (entry.Flags & CacheControlFlags.Private) != 0
+        && CachePolicy.StoredDirectives([.. entry.Headers, .. entry.ContentHeaders], options) is { PrivateFields: null } directives
+        && directives.Has(CacheControlFlags.Private);
 
     /// <summary>
     /// A response for the key that this instance kept after the request read the store, and that serves the request
