@@ -203,8 +203,7 @@ internal sealed partial class ClientCache
 
         if (varyNames is null)
         {
-            return !await NewerStoredAsync(fetch, fetch.PrimaryKey, entry, cancellationToken).ConfigureAwait(false)
-                && await PutAsync(fetch.PrimaryKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
+            return await PutAsync(fetch.PrimaryKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
         }
 
         // A response that varies: the variant's entry, then the Vary record that leads to it.
@@ -214,35 +213,8 @@ internal sealed partial class ClientCache
             ? read.Generation
             : Variants.NewGeneration();
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
-        if (await NewerStoredAsync(fetch, variantKey, entry, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
         await PutAsync(variantKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
         return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Whether the store holds, under <paramref name="key"/>, an entry the origin sent after <paramref name="entry"/>
-    /// (a later <c>Date</c>; the origin's clock, so the instances' clocks do not matter): another instance fetched and
-    /// stored it while this request was at the origin, and writing this one over it would send the others back to an
-    /// older version. Read from the store itself, just before the write; only for a store other instances share (it
-    /// has a coordinator): one instance's own requests for a key share one origin request.
-    /// </summary>
-    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, string key, CacheEntry entry, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        if (fetch.Store.Shared.Coordination is null
-            || !HttpDate.TryParse(CachedHeaders.Joined(entry.Headers, "Date"), now, out var ours)
-            || await fetch.Store.ReadSharedAsync(key, cancellationToken).ConfigureAwait(false) is not { } record
-            || Variants.IsVaryRecord(record)
-            || DecodedEntryCache.Get(record, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash) is not { } stored)
-        {
-            return false;
-        }
-
-        return HttpDate.TryParse(CachedHeaders.Joined(stored.Entry.Headers, "Date"), now, out var theirs) && theirs > ours;
     }
 
     /// <summary>
@@ -288,9 +260,9 @@ internal sealed partial class ClientCache
             return false;
         }
 
-        if (!RecordLimits.Fits(entry) || await NewerStoredAsync(fetch, fetch.EntryKey, entry, cancellationToken).ConfigureAwait(false))
+        if (!RecordLimits.Fits(entry))
         {
-            // The stored record stays as it was (validated again next time, or newer than this update).
+            // The stored record stays as it was, and is validated again next time.
             return false;
         }
 
