@@ -242,18 +242,32 @@ public sealed class WrongResponseTests
         Assert.Equal(1, harness.Origin.GetMatchCount(notModified));
     }
 
-    [Fact]
-    public async Task PrivateResponseStoredByAPrivateCache_NeverServedByASharedOneOnTheSameStore()
+    [Theory]
+    [InlineData("private, max-age=600", false)]
+    [InlineData("private=\"X-User\", max-age=600", false)]
+    [InlineData("max-age=600", true)]
+    public async Task PrivateResponseStoredByAPrivateCache_NeverServedByASharedOneOnTheSameStore(string cacheControl, bool authorization)
     {
         // Two instances on one store and prefix, one still configured as a private cache (a rolling deploy that flips
         // Shared): what it stored for its user is a miss for the shared one.
         var store = new RecordingDistributedCache(TimeProvider.System);
         using var privateCache = new CachingHarness(o => { o.Shared = false; o.MinimumFreshness = TimeSpan.Zero; }, registerStore: false, services: s => s.AddSingleton<IDistributedCache>(store));
         using var sharedCache = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, registerStore: false, services: s => s.AddSingleton<IDistributedCache>(store));
-        privateCache.Origin.When(Url).Respond(_ => privateCache.Response("alice's page", "private, max-age=600"));
-        var shared = sharedCache.Origin.When(Url).Respond(_ => sharedCache.Response("bob's page", "private, max-age=600"));
+        privateCache.Origin.When(Url).Respond(_ =>
+        {
+            var page = privateCache.Response("alice's page", cacheControl);
+            page.Headers.TryAddWithoutValidation("X-User", "alice");
+            return page;
+        });
+        var shared = sharedCache.Origin.When(Url).Respond(_ => sharedCache.Response("bob's page", cacheControl));
 
-        using (await privateCache.GetAsync(Url))
+        using (await privateCache.GetAsync(Url, configure: r =>
+        {
+            if (authorization)
+            {
+                r.Headers.TryAddWithoutValidation("Authorization", "Bearer alice");
+            }
+        }))
         {
         }
 

@@ -74,14 +74,16 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// Whether a shared cache must not serve the entry: its <c>Cache-Control</c> says <c>private</c> without field names.
-    /// The flag is checked first, so the stored directives are parsed only for entries that carry it.
+    /// Whether a shared cache must not serve the entry: a private cache stored it (by a private cache's rules: a response
+    /// to <c>Authorization</c>, a <c>private</c> one, its private fields kept), or, for records written before that was
+    /// recorded, its <c>Cache-Control</c> says <c>private</c> without field names (parsed only for entries with the flag).
     /// </summary>
     private static bool IsPrivateForASharedCache(CacheEntry entry, ThirdPartyCachingOptions options) =>
         options.Shared
-        && (entry.Flags & CacheControlFlags.Private) != 0
-        && CachePolicy.StoredDirectives([.. entry.Headers, .. entry.ContentHeaders], options) is { PrivateFields: null } directives
-        && directives.Has(CacheControlFlags.Private);
+        && ((entry.Flags & CacheControlFlags.StoredByPrivateCache) != 0
+            || ((entry.Flags & CacheControlFlags.Private) != 0
+                && CachePolicy.StoredDirectives([.. entry.Headers, .. entry.ContentHeaders], options) is { PrivateFields: null } directives
+                && directives.Has(CacheControlFlags.Private)));
 
     /// <summary>
     /// A response for the key that this instance kept after the request read the store, and that serves the request

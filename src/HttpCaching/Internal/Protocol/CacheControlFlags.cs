@@ -31,6 +31,13 @@ internal enum CacheControlFlags
     /// </summary>
     MarkedStale = 1 << 17,
 
+    /// <summary>
+    /// Not a directive: kept in a stored entry that a private cache (<c>Shared = false</c>) stored, by the rules of a
+    /// private cache (a response to <c>Authorization</c>, <c>private</c> ones, their private fields). A shared cache on
+    /// the same store never serves it.
+    /// </summary>
+    StoredByPrivateCache = 1 << 18,
+
     /// <summary>The flags that describe a stored entry rather than a received directive.</summary>
-    EntryOnly = CredentialedRequest | MarkedStale,
+    EntryOnly = CredentialedRequest | MarkedStale | StoredByPrivateCache,
 }

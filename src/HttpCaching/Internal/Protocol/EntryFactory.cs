@@ -56,7 +56,8 @@ internal static class EntryFactory
             options,
             versionId,
             bodyLength,
-            credentialedRequest ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None);
+            (credentialedRequest ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
+                | (options.Shared ? CacheControlFlags.None : CacheControlFlags.StoredByPrivateCache));
     }
 
     /// <summary>
@@ -176,7 +177,8 @@ internal static class EntryFactory
             options,
             stored.VersionId,
             stored.BodyLength,
-            credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None);
+            (credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
+                | (options.Shared ? stored.Flags & CacheControlFlags.StoredByPrivateCache : CacheControlFlags.StoredByPrivateCache));
     }
 
     /// <summary>
