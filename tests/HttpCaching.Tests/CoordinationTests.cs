@@ -137,6 +137,25 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_HolderStoresNothing_ItsWakeUpLeavesAnotherInstancesPendingRecord()
+    {
+        // B's write of its response failed: B keeps it (pending) and serves it. A then fetches through the lease and
+        // stores nothing; the message that wakes the waiters changed nothing in the store, so B keeps serving its copy.
+        var storeB = new ChaosDistributedCache(_store) { SetFault = StoreFault.Throw };
+        var originB = new Origin(_clock, "from-b");
+        var b = Start(originB, storeB);
+        var a = Start(new Origin(_clock, "from-a", noStore: true));
+        Assert.Equal("from-b", await b.GetStringAsync(Url));
+
+        var heard = _hub.Messages.Count;
+        Assert.Equal("from-a", await a.GetStringAsync(Url));
+
+        Assert.True(_hub.Messages.Count > heard, "A woke the waiters");
+        Assert.Equal("from-b", await b.GetStringAsync(Url));
+        Assert.Equal(1, originB.Requests);
+    }
+
+    [Fact]
     public async Task Backplane_InvalidatorOnAnotherInstance_DropsTheNearCacheEntry()
     {
         var a = Start(new Origin(_clock, "v2"));

@@ -61,6 +61,21 @@ public sealed class NearCacheRoomTests
     }
 
     [Fact]
+    public void SetRemovalPending_RememberedForADayAtMost()
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.SetRemovalPending("invalidated");
+
+        time.Advance(TimeSpan.FromHours(23));
+        var afterADayLess = near.IsRemovalPending("invalidated");
+        time.Advance(TimeSpan.FromHours(2));
+
+        Assert.True(afterADayLess);
+        Assert.False(near.IsRemovalPending("invalidated"));
+    }
+
+    [Fact]
     public void Drop_PendingRecord_NoLongerPreferredNorWrittenAgain_KeptAsLastKnown()
     {
         // Another instance changed the record (its write went through, this one's did not): the store's copy is read next.

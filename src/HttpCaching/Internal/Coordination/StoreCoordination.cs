@@ -20,6 +20,12 @@ internal sealed partial class StoreCoordination
     private static readonly TimeSpan CallLimit = TimeSpan.FromSeconds(30);
 
     private const string Version = "1";
+
+    /// <summary>
+    /// The kind of message that only wakes the instances waiting for a key's lease: nothing was written, so their copies
+    /// stay (a pending record among them). Instances that do not know it ignore it, and poll.
+    /// </summary>
+    private const string WakeKind = "w";
     private const int IdLength = 32;
 
     private readonly IHttpCacheCoordinator _coordinator;
@@ -67,7 +73,15 @@ internal sealed partial class StoreCoordination
     /// Tells the other instances that the record under <paramref name="key"/> changed (written or removed); in the
     /// background, so no request waits for it.
     /// </summary>
-    public void Changed(string key)
+    public void Changed(string key) => Publish(Version, key);
+
+    /// <summary>
+    /// Wakes the instances waiting for <paramref name="key"/>'s lease, after a fetch that stored nothing; their copies of
+    /// the record are left alone.
+    /// </summary>
+    public void Woken(string key) => Publish(WakeKind, key);
+
+    private void Publish(string kind, string key)
     {
         if (!Backplane)
         {
@@ -75,7 +89,7 @@ internal sealed partial class StoreCoordination
         }
 
         EnsureSubscribed();
-        var message = string.Concat(Version, _instanceId, key);
+        var message = string.Concat(kind, _instanceId, key);
         ValueTask publishing;
         try
         {
@@ -216,15 +230,16 @@ internal sealed partial class StoreCoordination
 
     private void OnMessage(string message)
     {
+        var wake = message.Length > 0 && message[0] == WakeKind[0];
         if (message.Length <= IdLength + 1
-            || message[0] != Version[0]
+            || (message[0] != Version[0] && !wake)
             || message.AsSpan(1, IdLength).SequenceEqual(_instanceId))
         {
             return;
         }
 
         var key = message[(IdLength + 1)..];
-        foreach (var near in _nearCaches.Keys)
+        foreach (var near in wake ? [] : _nearCaches.Keys)
         {
             try
             {

@@ -75,7 +75,7 @@ internal sealed partial class ClientCache
                             // through): the instances waiting for it are woken now, to take the lease and ask for
                             // themselves, instead of at their next poll. A write sent its own message already; a response
                             // found stored after the wait changed nothing, and wakes no one.
-                            coordination.Changed(fetch.PrimaryKey);
+                            coordination.Woken(fetch.PrimaryKey);
                         }
                     }
                 }

@@ -23,6 +23,12 @@ internal sealed class NearCache : IDisposable
     /// </summary>
     private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a removal the store did not take is remembered, at most: never made room with, so it must not pile up
+    /// for the life of the process when a store stays down while URLs are invalidated.
+    /// </summary>
+    private static readonly TimeSpan RemovalPendingLifetime = TimeSpan.FromDays(1);
+
     /// <summary>What a slot costs beyond its key and value, as charged against the size limit.</summary>
     private const int SlotOverhead = 64;
 
@@ -169,8 +175,10 @@ internal sealed class NearCache : IDisposable
                     }
                     else if (slot.Value is null)
                     {
-                        // A removal the store did not take: never made room with, or the store's copy would be served.
+                        // A removal the store did not take: never made room with, or the store's copy would be served;
+                        // bounded in time instead.
                         entry.Priority = CacheItemPriority.NeverRemove;
+                        entry.AbsoluteExpirationRelativeToNow = RemovalPendingLifetime;
                     }
                     else if (slot is { Pending: true, Expiry: { } expiry })
                     {
