@@ -180,9 +180,14 @@ internal sealed partial class ClientCache
         var bodyKey = CacheKeyBuilder.BodyKey(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, updated.VersionId);
         if (!await fetch.Store.RefreshAsync(bodyKey, cancellationToken, fetch.Budget).ConfigureAwait(false))
         {
-            // The body is not in the store (its write failed: it is pending here, or was refused): the refreshed entry
-            // is kept here with it, so this instance serves what the 304 said instead of asking the origin each time.
-            KeepEntryPending(fetch, updated);
+            // The body is not in the store (its write failed, and it is pending here): the refreshed entry is kept here
+            // with it, so this instance serves what the 304 said instead of asking the origin each time. A refresh that
+            // only ran out of budget, with the body in the store, keeps nothing: the next read goes to the store.
+            if (fetch.Store.IsPending(bodyKey))
+            {
+                KeepEntryPending(fetch, updated);
+            }
+
             return UpdateOutcome.WriteFailed;
         }
 

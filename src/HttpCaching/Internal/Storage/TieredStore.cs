@@ -141,6 +141,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// <summary>Drops this instance's copy of a record, so the next read goes to the shared store.</summary>
     public void Forget(string key) => near?.Remove(key);
 
+    /// <summary>Whether this instance holds <paramref name="key"/> as pending: its write to the shared store failed.</summary>
+    public bool IsPending(string key) => near is not null && near.TryGetPending(key, out _, out _);
+
     /// <summary>Keeps a record in the near cache only, pending, without trying the shared store.</summary>
     public void KeepPending(string key, byte[] value, DistributedCacheEntryOptions expiry) => near?.SetPending(key, value, expiry);
 
