@@ -15,7 +15,8 @@ public interface IThirdPartyCacheInvalidator
     /// <param name="cancellationToken">Cancels the store operation.</param>
     /// <returns>
     /// <see langword="true"/> when a stored response was found and removed; <see langword="false"/> when nothing was
-    /// stored for the URI, or the store could not be read or refused the removal (logged).
+    /// stored for the URI, or the store could not be read or refused the removal (logged). The removal is made in every
+    /// case, and one the store does not take is retried on the next read of the URI.
     /// </returns>
     /// <exception cref="ArgumentException">The client has no caching handler, or the URI is not absolute.</exception>
     ValueTask<bool> InvalidateAsync(string clientName, Uri requestUri, CancellationToken cancellationToken = default);

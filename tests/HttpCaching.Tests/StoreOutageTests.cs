@@ -85,6 +85,29 @@ public sealed class StoreOutageTests
     }
 
     [Fact]
+    public async Task Invalidator_StoreCannotBeRead_RemovesTheRecordAnyway()
+    {
+        // The purge's read (to say whether anything was stored) fails; the removal still goes to the store, so the
+        // invalidated response is not served once reads work again.
+        var store = new ChaosDistributedCache(new RecordingDistributedCache(TimeProvider.System));
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, registerStore: false, services: s => s.AddSingleton<IDistributedCache>(store));
+        var origin = harness.Origin.When("https://api.example.test/purged").Respond(_ => harness.Response("v1", "max-age=600"));
+        using (await harness.GetAsync("https://api.example.test/purged"))
+        {
+        }
+
+        store.GetFault = StoreFault.Throw;
+        var reported = await harness.Services.GetRequiredService<IThirdPartyCacheInvalidator>()
+            .InvalidateAsync(CachingHarness.ClientName, new Uri("https://api.example.test/purged"), TestContext.Current.CancellationToken);
+        store.GetFault = StoreFault.None;
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        using var after = await harness.GetAsync("https://api.example.test/purged");
+
+        Assert.False(reported);
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
+    [Fact]
     public async Task StoreSetHangs_ResponseReturnedNotStoredOnceTheTimeoutFires()
     {
         using var setup = new HangingStoreSetup(configuredMilliseconds: null);

@@ -63,15 +63,16 @@ internal sealed partial class ClientCache
     private async ValueTask<bool> RemoveStoredAsync(TieredStore store, Uri uri, bool reportRemoved, CancellationToken cancellationToken)
     {
         var keys = Keys.Get(uri, store.Options.KeyPrefix);
+        var found = true;
         if (reportRemoved)
         {
             var (record, _) = await store.GetAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
-            if (record is null)
-            {
-                return false;
-            }
+            found = record is not null;
         }
 
-        return await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+        // Removed even when the read found nothing: a read that failed (the store slow or down) says nothing, and a
+        // removal that does not go through is remembered and retried.
+        var removed = await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+        return found && removed;
     }
 }
