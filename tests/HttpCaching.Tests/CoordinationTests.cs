@@ -117,6 +117,31 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_RemovalTheStoreRefused_RetriedOnceItAnswersAgain_WithoutAReadOfThatUrl()
+    {
+        // A's POST comes while the store refuses removals. Once the store answers again (A reads another URL), A makes
+        // the removal in the background and announces it: B, whose near-cache window is five minutes, asks its origin.
+        _hub.CollapseAcrossInstances = false;
+        var store = new ChaosDistributedCache(_store) { RemoveFault = StoreFault.Throw };
+        var a = Start(new Origin(_clock, "v2"), store);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        using (await a.Client().PostAsync(Url, new StringContent("x"), Ct))
+        {
+        }
+
+        var heard = _hub.Messages.Count;
+        store.RemoveFault = StoreFault.None;
+        Assert.Equal("v2", await a.GetStringAsync("https://feeds.example.test/other.rss"));
+
+        await Poll.UntilAsync(() => _hub.Messages.Count > heard + 1, "the refused removal is retried and announced");
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
     public async Task Backplane_PendingRecord_AnotherInstancesChangeWins_PastTheStoreOutage()
     {
         // A's write of v1 fails (pending: A keeps serving it). B then stores v2, which goes through: A hears of it and

@@ -76,6 +76,23 @@ public sealed class NearCacheRoomTests
     }
 
     [Fact]
+    public void RemovalsPending_ListsMarkersOnly_ForgetsThoseReplacedByANewerRecord()
+    {
+        var time = new FakeTimeProvider();
+        using var near = new NearCache(Limit, time);
+        near.SetRemovalPending("still");
+        near.SetRemovalPending("rewritten");
+        near.Set("rewritten", [1, 2, 3], bodyVersion: false, TimeSpan.FromSeconds(5));
+
+        var pending = near.RemovalsPending();
+        near.Remove("still");
+
+        Assert.Equal(["still"], pending);
+        Assert.Empty(near.RemovalsPending());
+        Assert.False(near.HasRemovalsPending);
+    }
+
+    [Fact]
     public void Drop_PendingRecord_NoLongerPreferredNorWrittenAgain_KeptAsLastKnown()
     {
         // Another instance changed the record (its write went through, this one's did not): the store's copy is read next.

@@ -38,6 +38,9 @@ internal sealed class NearCache : IDisposable
     private readonly long _sizeLimit;
     private readonly SizeBound _sizeBound = new();
 
+    /// <summary>The keys whose removal from the shared store is still to be done, to retry once the store answers.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _removals = new(StringComparer.Ordinal);
+
     public NearCache(long sizeLimit, TimeProvider time)
     {
         _time = time;
@@ -62,7 +65,36 @@ internal sealed class NearCache : IDisposable
     public bool IsRemovalPending(string key) => _memory.TryGetValue(key, out Slot? slot) && slot is { Value: null, Removed: false };
 
     /// <summary>Remembers that the record must be removed from the shared store, which did not take the removal.</summary>
-    public void SetRemovalPending(string key) => Put(key, new Slot(null, 0, Pending: false, Expiry: null));
+    public void SetRemovalPending(string key)
+    {
+        _removals[key] = 0;
+        Put(key, new Slot(null, 0, Pending: false, Expiry: null));
+    }
+
+    /// <summary>Whether any removal is still to be done in the shared store.</summary>
+    public bool HasRemovalsPending => !_removals.IsEmpty;
+
+    /// <summary>
+    /// The keys whose removal is still to be done; those whose marker is gone (done, replaced by a newer record, or
+    /// expired) are forgotten on the way.
+    /// </summary>
+    public List<string> RemovalsPending()
+    {
+        var keys = new List<string>();
+        foreach (var key in _removals.Keys)
+        {
+            if (IsRemovalPending(key))
+            {
+                keys.Add(key);
+            }
+            else
+            {
+                _removals.TryRemove(key, out _);
+            }
+        }
+
+        return keys;
+    }
 
     /// <summary>The slot for <paramref name="key"/> as it is now (compared by identity), or <see langword="null"/>.</summary>
     public object? SlotOf(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot : null;

@@ -12,6 +12,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// <summary>The longest a background touch of a body waits when the client's store timeout is unlimited.</summary>
     private static readonly TimeSpan TouchTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>1 while removals the store refused are being retried in the background.</summary>
+    private int _retryingRemovals;
+
     public GuardedStore Shared => shared;
 
     public ThirdPartyCachingOptions Options => options;
@@ -52,6 +55,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             budget?.Charge(started);
             if (read)
             {
+                RetryRemovalsInBackground();
                 return (value, new RecordSource(false, slotBefore));
             }
         }
@@ -132,6 +136,54 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         {
             _ = touch.AsTask();
         }
+    }
+
+    /// <summary>
+    /// The store answers again: the removals it refused before (invalidations, purges) are made now, in the background,
+    /// and announced, instead of waiting for this instance's next read of each URL while the others serve the store's
+    /// copy. One retry at a time; it stops at the first removal the store refuses again.
+    /// </summary>
+    private void RetryRemovalsInBackground()
+    {
+        if (near is not { HasRemovalsPending: true } || Interlocked.CompareExchange(ref _retryingRemovals, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var key in near.RemovalsPending())
+                {
+                    if (!near.IsRemovalPending(key))
+                    {
+                        // Written again since (a newer record replaced the marker): nothing left to remove.
+                        continue;
+                    }
+
+                    if (!await shared.RemoveAsync(key, clientName, options.StoreTimeout, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    if (near.IsRemovalPending(key))
+                    {
+                        near.Remove(key);
+                    }
+
+                    shared.Coordination?.Changed(key);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client's cache went with its service provider.
+            }
+            finally
+            {
+                Volatile.Write(ref _retryingRemovals, 0);
+            }
+        });
     }
 
     /// <summary>Reads a record from the shared store itself, past the near cache; <see langword="null"/> when absent or unreadable.</summary>
