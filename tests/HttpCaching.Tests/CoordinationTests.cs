@@ -162,6 +162,27 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_NewVersionTheStoreDidNotTake_OthersStopServingTheOlderOne()
+    {
+        // B stores v1. A's caller asks for a fresh copy and gets v2, which the store does not take: A keeps serving v2
+        // from memory (pending). The store's v1 is removed and the removal announced, so B, whose near-cache window is
+        // five minutes, does not go on serving v1 after A served v2.
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        var a = Start(new Origin(_clock, "v2"), new ChaosDistributedCache(_store) { SetFault = StoreFault.Throw });
+
+        using (var refreshed = await a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal("v2", await a.GetStringAsync(Url));
+        await b.GetStringAsync(Url);
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
     public async Task Lease_HolderStoresNothing_ItsWakeUpLeavesAnotherInstancesPendingRecord()
     {
         // B's write of its response failed: B keeps it (pending) and serves it. A then fetches through the lease and

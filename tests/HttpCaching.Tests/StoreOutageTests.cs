@@ -84,6 +84,40 @@ public sealed class StoreOutageTests
         Assert.Equal(1, harness.Origin.GetMatchCount(origin));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task NewVersionWriteHangs_OlderVersionRemovedInTheBackground()
+    {
+        // v1 is stored and fresh. A caller asks for a fresh copy and gets v2, whose write hangs until the request's
+        // store budget is spent. The removal of v1 then goes on in the background, so v1 is not served after v2.
+        using var setup = new HangingStoreSetup(configuredMilliseconds: null);
+        var harness = setup.Harness;
+        var version = 1;
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response($"{{\"v\":{version}}}", "max-age=600", $"\"v{version}\""));
+        using (await harness.GetAsync(Url, setup.ClientName))
+        {
+        }
+
+        version = 2;
+        setup.Store.SetFault = StoreFault.Hang;
+        var hung = setup.Store.NextHang;
+        var armedBefore = setup.Clock.ArmedDueTimes.Count(t => t == DefaultStoreTimeout);
+        var request = harness.GetAsync(Url, setup.ClientName, r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"));
+        Assert.Same(hung, await Task.WhenAny(request, hung));
+        await Poll.UntilAsync(() => setup.Clock.ArmedDueTimes.Count(t => t == DefaultStoreTimeout) > armedBefore, "the write's timeout is armed");
+        setup.Clock.Advance(DefaultStoreTimeout);
+        using (var refreshed = await request)
+        {
+            Assert.Equal("{\"v\":2}", await refreshed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        await Poll.UntilAsync(() => !setup.Inner.Keys.Any(CachingHarness.IsEntryKey), "the older entry is removed in the background");
+        setup.Store.SetFault = StoreFault.None;
+        using var next = await harness.GetAsync(Url, setup.ClientName);
+
+        Assert.Equal("{\"v\":2}", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, harness.Origin.GetMatchCount(origin));
+    }
+
     [Fact]
     public async Task Invalidator_StoreCannotBeRead_RemovesTheRecordAnyway()
     {

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
@@ -252,9 +255,93 @@ public sealed class VersioningTests
         Assert.Equal(10, harness.Store.Count("refresh", k => k == bodyKey));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Refetch_StoreDoesNotTakeTheNewVersion_TheOlderIsNotServedAfterIt(bool refusedAsTooLarge)
+    {
+        // No near cache: each request reads the store. A caller asks for a fresh copy and gets v2, whose body the store
+        // refuses (too large) or fails to write. v1, still fresh by its own max-age, must not come back after v2.
+        CachingHarness? created = null;
+        var store = new BodyWriteFailingStore(() => created!.Store, refusedAsTooLarge);
+        using var harness = created = new CachingHarness(
+            o => o.MinimumFreshness = TimeSpan.Zero,
+            registerStore: false,
+            services: s => s.AddSingleton<IDistributedCache>(store));
+        var version = 1;
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response($"<rss>{version}</rss>", "max-age=600", $"\"v{version}\""));
+        Assert.Equal("<rss>1</rss>", await harness.GetStringAsync(Url));
+
+        version = 2;
+        store.FailBodies = true;
+        using (var refreshed = await harness.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("<rss>2</rss>", await refreshed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.DoesNotContain("; stored", refreshed.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal("<rss>2</rss>", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, harness.Origin.GetMatchCount(full));
+        Assert.DoesNotContain(harness.Store.Keys, IsEntry);
+    }
+
+    [Fact]
+    public async Task Refetch_StoreDoesNotTakeTheSameVersionAgain_TheStoredEntryStays()
+    {
+        // The origin answers a fresh-copy request with the version the store holds: nothing older is left behind, so the
+        // failed write removes nothing.
+        CachingHarness? created = null;
+        var store = new BodyWriteFailingStore(() => created!.Store, refusedAsTooLarge: true);
+        using var harness = created = new CachingHarness(
+            o => o.MinimumFreshness = TimeSpan.Zero,
+            registerStore: false,
+            services: s => s.AddSingleton<IDistributedCache>(store));
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>1</rss>", "max-age=600", "\"v1\""));
+        await harness.GetStringAsync(Url);
+        var entry = Assert.Single(harness.Store.Keys, IsEntry);
+
+        store.FailBodies = true;
+        using (await harness.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+        }
+
+        Assert.Equal(0, harness.Store.Count("remove"));
+        Assert.Contains(entry, harness.Store.Keys);
+    }
+
     private static byte[] Patch(byte[] record, int index, int value)
     {
         record[index] = (byte)value;
         return record;
+    }
+
+    /// <summary>
+    /// A store that, once told to, does not take body records: it refuses them as too large (an argument exception
+    /// naming the value, as the memcached store does) or fails the write (a store error). Everything else goes through.
+    /// </summary>
+    private sealed class BodyWriteFailingStore(Func<IDistributedCache> inner, bool refusedAsTooLarge) : IDistributedCache
+    {
+        public bool FailBodies { get; set; }
+
+        public byte[]? Get(string key) => inner().Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner().GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw new NotSupportedException();
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+            FailBodies && IsBody(key)
+                ? Task.FromException(refusedAsTooLarge ? new ArgumentOutOfRangeException(nameof(value), "Larger than the store's item size.") : new InvalidOperationException("The store failed the write."))
+                : inner().SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner().Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner().RefreshAsync(key, token);
+
+        public void Remove(string key) => inner().Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner().RemoveAsync(key, token);
     }
 }

@@ -90,6 +90,12 @@ internal sealed partial class ClientCache
         {
             Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
         }
+        else if (fetch.Stored is { } older && !string.Equals(older.Entry.VersionId, entry.VersionId, StringComparison.Ordinal))
+        {
+            // The store did not take the new version but holds the older one this request read: it must not be served
+            // after the newer one was.
+            await fetch.Store.RemoveSupersededAsync(fetch.EntryKey, fetch.Budget).ConfigureAwait(false);
+        }
 
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
         return FetchResult.Success(response, snapshot, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);

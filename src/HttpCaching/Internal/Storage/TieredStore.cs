@@ -9,8 +9,8 @@ namespace HttpCaching.Internal;
 /// </summary>
 internal sealed class TieredStore(GuardedStore shared, NearCache? near, string clientName, ThirdPartyCachingOptions options)
 {
-    /// <summary>The longest a background touch of a body waits when the client's store timeout is unlimited.</summary>
-    private static readonly TimeSpan TouchTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a background call (a body's touch, a removal) waits when the client's store timeout is unlimited.</summary>
+    private static readonly TimeSpan LongestBackgroundCall = TimeSpan.FromSeconds(30);
 
     /// <summary>1 while removals the store refused are being retried in the background.</summary>
     private int _retryingRemovals;
@@ -130,8 +130,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         }
 
         // Bounded even when the client's store timeout is not, so a hung store cannot pile these up.
-        var timeout = options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan ? TouchTimeout : options.StoreTimeout;
-        var touch = shared.RefreshAsync(bodyKey, clientName, timeout, CancellationToken.None);
+        var touch = shared.RefreshAsync(bodyKey, clientName, BackgroundTimeout, CancellationToken.None);
         if (!touch.IsCompleted)
         {
             _ = touch.AsTask();
@@ -242,6 +241,46 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
 
         return removed;
     }
+
+    /// <summary>
+    /// Removes a record of the shared store whose successor this instance could not write there (the store refused
+    /// it, or is away): left in place, the older version would be served after the newer one this instance served,
+    /// by every other instance and, without a near cache, by this one. This instance's own pending copy stays. The
+    /// request waits for the removal while its budget lasts; once it is spent, the removal goes on in the background.
+    /// </summary>
+    public async ValueTask RemoveSupersededAsync(string key, StoreBudget? budget)
+    {
+        if (Timeout(budget) is { } timeout)
+        {
+            var started = budget?.Time.GetTimestamp() ?? 0;
+            var removed = await shared.RemoveAsync(key, clientName, timeout, CancellationToken.None).ConfigureAwait(false);
+            budget?.Charge(started);
+            if (removed)
+            {
+                shared.Coordination?.Changed(key);
+            }
+
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (await shared.RemoveAsync(key, clientName, BackgroundTimeout, CancellationToken.None).ConfigureAwait(false))
+                {
+                    shared.Coordination?.Changed(key);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client's cache went with its service provider.
+            }
+        });
+    }
+
+    /// <summary>The client's store timeout for work no request waits for, bounded even when the client's is not.</summary>
+    private TimeSpan BackgroundTimeout => options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan ? LongestBackgroundCall : options.StoreTimeout;
 
     /// <summary>The timeout of the next call: the client's, shortened to what the request's budget has left; <see langword="null"/> when it is spent.</summary>
     private TimeSpan? Timeout(StoreBudget? budget)
