@@ -68,6 +68,13 @@ public static partial class HttpCachingDiagnostics
     /// <summary>Detail, not stored: the store did not take the write (it failed, timed out, or the breaker is open).</summary>
     public const string DetailStoreFailed = "store-failed";
 
+    /// <summary>
+    /// Detail, not stored: the origin took long enough to answer that another instance (or request) stored a newer
+    /// version of the response meanwhile, by its <c>Date</c>; the newer one stays. The caller is served the origin's
+    /// response.
+    /// </summary>
+    public const string DetailSuperseded = "superseded";
+
     /// <summary>Detail, not stored: the origin answered with an error while a stored response exists.</summary>
     public const string DetailOriginError = "origin-error";
 

@@ -183,6 +183,85 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task SlowFetch_ANewerVersionWasStoredMeanwhile_TheNewerOneStays()
+    {
+        // A's origin request is slow; meanwhile B's caller asks for a fresh copy and B stores v2, dated two seconds
+        // after A's v1. A serves its caller v1 but does not write it over v2: an instance that reads the store next
+        // gets v2, not the older version.
+        var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2"));
+        var slow = a.GetAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task SlowFetch_ANewerVersionOfTheVariantWasStoredMeanwhile_TheNewerOneStays()
+    {
+        // The same race on a response that varies by Cookie: B stored alice's newer variant under the Vary record.
+        var originA = new Origin(_clock, "v1", hold: true, varyByCookie: true, dateOnArrival: true);
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2", varyByCookie: true));
+        var slow = a.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
+        await originA.Reached.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (await b.GetAsync(Url, configure: r => (r.Headers.CacheControl, _) = (new CacheControlHeaderValue { NoCache = true }, r.Headers.TryAddWithoutValidation("Cookie", "alice"))))
+        {
+        }
+
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1 for alice", await served.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var c = Start(new Origin(_clock, "v3", varyByCookie: true));
+        using var next = await c.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
+        Assert.Equal("v2 for alice", await next.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SlowFetch_AVersionOfTheSameDateWasStoredMeanwhile_TheSlowOneIsWritten()
+    {
+        // B stores v2 with the same Date as A's slow v1 (one-second resolution: neither is known to be newer). The
+        // last write wins, as without the check.
+        var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2"));
+        var slow = a.GetAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        using (await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.EndsWith("; stored", served.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v1", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
     public async Task Lease_HolderStoresNothing_ItsWakeUpLeavesAnotherInstancesPendingRecord()
     {
         // B's write of its response failed: B keeps it (pending) and serves it. A then fetches through the lease and
@@ -597,8 +676,12 @@ public sealed class CoordinationTests : IDisposable
         return app;
     }
 
-    /// <summary>An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body), optionally holding the first until released.</summary>
-    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false, bool varyByCookie = false) : HttpMessageHandler
+    /// <summary>
+    /// An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body),
+    /// optionally holding the first until released. Its <c>Date</c> is the time of the answer, or with
+    /// <paramref name="dateOnArrival"/> the time the request arrived (a slow body behind a prompt head).
+    /// </summary>
+    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false, bool varyByCookie = false, bool dateOnArrival = false) : HttpMessageHandler
     {
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -614,6 +697,7 @@ public sealed class CoordinationTests : IDisposable
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var first = Interlocked.Increment(ref _requests) == 1;
+            var arrived = time.GetUtcNow();
             _reached.TrySetResult();
             if (hold && first)
             {
@@ -624,7 +708,7 @@ public sealed class CoordinationTests : IDisposable
                 ? $"{body} for {(request.Headers.NonValidated.TryGetValues("Cookie", out var cookie) ? cookie.ToString() : "nobody")}"
                 : body;
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
-            response.Headers.Date = time.GetUtcNow();
+            response.Headers.Date = dateOnArrival ? arrived : time.GetUtcNow();
             response.Headers.ETag = new EntityTagHeaderValue($"\"{text.Replace(' ', '-')}\"");
             if (varyByCookie)
             {

@@ -311,6 +311,27 @@ public sealed class VersioningTests
         Assert.Contains(entry, harness.Store.Keys);
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(999, 1)]
+    [InlineData(1000, 2)]
+    public async Task Miss_OriginTakesItsTime_TheStoreIsReadAgainBeforeTheWriteOnlyWhenSlow(int originMilliseconds, int entryReads)
+    {
+        // A slow origin request may have been overtaken by another instance's newer version: the entry is read again
+        // before the write. A quick one costs no extra read.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            harness.Time.Advance(TimeSpan.FromMilliseconds(originMilliseconds));
+            return harness.Response("<rss/>", "max-age=600", "\"v1\"");
+        });
+
+        using var response = await harness.GetAsync(Url);
+
+        Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(entryReads, harness.Store.Reads.Count(IsEntry));
+    }
+
     private static byte[] Patch(byte[] record, int index, int value)
     {
         record[index] = (byte)value;

@@ -5,6 +5,13 @@ namespace HttpCaching.Internal;
 internal sealed partial class ClientCache
 {
     /// <summary>
+    /// How long an origin request may take before the store is read again ahead of writing its response: long enough
+    /// for another instance to have stopped waiting for this one's lease, or for a no-cache request to have stored a
+    /// newer version (<see cref="NewerStoredAsync"/>).
+    /// </summary>
+    internal static readonly TimeSpan SupersedeCheckAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
     /// selects when the response varies, with the Vary record under the URL's key). The response's <c>Cache-Control</c>
     /// (or the targeted field that rules instead, RFC 9213) is parsed here once, for the storability check, the record limits and the entry.
@@ -85,6 +92,15 @@ internal sealed partial class ClientCache
         }
 
         var snapshot = new StoredResponse(entry, body.Record);
+        if (_time.GetUtcNow() - requestTime >= SupersedeCheckAfter
+            && await NewerStoredAsync(fetch, entry, varyNames, variantId, cancellationToken).ConfigureAwait(false))
+        {
+            // A slow origin request: another instance (or a no-cache request) stored a newer version meanwhile. Written
+            // over it, this older one would be served after the newer one was.
+            var superseded = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Superseded));
+            return FetchResult.Success(response, snapshot, superseded, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
+        }
+
         var stored = await WriteAsync(fetch, snapshot, varyNames, variantId, cancellationToken).ConfigureAwait(false);
         if (stored)
         {
@@ -173,6 +189,32 @@ internal sealed partial class ClientCache
         _metrics.OriginBytes(_clientName, originBytes);
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, (int)response.StatusCode, stored: false, CacheStatus.Detail(reason));
         return FetchResult.Success(response, null, cacheStatus, HttpCachingDiagnostics.OutcomeMiss);
+    }
+
+    /// <summary>
+    /// Whether a newer response than <paramref name="entry"/> is in the shared store now, for the same variant: one
+    /// whose <c>Date</c> is later (RFC 9111 §4: the most recent response, as determined by <c>Date</c>), another version
+    /// or the same one refreshed by a later 304. Asked only after an origin request that took <see cref="SupersedeCheckAfter"/> or more, so a
+    /// quick miss costs no extra read; equal dates (one-second resolution) leave the write to go ahead.
+    /// </summary>
+    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
+    {
+        var store = fetch.Store;
+        var prefix = fetch.Options.KeyPrefix;
+        var record = await store.ReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        if (record is not null && Variants.IsVaryRecord(record))
+        {
+            record = varyNames is not null && Variants.TryRead(record, out var names, out var generation) && names.AsSpan().SequenceEqual(varyNames)
+                ? await store.ReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, variantId!), cancellationToken, fetch.Budget).ConfigureAwait(false)
+                : null;
+        }
+
+        return record is not null
+            && DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is { Entry: var current }
+            && OriginDate(current) > OriginDate(entry);
+
+        static DateTimeOffset OriginDate(CacheEntry entry) =>
+            HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), out var date) ? date : entry.ResponseTime;
     }
 
     /// <summary>Writes a response that is to be stored; says whether the store took every record of it.</summary>

@@ -77,6 +77,7 @@ internal static class CacheStatus
         NotStoredReason.OriginError => HttpCachingDiagnostics.DetailOriginError,
         NotStoredReason.Rejected => HttpCachingDiagnostics.DetailRejected,
         NotStoredReason.ExceedsRecordLimits => HttpCachingDiagnostics.DetailRecordLimits,
+        NotStoredReason.Superseded => HttpCachingDiagnostics.DetailSuperseded,
 
         // Never asked for (a response that is stored has no reason not to be); no request fails over it.
         _ => "none",

@@ -19,4 +19,7 @@ internal enum NotStoredReason
 
     /// <summary>The record would exceed a <see cref="RecordLimits"/> bound, so it could never be read back.</summary>
     ExceedsRecordLimits,
+
+    /// <summary>A newer version (by its <c>Date</c>) was stored for the URL while the origin answered this request.</summary>
+    Superseded,
 }

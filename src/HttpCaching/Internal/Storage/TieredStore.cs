@@ -185,9 +185,23 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         });
     }
 
-    /// <summary>Reads a record from the shared store itself, past the near cache; <see langword="null"/> when absent or unreadable.</summary>
-    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken) =>
-        (await shared.TryGetAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false)).Value;
+    /// <summary>
+    /// Reads a record from the shared store itself, past the near cache, within what the request's budget has left
+    /// (the client's store timeout without one); <see langword="null"/> when absent, unreadable or the budget is spent.
+    /// </summary>
+    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    {
+        if (Timeout(budget) is not { } timeout)
+        {
+            return null;
+        }
+
+        var started = budget?.Time.GetTimestamp() ?? 0;
+        var (value, _) = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        budget?.Charge(started);
+        return value;
+    }
+
 
     /// <summary>Drops this instance's copy of a record, so the next read goes to the shared store.</summary>
     public void Forget(string key) => near?.Remove(key);
