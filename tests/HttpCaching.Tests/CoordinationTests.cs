@@ -236,6 +236,33 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal("v2 for alice", await next.Content.ReadAsStringAsync(Ct));
     }
 
+    [Theory]
+    [InlineData(4, false)]
+    [InlineData(5, true)]
+    public async Task SlowFetch_TheVersionStoredMeanwhileIsDatedPastTheRequest_DoesNotCountAsNewer(int secondsAhead, bool written)
+    {
+        // B's origin clock is ahead: its v2 is dated later than any response the origin could have dated while A's
+        // request (two seconds) was under way, with two seconds' slack. Such a Date says nothing of which is newer (nor
+        // may an origin pin its response in place with a far-future Date): the last write wins, as without the check.
+        var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2", dateSkew: TimeSpan.FromSeconds(secondsAhead - 2)));
+        var slow = a.GetAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+        }
+
+        originA.Release();
+        using (await slow.WaitAsync(Limit, Ct))
+        {
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal(written ? "v1" : "v2", await c.GetStringAsync(Url));
+    }
+
     [Fact]
     public async Task SlowFetch_AVersionOfTheSameDateWasStoredMeanwhile_TheSlowOneIsWritten()
     {
@@ -679,9 +706,10 @@ public sealed class CoordinationTests : IDisposable
     /// <summary>
     /// An origin that answers every request with <paramref name="body"/> (fresh for 10 minutes, ETag of the body),
     /// optionally holding the first until released. Its <c>Date</c> is the time of the answer, or with
-    /// <paramref name="dateOnArrival"/> the time the request arrived (a slow body behind a prompt head).
+    /// <paramref name="dateOnArrival"/> the time the request arrived (a slow body behind a prompt head), plus
+    /// <paramref name="dateSkew"/> (a clock that is off).
     /// </summary>
-    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false, bool varyByCookie = false, bool dateOnArrival = false) : HttpMessageHandler
+    private sealed class Origin(TimeProvider time, string body, bool hold = false, bool noStore = false, bool varyByCookie = false, bool dateOnArrival = false, TimeSpan dateSkew = default) : HttpMessageHandler
     {
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -708,7 +736,7 @@ public sealed class CoordinationTests : IDisposable
                 ? $"{body} for {(request.Headers.NonValidated.TryGetValues("Cookie", out var cookie) ? cookie.ToString() : "nobody")}"
                 : body;
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
-            response.Headers.Date = dateOnArrival ? arrived : time.GetUtcNow();
+            response.Headers.Date = (dateOnArrival ? arrived : time.GetUtcNow()) + dateSkew;
             response.Headers.ETag = new EntityTagHeaderValue($"\"{text.Replace(' ', '-')}\"");
             if (varyByCookie)
             {

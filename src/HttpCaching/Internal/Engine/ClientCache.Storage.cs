@@ -11,6 +11,9 @@ internal sealed partial class ClientCache
     /// </summary>
     internal static readonly TimeSpan SupersedeCheckAfter = TimeSpan.FromSeconds(1);
 
+    /// <summary>What a <c>Date</c> may be off by (whole seconds, and origin servers' clocks) in <see cref="NewerStoredAsync"/>.</summary>
+    internal static readonly TimeSpan DateSlack = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Stores a full response when RFC 9111 allows it: the body version, then the entry (under the variant the request
     /// selects when the response varies, with the Vary record under the URL's key). The response's <c>Cache-Control</c>
@@ -92,8 +95,8 @@ internal sealed partial class ClientCache
         }
 
         var snapshot = new StoredResponse(entry, body.Record);
-        if (_time.GetUtcNow() - requestTime >= SupersedeCheckAfter
-            && await NewerStoredAsync(fetch, entry, varyNames, variantId, cancellationToken).ConfigureAwait(false))
+        if (_time.GetUtcNow() - requestTime is var took && took >= SupersedeCheckAfter
+            && await NewerStoredAsync(fetch, entry, varyNames, variantId, took, cancellationToken).ConfigureAwait(false))
         {
             // A slow origin request: another instance (or a no-cache request) stored a newer version meanwhile. Written
             // over it, this older one would be served after the newer one was.
@@ -195,9 +198,12 @@ internal sealed partial class ClientCache
     /// Whether a newer response than <paramref name="entry"/> is in the shared store now, for the same variant: one
     /// whose <c>Date</c> is later (RFC 9111 §4: the most recent response, as determined by <c>Date</c>), another version
     /// or the same one refreshed by a later 304. Asked only after an origin request that took <see cref="SupersedeCheckAfter"/> or more, so a
-    /// quick miss costs no extra read; equal dates (one-second resolution) leave the write to go ahead.
+    /// quick miss costs no extra read; equal dates (one-second resolution) leave the write to go ahead. A stored
+    /// response can only be newer if the origin dated it while this request was under way: a <c>Date</c> later than
+    /// that (<paramref name="took"/> after this response's, with <see cref="DateSlack"/>) comes from a clock that is
+    /// off, or from an origin that means to keep its response in place, and does not count.
     /// </summary>
-    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, string[]? varyNames, string? variantId, CancellationToken cancellationToken)
+    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, string[]? varyNames, string? variantId, TimeSpan took, CancellationToken cancellationToken)
     {
         var store = fetch.Store;
         var prefix = fetch.Options.KeyPrefix;
@@ -209,9 +215,13 @@ internal sealed partial class ClientCache
                 : null;
         }
 
-        return record is not null
-            && DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is { Entry: var current }
-            && OriginDate(current) > OriginDate(entry);
+        if (record is null || DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is not { Entry: var current })
+        {
+            return false;
+        }
+
+        var (theirs, ours) = (OriginDate(current), OriginDate(entry));
+        return theirs > ours && theirs <= ours + took + DateSlack;
 
         static DateTimeOffset OriginDate(CacheEntry entry) =>
             HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), out var date) ? date : entry.ResponseTime;
