@@ -287,6 +287,110 @@ public sealed class VersioningTests
         Assert.DoesNotContain(harness.Store.Keys, IsEntry);
     }
 
+    [Theory]
+    [InlineData("no-store", false)]
+    [InlineData("no-store", true)]
+    [InlineData("vary-star", false)]
+    [InlineData("too-large", false)]
+    [InlineData("too-large-unannounced", false)]
+    [InlineData("no-store-too-large-unannounced", true)]
+    public async Task Refetch_NewVersionTheCacheMayNotStore_TheOlderIsNotServedAfterIt(string why, bool validated)
+    {
+        // v1 is stored and fresh. A caller asks for a fresh copy; the origin has v2, which this cache may not store.
+        // v2 was served, so v1 must not be served after it: it is removed, and the next request goes to the origin.
+        // With ValidateResponse, v2 is checked first (and accepted here).
+        using var harness = new CachingHarness(o =>
+        {
+            (o.MinimumFreshness, o.MaxBodySize) = (TimeSpan.Zero, 64);
+            o.ValidateResponse = validated ? (_, _) => ValueTask.FromResult(true) : null;
+        });
+        var version = 1;
+        var full = harness.Origin.When(Url).Respond(_ =>
+        {
+            if (version == 1)
+            {
+                return harness.Response("<rss>1</rss>", "max-age=600", "\"v1\"");
+            }
+
+            var response = harness.Response(why.Contains("too-large", StringComparison.Ordinal) ? new string('2', 100) : "<rss>2</rss>", why.StartsWith("no-store", StringComparison.Ordinal) ? "no-store" : "max-age=600", "\"v2\"");
+            if (why == "vary-star")
+            {
+                response.Headers.Vary.Add("*");
+            }
+
+            if (why.EndsWith("too-large-unannounced", StringComparison.Ordinal))
+            {
+                response.Content = new StreamContent(new NonSeekableStream(System.Text.Encoding.ASCII.GetBytes(new string('2', 100))));
+            }
+
+            return response;
+        });
+        await harness.GetStringAsync(Url);
+
+        version = 2;
+        using (var refreshed = await harness.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Contains("2", await refreshed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        using var next = await harness.GetAsync(Url);
+
+        Assert.DoesNotContain("1", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(3, harness.Origin.GetMatchCount(full));
+    }
+
+    [Fact]
+    public async Task Refetch_NotFoundNoStore_IsNoNewVersionAndTheStoredEntryStays()
+    {
+        // Only a 200 is a new representation of the URL; an error status is passed on and leaves the stored one alone.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var status = HttpStatusCode.OK;
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>1</rss>", status == HttpStatusCode.OK ? "max-age=600" : "no-store", status == HttpStatusCode.OK ? "\"v1\"" : "\"gone\"", status));
+        await harness.GetStringAsync(Url);
+
+        status = HttpStatusCode.NotFound;
+        using (var missing = await harness.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        using var next = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", next.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(0, harness.Store.Count("remove"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Refetch_NoStoreOfTheSameVersionOrForACookie_TheStoredEntryStays(bool cookie)
+    {
+        // A no-store answer carrying the stored ETag is no newer version; one to a request with a Cookie may be that
+        // user's alone. Neither removes the stored response, which the next request is served.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var version = 1;
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response($"<rss>{version}</rss>", version == 1 ? "max-age=600" : "no-store", cookie ? $"\"v{version}\"" : "\"v1\""));
+        await harness.GetStringAsync(Url);
+
+        version = 2;
+        using (await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+            if (cookie)
+            {
+                r.Headers.Add("Cookie", "session=alice");
+            }
+        }))
+        {
+        }
+
+        using var next = await harness.GetAsync(Url);
+
+        Assert.Equal("<rss>1</rss>", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", next.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(0, harness.Store.Count("remove"));
+    }
+
     [Fact]
     public async Task Refetch_StoreDoesNotTakeTheSameVersionAgain_TheStoredEntryStays()
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace HttpCaching.Internal;
@@ -60,6 +61,7 @@ internal sealed partial class ClientCache
                 return await ValidateUnstorableAsync(fetch, check, response, directives, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
             }
 
+            await RemoveSupersededAsync(fetch, response, reason).ConfigureAwait(false);
             return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
         }
 
@@ -68,6 +70,7 @@ internal sealed partial class ClientCache
         {
             // Too large after all, or shorter than announced: hand back what was read, followed by the rest.
             response.Content = body.Replacement!;
+            await RemoveSupersededAsync(fetch, response, body.Reason).ConfigureAwait(false);
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
@@ -152,6 +155,7 @@ internal sealed partial class ClientCache
         if (body.Record is null)
         {
             response.Content = body.Replacement!;
+            await RemoveSupersededAsync(fetch, response, body.Reason).ConfigureAwait(false);
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
@@ -163,6 +167,7 @@ internal sealed partial class ClientCache
             return await RejectedAsync(fetch, response, new StoredResponse(snapshot, body.Record)).ConfigureAwait(false);
         }
 
+        await RemoveSupersededAsync(fetch, response, reason).ConfigureAwait(false);
         return NotStored(fetch, response, reason, body.Length);
     }
 
@@ -184,6 +189,29 @@ internal sealed partial class ClientCache
             Log.ValidationFailed(_logger, _clientName, new LoggedUri(fetch.Uri), ex);
             return false;
         }
+    }
+
+    /// <summary>
+    /// A full <c>200</c> the cache may not store (<c>no-store</c>, too large, <c>Vary: *</c>, beyond the record limits), to a request that read a stored response of another version (the two do not carry
+    /// the same <c>ETag</c>): the older one must not be served after this newer one was, so it is removed from the store,
+    /// as Varnish's hit-for-miss object hides it. Not when the request carried credentials (<c>Authorization</c>,
+    /// <c>Cookie</c>), whose response may be one user's rather than a new version, nor for another status, a redirect
+    /// followed below the cache or a body cut short, which are no new representation of the URL.
+    /// </summary>
+    private static ValueTask RemoveSupersededAsync(Fetch fetch, HttpResponseMessage response, NotStoredReason reason)
+    {
+        if (fetch.Stored is not { Entry: var older }
+            || response.StatusCode != HttpStatusCode.OK
+            || fetch.HasCredentials
+            || reason is not (NotStoredReason.NoStore or NotStoredReason.TooLarge or NotStoredReason.Vary or NotStoredReason.ExceedsRecordLimits)
+            || (older.ETag is { } stored
+                && response.Headers.NonValidated.TryGetValues("ETag", out var etags)
+                && string.Equals(etags.ToString().Trim(), stored.Trim(), StringComparison.Ordinal)))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return fetch.Store.RemoveSupersededAsync(fetch.EntryKey, fetch.Budget);
     }
 
     private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
