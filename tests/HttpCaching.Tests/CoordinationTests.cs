@@ -289,6 +289,211 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task SlowFetch_ANewerVaryingVersionWasStoredMeanwhile_TheOlderOneThatDoesNotVaryIsNotWrittenOverIt()
+    {
+        // The slow (older) response does not vary, the newer one B stored does: the newer one is found under the Vary
+        // record stored now, for the variant the slow request selects, and stays.
+        var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2", varyByCookie: true));
+        var slow = a.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
+        await originA.Reached.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var refreshed = await b.GetAsync(Url, configure: r => (r.Headers.CacheControl, _) = (new CacheControlHeaderValue { NoCache = true }, r.Headers.TryAddWithoutValidation("Cookie", "alice"))))
+        {
+            Assert.Equal("v2 for alice", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+        }
+
+        var c = Start(new Origin(_clock, "v3", varyByCookie: true));
+        using var next = await c.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
+        Assert.Equal("v2 for alice", await next.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SlowRevalidation_ANewerVersionWasStoredMeanwhile_The304DoesNotWriteTheOlderOneOverIt()
+    {
+        // A's slow origin request is a revalidation answered 304 (dated when it arrived, two seconds before B's v2): the
+        // refreshed v1 is served to A's caller and not written over v2.
+        var originA = new RevalidatingOrigin(_clock);
+        var a = Start(originA);
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        var b = Start(new Origin(_clock, "v2"));
+        var slow = a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true });
+        await originA.Revalidating.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Superseded_WithoutBackplane_TheInstanceDoesNotGoBackToTheVersionBeforeTheOneItServed()
+    {
+        // No backplane (memcached, or a dropped message). A has v0 in its near cache. A's caller asks for a fresh copy:
+        // the slow origin answers v1, which A serves; meanwhile B stored v2, dated later, so v1 is not written. A drops
+        // its copy of v0 too, and does not serve it after it served v1.
+        _hub.Backplane = false;
+        var originA = new SequenceOrigin(_clock, holdRequest: 2, "v0", "v1");
+        var a = Start(originA);
+        Assert.Equal("v0", await a.GetStringAsync(Url));
+        var b = Start(new Origin(_clock, "v2"));
+        var slow = a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true });
+        await originA.Held.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (var served = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.NotEqual("v0", await a.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task NewVersionTheStoreDidNotTake_RemovalRefusedToo_MadeOnceTheStoreAnswersAgain()
+    {
+        // A store that refuses writes and removals alike (a Redis client on a read-only replica after a failover: SET and
+        // DEL fail, GET works). A serves v2, whose write fails, and so do both attempts (in the request, then in the
+        // background) to remove v1. Once the store takes them again and A reads from it (another URL), the removal is
+        // made and announced: B does not serve v1 from its near cache or the store after A served v2.
+        var chaos = new ChaosDistributedCache(_store);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB, chaos);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        var a = Start(new Origin(_clock, "v2"), chaos);
+        chaos.SetFault = StoreFault.Throw;
+        chaos.RemoveFault = StoreFault.Throw;
+        var throwsBefore = chaos.Throws;
+        using (var refreshed = await a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        // The body write, the removal in the request, the removal in the background.
+        await Poll.UntilAsync(() => chaos.Throws >= throwsBefore + 3, "both removals were refused");
+        chaos.AllFaults = StoreFault.None;
+        Assert.Contains(_store.Keys, CachingHarness.IsEntryKey);
+        Assert.Equal("v2", await a.GetStringAsync("https://feeds.example.test/other.rss"));
+
+        await Poll.UntilAsync(() => !_store.Keys.Any(k => CachingHarness.IsEntryKey(k) && k.EndsWith(CacheKeyBuilder.HashRequest("GET", new Uri(Url)), StringComparison.Ordinal)), "the older entry is removed");
+        await b.GetStringAsync(Url);
+        Assert.Equal(2, originB.Requests);
+    }
+
+    [Fact]
+    public async Task NewVersionTheStoreDidNotTake_ANewerOneAnotherInstanceStoredMeanwhile_IsNotRemoved()
+    {
+        // A read v1 and asked the origin; meanwhile B stored (and served) v2. A's own write fails (A's connection refuses
+        // writes): A removes the v1 it read only if the store still holds it, so B's newer v2 stays.
+        var b = Start(new Origin(_clock, "v1"));
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        var originA = new Origin(_clock, "vA", hold: true);
+        var a = Start(originA, new ChaosDistributedCache(_store) { SetFault = StoreFault.Throw });
+        var slow = a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true });
+        await originA.Reached.WaitAsync(Limit, Ct);
+        var originB2 = new Origin(_clock, "v2");
+        var b2 = Start(originB2);
+        using (var refreshed = await b2.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (await slow.WaitAsync(Limit, Ct))
+        {
+        }
+
+        var originC = new Origin(_clock, "v3");
+        var c = Start(originC);
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+        Assert.Equal(0, originC.Requests);
+    }
+
+    /// <summary>Answers the first request 200 "v1" (ETag "v1"); a revalidation is held until released, then answered 304 dated when it arrived.</summary>
+    private sealed class RevalidatingOrigin(TimeProvider time) : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _revalidating = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Revalidating => _revalidating.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var arrived = time.GetUtcNow();
+            HttpResponseMessage response;
+            if (request.Headers.IfNoneMatch.Count > 0)
+            {
+                _revalidating.TrySetResult();
+                await _release.Task.WaitAsync(cancellationToken);
+                response = new HttpResponseMessage(HttpStatusCode.NotModified);
+            }
+            else
+            {
+                response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("v1", Encoding.UTF8, "text/plain") };
+            }
+
+            response.Headers.Date = arrived;
+            response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            return response;
+        }
+    }
+
+    /// <summary>Answers request n with bodies[n-1] (the last one after that), dated on arrival; request <paramref name="holdRequest"/> is held until released.</summary>
+    private sealed class SequenceOrigin(TimeProvider time, int holdRequest, params string[] bodies) : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _requests;
+
+        public Task Held => _held.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var n = Interlocked.Increment(ref _requests);
+            var arrived = time.GetUtcNow();
+            if (n == holdRequest)
+            {
+                _held.TrySetResult();
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            var text = bodies[Math.Min(n, bodies.Length) - 1];
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
+            response.Headers.Date = arrived;
+            response.Headers.ETag = new EntityTagHeaderValue($"\"{text}\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            return response;
+        }
+    }
+
+    [Fact]
     public async Task Lease_HolderStoresNothing_ItsWakeUpLeavesAnotherInstancesPendingRecord()
     {
         // B's write of its response failed: B keeps it (pending) and serves it. A then fetches through the lease and
@@ -681,7 +886,7 @@ public sealed class CoordinationTests : IDisposable
         }
     }
 
-    private CachingHarness Start(Origin origin, IDistributedCache? store = null)
+    private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null)
     {
         var app = new CachingHarness(
             o =>

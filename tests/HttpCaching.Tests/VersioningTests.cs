@@ -436,6 +436,38 @@ public sealed class VersioningTests
         Assert.Equal(entryReads, harness.Store.Reads.Count(IsEntry));
     }
 
+    [Fact]
+    public async Task SlowRefetch_TheStoredResponseItReadIsDatedLater_IsStillReplaced()
+    {
+        // v1 came from an origin server whose clock is three seconds ahead. A slow fresh-copy request then gets v2, dated
+        // before v1 by that skew. What the request read is not "stored meanwhile", however it is dated: v2 is written.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var version = 1;
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response($"<rss>{version}</rss>", "max-age=600", $"\"v{version}\"");
+            if (version == 1)
+            {
+                response.Headers.Date = harness.Time.GetUtcNow().AddSeconds(3);
+            }
+            else
+            {
+                harness.Time.Advance(TimeSpan.FromSeconds(2));
+            }
+
+            return response;
+        });
+        await harness.GetStringAsync(Url);
+
+        version = 2;
+        using (var refreshed = await harness.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.EndsWith("; stored", refreshed.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("<rss>2</rss>", await harness.GetStringAsync(Url));
+    }
+
     private static byte[] Patch(byte[] record, int index, int value)
     {
         record[index] = (byte)value;

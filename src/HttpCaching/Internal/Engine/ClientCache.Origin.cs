@@ -103,6 +103,13 @@ internal sealed partial class ClientCache
             {
                 var cacheStatus = CacheStatus.Forward(fetch.Fwd, 304);
                 var snapshot = revalidating with { Entry = refreshed };
+                if (await SupersededAsync(fetch, refreshed, originRequest, sentValidators: true, requestTime, cancellationToken).ConfigureAwait(false))
+                {
+                    // A slow revalidation: a newer version was stored meanwhile, which the refreshed older one must not
+                    // replace. This caller (and those that joined it) get what the 304 said.
+                    return FetchResult.Success(null, snapshot, CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Superseded)), HttpCachingDiagnostics.OutcomeRevalidated);
+                }
+
                 if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) == UpdateOutcome.MustNotKeep)
                 {
                     // The 304 made the response one this cache must not keep: this caller gets it, the others ask themselves.

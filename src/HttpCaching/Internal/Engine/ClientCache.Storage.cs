@@ -98,8 +98,7 @@ internal sealed partial class ClientCache
         }
 
         var snapshot = new StoredResponse(entry, body.Record);
-        if (_time.GetUtcNow() - requestTime is var took && took >= SupersedeCheckAfter
-            && await NewerStoredAsync(fetch, entry, varyNames, variantId, took, cancellationToken).ConfigureAwait(false))
+        if (await SupersededAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false))
         {
             // A slow origin request: another instance (or a no-cache request) stored a newer version meanwhile. Written
             // over it, this older one would be served after the newer one was.
@@ -116,7 +115,7 @@ internal sealed partial class ClientCache
         {
             // The store did not take the new version but holds the older one this request read: it must not be served
             // after the newer one was.
-            await fetch.Store.RemoveSupersededAsync(fetch.EntryKey, fetch.Budget).ConfigureAwait(false);
+            await RemoveOlderAsync(fetch, older.Entry).ConfigureAwait(false);
         }
 
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
@@ -198,7 +197,7 @@ internal sealed partial class ClientCache
     /// <c>Cookie</c>), whose response may be one user's rather than a new version, nor for another status, a redirect
     /// followed below the cache or a body cut short, which are no new representation of the URL.
     /// </summary>
-    private static ValueTask RemoveSupersededAsync(Fetch fetch, HttpResponseMessage response, NotStoredReason reason)
+    private ValueTask RemoveSupersededAsync(Fetch fetch, HttpResponseMessage response, NotStoredReason reason)
     {
         if (fetch.Stored is not { Entry: var older }
             || response.StatusCode != HttpStatusCode.OK
@@ -211,7 +210,20 @@ internal sealed partial class ClientCache
             return ValueTask.CompletedTask;
         }
 
-        return fetch.Store.RemoveSupersededAsync(fetch.EntryKey, fetch.Budget);
+        return RemoveOlderAsync(fetch, older);
+    }
+
+    /// <summary>
+    /// Removes the older entry <paramref name="older"/> the request read from the store, if the store still holds that
+    /// version: a newer one another instance stored since is left alone.
+    /// </summary>
+    private ValueTask RemoveOlderAsync(Fetch fetch, CacheEntry older)
+    {
+        var (prefix, hash, version) = (fetch.Options.KeyPrefix, fetch.RequestHash, older.VersionId);
+        return fetch.Store.RemoveSupersededAsync(
+            fetch.EntryKey,
+            record => DecodedEntryCache.Get(record, prefix, _clientName, hash) is { Entry.VersionId: var held } && string.Equals(held, version, StringComparison.Ordinal),
+            fetch.Budget);
     }
 
     private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
@@ -223,28 +235,53 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// Whether a newer response than <paramref name="entry"/> is in the shared store now, for the same variant: one
-    /// whose <c>Date</c> is later (RFC 9111 §4: the most recent response, as determined by <c>Date</c>), another version
-    /// or the same one refreshed by a later 304. Asked only after an origin request that took <see cref="SupersedeCheckAfter"/> or more, so a
-    /// quick miss costs no extra read; equal dates (one-second resolution) leave the write to go ahead. A stored
-    /// response can only be newer if the origin dated it while this request was under way: a <c>Date</c> later than
-    /// that (<paramref name="took"/> after this response's, with <see cref="DateSlack"/>) comes from a clock that is
-    /// off, or from an origin that means to keep its response in place, and does not count.
+    /// Whether the origin request took <see cref="SupersedeCheckAfter"/> or more and a newer response than
+    /// <paramref name="entry"/> is in the shared store now (<see cref="NewerStoredAsync"/>). If so, this instance's own
+    /// copies of the URL's records are dropped too, so that its next read finds the newer one rather than a copy older
+    /// than what it just served.
     /// </summary>
-    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, string[]? varyNames, string? variantId, TimeSpan took, CancellationToken cancellationToken)
+    private async ValueTask<bool> SupersededAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, DateTimeOffset requestTime, CancellationToken cancellationToken)
+    {
+        var took = _time.GetUtcNow() - requestTime;
+        if (took < SupersedeCheckAfter || !await NewerStoredAsync(fetch, entry, sent, sentValidators, took, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        fetch.Store.Forget(fetch.EntryKey);
+        fetch.Store.Forget(fetch.PrimaryKey);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a newer response than <paramref name="entry"/> is in the shared store now, for the variant
+    /// <paramref name="sent"/> selects (under the Vary record stored now, whatever the response's own Vary says): one
+    /// that is not what the request read, and whose <c>Date</c> is later (RFC 9111 §4: the most recent response, as
+    /// determined by <c>Date</c>), another version or the same one refreshed by a later 304. Equal dates (one-second
+    /// resolution) leave the write to go ahead. A stored response can only be newer if the origin dated it while this
+    /// request was under way: a <c>Date</c> later than that (<paramref name="took"/> after this response's, with
+    /// <see cref="DateSlack"/>) comes from a clock that is off, or from an origin that means to keep its response in
+    /// place, and does not count.
+    /// </summary>
+    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, TimeSpan took, CancellationToken cancellationToken)
     {
         var store = fetch.Store;
         var prefix = fetch.Options.KeyPrefix;
         var record = await store.ReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
         if (record is not null && Variants.IsVaryRecord(record))
         {
-            record = varyNames is not null && Variants.TryRead(record, out var names, out var generation) && names.AsSpan().SequenceEqual(varyNames)
-                ? await store.ReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, variantId!), cancellationToken, fetch.Budget).ConfigureAwait(false)
+            record = Variants.TryRead(record, out var names, out var generation)
+                ? await store.ReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget).ConfigureAwait(false)
                 : null;
         }
 
-        if (record is null || DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is not { Entry: var current })
+        if (record is null
+            || DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is not { Entry: var current }
+            || (fetch.Stored is { Entry: var read }
+                && string.Equals(current.VersionId, read.VersionId, StringComparison.Ordinal)
+                && current.ResponseTime == read.ResponseTime))
         {
+            // Nothing there, nothing readable, or what the request read itself: nothing was stored meanwhile.
             return false;
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace HttpCaching.Internal;
@@ -12,8 +13,17 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// <summary>The longest a background call (a body's touch, a removal) waits when the client's store timeout is unlimited.</summary>
     private static readonly TimeSpan LongestBackgroundCall = TimeSpan.FromSeconds(30);
 
+    /// <summary>The most superseded records remembered for removal at once (<see cref="RemoveSupersededAsync"/>).</summary>
+    private const int MaxSuperseded = 4096;
+
     /// <summary>1 while removals the store refused are being retried in the background.</summary>
     private int _retryingRemovals;
+
+    /// <summary>
+    /// Records of the shared store older than a version this instance served, whose removal the store refused, with the
+    /// check that the store still holds that older record; removed once the store answers again.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, Func<byte[], bool>> _superseded = new(StringComparer.Ordinal);
 
     public GuardedStore Shared => shared;
 
@@ -138,13 +148,14 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     }
 
     /// <summary>
-    /// The store answers again: the removals it refused before (invalidations, purges) are made now, in the background,
-    /// and announced, instead of waiting for this instance's next read of each URL while the others serve the store's
-    /// copy. One retry at a time; it stops at the first removal the store refuses again.
+    /// The store answers again: the removals it refused before (invalidations, purges, and records older than a version
+    /// this instance served: <see cref="RemoveSupersededAsync"/>) are made now, in the background, and announced,
+    /// instead of waiting for this instance's next read of each URL while the others serve the store's copy. One retry
+    /// at a time; it stops at the first removal the store refuses again.
     /// </summary>
     private void RetryRemovalsInBackground()
     {
-        if (near is not { HasRemovalsPending: true } || Interlocked.CompareExchange(ref _retryingRemovals, 1, 0) != 0)
+        if ((near is not { HasRemovalsPending: true } && _superseded.IsEmpty) || Interlocked.CompareExchange(ref _retryingRemovals, 1, 0) != 0)
         {
             return;
         }
@@ -153,9 +164,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         {
             try
             {
-                foreach (var key in near.RemovalsPending())
+                foreach (var key in near?.RemovalsPending() ?? [])
                 {
-                    if (!near.IsRemovalPending(key))
+                    if (!near!.IsRemovalPending(key))
                     {
                         // Written again since (a newer record replaced the marker): nothing left to remove.
                         continue;
@@ -172,6 +183,16 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
                     }
 
                     shared.Coordination?.Changed(key);
+                }
+
+                foreach (var (key, stillOlder) in _superseded)
+                {
+                    if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    _superseded.TryRemove(new KeyValuePair<string, Func<byte[], bool>>(key, stillOlder));
                 }
             }
             catch (ObjectDisposedException)
@@ -257,23 +278,17 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     }
 
     /// <summary>
-    /// Removes a record of the shared store whose successor this instance could not write there (the store refused
-    /// it, or is away): left in place, the older version would be served after the newer one this instance served,
-    /// by every other instance and, without a near cache, by this one. This instance's own pending copy stays. The
-    /// request waits for the removal while its budget lasts; once it is spent, the removal goes on in the background.
+    /// Removes a record of the shared store whose successor this instance served but could not write there (the store
+    /// refused it, or is away), if the store still holds that record (<paramref name="stillOlder"/>; a newer one another
+    /// instance stored since is left alone): left in place, the older version would be served after the newer one, by
+    /// every other instance and, without a near cache, by this one. This instance's own pending copy stays. The request
+    /// waits for it while its budget lasts; then it goes on in the background, and, should the store refuse it too, it
+    /// is made with the refused removals once the store answers again (<see cref="RetryRemovalsInBackground"/>).
     /// </summary>
-    public async ValueTask RemoveSupersededAsync(string key, StoreBudget? budget)
+    public async ValueTask RemoveSupersededAsync(string key, Func<byte[], bool> stillOlder, StoreBudget? budget)
     {
-        if (Timeout(budget) is { } timeout)
+        if (budget is not null && await TryRemoveOlderAsync(key, stillOlder, budget).ConfigureAwait(false))
         {
-            var started = budget?.Time.GetTimestamp() ?? 0;
-            var removed = await shared.RemoveAsync(key, clientName, timeout, CancellationToken.None).ConfigureAwait(false);
-            budget?.Charge(started);
-            if (removed)
-            {
-                shared.Coordination?.Changed(key);
-            }
-
             return;
         }
 
@@ -281,9 +296,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         {
             try
             {
-                if (await shared.RemoveAsync(key, clientName, BackgroundTimeout, CancellationToken.None).ConfigureAwait(false))
+                if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false) && _superseded.Count < MaxSuperseded)
                 {
-                    shared.Coordination?.Changed(key);
+                    _superseded[key] = stillOlder;
                 }
             }
             catch (ObjectDisposedException)
@@ -292,6 +307,50 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
             }
         });
     }
+
+    /// <summary>
+    /// Reads <paramref name="key"/> and removes it if it still holds the older record; says whether that is done (also
+    /// when the key is empty or holds another record). Each call within what <paramref name="budget"/> has left, or,
+    /// without one, within <see cref="BackgroundTimeout"/>.
+    /// </summary>
+    private async ValueTask<bool> TryRemoveOlderAsync(string key, Func<byte[], bool> stillOlder, StoreBudget? budget)
+    {
+        if (CallTimeout(budget) is not { } readTimeout)
+        {
+            return false;
+        }
+
+        var started = budget?.Time.GetTimestamp() ?? 0;
+        var (value, read) = await shared.TryGetAsync(key, clientName, readTimeout, CancellationToken.None).ConfigureAwait(false);
+        budget?.Charge(started);
+        if (!read)
+        {
+            return false;
+        }
+
+        if (value is null || !stillOlder(value))
+        {
+            return true;
+        }
+
+        if (CallTimeout(budget) is not { } removeTimeout)
+        {
+            return false;
+        }
+
+        started = budget?.Time.GetTimestamp() ?? 0;
+        var removed = await shared.RemoveAsync(key, clientName, removeTimeout, CancellationToken.None).ConfigureAwait(false);
+        budget?.Charge(started);
+        if (removed)
+        {
+            shared.Coordination?.Changed(key);
+        }
+
+        return removed;
+    }
+
+    /// <summary>The timeout of a call: within the request's budget, or, for work no request waits for, <see cref="BackgroundTimeout"/>.</summary>
+    private TimeSpan? CallTimeout(StoreBudget? budget) => budget is null ? BackgroundTimeout : Timeout(budget);
 
     /// <summary>The client's store timeout for work no request waits for, bounded even when the client's is not.</summary>
     private TimeSpan BackgroundTimeout => options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan ? LongestBackgroundCall : options.StoreTimeout;
