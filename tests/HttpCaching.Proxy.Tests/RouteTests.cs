@@ -84,7 +84,6 @@ public sealed class RouteTests
     [InlineData("/embedly/%2E%2E/%2e%2e/secret")]
     [InlineData("/embedly\\..\\secret")]
     [InlineData("/embedly/./../secret")]
-    [InlineData("/embedly%2f..%2fsecret")]
     public async Task Get_PathNoRouteServes_Gets404FromTheProxy_AndNoOriginIsAsked(string target)
     {
         await using var embedly = await RecordingOrigin.StartAsync("embedly");
@@ -105,7 +104,6 @@ public sealed class RouteTests
     [InlineData("/embedly/x/../../rss/feed", "rss", "/feed")]
     [InlineData("/embedly/%2e%2e/rss/feed", "rss", "/feed")]
     [InlineData("/embedly/a/%2e%2e/b", "embedly", "/api/b")]
-    [InlineData("/embedly/..%2f..%2fsecret", "embedly", "/api/..%2f..%2fsecret")]
     [InlineData("/%65mbedly/x", "embedly", "/api/x")]
     public async Task Get_DotSegmentsAndEscapes_AreResolvedBeforeRouting_SoNoneClimbsOutOfAPrefix(string target, string route, string received)
     {
@@ -119,6 +117,43 @@ public sealed class RouteTests
         Assert.Equal([received], (route == "rss" ? rss : embedly).Targets);
         Assert.Empty((route == "rss" ? embedly : rss).Targets);
     }
+
+    [Theory]
+    [InlineData("/embedly/..%2f..%2fsecret")]
+    [InlineData("/embedly%2f..%2fsecret")]
+    [InlineData("/embedly/a%2F..%2Fb")]
+    [InlineData("/embedly/..%5Csecret")]
+    [InlineData("/embedly/x%5c.%5csecret")]
+    [InlineData("/embedly/..;/secret")]
+    [InlineData("/embedly/%2e%2e;jsessionid=1/secret")]
+    [InlineData("/embedly/.;/secret")]
+    public async Task Get_DotSegmentBehindAnEscapedSlashOrBeforeAParameter_IsRefused(string target)
+    {
+        // nginx and IIS decode %2F and %5C before they resolve dot segments, Tomcat and Spring read "..;" as "..": each
+        // could climb out of the route's base path at the origin. The proxy answers 400 and forwards nothing.
+        await using var embedly = await RecordingOrigin.StartAsync("embedly");
+        await using var rss = await RecordingOrigin.StartAsync("rss");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(TwoRoutes(embedly, rss));
+
+        using var response = await proxy.Client.GetAsync(proxy.RawUrl(target), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(embedly.Targets);
+        Assert.Empty(rss.Targets);
+    }
+
+    [Theory]
+    [InlineData("/api/a.b/c", false)]
+    [InlineData("/api/.../c", false)]
+    [InlineData("/api/v1.2;x=1/c", false)]
+    [InlineData("/api/a%2Fb", false)]
+    [InlineData("/api/.hidden", false)]
+    [InlineData("/api/..%2Fc", true)]
+    [InlineData("/api/%2E%2E%2fc", true)]
+    [InlineData("/api/..;/c", true)]
+    [InlineData("/api/c%5C.", true)]
+    public void HasHiddenDotSegment_TellsDotSegmentsFromNamesWithDots(string path, bool hidden) =>
+        Assert.Equal(hidden, RouteTable.HasHiddenDotSegment(path));
 
     [Fact]
     public async Task Get_AbsoluteFormTargetNamingAnotherHost_IsNeverForwardedThere()

@@ -58,6 +58,11 @@ internal sealed class RouteTable
         }
 
         var path = normalised.AbsolutePath;
+        if (HasHiddenDotSegment(path))
+        {
+            return RouteResult.Invalid;
+        }
+
         if (IsAdminPath(path))
         {
             return RouteResult.NoRoute;
@@ -81,6 +86,35 @@ internal sealed class RouteTable
         }
 
         return RouteResult.NoRoute;
+    }
+
+    /// <summary>
+    /// Whether a normalised path still holds a dot segment in another spelling, one an origin may resolve although the
+    /// normalisation kept it: behind an escaped slash or backslash (<c>..%2F</c>, <c>%5C..</c>, which nginx and IIS
+    /// decode before they resolve dot segments) or before a parameter (<c>..;</c>, which Tomcat and Spring read as
+    /// <c>..</c>). Such a target is refused, since it could climb out of the route's base path at the origin.
+    /// </summary>
+    internal static bool HasHiddenDotSegment(string path)
+    {
+        foreach (var segment in path.Split('/'))
+        {
+            if (!segment.Contains('.', StringComparison.Ordinal) && !segment.Contains("%2e", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var pieces = segment.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase).Replace("%5C", "/", StringComparison.OrdinalIgnoreCase).Split('/');
+            foreach (var piece in pieces)
+            {
+                var name = piece.Split(';')[0];
+                if (Uri.UnescapeDataString(name) is "." or "..")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a (normalised or decoded) path is <see cref="AdminPrefix"/> or under it, in any case.</summary>
