@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using HttpCaching.Proxy.Tests.Helpers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -147,5 +149,76 @@ public sealed class RouteSecretTests
         Assert.Contains(logs, r => r.Category == HttpCaching.Proxy.Internal.AccessLog.Category);
         Assert.Contains(logs, r => r.Level == LogLevel.Debug && r.Category == HttpCachingDiagnostics.HandlerLoggerCategory);
         logs.AssertNoneContains(StringComparison.Ordinal, HeaderKey, QueryKey);
+    }
+
+    [Fact]
+    public async Task Trace_IsNeverForwarded_SoAnOriginThatEchoesItCannotReturnTheSecrets()
+    {
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets());
+
+        using var response = await proxy.Client.SendAsync(new HttpRequestMessage(HttpMethod.Trace, "/embedly/oembed?url=a"), Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Empty(origin.Targets);
+    }
+
+    [Theory]
+    [InlineData("Location", "{0}/?{1}")]
+    [InlineData("Content-Location", "{0}?{1}")]
+    [InlineData("Link", "<{0}?{1}&page=2>; rel=\"next\"")]
+    public async Task Get_OriginRepeatsTheQueryInAUriField_TheRouteParameterIsNeverReturnedNorStored(string field, string format)
+    {
+        // A redirect that keeps the query (a trailing slash, http to https), or a Content-Location or Link repeating
+        // it: the route's key= is taken out below the cache, so neither the caller nor the store ever holds it.
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.StatusCode = field == "Location" ? StatusCodes.Status301MovedPermanently : StatusCodes.Status200OK;
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.Headers[field] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, context.Request.Path, context.Request.QueryString.Value![1..]);
+            return Task.CompletedTask;
+        }));
+        var store = new RecordingDistributedCache(TimeProvider.System);
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", origin.Url("/1/").ToString()],
+            Secrets(store));
+
+        using var first = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var second = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+
+        var records = string.Join('\n', store.Keys.Select(k => Encoding.Latin1.GetString(store.Raw(k) ?? [])));
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
+        foreach (var response in new[] { first, second })
+        {
+            var value = Assert.Single(response.Headers.NonValidated.TryGetValues(field, out var v) ? v : response.Content.Headers.NonValidated.TryGetValues(field, out var c) ? c : default);
+            Assert.DoesNotContain(QueryKey, value, StringComparison.Ordinal);
+            Assert.Contains("url=a", value, StringComparison.Ordinal);
+            Assert.DoesNotContain("key=", value, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(QueryKey, records, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_OriginEchoesTheApiKeyInAFieldOfItsOwn_TheFieldIsDropped()
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.Headers["X-Debug-Key"] = "used " + context.Request.Headers["X-Api-Key"];
+            context.Response.Headers.ContentLanguage = "en, " + context.Request.Query["key"];
+            context.Response.Headers["X-Request-Id"] = "r-1";
+            return context.Response.WriteAsync("ok", context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", origin.Url("/1/").ToString()],
+            Secrets());
+
+        using var response = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+
+        Assert.False(response.Headers.Contains("X-Debug-Key"));
+        Assert.False(response.Content.Headers.Contains("Content-Language"));
+        Assert.Equal("r-1", Assert.Single(response.Headers.GetValues("X-Request-Id")));
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync(Ct));
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using HttpCaching.Proxy.Tests.Helpers;
 using Microsoft.AspNetCore.Builder;
@@ -31,6 +32,13 @@ public sealed class UnkeyedHeaderTests
     [InlineData("X-Host", "evil.example")]
     [InlineData("X-HTTP-Method", "DELETE")]
     [InlineData("X-Method-Override", "DELETE")]
+    [InlineData("X-Forwarded-For", "203.0.113.66")]
+    [InlineData("X-Real-IP", "203.0.113.66")]
+    [InlineData("True-Client-IP", "203.0.113.66")]
+    [InlineData("X-Client-IP", "203.0.113.66")]
+    [InlineData("CF-Connecting-IP", "203.0.113.66")]
+    [InlineData("Fastly-Client-IP", "203.0.113.66")]
+    [InlineData("X-Cluster-Client-IP", "203.0.113.66")]
     public async Task Get_UnkeyedHeaderByDefault_DoesNotReachTheOrigin(string name, string value)
     {
         await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
@@ -50,6 +58,33 @@ public sealed class UnkeyedHeaderTests
 
         Assert.False(received.ContainsKey(name), $"{name} reached the origin");
         Assert.Equal(["still forwarded"], received["X-Custom"]);
+    }
+
+    [Theory]
+    [InlineData("X-Forwarded-For")]
+    [InlineData("X-Real-IP")]
+    [InlineData("True-Client-IP")]
+    public async Task Get_ClaimedClientAddress_AnOriginsGeoBlockForItIsNeverServedToTheNextCaller(string name)
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            var blocked = context.Request.Headers[name].ToString() == "203.0.113.66";
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.StatusCode = blocked ? StatusCodes.Status451UnavailableForLegalReasons : StatusCodes.Status200OK;
+            return context.Response.WriteAsync(blocked ? "not in your country" : "the feed", context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var attack = new HttpRequestMessage(HttpMethod.Get, "/feed");
+        attack.Headers.TryAddWithoutValidation(name, "203.0.113.66");
+        using (await proxy.Client.SendAsync(attack, Ct))
+        {
+        }
+
+        using var victim = await proxy.Client.GetAsync("/feed", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, victim.StatusCode);
+        Assert.Equal("the feed", await victim.Content.ReadAsStringAsync(Ct));
     }
 
     [Fact]

@@ -48,6 +48,14 @@ internal sealed partial class ProxyForwarder
 
     public async Task ForwardAsync(HttpContext context)
     {
+        if (HttpMethods.IsTrace(context.Request.Method))
+        {
+            // An origin that answers TRACE echoes the request it received, the route's API key included (RFC 9110
+            // §9.3.8): never forwarded, as nginx does.
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+
         var aborted = context.RequestAborted;
         var rawTarget = RawTarget(context);
         ProxyRoute? route = null;

@@ -1,4 +1,6 @@
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Proxy.Internal;
@@ -47,7 +49,9 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
 
         try
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            WithoutSecrets(response);
+            return response;
         }
         finally
         {
@@ -69,6 +73,95 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
     }
 
     private const string CapabilityField = "Surrogate-Capability";
+
+    /// <summary>Secrets shorter than this are not searched for in response fields: they would match by chance.</summary>
+    internal const int SearchedSecretLength = 8;
+
+    /// <summary>The response fields that carry URIs, in which an origin may repeat the request's query (a redirect, say).</summary>
+    private static readonly string[] UriFields = ["Location", "Content-Location", "Link"];
+
+    /// <summary>
+    /// Takes the route's secrets out of the response head before the cache (and the caller) sees it. A redirect that keeps
+    /// the query, or a <c>Content-Location</c> or <c>Link</c> that repeats it, would hand the route's query parameters to
+    /// every caller and put them in the store: they are removed from those fields' URIs. Any field still holding the value
+    /// of a route header or parameter (of <see cref="SearchedSecretLength"/> characters or more) after that, say an origin
+    /// that echoes the API key in a header of its own, is dropped.
+    /// </summary>
+    private void WithoutSecrets(HttpResponseMessage response)
+    {
+        if (route.QueryParameters.Length > 0)
+        {
+            foreach (var field in UriFields)
+            {
+                // Content-Location is a content field; the others are response fields.
+                HttpHeaders headers = field.StartsWith("Content-", StringComparison.Ordinal) ? response.Content.Headers : response.Headers;
+                if (headers.NonValidated.TryGetValues(field, out var values))
+                {
+                    var stripped = values.Select(StripParameters).ToArray();
+                    headers.Remove(field);
+                    headers.TryAddWithoutValidation(field, stripped);
+                }
+            }
+        }
+
+        DropFieldsHoldingSecrets(response.Headers);
+        DropFieldsHoldingSecrets(response.Content.Headers);
+    }
+
+    private void DropFieldsHoldingSecrets(HttpHeaders headers)
+    {
+        List<string>? leaking = null;
+        foreach (var (name, values) in headers.NonValidated)
+        {
+            foreach (var value in values)
+            {
+                if (HoldsSecret(value))
+                {
+                    (leaking ??= []).Add(name);
+                    break;
+                }
+            }
+        }
+
+        foreach (var name in leaking ?? [])
+        {
+            headers.Remove(name);
+        }
+    }
+
+    /// <summary>Removes each of the route's query parameters (<c>?name=value</c> or <c>&amp;name=value</c>) from the URIs in a field value.</summary>
+    private string StripParameters(string value)
+    {
+        foreach (var name in route.QueryParameterNames)
+        {
+            foreach (var spelling in new[] { name, Uri.EscapeDataString(name) }.Distinct(StringComparer.Ordinal))
+            {
+                value = Regex.Replace(
+                    value,
+                    string.Concat("(?<sep>[?&])", Regex.Escape(spelling), "=[^&#<>\\s\"]*(?<next>&?)"),
+                    static match => match.Groups["sep"].Value == "?" && match.Groups["next"].Length > 0 ? "?" : match.Groups["sep"].Value == "&" && match.Groups["next"].Length > 0 ? "&" : string.Empty,
+                    RegexOptions.CultureInvariant,
+                    TimeSpan.FromSeconds(1));
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>Whether a field value holds the value of one of the route's headers or parameters, as it is or escaped.</summary>
+    private bool HoldsSecret(string value)
+    {
+        foreach (var secret in route.RequestHeaders.Concat(route.QueryParameters).Select(p => p.Value))
+        {
+            if (secret.Length >= SearchedSecretLength
+                && (value.Contains(secret, StringComparison.Ordinal) || value.Contains(Uri.EscapeDataString(secret), StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The proxy's <c>Surrogate-Capability</c> member when the route's cache obeys <c>Surrogate-Control</c>; else <see langword="null"/>.</summary>
     private static string? SurrogateCapability(ThirdPartyCachingOptions options)

@@ -31,6 +31,16 @@ internal static class UnkeyedRequestHeaders
 
         // A caller's claim of surrogate capabilities (ESI, say) changes what the origin sends; the proxy adds its own.
         "Surrogate-Capability",
+
+        // The client's address as a caller claims it: an origin that geo-blocks or rate-limits by it would have its
+        // answer for one (forged) address stored for everyone.
+        "X-Forwarded-For",
+        "X-Real-IP",
+        "True-Client-IP",
+        "X-Client-IP",
+        "CF-Connecting-IP",
+        "Fastly-Client-IP",
+        "X-Cluster-Client-IP",
     ];
 
     /// <summary>The fields, case-insensitive; each is spelled as it is added to <c>Vary</c> when forwarded.</summary>
