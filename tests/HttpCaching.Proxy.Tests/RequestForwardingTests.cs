@@ -57,6 +57,35 @@ public sealed class RequestForwardingTests
         Assert.Equal(expected, await response.Content.ReadAsStringAsync(Ct));
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    public async Task GetOrHeadWithContentLengthZero_HasNoBody_AndIsServedFromTheCache(string method)
+    {
+        // Some clients send "Content-Length: 0" on every request. An empty body is no body on a GET: it must not keep
+        // the response from the cache (a GET with content is never cached) nor spend the route's quota each time.
+        await using var origin = await RecordingOrigin.StartAsync("o");
+        await using var proxy = await RunningProxy.StartAsync(origin.Authority);
+        await RawHttp.SendAsync(proxy.BaseAddress, "GET /feed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        var again = await RawHttp.SendAsync(proxy.BaseAddress, $"{method} /feed HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+        Assert.Contains("HttpCaching; hit", again, StringComparison.Ordinal);
+        Assert.Single(origin.Targets);
+    }
+
+    [Fact]
+    public async Task PostWithContentLengthZero_IsForwardedWithItsEmptyBody()
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+            context.Response.WriteAsync($"length={context.Request.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}", context.RequestAborted)));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        var response = await RawHttp.SendAsync(proxy.BaseAddress, "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+        Assert.Contains("length=0", response, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OriginWithBasePath_PrefixesTheTarget()
     {

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using HttpCaching.Proxy.Tests.Helpers;
 using Microsoft.AspNetCore.Builder;
@@ -33,6 +34,33 @@ public sealed class ResponseForwardingTests
         Assert.Equal(["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"], response.Lines("Set-Cookie"));
         Assert.Equal(["one", "two, three"], response.Lines("X-Multi"));
         Assert.Equal(["spaced \"quoted\" ;; ,"], response.Lines("X-Odd-Value"));
+    }
+
+    [Fact]
+    public async Task OriginFieldWithAControlCharacter_IsPassedWithASpace_AndEveryHitAfterItIsServed()
+    {
+        // HttpClient lets a control character other than CR, LF and NUL through; Kestrel refuses to write one. The field
+        // goes on with a space in its place (RFC 9110 §5.5), so neither the response nor the hits on it fail.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(Ct);
+            await socket.ReceiveAsync(new byte[8192], Ct);
+            await socket.SendAsync(Encoding.Latin1.GetBytes(
+                "HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\nX-Trace: a\u0001b\tc\u007fd\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"), Ct);
+        }, Ct);
+        await using var proxy = await RunningProxy.StartAsync($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+
+        using var first = await proxy.Client.GetAsync("/a", Ct);
+        using var second = await proxy.Client.GetAsync("/a", Ct);
+        await serving.WaitAsync(Ct);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], [first.StatusCode, second.StatusCode]);
+        Assert.Equal(["a b\tc d"], first.Lines("X-Trace"));
+        Assert.Equal(["a b\tc d"], second.Lines("X-Trace"));
+        Assert.Equal("ok", await second.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith("HttpCaching; hit", second.CacheStatus(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,6 +84,8 @@ public sealed class RouteConfigurationTests
     [InlineData("PathPrefx", "/a", "Proxy:Routes:embedly:PathPrefx is not a known setting")]
     [InlineData("RequestHeaders:Host", Secret, "Proxy:Routes:embedly:RequestHeaders:Host: Host is a header the proxy does not let a route set")]
     [InlineData("RequestHeaders:Connection", Secret, "Proxy:Routes:embedly:RequestHeaders:Connection: Connection is a header")]
+    [InlineData("RequestHeaders:Content-Language", Secret, "Proxy:Routes:embedly:RequestHeaders:Content-Language: Content-Language is a header the proxy does not let a route set")]
+    [InlineData("RequestHeaders:Expires", Secret, "Proxy:Routes:embedly:RequestHeaders:Expires: Expires is a header the proxy does not let a route set")]
     [InlineData("RequestHeaders:X Api Key", Secret, "Proxy:Routes:embedly:RequestHeaders:X Api Key: the key is not a valid header name")]
     [InlineData("RequestHeaders:X-Api-Key", "", "Proxy:Routes:embedly:RequestHeaders:X-Api-Key is empty")]
     [InlineData("QueryParameters:key", "", "Proxy:Routes:embedly:QueryParameters:key is empty")]

@@ -173,8 +173,11 @@ internal sealed partial class ProxyForwarder
         var incoming = context.Request;
         var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), target);
 
-        // A body is forwarded when the client sent one: a Content-Length (even 0) or a chunked body.
-        if (incoming.ContentLength is not null || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        // A body is forwarded when the client sent one: a Content-Length (even 0, except on a GET or HEAD, where an empty
+        // body is none and must not keep the response from the cache) or a chunked body.
+        var emptyBodyIsNone = HttpMethods.IsGet(incoming.Method) || HttpMethods.IsHead(incoming.Method);
+        if (incoming.ContentLength is > 0 || (incoming.ContentLength == 0 && !emptyBodyIsNone)
+            || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             request.Content = new StreamContent(incoming.Body, BufferSize);
         }
@@ -258,11 +261,37 @@ internal sealed partial class ProxyForwarder
             var i = 0;
             foreach (var value in values)
             {
-                array[i++] = value;
+                array[i++] = WithoutControlCharacters(value);
             }
 
             to.Append(name, array);
         }
+    }
+
+    /// <summary>
+    /// A field value with each control character (other than a tab) replaced by a space, as RFC 9110 §5.5 allows a
+    /// recipient to do. HttpClient passes them on (it replaces only CR, LF and NUL) and Kestrel refuses to write them: one
+    /// such field from the origin would otherwise fail the request, and every hit on the response stored with it.
+    /// </summary>
+    internal static string WithoutControlCharacters(string value)
+    {
+        foreach (var c in value)
+        {
+            if (IsControl(c))
+            {
+                return string.Create(value.Length, value, static (span, source) =>
+                {
+                    for (var i = 0; i < source.Length; i++)
+                    {
+                        span[i] = IsControl(source[i]) ? ' ' : source[i];
+                    }
+                });
+            }
+        }
+
+        return value;
+
+        static bool IsControl(char c) => (c < ' ' && c != '\t') || c == '\u007f';
     }
 
     private static bool ResponseCanHaveBody(string method, int status) =>

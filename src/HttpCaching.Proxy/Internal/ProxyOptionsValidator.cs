@@ -25,6 +25,17 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
 
     private static readonly string[] ForbiddenHeaders = ["Host", "Content-Length", "Content-Type", "Content-Encoding", "Cookie", "Expect"];
 
+    /// <summary>
+    /// Whether <paramref name="header"/> is a field HttpClient keeps with the content (<c>Content-Language</c>,
+    /// <c>Allow</c>, <c>Expires</c>, <c>Last-Modified</c>, …), which a request header collection refuses: a GET has no
+    /// content to carry it, so every request on the route would fail.
+    /// </summary>
+    private static bool IsContentHeader(string header)
+    {
+        using var probe = new HttpRequestMessage();
+        return !probe.Headers.TryAddWithoutValidation(header, "x");
+    }
+
     public ValidateOptionsResult Validate(string? name, ProxyOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
@@ -113,7 +124,7 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
                 {
                     builder.AddError($"{key}: the key is not a valid header name.");
                 }
-                else if (HopByHopHeaders.IsHopByHop(header) || ForbiddenHeaders.Contains(header, StringComparer.OrdinalIgnoreCase))
+                else if (HopByHopHeaders.IsHopByHop(header) || ForbiddenHeaders.Contains(header, StringComparer.OrdinalIgnoreCase) || IsContentHeader(header))
                 {
                     builder.AddError($"{key}: {header} is a header the proxy does not let a route set; add an end-to-end request header such as X-Api-Key or Authorization.");
                 }
