@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text.Json;
 using HttpCaching.Proxy.Tests.Helpers;
 
@@ -181,6 +182,33 @@ public sealed class AdminTests
         Assert.Equal(HttpStatusCode.OK, adminPurge.StatusCode);
         Assert.StartsWith("HttpCaching; fwd=uri-miss", purgedMiss.CacheStatus(), StringComparison.Ordinal);
         Assert.Equal(["/a", "/a"], embedly.Targets);
+    }
+
+    [Fact]
+    public async Task AdminUrls_WithKestrelEndpointsInTheEnvironment_AdminIsServedOnTheAdminUrlOnly()
+    {
+        // Kestrel:Endpoints (here from the environment, as a deployment may set it for the public address) used to
+        // override Proxy:AdminUrls on the admin server too: it listened elsewhere, or on the public port.
+        var free = new TcpListener(IPAddress.Loopback, 0);
+        free.Start();
+        var adminPort = ((IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        await using var proxy = await ProxyProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["Kestrel__Endpoints__Public__Url"] = "http://127.0.0.1:0",
+                ["Proxy__AdminUrls"] = $"http://127.0.0.1:{adminPort}",
+            },
+            "--origin", "http://127.0.0.1:1/");
+        using var client = new HttpClient();
+
+        // Both servers say where they listen; the public one is the address that is not the admin's.
+        using var adminHealth = await client.GetAsync($"http://127.0.0.1:{adminPort}/_httpcaching/health", Ct);
+        var publicAddress = await proxy.ListeningAsync(address => address.Port != adminPort).WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        using var publicHealth = await client.GetAsync(new Uri(publicAddress, "/_httpcaching/health"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, adminHealth.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, publicHealth.StatusCode);
     }
 
     private static HttpRequestMessage Purge(string method, string path, string? token)

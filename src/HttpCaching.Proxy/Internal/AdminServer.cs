@@ -10,7 +10,7 @@ namespace HttpCaching.Proxy.Internal;
 /// see the proxy's own caches). Every request there is an admin request: <c>PURGE &lt;path&gt;</c>, the health and
 /// purge paths, and <c>404</c> for anything else.
 /// </summary>
-internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints endpoints, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints endpoints, ILoggerFactory loggers, IConfiguration configuration) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -20,16 +20,31 @@ internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // An empty builder: no configuration of its own, so nothing (Kestrel:Endpoints, ASPNETCORE_URLS) can move the
+        // admin endpoints off Proxy:AdminUrls, or onto the public address. Of the proxy's Kestrel section it takes only
+        // the certificates, for an https:// admin address.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddLogging();
         builder.Services.AddSingleton(loggers);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Configure(CertificatesOnly(configuration), reloadOnChange: false);
+        });
         builder.WebHost.UseUrls(options.Value.AdminUrls!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var app = builder.Build();
         app.UseMiddleware<AccessLog>();
         app.Run(endpoints.HandleAsync);
         _app = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>Kestrel</c> section of the proxy's configuration with its <c>Certificates</c> only.</summary>
+    private static IConfigurationSection CertificatesOnly(IConfiguration configuration)
+    {
+        var certificates = configuration.GetSection("Kestrel:Certificates").AsEnumerable().Where(pair => pair.Value is not null);
+        return new ConfigurationBuilder().AddInMemoryCollection(certificates).Build().GetSection("Kestrel");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -12,6 +12,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<Uri> _listening = [];
+    private readonly List<(Func<Uri, bool> Match, TaskCompletionSource<Uri> Found)> _listeningWaiters = [];
 
     private ProxyProcess(Process process)
     {
@@ -73,6 +75,25 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>
+    /// The first address a "Now listening on" line of the process named (now or later) that <paramref name="match"/>
+    /// accepts: a process may run more than one server (the admin endpoints on an address of their own).
+    /// </summary>
+    public Task<Uri> ListeningAsync(Func<Uri, bool> match)
+    {
+        lock (_output)
+        {
+            if (_listening.FirstOrDefault(match) is { } found)
+            {
+                return Task.FromResult(found);
+            }
+
+            var waiter = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _listeningWaiters.Add((match, waiter));
+            return waiter.Task;
+        }
+    }
+
     private void Received(string? line, TaskCompletionSource<Uri> listening)
     {
         if (line is null)
@@ -80,14 +101,23 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             return;
         }
 
+        var address = ListeningLine().Match(line) is { Success: true } match ? new Uri(match.Groups[1].Value) : null;
         lock (_output)
         {
             _output.AppendLine(line);
+            if (address is not null)
+            {
+                _listening.Add(address);
+                foreach (var (accepts, found) in _listeningWaiters.Where(w => w.Match(address)).ToList())
+                {
+                    found.TrySetResult(address);
+                }
+            }
         }
 
-        if (ListeningLine().Match(line) is { Success: true } match)
+        if (address is not null)
         {
-            listening.TrySetResult(new Uri(match.Groups[1].Value));
+            listening.TrySetResult(address);
         }
     }
 
