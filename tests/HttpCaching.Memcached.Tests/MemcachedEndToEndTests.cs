@@ -136,10 +136,11 @@ public sealed class MemcachedEndToEndTests(MemcachedServerFixture fixture) : IAs
         Assert.Contains(replies, r => r.IsHit);
         var after = await Task.WhenAll(MemcachedKeys.ListAsync(servers[0].Endpoint), MemcachedKeys.ListAsync(servers[2].Endpoint));
 
-        // The stopped server's records were written again, on the two that are up; theirs stayed where they were.
+        // The stopped server's records were written again, on the two that are up; theirs stayed where they were
+        // (asked key by key: a crawler dump can miss an item a hit has just moved between LRU queues).
         Assert.True(after[0].Count + after[1].Count > before[0].Count + before[2].Count);
-        Assert.Superset(before[0].ToHashSet(), after[0].ToHashSet());
-        Assert.Superset(before[2].ToHashSet(), after[1].ToHashSet());
+        Assert.Equal(before[0].Order(StringComparer.Ordinal), (await MemcachedKeys.HeldAsync(servers[0].Endpoint, before[0])).Order(StringComparer.Ordinal));
+        Assert.Equal(before[2].Order(StringComparer.Ordinal), (await MemcachedKeys.HeldAsync(servers[2].Endpoint, before[2])).Order(StringComparer.Ordinal));
         foreach (var path in paths)
         {
             Assert.True((await app.GetAsync(path)).IsHit, path);

@@ -26,6 +26,36 @@ internal static class MemcachedKeys
         }
     }
 
+    /// <summary>
+    /// Which of <paramref name="keys"/> the server holds, asked key by key (<c>mg &lt;key&gt;</c>): exact, where a dump
+    /// of the crawler can miss an item that a hit has just moved between LRU queues.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> HeldAsync(string endpoint, IEnumerable<string> keys)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        using var client = new TcpClient();
+        await client.ConnectAsync(endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+        var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var held = new List<string>();
+        foreach (var key in keys)
+        {
+            // The dump's keys are decoded text; on the wire they are ASCII without spaces, as the store writes them.
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"mg {key}\r\n"), TestContext.Current.CancellationToken);
+            var line = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+            if (line == "HD")
+            {
+                held.Add(key);
+            }
+            else
+            {
+                Assert.Equal("EN", line);
+            }
+        }
+
+        return held;
+    }
+
     private static async Task<IReadOnlyList<string>> ListOnceAsync(string endpoint)
     {
         // The crawler answers BUSY while a crawl of its own runs: ask again, bounded.
