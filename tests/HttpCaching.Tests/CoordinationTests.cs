@@ -189,21 +189,12 @@ public sealed class CoordinationTests : IDisposable
         // after A's v1. A serves its caller v1 but does not write it over v2: an instance that reads the store next
         // gets v2, not the older version.
         var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
-        var a = Start(originA);
-        var b = Start(new Origin(_clock, "v2"));
-        var slow = a.GetAsync(Url);
-        await originA.Reached.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(Start(originA), originA.Reached, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromSeconds(2));
+        using (slow)
         {
-            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
-        }
-
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
-            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+            Assert.Equal("v2", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, slow.CacheStatus(), StringComparison.Ordinal);
         }
 
         var c = Start(new Origin(_clock, "v3"));
@@ -215,20 +206,12 @@ public sealed class CoordinationTests : IDisposable
     {
         // The same race on a response that varies by Cookie: B stored alice's newer variant under the Vary record.
         var originA = new Origin(_clock, "v1", hold: true, varyByCookie: true, dateOnArrival: true);
-        var a = Start(originA);
-        var b = Start(new Origin(_clock, "v2", varyByCookie: true));
-        var slow = a.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
-        await originA.Reached.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (await b.GetAsync(Url, configure: r => (r.Headers.CacheControl, _) = (new CacheControlHeaderValue { NoCache = true }, r.Headers.TryAddWithoutValidation("Cookie", "alice"))))
+        var (_, slow) = await WhileSlowAnotherStoresAsync(
+            Start(originA), originA.Reached, originA.Release, Start(new Origin(_clock, "v2", varyByCookie: true)), TimeSpan.FromSeconds(2), cookie: "alice");
+        using (slow)
         {
-        }
-
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.Equal("v1 for alice", await served.Content.ReadAsStringAsync(Ct));
-            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+            Assert.Equal("v1 for alice", await slow.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, slow.CacheStatus(), StringComparison.Ordinal);
         }
 
         var c = Start(new Origin(_clock, "v3", varyByCookie: true));
@@ -245,19 +228,9 @@ public sealed class CoordinationTests : IDisposable
         // request (two seconds) was under way, with two seconds' slack. Such a Date says nothing of which is newer (nor
         // may an origin pin its response in place with a far-future Date): the last write wins, as without the check.
         var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
-        var a = Start(originA);
         var b = Start(new Origin(_clock, "v2", dateSkew: TimeSpan.FromSeconds(secondsAhead - 2)));
-        var slow = a.GetAsync(Url);
-        await originA.Reached.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
-        {
-        }
-
-        originA.Release();
-        using (await slow.WaitAsync(Limit, Ct))
-        {
-        }
+        var (_, slow) = await WhileSlowAnotherStoresAsync(Start(originA), originA.Reached, originA.Release, b, TimeSpan.FromSeconds(2));
+        slow.Dispose();
 
         var c = Start(new Origin(_clock, "v3"));
         Assert.Equal(written ? "v1" : "v2", await c.GetStringAsync(Url));
@@ -269,19 +242,11 @@ public sealed class CoordinationTests : IDisposable
         // B stores v2 with the same Date as A's slow v1 (one-second resolution: neither is known to be newer). The
         // last write wins, as without the check.
         var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
-        var a = Start(originA);
-        var b = Start(new Origin(_clock, "v2"));
-        var slow = a.GetAsync(Url);
-        await originA.Reached.WaitAsync(Limit, Ct);
-        using (await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        var (_, slow) = await WhileSlowAnotherStoresAsync(
+            Start(originA), originA.Reached, originA.Release, Start(new Origin(_clock, "v2")), beforeFresh: TimeSpan.Zero, afterFresh: TimeSpan.FromSeconds(2));
+        using (slow)
         {
-        }
-
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.EndsWith("; stored", served.CacheStatus(), StringComparison.Ordinal);
+            Assert.EndsWith("; stored", slow.CacheStatus(), StringComparison.Ordinal);
         }
 
         var c = Start(new Origin(_clock, "v3"));
@@ -294,20 +259,12 @@ public sealed class CoordinationTests : IDisposable
         // The slow (older) response does not vary, the newer one B stored does: the newer one is found under the Vary
         // record stored now, for the variant the slow request selects, and stays.
         var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
-        var a = Start(originA);
-        var b = Start(new Origin(_clock, "v2", varyByCookie: true));
-        var slow = a.GetAsync(Url, configure: r => r.Headers.Add("Cookie", "alice"));
-        await originA.Reached.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (var refreshed = await b.GetAsync(Url, configure: r => (r.Headers.CacheControl, _) = (new CacheControlHeaderValue { NoCache = true }, r.Headers.TryAddWithoutValidation("Cookie", "alice"))))
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(
+            Start(originA), originA.Reached, originA.Release, Start(new Origin(_clock, "v2", varyByCookie: true)), TimeSpan.FromSeconds(2), cookie: "alice");
+        using (slow)
         {
-            Assert.Equal("v2 for alice", await refreshed.Content.ReadAsStringAsync(Ct));
-        }
-
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("v2 for alice", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
         }
 
         var c = Start(new Origin(_clock, "v3", varyByCookie: true));
@@ -323,19 +280,12 @@ public sealed class CoordinationTests : IDisposable
         var originA = new RevalidatingOrigin(_clock);
         var a = Start(originA);
         Assert.Equal("v1", await a.GetStringAsync(Url));
-        var b = Start(new Origin(_clock, "v2"));
-        var slow = a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true });
-        await originA.Revalidating.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(
+            a, originA.Revalidating, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromSeconds(2), slowRequest: NoCache);
+        using (slow)
         {
-            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
-        }
-
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("v2", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
         }
 
         var c = Start(new Origin(_clock, "v3"));
@@ -352,20 +302,13 @@ public sealed class CoordinationTests : IDisposable
         var originA = new SequenceOrigin(_clock, holdRequest: 2, "v0", "v1");
         var a = Start(originA);
         Assert.Equal("v0", await a.GetStringAsync(Url));
-        var b = Start(new Origin(_clock, "v2"));
-        var slow = a.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true });
-        await originA.Held.WaitAsync(Limit, Ct);
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        using (var refreshed = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(
+            a, originA.Held, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromSeconds(2), slowRequest: NoCache);
+        using (slow)
         {
-            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(Ct));
-        }
-
-        originA.Release();
-        using (var served = await slow.WaitAsync(Limit, Ct))
-        {
-            Assert.Equal("v1", await served.Content.ReadAsStringAsync(Ct));
-            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, served.CacheStatus(), StringComparison.Ordinal);
+            Assert.Equal("v2", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailSuperseded, slow.CacheStatus(), StringComparison.Ordinal);
         }
 
         Assert.NotEqual("v0", await a.GetStringAsync(Url));
@@ -884,6 +827,54 @@ public sealed class CoordinationTests : IDisposable
                 _waits.Writer.TryWrite(_test._time.NextTimer);
             }
         }
+    }
+
+    /// <summary>A request for a fresh copy: <c>Cache-Control: no-cache</c>.</summary>
+    private static void NoCache(HttpRequestMessage request) => request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+
+    /// <summary>
+    /// The race of the superseded checks: A's request (shaped by <paramref name="slowRequest"/>) reaches its origin,
+    /// which holds it until <paramref name="release"/>; the clock moves on by <paramref name="beforeFresh"/>, B's caller
+    /// asks for a fresh copy (with <paramref name="cookie"/> as its Cookie, if any) and B stores it; the clock moves on
+    /// by <paramref name="afterFresh"/>, and A's origin answers.
+    /// </summary>
+    /// <returns>The body B's caller was served, and A's response, which the caller disposes.</returns>
+    private async Task<(string Fresh, HttpResponseMessage Slow)> WhileSlowAnotherStoresAsync(
+        CachingHarness a,
+        Task reached,
+        Action release,
+        CachingHarness b,
+        TimeSpan beforeFresh,
+        TimeSpan afterFresh = default,
+        Action<HttpRequestMessage>? slowRequest = null,
+        string? cookie = null)
+    {
+        var slow = a.GetAsync(Url, configure: r =>
+        {
+            slowRequest?.Invoke(r);
+            if (cookie is not null)
+            {
+                r.Headers.TryAddWithoutValidation("Cookie", cookie);
+            }
+        });
+        await reached.WaitAsync(Limit, Ct);
+        _clock.Advance(beforeFresh);
+        string fresh;
+        using (var refreshed = await b.GetAsync(Url, configure: r =>
+        {
+            NoCache(r);
+            if (cookie is not null)
+            {
+                r.Headers.TryAddWithoutValidation("Cookie", cookie);
+            }
+        }))
+        {
+            fresh = await refreshed.Content.ReadAsStringAsync(Ct);
+        }
+
+        _clock.Advance(afterFresh);
+        release();
+        return (fresh, await slow.WaitAsync(Limit, Ct));
     }
 
     private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null)
