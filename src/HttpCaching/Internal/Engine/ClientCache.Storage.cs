@@ -191,9 +191,10 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// A full <c>200</c> the cache may not store (<c>no-store</c>, too large, <c>Vary: *</c>, beyond the record limits), to a request that read a stored response of another version (the two do not carry
-    /// the same <c>ETag</c>): the older one must not be served after this newer one was, so it is removed from the store,
-    /// as Varnish's hit-for-miss object hides it. Not when the request carried credentials (<c>Authorization</c>,
+    /// A full <c>200</c> the cache may not store (<c>no-store</c>, too large, <c>Vary: *</c>, beyond the record limits),
+    /// to a request that read a stored response of another version (the two do not carry the same <c>ETag</c>): the older
+    /// one must not be served after this newer one was, so it is removed from the store, as Varnish's hit-for-miss object
+    /// hides it. Not when the request carried credentials (<c>Authorization</c>,
     /// <c>Cookie</c>), whose response may be one user's rather than a new version, nor for another status, a redirect
     /// followed below the cache or a body cut short, which are no new representation of the URL.
     /// </summary>
