@@ -151,20 +151,23 @@ public sealed class RouteSecretTests
         logs.AssertNoneContains(StringComparison.Ordinal, HeaderKey, QueryKey);
     }
 
-    [Fact]
-    public async Task Trace_IsNeverForwarded_SoAnOriginThatEchoesItCannotReturnTheSecrets()
+    [Theory]
+    [InlineData("TRACE")]
+    [InlineData("TRACK")]
+    public async Task Trace_IsNeverForwarded_SoAnOriginThatEchoesItCannotReturnTheSecrets(string method)
     {
         await using var origin = await RecordingOrigin.StartAsync("embedly");
         await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets());
 
-        using var response = await proxy.Client.SendAsync(new HttpRequestMessage(HttpMethod.Trace, "/embedly/oembed?url=a"), Ct);
+        using var response = await proxy.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/embedly/oembed?url=a"), Ct);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("GET", response.Content.Headers.Allow);
         Assert.Empty(origin.Targets);
     }
 
     [Theory]
-    [InlineData("Location", "{0}/?{1}")]
+    [InlineData("Location", "{0}/?{1}&key={2}&KEY={2}")]
     [InlineData("Content-Location", "{0}?{1}")]
     [InlineData("Link", "<{0}?{1}&page=2>; rel=\"next\"")]
     public async Task Get_OriginRepeatsTheQueryInAUriField_TheRouteParameterIsNeverReturnedNorStored(string field, string format)
@@ -175,7 +178,7 @@ public sealed class RouteSecretTests
         {
             context.Response.StatusCode = field == "Location" ? StatusCodes.Status301MovedPermanently : StatusCodes.Status200OK;
             context.Response.Headers.CacheControl = "max-age=600";
-            context.Response.Headers[field] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, context.Request.Path, context.Request.QueryString.Value![1..]);
+            context.Response.Headers[field] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, context.Request.Path, context.Request.QueryString.Value![1..], context.Request.Query["key"]);
             return Task.CompletedTask;
         }));
         var store = new RecordingDistributedCache(TimeProvider.System);
@@ -197,6 +200,48 @@ public sealed class RouteSecretTests
         }
 
         Assert.DoesNotContain(QueryKey, records, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_OriginPutsTheKeyInTheReasonPhrase_TheStatusOwnPhraseIsServedAndStored()
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = "OK for key " + context.Request.Query["key"];
+            return context.Response.WriteAsync("ok", context.RequestAborted);
+        }));
+        var store = new RecordingDistributedCache(TimeProvider.System);
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", origin.Url("/1/").ToString()],
+            Secrets(store));
+
+        using var miss = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var hit = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+
+        var records = string.Join('\n', store.Keys.Select(k => Encoding.Latin1.GetString(store.Raw(k) ?? [])));
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal("OK", miss.ReasonPhrase);
+        Assert.Equal("OK", hit.ReasonPhrase);
+        Assert.DoesNotContain(QueryKey, records, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_RouteSetsAStandardHeaderThatIsNoSecret_MatchingResponseFieldsAreKept()
+    {
+        // Accept: application/json is no credential: the origin's Content-Type: application/json stays.
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("{}", context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:api:PathPrefix", "/api", "--Proxy:Routes:api:Origin", origin.Url("/").ToString(), "--Proxy:Routes:api:RequestHeaders:Accept", "application/json"]);
+
+        using var response = await proxy.Client.GetAsync("/api/items", Ct);
+
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -293,6 +293,31 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task SlowCallerConditional_ANewerVersionWasStoredMeanwhile_The304DoesNotWriteTheOlderOneOverIt()
+    {
+        // The caller's own conditional GET (a browser revalidating through the proxy) goes to the origin as it is. A slow
+        // 304 for it refreshes v1 for that caller, but is not written over the v2 that B stored meanwhile.
+        var originA = new RevalidatingOrigin(_clock);
+        var a = Start(originA);
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(
+            a,
+            originA.Revalidating,
+            originA.Release,
+            Start(new Origin(_clock, "v2")),
+            TimeSpan.FromSeconds(2),
+            slowRequest: r => (r.Headers.CacheControl, _) = (new CacheControlHeaderValue { NoCache = true }, r.Headers.TryAddWithoutValidation("If-None-Match", "\"v1\"")));
+        using (slow)
+        {
+            Assert.Equal("v2", fresh);
+            Assert.Equal(HttpStatusCode.NotModified, slow.StatusCode);
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
     public async Task Superseded_WithoutBackplane_TheInstanceDoesNotGoBackToTheVersionBeforeTheOneItServed()
     {
         // No backplane (memcached, or a dropped message). A has v0 in its near cache. A's caller asks for a fresh copy:
@@ -314,8 +339,10 @@ public sealed class CoordinationTests : IDisposable
         Assert.NotEqual("v0", await a.GetStringAsync(Url));
     }
 
-    [Fact]
-    public async Task NewVersionTheStoreDidNotTake_RemovalRefusedToo_MadeOnceTheStoreAnswersAgain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NewVersionTheStoreDidNotTake_RemovalRefusedToo_MadeOnceTheStoreAnswersAgain(bool optionsReloaded)
     {
         // A store that refuses writes and removals alike (a Redis client on a read-only replica after a failover: SET and
         // DEL fail, GET works). A serves v2, whose write fails, and so do both attempts (in the request, then in the
@@ -336,9 +363,17 @@ public sealed class CoordinationTests : IDisposable
 
         // The body write, the removal in the request, the removal in the background.
         await Poll.UntilAsync(() => chaos.Throws >= throwsBefore + 3, "both removals were refused");
+        if (optionsReloaded)
+        {
+            // New options build the client's store tier anew; the refused removal is the client's, and stays.
+            a.Configuration["HttpCaching:Clients:test:OriginBackoff"] = "00:00:31";
+            a.Configuration.Reload();
+        }
+
         chaos.AllFaults = StoreFault.None;
         Assert.Contains(_store.Keys, CachingHarness.IsEntryKey);
         Assert.Equal("v2", await a.GetStringAsync("https://feeds.example.test/other.rss"));
+        Assert.Equal(optionsReloaded ? TimeSpan.FromSeconds(31) : TimeSpan.FromSeconds(30), a.Options().OriginBackoff);
 
         await Poll.UntilAsync(() => !_store.Keys.Any(k => CachingHarness.IsEntryKey(k) && k.EndsWith(CacheKeyBuilder.HashRequest("GET", new Uri(Url)), StringComparison.Ordinal)), "the older entry is removed");
         await b.GetStringAsync(Url);

@@ -10,7 +10,7 @@ namespace HttpCaching.Proxy.Internal;
 /// see the proxy's own caches). Every request there is an admin request: <c>PURGE &lt;path&gt;</c>, the health and
 /// purge paths, and <c>404</c> for anything else.
 /// </summary>
-internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints endpoints, ILoggerFactory loggers, IConfiguration configuration) : IHostedService, IAsyncDisposable
+internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints endpoints, ILoggerFactory loggers, IConfiguration configuration, IHostEnvironment environment) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -22,8 +22,8 @@ internal sealed class AdminServer(IOptions<ProxyOptions> options, AdminEndpoints
     {
         // An empty builder: no configuration of its own, so nothing (Kestrel:Endpoints, ASPNETCORE_URLS) can move the
         // admin endpoints off Proxy:AdminUrls, or onto the public address. Of the proxy's Kestrel section it takes only
-        // the certificates, for an https:// admin address.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        // the certificates, for an https:// admin address; relative certificate paths resolve from the proxy's content root.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = environment.ContentRootPath });
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggers);
         builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();

@@ -43,16 +43,20 @@ internal sealed partial class ProxyForwarder
         _withheld = UnkeyedRequestHeaders.Withheld(UnkeyedRequestHeaders.Forwarded(options.Value.ForwardedRequestHeaders));
     }
 
+    /// <summary>The <c>Allow</c> of the proxy's <c>405</c> to TRACE: the methods it forwards (RFC 9110 §15.5.6).</summary>
+    private const string AllowedMethods = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE";
+
     /// <summary>The text of the proxy's own <c>404</c> for a path no route serves.</summary>
     public const string NoRouteBody = "HttpCaching.Proxy: no route serves this path.\n";
 
     public async Task ForwardAsync(HttpContext context)
     {
-        if (HttpMethods.IsTrace(context.Request.Method))
+        if (HttpMethods.IsTrace(context.Request.Method) || context.Request.Method.Equals("TRACK", StringComparison.OrdinalIgnoreCase))
         {
-            // An origin that answers TRACE echoes the request it received, the route's API key included (RFC 9110
-            // §9.3.8): never forwarded, as nginx does.
+            // An origin that answers TRACE (or IIS's TRACK) echoes the request it received, the route's API key included
+            // (RFC 9110 §9.3.8): never forwarded, as nginx does.
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = AllowedMethods;
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -84,8 +85,8 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
     /// Takes the route's secrets out of the response head before the cache (and the caller) sees it. A redirect that keeps
     /// the query, or a <c>Content-Location</c> or <c>Link</c> that repeats it, would hand the route's query parameters to
     /// every caller and put them in the store: they are removed from those fields' URIs. Any field still holding the value
-    /// of a route header or parameter (of <see cref="SearchedSecretLength"/> characters or more) after that, say an origin
-    /// that echoes the API key in a header of its own, is dropped.
+    /// of a route secret (<see cref="HoldsSecret"/>, of <see cref="SearchedSecretLength"/> characters or more) after that,
+    /// say an origin that echoes the API key in a header of its own, is dropped, and so is a reason phrase holding one.
     /// </summary>
     private void WithoutSecrets(HttpResponseMessage response)
     {
@@ -99,13 +100,21 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
                 {
                     var stripped = values.Select(StripParameters).ToArray();
                     headers.Remove(field);
-                    headers.TryAddWithoutValidation(field, stripped);
+                    if (stripped.All(value => value is not null))
+                    {
+                        headers.TryAddWithoutValidation(field, stripped!);
+                    }
                 }
             }
         }
 
         DropFieldsHoldingSecrets(response.Headers);
         DropFieldsHoldingSecrets(response.Content.Headers);
+        if (response.ReasonPhrase is { } reason && HoldsSecret(reason))
+        {
+            // "403 Invalid key …": the status's own phrase instead.
+            response.ReasonPhrase = null;
+        }
     }
 
     private void DropFieldsHoldingSecrets(HttpHeaders headers)
@@ -129,29 +138,55 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
         }
     }
 
-    /// <summary>Removes each of the route's query parameters (<c>?name=value</c> or <c>&amp;name=value</c>) from the URIs in a field value.</summary>
-    private string StripParameters(string value)
+    /// <summary>
+    /// Removes each of the route's query parameters (<c>?name=value</c> or <c>&amp;name=value</c>, the name in any case,
+    /// as it is or escaped) from the URIs in a field value, however often each appears; <see langword="null"/> (the field
+    /// is dropped) should the match take too long.
+    /// </summary>
+    private string? StripParameters(string value)
     {
-        foreach (var name in route.QueryParameterNames)
+        try
         {
-            foreach (var spelling in new[] { name, Uri.EscapeDataString(name) }.Distinct(StringComparer.Ordinal))
+            foreach (var name in route.QueryParameterNames)
             {
-                value = Regex.Replace(
-                    value,
-                    string.Concat("(?<sep>[?&])", Regex.Escape(spelling), "=[^&#<>\\s\"]*(?<next>&?)"),
-                    static match => match.Groups["sep"].Value == "?" && match.Groups["next"].Length > 0 ? "?" : match.Groups["sep"].Value == "&" && match.Groups["next"].Length > 0 ? "&" : string.Empty,
-                    RegexOptions.CultureInvariant,
-                    TimeSpan.FromSeconds(1));
+                foreach (var spelling in new[] { name, Uri.EscapeDataString(name) }.Distinct(StringComparer.Ordinal))
+                {
+                    var pattern = string.Concat("(?<sep>[?&])", Regex.Escape(spelling), "=[^&#<>\\s\"]*(?<next>&?)");
+                    for (var before = string.Empty; before != value;)
+                    {
+                        // A match takes the '&' after it, so a parameter repeated right after is found in the next pass.
+                        before = value;
+                        value = Regex.Replace(value, pattern, static match => match.Groups["next"].Length > 0 ? match.Groups["sep"].Value : string.Empty, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+                    }
+                }
             }
-        }
 
-        return value;
+            return value;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return null;
+        }
     }
 
-    /// <summary>Whether a field value holds the value of one of the route's headers or parameters, as it is or escaped.</summary>
+    /// <summary>
+    /// Standard request fields a route may set that carry no credential (<c>Accept: application/json</c>, say): their
+    /// values are not looked for in responses, where they appear as a matter of course (<c>Content-Type</c>).
+    /// </summary>
+    private static readonly FrozenSet<string> NotSecret = new[]
+    {
+        "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Accept-Datetime", "User-Agent", "Cache-Control",
+        "Pragma", "Referer", "Origin", "From", "DNT", "Max-Forwards", "Prefer", "Priority", "X-Requested-With",
+        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range", "TE",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether a field value holds the value of one of the route's secrets, as it is or escaped: every query parameter,
+    /// and every header but the standard ones in <see cref="NotSecret"/>.
+    /// </summary>
     private bool HoldsSecret(string value)
     {
-        foreach (var secret in route.RequestHeaders.Concat(route.QueryParameters).Select(p => p.Value))
+        foreach (var secret in route.RequestHeaders.Where(h => !NotSecret.Contains(h.Key)).Concat(route.QueryParameters).Select(p => p.Value))
         {
             if (secret.Length >= SearchedSecretLength
                 && (value.Contains(secret, StringComparison.Ordinal) || value.Contains(Uri.EscapeDataString(secret), StringComparison.OrdinalIgnoreCase)))

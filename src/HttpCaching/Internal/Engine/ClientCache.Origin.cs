@@ -30,9 +30,12 @@ internal sealed partial class ClientCache
         if (head || response.StatusCode == HttpStatusCode.NotModified)
         {
             var cacheStatus = CacheStatus.Forward(fetch.Fwd, status);
-            if (fetch.Stored is { Entry: var stale } && Updated(fetch, stale, response, head, requestTime, responseTime) is { } updated)
+            if (fetch.Stored is { Entry: var stale } && Updated(fetch, stale, response, head, requestTime, responseTime) is { } updated
+                && ((updated.Flags & CacheControlFlags.MarkedStale) != 0
+                    || !await SupersededAsync(fetch, updated, request, sentValidators: false, requestTime, CancellationToken.None).ConfigureAwait(false)))
             {
-                // The response is the caller's already: what it says is kept whatever the caller does now.
+                // The response is the caller's already: what it says is kept whatever the caller does now (unless a
+                // slow answer was overtaken by a newer version another instance stored meanwhile).
                 await ApplyUpdateAsync(fetch, updated, status, CancellationToken.None).ConfigureAwait(false);
             }
 

@@ -26,6 +26,9 @@ internal sealed partial class ClientCache : IDisposable
     private readonly ILogger _logger;
     private readonly LogThrottle _logThrottle;
     private readonly Lock _nearCacheGate = new();
+
+    /// <summary>Refused removals of records older than a version this client served; they outlive a rebuilt tier.</summary>
+    private readonly SupersededRecords _superseded = new();
     private ThirdPartyCachingOptions? _lastValidOptions;
     private TieredStore? _tier;
     private NearCache? _nearCache;
@@ -149,7 +152,7 @@ internal sealed partial class ClientCache : IDisposable
             shared.Coordination?.Attach(near);
         }
 
-        tier = new TieredStore(shared, near, _clientName, options);
+        tier = new TieredStore(shared, near, _superseded, _clientName, options);
         Volatile.Write(ref _tier, tier);
         return tier;
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace HttpCaching.Internal;
@@ -8,22 +7,13 @@ namespace HttpCaching.Internal;
 /// timeout. Body versions are kept in the near cache once they have been read and checked; entry records for a short
 /// window. Every write goes through to the shared store first.
 /// </summary>
-internal sealed class TieredStore(GuardedStore shared, NearCache? near, string clientName, ThirdPartyCachingOptions options)
+internal sealed class TieredStore(GuardedStore shared, NearCache? near, SupersededRecords superseded, string clientName, ThirdPartyCachingOptions options)
 {
     /// <summary>The longest a background call (a body's touch, a removal) waits when the client's store timeout is unlimited.</summary>
     private static readonly TimeSpan LongestBackgroundCall = TimeSpan.FromSeconds(30);
 
-    /// <summary>The most superseded records remembered for removal at once (<see cref="RemoveSupersededAsync"/>).</summary>
-    private const int MaxSuperseded = 4096;
-
     /// <summary>1 while removals the store refused are being retried in the background.</summary>
     private int _retryingRemovals;
-
-    /// <summary>
-    /// Records of the shared store older than a version this instance served, whose removal the store refused, with the
-    /// check that the store still holds that older record; removed once the store answers again.
-    /// </summary>
-    private readonly ConcurrentDictionary<string, Func<byte[], bool>> _superseded = new(StringComparer.Ordinal);
 
     public GuardedStore Shared => shared;
 
@@ -155,7 +145,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// </summary>
     private void RetryRemovalsInBackground()
     {
-        if ((near is not { HasRemovalsPending: true } && _superseded.IsEmpty) || Interlocked.CompareExchange(ref _retryingRemovals, 1, 0) != 0)
+        if ((near is not { HasRemovalsPending: true } && superseded.IsEmpty) || Interlocked.CompareExchange(ref _retryingRemovals, 1, 0) != 0)
         {
             return;
         }
@@ -185,14 +175,14 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
                     shared.Coordination?.Changed(key);
                 }
 
-                foreach (var (key, stillOlder) in _superseded)
+                foreach (var (key, stillOlder) in superseded.Pending)
                 {
                     if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    _superseded.TryRemove(new KeyValuePair<string, Func<byte[], bool>>(key, stillOlder));
+                    superseded.Done(key, stillOlder);
                 }
             }
             catch (ObjectDisposedException)
@@ -283,7 +273,8 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
     /// instance stored since is left alone): left in place, the older version would be served after the newer one, by
     /// every other instance and, without a near cache, by this one. This instance's own pending copy stays. The request
     /// waits for it while its budget lasts; then it goes on in the background, and, should the store refuse it too, it
-    /// is made with the refused removals once the store answers again (<see cref="RetryRemovalsInBackground"/>).
+    /// is made with the refused removals once the store answers again (<see cref="RetryRemovalsInBackground"/>; up to
+    /// <see cref="SupersededRecords.MaxKeys"/> keys are remembered).
     /// </summary>
     public async ValueTask RemoveSupersededAsync(string key, Func<byte[], bool> stillOlder, StoreBudget? budget)
     {
@@ -296,9 +287,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, string c
         {
             try
             {
-                if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false) && _superseded.Count < MaxSuperseded)
+                if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false))
                 {
-                    _superseded[key] = stillOlder;
+                    superseded.Remember(key, stillOlder);
                 }
             }
             catch (ObjectDisposedException)
