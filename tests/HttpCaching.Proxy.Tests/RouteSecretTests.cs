@@ -245,6 +245,45 @@ public sealed class RouteSecretTests
     }
 
     [Fact]
+    public async Task Get_OriginRedirectsToOnlyTheRouteParameter_TheLocationStillLeadsAwayFromTheCallersUrl()
+    {
+        // "Location: ?key=<secret>" stripped to nothing would resolve to the caller's own URL: a redirect to itself.
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = "?key=" + context.Request.Query["key"];
+            return Task.CompletedTask;
+        }));
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", origin.Url("/1/").ToString()],
+            Secrets());
+
+        using var response = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal("?", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Get_RouteAuthorizationTokenEchoedWithoutItsScheme_TheFieldIsDropped()
+    {
+        const string Token = "sk_live_51Hx9Q2e";
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"token {Token} was revoked\"";
+            return Task.CompletedTask;
+        }));
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:api:PathPrefix", "/api", "--Proxy:Routes:api:Origin", origin.Url("/").ToString(), "--Proxy:Routes:api:RequestHeaders:Authorization", "Bearer " + Token]);
+
+        using var response = await proxy.Client.GetAsync("/api/items", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.False(response.Headers.Contains("WWW-Authenticate"));
+    }
+
+    [Fact]
     public async Task Get_OriginEchoesTheApiKeyInAFieldOfItsOwn_TheFieldIsDropped()
     {
         await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>

@@ -156,7 +156,9 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
                     {
                         // A match takes the '&' after it, so a parameter repeated right after is found in the next pass.
                         before = value;
-                        value = Regex.Replace(value, pattern, static match => match.Groups["next"].Length > 0 ? match.Groups["sep"].Value : string.Empty, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+                        // "?key=S&a" is "?a", "&key=S&a" is "&a", "&key=S" goes, and "?key=S" is "?": an empty
+                        // reference would resolve to the caller's own URL (a redirect to itself).
+                        value = Regex.Replace(value, pattern, static match => match.Groups["sep"].Value == "?" ? "?" : match.Groups["next"].Value, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
                     }
                 }
             }
@@ -188,10 +190,14 @@ internal sealed class RouteRequestHandler(ProxyRoute route, IOptionsMonitor<Thir
     {
         foreach (var secret in route.RequestHeaders.Where(h => !NotSecret.Contains(h.Key)).Concat(route.QueryParameters).Select(p => p.Value))
         {
-            if (secret.Length >= SearchedSecretLength
-                && (value.Contains(secret, StringComparison.Ordinal) || value.Contains(Uri.EscapeDataString(secret), StringComparison.OrdinalIgnoreCase)))
+            // The whole value, and each word of it: "Bearer <token>" is found by its token alone too.
+            foreach (var part in secret.Split(' ', StringSplitOptions.RemoveEmptyEntries).Prepend(secret))
             {
-                return true;
+                if (part.Length >= SearchedSecretLength
+                    && (value.Contains(part, StringComparison.Ordinal) || value.Contains(Uri.EscapeDataString(part), StringComparison.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
             }
         }
 

@@ -4,38 +4,59 @@ namespace HttpCaching.Tests.Internal;
 
 public sealed class SupersededRecordsTests
 {
-    private static readonly byte[] V1 = [1];
-    private static readonly byte[] V2 = [2];
-    private static readonly byte[] V3 = [3];
+    private const string Prefix = "httpcaching:";
+    private const string Client = "test";
+    private const string Hash = "hash";
 
-    private static bool IsV1(byte[] record) => record[0] == 1;
+    /// <summary>The entry record of version <paramref name="version"/> (its ETag), as the handler encodes it for the URL.</summary>
+    private static byte[] Record(string version) =>
+        DecodedEntryCache.Encode(ProtocolFixtures.Entry(version, fields: $"ETag: \"{version}\""), Prefix, Client, Hash);
 
-    private static bool IsV2(byte[] record) => record[0] == 2;
+    private static OlderVersions Older(string version) =>
+        OlderVersions.Of(Prefix, Client, Hash, ProtocolFixtures.Entry(version, fields: $"ETag: \"{version}\"").VersionId);
 
     [Fact]
     public void Remember_SameKeyTwice_EitherOlderVersionIsStillRemoved()
     {
         // During one outage this instance served v2 over v1, then v3 over v2; the store holds v1 or v2, whichever write
-        // got through last: both are to go.
+        // got through last: both are to go, and v3 (the one it serves) is not.
         var records = new SupersededRecords();
-        records.Remember("k", IsV1);
-        records.Remember("k", IsV2);
+        records.Remember("k", Older("v1"));
+        records.Remember("k", Older("v2"));
 
-        var (key, isOlder) = Assert.Single(records.Pending);
+        var (key, older) = Assert.Single(records.Pending);
 
         Assert.Equal("k", key);
-        Assert.True(isOlder(V1));
-        Assert.True(isOlder(V2));
-        Assert.False(isOlder(V3));
+        Assert.True(older.Holds(Record("v1")));
+        Assert.True(older.Holds(Record("v2")));
+        Assert.False(older.Holds(Record("v3")));
     }
 
     [Fact]
-    public void Done_WithACheckWidenedSince_KeepsTheKey()
+    public void Remember_AVersionAfterEveryRequestOfALongOutage_KeepsABoundedFlatSet()
+    {
+        // A URL whose body changes on every request, during a long outage: one check per key, of at most MaxVersions
+        // versions (the first ones: the store's is among them), evaluated without recursion however many were served.
+        var records = new SupersededRecords();
+        for (var i = 0; i < 100_000; i++)
+        {
+            records.Remember("k", Older($"v{i}"));
+        }
+
+        var older = Assert.Single(records.Pending).Value;
+
+        Assert.Equal(OlderVersions.MaxVersions, older.VersionIds.Length);
+        Assert.True(older.Holds(Record("v0")));
+        Assert.False(older.Holds(Record("v99999")));
+    }
+
+    [Fact]
+    public void Done_WithASetWidenedSince_KeepsTheKey()
     {
         var records = new SupersededRecords();
-        records.Remember("k", IsV1);
-        var (_, first) = Assert.Single(records.Pending);
-        records.Remember("k", IsV2);
+        records.Remember("k", Older("v1"));
+        var first = Assert.Single(records.Pending).Value;
+        records.Remember("k", Older("v2"));
 
         records.Done("k", first);
 
@@ -45,19 +66,31 @@ public sealed class SupersededRecordsTests
     }
 
     [Fact]
+    public void Remember_TheSameVersionAgain_KeepsTheSameSet()
+    {
+        var records = new SupersededRecords();
+        records.Remember("k", Older("v1"));
+        var first = Assert.Single(records.Pending).Value;
+
+        records.Remember("k", Older("v1"));
+
+        Assert.Same(first, Assert.Single(records.Pending).Value);
+    }
+
+    [Fact]
     public void Remember_PastTheLimit_NewKeysAreGivenUp_KnownKeysStillWiden()
     {
         var records = new SupersededRecords();
         for (var i = 0; i < SupersededRecords.MaxKeys; i++)
         {
-            records.Remember($"k{i}", IsV1);
+            records.Remember($"k{i}", Older("v1"));
         }
 
-        records.Remember("one-too-many", IsV1);
-        records.Remember("k0", IsV2);
+        records.Remember("one-too-many", Older("v1"));
+        records.Remember("k0", Older("v2"));
 
         Assert.Equal(SupersededRecords.MaxKeys, records.Pending.Count());
         Assert.DoesNotContain(records.Pending, p => p.Key == "one-too-many");
-        Assert.True(records.Pending.Single(p => p.Key == "k0").Value(V2));
+        Assert.True(records.Pending.Single(p => p.Key == "k0").Value.Holds(Record("v2")));
     }
 }

@@ -218,14 +218,8 @@ internal sealed partial class ClientCache
     /// Removes the older entry <paramref name="older"/> the request read from the store, if the store still holds that
     /// version: a newer one another instance stored since is left alone.
     /// </summary>
-    private ValueTask RemoveOlderAsync(Fetch fetch, CacheEntry older)
-    {
-        var (prefix, hash, version) = (fetch.Options.KeyPrefix, fetch.RequestHash, older.VersionId);
-        return fetch.Store.RemoveSupersededAsync(
-            fetch.EntryKey,
-            record => DecodedEntryCache.Get(record, prefix, _clientName, hash) is { Entry.VersionId: var held } && string.Equals(held, version, StringComparison.Ordinal),
-            fetch.Budget);
-    }
+    private ValueTask RemoveOlderAsync(Fetch fetch, CacheEntry older) =>
+        fetch.Store.RemoveSupersededAsync(fetch.EntryKey, OlderVersions.Of(fetch.Options.KeyPrefix, _clientName, fetch.RequestHash, older.VersionId), fetch.Budget);
 
     private FetchResult NotStored(Fetch fetch, HttpResponseMessage response, NotStoredReason reason, long originBytes)
     {

@@ -175,14 +175,14 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
                     shared.Coordination?.Changed(key);
                 }
 
-                foreach (var (key, stillOlder) in superseded.Pending)
+                foreach (var (key, older) in superseded.Pending)
                 {
-                    if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false))
+                    if (!await TryRemoveOlderAsync(key, older, budget: null).ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    superseded.Done(key, stillOlder);
+                    superseded.Done(key, older);
                 }
             }
             catch (ObjectDisposedException)
@@ -269,16 +269,16 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
     /// <summary>
     /// Removes a record of the shared store whose successor this instance served but could not write there (the store
-    /// refused it, or is away), if the store still holds that record (<paramref name="stillOlder"/>; a newer one another
+    /// refused it, or is away), if the store still holds that record (one of <paramref name="older"/>; a newer one another
     /// instance stored since is left alone): left in place, the older version would be served after the newer one, by
     /// every other instance and, without a near cache, by this one. This instance's own pending copy stays. The request
     /// waits for it while its budget lasts; then it goes on in the background, and, should the store refuse it too, it
     /// is made with the refused removals once the store answers again (<see cref="RetryRemovalsInBackground"/>; up to
     /// <see cref="SupersededRecords.MaxKeys"/> keys are remembered).
     /// </summary>
-    public async ValueTask RemoveSupersededAsync(string key, Func<byte[], bool> stillOlder, StoreBudget? budget)
+    public async ValueTask RemoveSupersededAsync(string key, OlderVersions older, StoreBudget? budget)
     {
-        if (budget is not null && await TryRemoveOlderAsync(key, stillOlder, budget).ConfigureAwait(false))
+        if (budget is not null && await TryRemoveOlderAsync(key, older, budget).ConfigureAwait(false))
         {
             return;
         }
@@ -287,9 +287,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
         {
             try
             {
-                if (!await TryRemoveOlderAsync(key, stillOlder, budget: null).ConfigureAwait(false))
+                if (!await TryRemoveOlderAsync(key, older, budget: null).ConfigureAwait(false))
                 {
-                    superseded.Remember(key, stillOlder);
+                    superseded.Remember(key, older);
                 }
             }
             catch (ObjectDisposedException)
@@ -300,11 +300,11 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     }
 
     /// <summary>
-    /// Reads <paramref name="key"/> and removes it if it still holds the older record; says whether that is done (also
+    /// Reads <paramref name="key"/> and removes it if it still holds one of <paramref name="older"/>; says whether that is done (also
     /// when the key is empty or holds another record). Each call within what <paramref name="budget"/> has left, or,
     /// without one, within <see cref="BackgroundTimeout"/>.
     /// </summary>
-    private async ValueTask<bool> TryRemoveOlderAsync(string key, Func<byte[], bool> stillOlder, StoreBudget? budget)
+    private async ValueTask<bool> TryRemoveOlderAsync(string key, OlderVersions older, StoreBudget? budget)
     {
         if (CallTimeout(budget) is not { } readTimeout)
         {
@@ -319,7 +319,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
             return false;
         }
 
-        if (value is null || !stillOlder(value))
+        if (value is null || !older.Holds(value))
         {
             return true;
         }
