@@ -105,9 +105,10 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
 
         // On a busy machine B's first subscription can race its connection and be retried: that was another outage.
         var warningsBefore = Warnings(b);
+        var interruptedBefore = b.StoreLogs(RedisHttpCacheDiagnostics.BackplaneInterruptedEventId).Count;
         var restoredBefore = b.StoreLogs(RedisHttpCacheDiagnostics.BackplaneRestoredEventId).Count;
         await _server.KillAsync();
-        await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneInterruptedEventId, b.StoreLogs(RedisHttpCacheDiagnostics.BackplaneInterruptedEventId).Count);
+        await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneInterruptedEventId, interruptedBefore);
         await _server.StartAsync();
         await WaitForLogAsync(b, RedisHttpCacheDiagnostics.BackplaneRestoredEventId, restoredBefore);
 
