@@ -291,6 +291,7 @@ public sealed class VersioningTests
     [InlineData("no-store", false)]
     [InlineData("no-store", true)]
     [InlineData("vary-star", false)]
+    [InlineData("vary-beyond-record-limits", false)]
     [InlineData("too-large", false)]
     [InlineData("too-large-unannounced", false)]
     [InlineData("no-store-too-large-unannounced", true)]
@@ -316,6 +317,14 @@ public sealed class VersioningTests
             if (why == "vary-star")
             {
                 response.Headers.Vary.Add("*");
+            }
+
+            if (why == "vary-beyond-record-limits")
+            {
+                for (var i = 0; i <= RecordLimits.MaxVaryFields; i++)
+                {
+                    response.Headers.Vary.Add($"X-Field-{i}");
+                }
             }
 
             if (why.EndsWith("too-large-unannounced", StringComparison.Ordinal))

@@ -61,7 +61,7 @@ internal sealed partial class ClientCache
                 return await ValidateUnstorableAsync(fetch, check, response, directives, reason, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
             }
 
-            await RemoveSupersededAsync(fetch, response, reason).ConfigureAwait(false);
+            await RemoveOlderForUnstorableAsync(fetch, response, reason).ConfigureAwait(false);
             return NotStored(fetch, response, reason, response.Content.Headers.ContentLength ?? 0);
         }
 
@@ -70,7 +70,7 @@ internal sealed partial class ClientCache
         {
             // Too large after all, or shorter than announced: hand back what was read, followed by the rest.
             response.Content = body.Replacement!;
-            await RemoveSupersededAsync(fetch, response, body.Reason).ConfigureAwait(false);
+            await RemoveOlderForUnstorableAsync(fetch, response, body.Reason).ConfigureAwait(false);
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
@@ -154,7 +154,7 @@ internal sealed partial class ClientCache
         if (body.Record is null)
         {
             response.Content = body.Replacement!;
-            await RemoveSupersededAsync(fetch, response, body.Reason).ConfigureAwait(false);
+            await RemoveOlderForUnstorableAsync(fetch, response, body.Reason).ConfigureAwait(false);
             return NotStored(fetch, response, body.Reason, body.Length);
         }
 
@@ -166,7 +166,7 @@ internal sealed partial class ClientCache
             return await RejectedAsync(fetch, response, new StoredResponse(snapshot, body.Record)).ConfigureAwait(false);
         }
 
-        await RemoveSupersededAsync(fetch, response, reason).ConfigureAwait(false);
+        await RemoveOlderForUnstorableAsync(fetch, response, reason).ConfigureAwait(false);
         return NotStored(fetch, response, reason, body.Length);
     }
 
@@ -198,7 +198,7 @@ internal sealed partial class ClientCache
     /// <c>Cookie</c>), whose response may be one user's rather than a new version, nor for another status, a redirect
     /// followed below the cache or a body cut short, which are no new representation of the URL.
     /// </summary>
-    private ValueTask RemoveSupersededAsync(Fetch fetch, HttpResponseMessage response, NotStoredReason reason)
+    private ValueTask RemoveOlderForUnstorableAsync(Fetch fetch, HttpResponseMessage response, NotStoredReason reason)
     {
         if (fetch.Stored is not { Entry: var older }
             || response.StatusCode != HttpStatusCode.OK
