@@ -93,4 +93,46 @@ public sealed class SupersededRecordsTests
         Assert.DoesNotContain(records.Pending, p => p.Key == "one-too-many");
         Assert.True(records.Pending.Single(p => p.Key == "k0").Value.Holds(Record("v2")));
     }
+
+    [Fact]
+    public void TryBeginRemoval_WhileAWriteOfTheKeyIsUnderWay_GivesWay_UntilTheLastWriteEnds()
+    {
+        var records = new SupersededRecords();
+        Assert.Null(records.BeginWrite("k"));
+        Assert.Null(records.BeginWrite("k"));
+
+        Assert.False(records.TryBeginRemoval("k"));
+        records.EndWrite("k");
+        Assert.False(records.TryBeginRemoval("k"));
+        records.EndWrite("k");
+
+        Assert.True(records.TryBeginRemoval("k"));
+    }
+
+    [Fact]
+    public void TryBeginRemoval_AnotherKeyWritten_GoesAhead_ButNotTwiceForOneKey()
+    {
+        var records = new SupersededRecords();
+        Assert.Null(records.BeginWrite("other"));
+
+        Assert.True(records.TryBeginRemoval("k"));
+        Assert.False(records.TryBeginRemoval("k"));
+        records.EndRemoval("k");
+        Assert.True(records.TryBeginRemoval("k"));
+    }
+
+    [Fact]
+    public void BeginWrite_WhileARemovalOfTheKeyIsUnderWay_WaitsForItsEnd()
+    {
+        var records = new SupersededRecords();
+        Assert.True(records.TryBeginRemoval("k"));
+
+        var removal = records.BeginWrite("k");
+        Assert.Null(records.BeginWrite("other"));
+
+        Assert.NotNull(removal);
+        Assert.False(removal.IsCompleted);
+        records.EndRemoval("k");
+        Assert.True(removal.IsCompletedSuccessfully);
+    }
 }

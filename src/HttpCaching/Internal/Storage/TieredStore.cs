@@ -91,12 +91,23 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// </summary>
     public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
-        var stored = false;
-        if (Timeout(budget) is { } timeout)
+        bool stored;
+        if (bodyVersion)
         {
-            var started = budget?.Time.GetTimestamp() ?? 0;
-            stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
-            budget?.Charge(started);
+            // Body versions are written once and never removed as superseded: nothing to wait for.
+            stored = await WriteAsync(key, value, expiry, budget, removal: null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var removal = superseded.BeginWrite(key);
+            try
+            {
+                stored = await WriteAsync(key, value, expiry, budget, removal, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                superseded.EndWrite(key);
+            }
         }
 
         if (stored)
@@ -113,6 +124,31 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
             near?.SetPending(key, value, expiry);
         }
 
+        return stored;
+    }
+
+    /// <summary>
+    /// Writes a record to the shared store within the request's budget, once the removal of that key under way (if any,
+    /// <paramref name="removal"/>) is over; says whether the store took it.
+    /// </summary>
+    private async ValueTask<bool> WriteAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, CancellationToken cancellationToken)
+    {
+        var started = budget?.Time.GetTimestamp() ?? 0;
+        if (removal is not null)
+        {
+            // Bounded: the removal's calls have timeouts of their own.
+            await removal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            budget?.Charge(started);
+            started = budget?.Time.GetTimestamp() ?? 0;
+        }
+
+        if (Timeout(budget) is not { } timeout)
+        {
+            return false;
+        }
+
+        var stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        budget?.Charge(started);
         return stored;
     }
 
@@ -301,10 +337,32 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
     /// <summary>
     /// Reads <paramref name="key"/> and removes it if it still holds one of <paramref name="older"/>; says whether that is done (also
-    /// when the key is empty or holds another record). Each call within what <paramref name="budget"/> has left, or,
-    /// without one, within <see cref="BackgroundTimeout"/>.
+    /// when the key is empty or holds another record). Not while this instance writes that key: the two calls exclude
+    /// its writes of the key (<see cref="SupersededRecords.TryBeginRemoval"/>), so a newer record it writes meanwhile is
+    /// never the one removed. Each call within what <paramref name="budget"/> has left, or, without one, within
+    /// <see cref="BackgroundTimeout"/>.
     /// </summary>
     private async ValueTask<bool> TryRemoveOlderAsync(string key, OlderVersions older, StoreBudget? budget)
+    {
+        if (!superseded.TryBeginRemoval(key))
+        {
+            // This instance is writing the key (a newer record) or removing it already: not now. A later retry reads
+            // what the write left there.
+            return false;
+        }
+
+        try
+        {
+            return await RemoveIfOlderAsync(key, older, budget).ConfigureAwait(false);
+        }
+        finally
+        {
+            superseded.EndRemoval(key);
+        }
+    }
+
+    /// <summary>The read and the removal of <see cref="TryRemoveOlderAsync"/>, once it holds the key.</summary>
+    private async ValueTask<bool> RemoveIfOlderAsync(string key, OlderVersions older, StoreBudget? budget)
     {
         if (CallTimeout(budget) is not { } readTimeout)
         {
