@@ -10,7 +10,8 @@ namespace HttpCaching.Tests;
 /// <summary>
 /// Responses the cache must never serve: another caller's personal response under the floor, a response a 304 made
 /// private or unstorable, an older version a validator-less 304 revived, another variant's body, a leader's private
-/// error, and one entry shared across GET bodies.
+/// error, one entry shared across GET bodies, a response kept under the Vary it had before a 304 changed it, a response
+/// marked private among qualified privates, and a shared response updated by the answer to another caller's credentials.
 /// </summary>
 public sealed class WrongResponseTests
 {
@@ -438,5 +439,200 @@ public sealed class WrongResponseTests
 
         Assert.Equal(callers, bodies.Count);
         Assert.Equal(callers, calls);
+    }
+
+    private static void Cookie(HttpRequestMessage request, string value) => request.Headers.TryAddWithoutValidation("Cookie", value);
+
+    private static string CookieOf(HttpRequestMessage request) =>
+        request.Headers.TryGetValues("Cookie", out var values) ? string.Join("; ", values) : "none";
+
+    [Theory]
+    [InlineData(null, "Cookie")]
+    [InlineData("Accept-Language", "Accept-Language, Cookie")]
+    public async Task Revalidation_NotModifiedWidensVary_OtherCookieNotServedStoredResponse(string? firstVary, string notModifiedVary)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            calls++;
+            if (calls == 2 && request.Headers.IfNoneMatch.Count > 0)
+            {
+                var notModified = harness.NotModified("max-age=600", "\"v1\"");
+                notModified.Headers.TryAddWithoutValidation("Vary", notModifiedVary);
+                return notModified;
+            }
+
+            var response = harness.Response($"for {CookieOf(request)}", "max-age=0", calls == 1 ? "\"v1\"" : "\"v2\"");
+            response.Headers.TryAddWithoutValidation("Vary", calls == 1 ? firstVary : notModifiedVary);
+            return response;
+        });
+
+        void Alice(HttpRequestMessage r)
+        {
+            Cookie(r, "session=alice");
+            r.Headers.TryAddWithoutValidation("Accept-Language", "en");
+        }
+
+        void Bob(HttpRequestMessage r)
+        {
+            Cookie(r, "session=bob");
+            r.Headers.TryAddWithoutValidation("Accept-Language", "en");
+        }
+
+        (await harness.GetAsync(Url, configure: Alice)).Dispose();
+        // Stale: revalidated. The 304 adds Cookie to what the response varies on; it was stored, and would be selected,
+        // by the names it varied on before. So it is removed: Bob's request is answered by the origin.
+        (await harness.GetAsync(Url, configure: Alice)).Dispose();
+        using var bob = await harness.GetAsync(Url, configure: Bob);
+
+        var body = await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.NotEqual("for session=alice", body);
+    }
+
+    [Theory]
+    [InlineData("max-age=600, private, private=\"X-Trace\"", null)]
+    [InlineData("max-age=600, private", "private=\"X-Trace\"")]
+    public async Task Store_UnqualifiedPrivateThenQualifiedPrivate_NotServedToAnotherUser(string firstLine, string? secondLine)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            calls++;
+            var response = harness.Response($"for {CookieOf(request)}");
+            response.Headers.TryAddWithoutValidation("Cache-Control", firstLine);
+            if (secondLine is not null)
+            {
+                response.Headers.TryAddWithoutValidation("Cache-Control", secondLine);
+            }
+
+            return response;
+        });
+
+        // An unqualified private anywhere makes the whole response private, whatever qualified one comes with it.
+        (await harness.GetAsync(Url, configure: r => Cookie(r, "session=alice"))).Dispose();
+        using var bob = await harness.GetAsync(Url, configure: r => Cookie(r, "session=bob"));
+
+        Assert.Equal("for session=bob", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Revalidation_NotModifiedToAuthorizedRequest_ItsFieldsNotServedToAnonymousCaller()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            calls++;
+            if (request.Headers.Authorization is not null && request.Headers.IfNoneMatch.Count > 0)
+            {
+                var notModified = harness.NotModified("max-age=600", "\"v1\"");
+                notModified.Headers.TryAddWithoutValidation("X-User", "bob");
+                return notModified;
+            }
+
+            return harness.Response("public body", "max-age=0", "\"v1\"");
+        });
+
+        // A stale shared response revalidated for a caller with Authorization: the 304 answers that request, and says
+        // neither public, s-maxage nor must-revalidate (RFC 9111 §3.5). Its fields and freshness stay that caller's.
+        (await harness.GetAsync(Url)).Dispose();
+        (await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer bob-token"))).Dispose();
+        using var anonymous = await harness.GetAsync(Url);
+
+        Assert.False(anonymous.Headers.Contains("X-User"), "the 304 to a request with Authorization updated the shared response");
+    }
+
+    [Fact]
+    public async Task Head_ResponseToAuthorizedRequest_ItsFieldsNotServedToAnonymousCaller()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).Respond(request =>
+        {
+            if (request.Method == HttpMethod.Head)
+            {
+                var head = harness.Response(string.Empty, "max-age=600", "\"v1\"");
+                head.Content.Headers.ContentLength = "public body".Length;
+                head.Headers.TryAddWithoutValidation("X-User", "bob");
+                return head;
+            }
+
+            return harness.Response("public body", "max-age=0", "\"v1\"");
+        });
+
+        // The same through HEAD (RFC 9111 §4.3.5): a HEAD response to a request with Authorization does not update the
+        // stored GET response for everyone.
+        (await harness.GetAsync(Url)).Dispose();
+        using (var headRequest = new HttpRequestMessage(HttpMethod.Head, Url))
+        {
+            headRequest.Headers.TryAddWithoutValidation("Authorization", "Bearer bob-token");
+            (await harness.Client().SendAsync(headRequest, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        using var anonymous = await harness.GetAsync(Url);
+
+        Assert.False(anonymous.Headers.Contains("X-User"), "the HEAD response to a request with Authorization updated the shared response");
+    }
+
+    [Theory]
+    [InlineData("public, max-age=600")]
+    [InlineData("s-maxage=600")]
+    public async Task Revalidation_NotModifiedToAuthorizedRequestThatMayBeShared_UpdatesTheSharedResponse(string cacheControl)
+    {
+        // A 304 to a request with Authorization that says it may be shared (RFC 9111 §3.5) refreshes the stored
+        // response for everyone, as any other 304 does.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            calls++;
+            if (request.Headers.Authorization is not null && request.Headers.IfNoneMatch.Count > 0)
+            {
+                var notModified = harness.NotModified(cacheControl, "\"v1\"");
+                notModified.Headers.TryAddWithoutValidation("X-Refreshed", "yes");
+                return notModified;
+            }
+
+            return harness.Response("public body", "max-age=0", "\"v1\"");
+        });
+
+        (await harness.GetAsync(Url)).Dispose();
+        (await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer bob-token"))).Dispose();
+        using var anonymous = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", anonymous.CacheStatus());
+        Assert.True(anonymous.Headers.Contains("X-Refreshed"));
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Revalidation_NotModifiedWithTheSameVaryInAnotherForm_UpdatesTheStoredResponse()
+    {
+        // Case, order, white space and repetition do not change what a response varies on.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(request =>
+        {
+            calls++;
+            if (request.Headers.IfNoneMatch.Count > 0)
+            {
+                var notModified = harness.NotModified("max-age=600", "\"v1\"");
+                notModified.Headers.TryAddWithoutValidation("Vary", "accept-language ,ACCEPT, Accept");
+                return notModified;
+            }
+
+            var response = harness.Response("body", "max-age=0", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("Vary", "Accept, Accept-Language");
+            return response;
+        });
+
+        (await harness.GetAsync(Url)).Dispose();
+        (await harness.GetAsync(Url)).Dispose();
+        using var again = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", again.CacheStatus());
+        Assert.Equal(2, calls);
     }
 }

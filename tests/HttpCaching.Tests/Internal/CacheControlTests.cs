@@ -242,7 +242,7 @@ public sealed class CacheControlTests
     [InlineData("no-cache=\"a\\\\b\"", "a\\b")]
     [InlineData("no-cache=\"a\\,b\"", "a,b")]
     [InlineData("no-cache=\"unterminated, max-age=5", "unterminated, max-age=5")]
-    [InlineData("no-cache=\"X-A\", no-cache=\"X-B\"", "X-A")]
+    [InlineData("no-cache=\"X-A\", no-cache=\"X-B\"", "X-A, X-B")]
     [InlineData("no-cache, no-cache=\"X-B\"", "X-B")]
     public void Parse_NoCacheWithFieldNames_KeepsUnquotedFieldList(string line, string expected)
     {
@@ -272,7 +272,7 @@ public sealed class CacheControlTests
     [InlineData("private=\"Set-Cookie, Authorization-Info\"", "Set-Cookie, Authorization-Info")]
     [InlineData("private=X-User", "X-User")]
     [InlineData("Private=\"a\\\"b\"", "a\"b")]
-    [InlineData("private=\"X-A\", private=\"X-B\"", "X-A")]
+    [InlineData("private=\"X-A\", private=\"X-B\"", "X-A, X-B")]
     [InlineData("max-age=5, private=\"X-A\"", "X-A")]
     public void Parse_PrivateWithFieldNames_KeepsUnquotedFieldList(string line, string expected)
     {
@@ -287,6 +287,9 @@ public sealed class CacheControlTests
     [InlineData("private")]
     [InlineData("private=\"\"")]
     [InlineData("private=")]
+    [InlineData("private, private=\"X-A\"")]
+    [InlineData("private=\"X-A\", private")]
+    [InlineData("private=\"X-A\", private=\"\"")]
     public void Parse_PrivateWithoutFieldNames_HasFlagAndNullFields(string line)
     {
         var parsed = CacheControl.Parse(line);
@@ -340,7 +343,7 @@ public sealed class CacheControlTests
     }
 
     [Fact]
-    public void Parse_HeadersWithTwoLines_CombinesLinesAndFirstOccurrenceWins()
+    public void Parse_HeadersWithTwoLines_CombinesLines_FirstDeltaWins_FieldNamesAddUp()
     {
         using var response = new HttpResponseMessage();
         Assert.True(response.Headers.TryAddWithoutValidation("Cache-Control", "max-age=5, private=\"X-A\""));
@@ -351,7 +354,7 @@ public sealed class CacheControlTests
         Assert.Equal(5, parsed.MaxAge);
         Assert.Equal(20, parsed.SharedMaxAge);
         Assert.Equal(CacheControlFlags.NoStore | CacheControlFlags.Private, parsed.Flags);
-        Assert.Equal("X-A", parsed.PrivateFields);
+        Assert.Equal("X-A, X-B", parsed.PrivateFields);
     }
 
     [Fact]

@@ -337,12 +337,16 @@ public sealed class HeaderParserPropertyTests
         (1, Gen.OneOf<(string?, string?)>(("Set-Cookie", "Set-Cookie"))),
         (1, Gen.Const<(string?, string?)>((null, null))));
 
-    /// <summary>What RFC 9111 §5.2 makes of the directives: flags add up; the first of each argument wins.</summary>
+    /// <summary>
+    /// What RFC 9111 §5.2 makes of the directives: flags add up; the first of each delta wins; the field names of
+    /// qualified <c>no-cache</c> and <c>private</c> add up, and an unqualified <c>private</c> makes the whole response private.
+    /// </summary>
     private static CacheControl Model((string Text, string Name, string? Argument)[] directives)
     {
         var flags = CacheControlFlags.None;
         var deltas = new Dictionary<string, long>();
         string? noCacheFields = null, privateFields = null;
+        var privateUnqualified = false;
         foreach (var (_, name, argument) in directives)
         {
             flags |= name switch
@@ -362,11 +366,15 @@ public sealed class HeaderParserPropertyTests
 
             if (name == "no-cache" && argument is not null)
             {
-                noCacheFields ??= argument;
+                noCacheFields = noCacheFields is null ? argument : noCacheFields + ", " + argument;
             }
             else if (name == "private" && argument is not null)
             {
-                privateFields ??= argument;
+                privateFields = privateFields is null ? argument : privateFields + ", " + argument;
+            }
+            else if (name == "private")
+            {
+                privateUnqualified = true;
             }
             else if (DeltaNames.Contains(name) && !deltas.ContainsKey(name))
             {
@@ -394,7 +402,7 @@ public sealed class HeaderParserPropertyTests
             StaleWhileRevalidate = Delta("stale-while-revalidate"),
             StaleIfError = Delta("stale-if-error"),
             NoCacheFields = noCacheFields,
-            PrivateFields = privateFields,
+            PrivateFields = privateUnqualified ? null : privateFields,
         };
     }
 

@@ -95,37 +95,44 @@ public sealed class SupersededRecordsTests
     }
 
     [Fact]
-    public void TryBeginRemoval_WhileAWriteOfTheKeyIsUnderWay_GivesWay_UntilTheLastWriteEnds()
+    public void TryBeginRemoval_WhileWritesOfTheKeyAreUnderWay_WaitsUntilTheLastOneEnds()
     {
         var records = new SupersededRecords();
         Assert.Null(records.BeginWrite("k"));
         Assert.Null(records.BeginWrite("k"));
 
-        Assert.False(records.TryBeginRemoval("k"));
+        var writes = records.TryBeginRemoval("k");
+        Assert.NotNull(writes);
         records.EndWrite("k");
-        Assert.False(records.TryBeginRemoval("k"));
+        Assert.False(writes.IsCompleted);
+        Assert.Same(writes, records.TryBeginRemoval("k"));
         records.EndWrite("k");
 
-        Assert.True(records.TryBeginRemoval("k"));
+        Assert.True(writes.IsCompletedSuccessfully);
+        Assert.Null(records.TryBeginRemoval("k"));
     }
 
     [Fact]
-    public void TryBeginRemoval_AnotherKeyWritten_GoesAhead_ButNotTwiceForOneKey()
+    public void TryBeginRemoval_AnotherKeyWritten_GoesAhead_ButASecondRemovalOfTheKeyWaitsForTheFirst()
     {
         var records = new SupersededRecords();
         Assert.Null(records.BeginWrite("other"));
 
-        Assert.True(records.TryBeginRemoval("k"));
-        Assert.False(records.TryBeginRemoval("k"));
+        Assert.Null(records.TryBeginRemoval("k"));
+        var first = records.TryBeginRemoval("k");
+        Assert.NotNull(first);
+        Assert.False(first.IsCompleted);
         records.EndRemoval("k");
-        Assert.True(records.TryBeginRemoval("k"));
+
+        Assert.True(first.IsCompletedSuccessfully);
+        Assert.Null(records.TryBeginRemoval("k"));
     }
 
     [Fact]
     public void BeginWrite_WhileARemovalOfTheKeyIsUnderWay_WaitsForItsEnd()
     {
         var records = new SupersededRecords();
-        Assert.True(records.TryBeginRemoval("k"));
+        Assert.Null(records.TryBeginRemoval("k"));
 
         var removal = records.BeginWrite("k");
         Assert.Null(records.BeginWrite("other"));
@@ -134,5 +141,19 @@ public sealed class SupersededRecordsTests
         Assert.False(removal.IsCompleted);
         records.EndRemoval("k");
         Assert.True(removal.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void EndRemoval_WithAWriteStillUnderWay_TheKeyStaysBusyUntilThatWriteEnds()
+    {
+        // A write that began while the removal ran (it waited for it) still counts once the removal is over.
+        var records = new SupersededRecords();
+        Assert.Null(records.TryBeginRemoval("k"));
+        Assert.NotNull(records.BeginWrite("k"));
+        records.EndRemoval("k");
+
+        Assert.NotNull(records.TryBeginRemoval("k"));
+        records.EndWrite("k");
+        Assert.Null(records.TryBeginRemoval("k"));
     }
 }

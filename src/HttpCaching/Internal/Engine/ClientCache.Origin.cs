@@ -113,9 +113,10 @@ internal sealed partial class ClientCache
                     return FetchResult.Success(null, snapshot, CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Superseded)), HttpCachingDiagnostics.OutcomeRevalidated);
                 }
 
-                if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) == UpdateOutcome.MustNotKeep)
+                if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) is UpdateOutcome.MustNotKeep or UpdateOutcome.NotShared)
                 {
-                    // The 304 made the response one this cache must not keep: this caller gets it, the others ask themselves.
+                    // The 304 made the response one this cache must not keep or share: this caller gets it, the others
+                    // ask themselves.
                     return FetchResult.Unshared(null, snapshot, cacheStatus, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
 
@@ -179,11 +180,18 @@ internal sealed partial class ClientCache
             return UpdateOutcome.Outdated;
         }
 
-        var reason = CachePolicy.CheckUpdated(updated, fetch.Options);
+        var reason = fetch.Stored is { Entry: var stored }
+            ? CachePolicy.CheckUpdated(stored, updated, fetch.Options, fetch.HasAuthorization)
+            : NotStoredReason.None;
         if (reason != NotStoredReason.None)
         {
-            await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
             Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), status, CacheStatus.Detail(reason));
+            if (reason == NotStoredReason.Authorization)
+            {
+                return UpdateOutcome.NotShared;
+            }
+
+            await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
             return UpdateOutcome.MustNotKeep;
         }
 

@@ -9,8 +9,17 @@ internal enum UpdateOutcome
     /// <summary>The store did not take it; it is still a response this cache may keep and share.</summary>
     WriteFailed,
 
-    /// <summary>The update made it a response this cache must not keep (<c>no-store</c>, or <c>private</c> when shared).</summary>
+    /// <summary>
+    /// The update made it a response this cache must not keep (<c>no-store</c>, <c>private</c> when shared, another
+    /// Vary): removed.
+    /// </summary>
     MustNotKeep,
+
+    /// <summary>
+    /// The update answered a request with <c>Authorization</c> and does not say it may be shared: it is that caller's
+    /// only, and the stored response stays as it was.
+    /// </summary>
+    NotShared,
 
     /// <summary>
     /// A HEAD response showed the stored response to be another representation than the origin's: this instance's copy

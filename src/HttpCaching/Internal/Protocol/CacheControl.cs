@@ -32,10 +32,13 @@ internal readonly record struct CacheControl
 
     public long StaleIfError { get; init; }
 
-    /// <summary>The field names of a qualified <c>no-cache="…"</c>, or <see langword="null"/>.</summary>
+    /// <summary>The field names of every qualified <c>no-cache="…"</c>, as one list, or <see langword="null"/>.</summary>
     public string? NoCacheFields { get; init; }
 
-    /// <summary>The field names of a qualified <c>private="…"</c>, or <see langword="null"/>.</summary>
+    /// <summary>
+    /// The field names of every qualified <c>private="…"</c>, as one list; <see langword="null"/> when there is none, or
+    /// when an unqualified <c>private</c> makes the whole response private.
+    /// </summary>
     public string? PrivateFields { get; init; }
 
     /// <summary>
@@ -109,6 +112,7 @@ internal readonly record struct CacheControl
         private CacheControlFlags _flags;
         private long _maxAge, _sMaxAge, _maxStale, _minFresh, _swr, _sie;
         private string? _noCacheFields, _privateFields;
+        private bool _privateUnqualified;
         private bool _seenMaxAge, _seenSMaxAge, _seenMaxStale, _seenMinFresh, _seenSwr, _seenSie;
 
         public void Add(string? line)
@@ -195,9 +199,9 @@ internal readonly record struct CacheControl
             else if (Is(name, "no-cache"))
             {
                 _flags |= CacheControlFlags.NoCache;
-                if (hasValue && _noCacheFields is null && !value.IsWhiteSpace())
+                if (hasValue && !value.IsWhiteSpace())
                 {
-                    _noCacheFields = quoted ?? value.ToString();
+                    _noCacheFields = Joined(_noCacheFields, quoted ?? value.ToString());
                 }
             }
             else if (Is(name, "no-store"))
@@ -206,10 +210,16 @@ internal readonly record struct CacheControl
             }
             else if (Is(name, "private"))
             {
+                // The reading that keeps the most private wins: an unqualified private anywhere makes the whole response
+                // private, and the fields of every qualified one are private.
                 _flags |= CacheControlFlags.Private;
-                if (hasValue && _privateFields is null && !value.IsWhiteSpace())
+                if (hasValue && !value.IsWhiteSpace())
                 {
-                    _privateFields = quoted ?? value.ToString();
+                    _privateFields = Joined(_privateFields, quoted ?? value.ToString());
+                }
+                else
+                {
+                    _privateUnqualified = true;
                 }
             }
             else if (Is(name, "public"))
@@ -317,7 +327,10 @@ internal readonly record struct CacheControl
             StaleWhileRevalidate = _seenSwr ? _swr : Absent,
             StaleIfError = _seenSie ? _sie : Absent,
             NoCacheFields = _noCacheFields,
-            PrivateFields = _privateFields,
+            PrivateFields = _privateUnqualified ? null : _privateFields,
         };
+
+        /// <summary>The field names of two qualified directives of one kind, as one list.</summary>
+        private static string Joined(string? earlier, string fields) => earlier is null ? fields : earlier + ", " + fields;
     }
 }

@@ -84,9 +84,13 @@ internal static class CachePolicy
     /// <summary>
     /// Whether a stored response updated by a 304 or HEAD response (RFC 9111 §4.3.4, §4.3.5) may still be stored: the
     /// update's fields now rule it, so a <c>no-store</c> it brought removes the response, and an unqualified
-    /// <c>private</c> stops a shared cache from keeping it.
+    /// <c>private</c> stops a shared cache from keeping it. So does an update that changes the response's Vary: it was
+    /// stored under the names it varied on before, and would be selected by them. An update answering a request with
+    /// <c>Authorization</c> is, for a shared cache, a response to that request (§3.5): unless it is <c>public</c>,
+    /// <c>must-revalidate</c> or carries <c>s-maxage</c>, its fields stay that caller's, and the stored response is left
+    /// as it was.
     /// </summary>
-    public static NotStoredReason CheckUpdated(CacheEntry updated, ThirdPartyCachingOptions options)
+    public static NotStoredReason CheckUpdated(CacheEntry stored, CacheEntry updated, ThirdPartyCachingOptions options, bool requestHasAuthorization)
     {
         var shared = options.Shared;
         var directives = StoredDirectives(updated.Headers, options);
@@ -96,9 +100,22 @@ internal static class CachePolicy
             return NotStoredReason.NoStore;
         }
 
-        return shared && directives.Has(CacheControlFlags.Private) && directives.PrivateFields is null
-            ? NotStoredReason.Private
-            : NotStoredReason.None;
+        if (shared && directives.Has(CacheControlFlags.Private) && directives.PrivateFields is null)
+        {
+            return NotStoredReason.Private;
+        }
+
+        if (Variants.Changed(stored, updated))
+        {
+            return NotStoredReason.Vary;
+        }
+
+        return shared
+            && requestHasAuthorization
+            && !directives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public)
+            && directives.SharedMaxAge == CacheControl.Absent
+                ? NotStoredReason.Authorization
+                : NotStoredReason.None;
     }
 
     /// <summary>

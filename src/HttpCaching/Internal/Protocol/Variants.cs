@@ -18,13 +18,32 @@ internal static class Variants
     /// The field names of a response's Vary, lower-cased, without duplicates and sorted; <see langword="null"/> when it
     /// has none; a single <c>*</c> when it varies on anything (never matched, so never stored).
     /// </summary>
-    public static string[]? Names(HttpResponseMessage response)
+    public static string[]? Names(HttpResponseMessage response) =>
+        response.Headers.NonValidated.TryGetValues("Vary", out var lines) ? Names(lines) : null;
+
+    /// <summary>The field names of a stored response's Vary, as <see cref="Names(HttpResponseMessage)"/> gives them.</summary>
+    public static string[]? Names(CachedHeader[] headers)
     {
-        if (!response.Headers.NonValidated.TryGetValues("Vary", out var lines))
+        foreach (var header in headers)
         {
-            return null;
+            if (header.Name.Equals("Vary", StringComparison.OrdinalIgnoreCase))
+            {
+                return Names(header.Values);
+            }
         }
 
+        return null;
+    }
+
+    /// <summary>
+    /// Whether a 304 or HEAD response changed what the stored response varies on: the updated one would then be found
+    /// by the names it was stored under, not by those it now says select it (RFC 9111 §4.1).
+    /// </summary>
+    public static bool Changed(CacheEntry stored, CacheEntry updated) =>
+        !(Names(stored.Headers) ?? []).AsSpan().SequenceEqual(Names(updated.Headers) ?? []);
+
+    private static string[]? Names(IEnumerable<string> lines)
+    {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var line in lines)
         {

@@ -78,6 +78,9 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         static DateTimeOffset? Time(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
     }
 
+    /// <summary>The clock the store's timeouts run on.</summary>
+    public TimeProvider Time => time;
+
     public async ValueTask<byte[]?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         (await TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false)).Value;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace HttpCaching.Internal;
@@ -14,7 +13,8 @@ namespace HttpCaching.Internal;
 /// Such a removal reads the key, then removes it if it still holds an older version: two calls, between which a write of
 /// the key by this instance would be lost (a newer version removed). So removals and this instance's writes of the same
 /// key exclude each other here (<see cref="BeginWrite"/>, <see cref="TryBeginRemoval"/>): a write waits for a removal
-/// under way, and a removal gives way to a write under way (it is retried later, and then reads what was written).
+/// under way, and a removal waits for the writes under way to end, then reads what they left. Every wait is bounded by
+/// the caller.
 /// Another instance's write can still fall between the two calls; that costs a miss, never an older version.
 /// </remarks>
 internal sealed class SupersededRecords
@@ -26,11 +26,8 @@ internal sealed class SupersededRecords
 
     private readonly Lock _gate = new();
 
-    /// <summary>This instance's writes under way, per key (under <see cref="_gate"/>).</summary>
-    private readonly Dictionary<string, int> _writing = new(StringComparer.Ordinal);
-
-    /// <summary>The removals under way, per key, each completed when it ends (under <see cref="_gate"/>).</summary>
-    private readonly Dictionary<string, TaskCompletionSource> _removing = new(StringComparer.Ordinal);
+    /// <summary>The keys this instance is writing or removing now (under <see cref="_gate"/>).</summary>
+    private readonly Dictionary<string, KeyState> _busy = new(StringComparer.Ordinal);
 
     public bool IsEmpty => _records.IsEmpty;
 
@@ -64,46 +61,87 @@ internal sealed class SupersededRecords
     {
         lock (_gate)
         {
-            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_writing, key, out _);
-            count++;
-            return _removing.TryGetValue(key, out var removal) ? removal.Task : null;
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_busy, key, out _);
+            state ??= new KeyState();
+            state.Writes++;
+            return state.Removal?.Task;
         }
     }
 
-    /// <summary>The write <see cref="BeginWrite"/> began is over.</summary>
+    /// <summary>The write <see cref="BeginWrite"/> began is over: a removal waiting for the key's writes goes ahead.</summary>
     public void EndWrite(string key)
     {
+        TaskCompletionSource? writesDone = null;
         lock (_gate)
         {
-            ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_writing, key);
-            if (!Unsafe.IsNullRef(ref count) && --count == 0)
+            if (_busy.TryGetValue(key, out var state) && --state.Writes == 0)
             {
-                _writing.Remove(key);
+                (writesDone, state.WritesDone) = (state.WritesDone, null);
+                if (state.Removal is null)
+                {
+                    _busy.Remove(key);
+                }
             }
         }
+
+        writesDone?.TrySetResult();
     }
 
     /// <summary>
-    /// A removal of <paramref name="key"/> begins, unless this instance is writing that key or removing it already;
-    /// <see cref="EndRemoval"/> must follow when it does.
+    /// A removal of <paramref name="key"/> begins (<see langword="null"/>; <see cref="EndRemoval"/> must follow), or,
+    /// while this instance writes that key or removes it already, the task to wait for before trying again.
     /// </summary>
-    public bool TryBeginRemoval(string key)
+    public Task? TryBeginRemoval(string key)
     {
         lock (_gate)
         {
-            return !_writing.ContainsKey(key) && _removing.TryAdd(key, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_busy, key, out _);
+            state ??= new KeyState();
+            if (state.Removal is { } other)
+            {
+                return other.Task;
+            }
+
+            if (state.Writes > 0)
+            {
+                state.WritesDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return state.WritesDone.Task;
+            }
+
+            state.Removal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return null;
         }
     }
 
     /// <summary>The removal <see cref="TryBeginRemoval"/> began is over: the writes waiting for it go ahead.</summary>
     public void EndRemoval(string key)
     {
-        TaskCompletionSource? removal;
+        TaskCompletionSource? removal = null;
         lock (_gate)
         {
-            _removing.Remove(key, out removal);
+            if (_busy.TryGetValue(key, out var state))
+            {
+                (removal, state.Removal) = (state.Removal, null);
+                if (state.Writes == 0)
+                {
+                    _busy.Remove(key);
+                }
+            }
         }
 
         removal?.TrySetResult();
+    }
+
+    /// <summary>What is under way for one key.</summary>
+    private sealed class KeyState
+    {
+        /// <summary>This instance's writes of the key under way.</summary>
+        public int Writes;
+
+        /// <summary>Completed when the last of those writes ends, for a removal waiting for them.</summary>
+        public TaskCompletionSource? WritesDone;
+
+        /// <summary>The removal of the key under way, completed when it ends.</summary>
+        public TaskCompletionSource? Removal;
     }
 }

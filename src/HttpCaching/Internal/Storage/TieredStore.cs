@@ -133,23 +133,46 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// </summary>
     private async ValueTask<bool> WriteAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, CancellationToken cancellationToken)
     {
-        var started = budget?.Time.GetTimestamp() ?? 0;
-        if (removal is not null)
-        {
-            // Bounded: the removal's calls have timeouts of their own.
-            await removal.WaitAsync(cancellationToken).ConfigureAwait(false);
-            budget?.Charge(started);
-            started = budget?.Time.GetTimestamp() ?? 0;
-        }
-
         if (Timeout(budget) is not { } timeout)
         {
             return false;
         }
 
+        var started = budget?.Time.GetTimestamp() ?? 0;
+        if (removal is not null)
+        {
+            var ended = await WithinAsync(removal, Bounded(timeout), budget, cancellationToken).ConfigureAwait(false);
+            budget?.Charge(started);
+            if (!ended || Timeout(budget) is not { } left)
+            {
+                return false;
+            }
+
+            (timeout, started) = (left, budget?.Time.GetTimestamp() ?? 0);
+        }
+
         var stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
         budget?.Charge(started);
         return stored;
+    }
+
+    /// <summary>Waits for <paramref name="task"/> at most <paramref name="timeout"/> (by the budget's clock, or the store's); says whether it ended.</summary>
+    private async ValueTask<bool> WithinAsync(Task task, TimeSpan timeout, StoreBudget? budget, CancellationToken cancellationToken)
+    {
+        if (task.IsCompleted)
+        {
+            return true;
+        }
+
+        try
+        {
+            await task.WaitAsync(timeout, budget?.Time ?? shared.Time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -339,16 +362,25 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Reads <paramref name="key"/> and removes it if it still holds one of <paramref name="older"/>; says whether that is done (also
     /// when the key is empty or holds another record). Not while this instance writes that key: the two calls exclude
     /// its writes of the key (<see cref="SupersededRecords.TryBeginRemoval"/>), so a newer record it writes meanwhile is
-    /// never the one removed. Each call within what <paramref name="budget"/> has left, or, without one, within
-    /// <see cref="BackgroundTimeout"/>.
+    /// never the one removed; a removal that finds a write under way waits for it to end, then reads what it left (a
+    /// failed write leaves the older record, which goes). Each call and each wait within what <paramref name="budget"/>
+    /// has left, or, without one, within <see cref="BackgroundTimeout"/>.
     /// </summary>
     private async ValueTask<bool> TryRemoveOlderAsync(string key, OlderVersions older, StoreBudget? budget)
     {
-        if (!superseded.TryBeginRemoval(key))
+        // This instance writing the key (a newer record), or removing it already: wait for that to end, then read what it
+        // left. Twice at most, each wait within the call's timeout; a key still busy then is left for a later retry.
+        for (var attempt = 0; superseded.TryBeginRemoval(key) is { } busy; attempt++)
         {
-            // This instance is writing the key (a newer record) or removing it already: not now. A later retry reads
-            // what the write left there.
-            return false;
+            var started = budget?.Time.GetTimestamp() ?? 0;
+            var ended = attempt < 2
+                && CallTimeout(budget) is { } timeout
+                && await WithinAsync(busy, timeout, budget, CancellationToken.None).ConfigureAwait(false);
+            budget?.Charge(started);
+            if (!ended)
+            {
+                return false;
+            }
         }
 
         try
@@ -398,11 +430,17 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
         return removed;
     }
 
-    /// <summary>The timeout of a call: within the request's budget, or, for work no request waits for, <see cref="BackgroundTimeout"/>.</summary>
-    private TimeSpan? CallTimeout(StoreBudget? budget) => budget is null ? BackgroundTimeout : Timeout(budget);
+    /// <summary>
+    /// The timeout of a call of a removal: within the request's budget, or, for work no request waits for,
+    /// <see cref="BackgroundTimeout"/>; never unlimited, since this instance's writes of the key wait for the removal.
+    /// </summary>
+    private TimeSpan? CallTimeout(StoreBudget? budget) => budget is null ? BackgroundTimeout : Timeout(budget) is { } timeout ? Bounded(timeout) : null;
+
+    /// <summary><paramref name="timeout"/>, or <see cref="LongestBackgroundCall"/> in place of an unlimited one.</summary>
+    private static TimeSpan Bounded(TimeSpan timeout) => timeout == System.Threading.Timeout.InfiniteTimeSpan ? LongestBackgroundCall : timeout;
 
     /// <summary>The client's store timeout for work no request waits for, bounded even when the client's is not.</summary>
-    private TimeSpan BackgroundTimeout => options.StoreTimeout == System.Threading.Timeout.InfiniteTimeSpan ? LongestBackgroundCall : options.StoreTimeout;
+    private TimeSpan BackgroundTimeout => Bounded(options.StoreTimeout);
 
     /// <summary>The timeout of the next call: the client's, shortened to what the request's budget has left; <see langword="null"/> when it is spent.</summary>
     private TimeSpan? Timeout(StoreBudget? budget)
