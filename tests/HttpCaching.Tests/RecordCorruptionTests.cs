@@ -7,11 +7,71 @@ using RichardSzalay.MockHttp;
 namespace HttpCaching.Tests;
 
 /// <summary>
-/// Records damaged in the store, byte by byte, are misses: every record carries a CRC-32C of its contents.
+/// Records damaged in the store, byte by byte, are misses: every record carries a CRC-32C of its contents. So is a body
+/// record of other bytes than the entry names (another URL's, after a key mix-up), even without integrity keys.
 /// </summary>
 public sealed class RecordCorruptionTests
 {
     private const string Url = "https://feeds.example.test/news.rss";
+
+    [Fact]
+    public async Task SwappedBodyRecords_SameLengthWithoutIntegrityKeys_EachUrlGetsItsOwnBody()
+    {
+        // A store that mixes up keys (crossed replies, say) returns another URL's body record, intact and of the same
+        // length. The entry records the checksum of its own body, so the other one is a miss, never served.
+        using var harness = new CachingHarness();
+        harness.Origin.When("https://api.example.test/items/1").Respond(_ => harness.Response("{\"id\":1}", "max-age=600"));
+        harness.Origin.When("https://api.example.test/items/2").Respond(_ => harness.Response("{\"id\":2}", "max-age=600"));
+        Assert.Equal("{\"id\":1}", await BodyAsync(harness, "https://api.example.test/items/1"));
+        Assert.Equal("{\"id\":2}", await BodyAsync(harness, "https://api.example.test/items/2"));
+        var bodies = harness.Store.Keys.Where(k => k.Contains(":b:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, bodies.Length);
+        var (a, b) = (harness.Store.Raw(bodies[0])!, harness.Store.Raw(bodies[1])!);
+        harness.Store.Put(bodies[0], b);
+        harness.Store.Put(bodies[1], a);
+
+        Assert.Equal("{\"id\":1}", await BodyAsync(harness, "https://api.example.test/items/1"));
+        Assert.Equal("{\"id\":2}", await BodyAsync(harness, "https://api.example.test/items/2"));
+    }
+
+    [Fact]
+    public async Task SwappedEntryRecords_SameETagAndLengthWithoutIntegrityKeys_EachUrlGetsItsOwnResponse()
+    {
+        // Another URL's entry under this URL's key, with the same strong ETag and body length, names a body version that
+        // exists for this URL too; the body checksum it records is the other URL's, so it is a miss, not a mix of the
+        // other URL's headers over this URL's body.
+        using var harness = new CachingHarness();
+        harness.Origin.When("https://api.example.test/items/1").Respond(_ => Item(harness, "{\"id\":1}", "one"));
+        harness.Origin.When("https://api.example.test/items/2").Respond(_ => Item(harness, "{\"id\":2}", "two"));
+        (await harness.GetAsync("https://api.example.test/items/1")).Dispose();
+        (await harness.GetAsync("https://api.example.test/items/2")).Dispose();
+        var entries = harness.Store.Keys.Where(CachingHarness.IsEntryKey).ToArray();
+        Assert.Equal(2, entries.Length);
+        var (a, b) = (harness.Store.Raw(entries[0])!, harness.Store.Raw(entries[1])!);
+        harness.Store.Put(entries[0], b);
+        harness.Store.Put(entries[1], a);
+
+        using var one = await harness.GetAsync("https://api.example.test/items/1");
+        using var two = await harness.GetAsync("https://api.example.test/items/2");
+
+        Assert.Equal("one", Assert.Single(one.Headers.GetValues("X-Item")));
+        Assert.Equal("{\"id\":1}", await one.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("two", Assert.Single(two.Headers.GetValues("X-Item")));
+        Assert.Equal("{\"id\":2}", await two.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        static HttpResponseMessage Item(CachingHarness harness, string body, string item)
+        {
+            var response = harness.Response(body, "max-age=600", "\"1\"");
+            response.Headers.TryAddWithoutValidation("X-Item", item);
+            return response;
+        }
+    }
+
+    private static async Task<string> BodyAsync(CachingHarness harness, string url)
+    {
+        using var response = await harness.GetAsync(url);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
 
     /// <summary>The chaos test as specified: ChaosDistributedCache with every rate, CorruptRate included, at 0.05.</summary>
     [Fact]

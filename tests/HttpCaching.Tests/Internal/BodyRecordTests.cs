@@ -22,7 +22,7 @@ public sealed class BodyRecordTests
         Assert.Equal(bodyLength, BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(6)));
         BodyRecord.Seal(record);
         Assert.Equal(RecordChecksum.Compute(record.AsSpan(RecordFormat.BodyHeaderLength)), BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(10)));
-        Assert.True(BodyRecord.IsValid(record, bodyLength));
+        Assert.True(IsValid(record, bodyLength));
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class BodyRecordTests
         body.CopyTo(record.AsSpan(RecordFormat.BodyHeaderLength));
         BodyRecord.Seal(record);
 
-        Assert.True(BodyRecord.IsValid(record, body.Length));
+        Assert.True(IsValid(record, body.Length));
         Assert.Equal(body.ToArray(), record[RecordFormat.BodyHeaderLength..]);
     }
 
@@ -47,7 +47,7 @@ public sealed class BodyRecordTests
     [InlineData(5, int.MinValue)]
     public void IsValid_WrongExpectedLength_ReturnsFalse(int bodyLength, int expected)
     {
-        Assert.False(BodyRecord.IsValid(BodyRecord.Allocate(bodyLength), expected));
+        Assert.False(IsValid(BodyRecord.Allocate(bodyLength), expected));
     }
 
     [Fact]
@@ -56,8 +56,8 @@ public sealed class BodyRecordTests
         var record = BodyRecord.Allocate(8);
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength), 7);
 
-        Assert.False(BodyRecord.IsValid(record, 8));
-        Assert.False(BodyRecord.IsValid(record, 7));
+        Assert.False(IsValid(record, 8));
+        Assert.False(IsValid(record, 7));
     }
 
     [Fact]
@@ -67,12 +67,12 @@ public sealed class BodyRecordTests
 
         for (var length = 0; length < record.Length; length++)
         {
-            Assert.False(BodyRecord.IsValid(record[..length], 8), $"prefix of {length}");
+            Assert.False(IsValid(record[..length], 8), $"prefix of {length}");
         }
 
         var longer = new byte[record.Length + 1];
         record.CopyTo(longer, 0);
-        Assert.False(BodyRecord.IsValid(longer, 8));
+        Assert.False(IsValid(longer, 8));
     }
 
     [Theory]
@@ -84,7 +84,7 @@ public sealed class BodyRecordTests
         var record = BodyRecord.Allocate(3);
         record[4] = kind;
 
-        Assert.False(BodyRecord.IsValid(record, 3));
+        Assert.False(IsValid(record, 3));
     }
 
     [Theory]
@@ -96,7 +96,7 @@ public sealed class BodyRecordTests
         var record = BodyRecord.Allocate(3);
         record[index] = value;
 
-        Assert.False(BodyRecord.IsValid(record, 3));
+        Assert.False(IsValid(record, 3));
     }
 
     [Fact]
@@ -112,18 +112,19 @@ public sealed class BodyRecordTests
             Flags = CacheControlFlags.None,
             VersionId = "v",
             BodyLength = 0,
+            BodyChecksum = 0,
             Headers = [],
             ContentHeaders = [],
         });
 
-        Assert.False(BodyRecord.IsValid(entry, entry.Length - RecordFormat.BodyHeaderLength));
+        Assert.False(IsValid(entry, entry.Length - RecordFormat.BodyHeaderLength));
     }
 
     [Fact]
     public void IsValid_Empty_ReturnsFalse()
     {
-        Assert.False(BodyRecord.IsValid([], 0));
-        Assert.False(BodyRecord.IsValid(new byte[RecordFormat.BodyHeaderLength], 0));
+        Assert.False(IsValid([], 0));
+        Assert.False(IsValid(new byte[RecordFormat.BodyHeaderLength], 0));
     }
 
     [Fact]
@@ -138,7 +139,32 @@ public sealed class BodyRecordTests
         {
             var damaged = (byte[])record.Clone();
             damaged[i] ^= 0x40;
-            Assert.False(BodyRecord.IsValid(damaged, body.Length), $"byte {i}");
+            Assert.False(IsValid(damaged, body.Length), $"byte {i}");
         }
+    }
+
+    [Fact]
+    public void IsValid_IntactRecordOfOtherBytesThanTheEntryRecorded_ReturnsFalse()
+    {
+        // Another URL's (or version's) body record of the same length, whole and with a matching checksum of its own:
+        // not the body the entry names.
+        var record = Sealed("{\"id\":1}");
+        var other = Sealed("{\"id\":2}");
+
+        Assert.True(BodyRecord.IsValid(record, record.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
+        Assert.False(BodyRecord.IsValid(other, other.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
+    }
+
+    /// <summary>Checks everything but the entry's recorded checksum (taken as the record's own).</summary>
+    private static bool IsValid(byte[] record, int expectedLength) =>
+        BodyRecord.IsValid(record, expectedLength, record.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(record) : 0);
+
+    private static byte[] Sealed(string body)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        var record = BodyRecord.Allocate(bytes.Length);
+        bytes.CopyTo(record, RecordFormat.BodyHeaderLength);
+        BodyRecord.Seal(record);
+        return record;
     }
 }

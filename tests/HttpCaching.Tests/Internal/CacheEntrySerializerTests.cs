@@ -27,6 +27,7 @@ public sealed class CacheEntrySerializerTests
         LastModified = "Sun, 06 Nov 1994 08:49:37 GMT",
         VersionId = "AAECAwQFBgcICQoLDA0ODw",
         BodyLength = 123_456,
+       BodyChecksum = 0xFEDC_BA98,
         Headers =
         [
             new CachedHeader("ETag", ["\"v1-ünï\""]),
@@ -53,6 +54,7 @@ public sealed class CacheEntrySerializerTests
         Flags = CacheControlFlags.None,
         VersionId = "v",
         BodyLength = 0,
+        BodyChecksum = 0,
         Headers = [],
         ContentHeaders = [],
     };
@@ -75,6 +77,7 @@ public sealed class CacheEntrySerializerTests
         Assert.Equal(expected.LastModified, actual.LastModified);
         Assert.Equal(expected.VersionId, actual.VersionId);
         Assert.Equal(expected.BodyLength, actual.BodyLength);
+        Assert.Equal(expected.BodyChecksum, actual.BodyChecksum);
         AssertHeadersEqual(expected.Headers, actual.Headers);
         AssertHeadersEqual(expected.ContentHeaders, actual.ContentHeaders);
     }
@@ -148,6 +151,7 @@ public sealed class CacheEntrySerializerTests
             StaleIfError = sie,
             Flags = (CacheControlFlags)((1 << 11) - 1),
             BodyLength = 1024 * 1024 * 1024,
+            BodyChecksum = 0,
             ResponseTime = DateTimeOffset.MaxValue,
         };
 

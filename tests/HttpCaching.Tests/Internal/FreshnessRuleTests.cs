@@ -227,6 +227,7 @@ public sealed class FreshnessRuleTests
         StaleWhileRevalidate = staleWhileRevalidate,
         VersionId = "v",
         BodyLength = 0,
+        BodyChecksum = 0,
         Headers = [],
         ContentHeaders = [],
     };

@@ -54,6 +54,7 @@ public sealed class RecordReaderPropertyTests
             LastModified = validators.Item2,
             VersionId = validators.Item3,
             BodyLength = bodyLength,
+            BodyChecksum = unchecked((uint)bodyLength * 2654435761u),
             Headers = headers.Item1,
             ContentHeaders = headers.Item2,
         };
@@ -83,6 +84,7 @@ public sealed class RecordReaderPropertyTests
         LastModified = lastModified,
         VersionId = "v",
         BodyLength = 0,
+        BodyChecksum = 0,
         Headers = [],
         ContentHeaders = [],
     };
@@ -168,7 +170,7 @@ public sealed class RecordReaderPropertyTests
     {
         Gen.Select(Gen.Byte.Array[0, 200], Gen.Int).Sample((bytes, expectedLength) =>
         {
-            var valid = BodyRecord.IsValid(bytes, expectedLength);
+            var valid = BodyRecord.IsValid(bytes, expectedLength, bytes.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(bytes) : 0);
             Assert.True(!valid || bytes.Length == RecordFormat.BodyHeaderLength + expectedLength);
         }, iter: Iterations);
     }
@@ -181,12 +183,13 @@ public sealed class RecordReaderPropertyTests
             var original = BodyRecord.Allocate(body.Length);
             body.CopyTo(original, RecordFormat.BodyHeaderLength);
             BodyRecord.Seal(original);
-            Assert.True(BodyRecord.IsValid(original, body.Length));
-            Assert.Equal(lengthError == 0, BodyRecord.IsValid(original, body.Length + lengthError));
+            var checksum = BodyRecord.Checksum(original);
+            Assert.True(BodyRecord.IsValid(original, body.Length, checksum));
+            Assert.Equal(lengthError == 0, BodyRecord.IsValid(original, body.Length + lengthError, checksum));
 
             // A body record carries no re-sealable checksum of its whole: any one changed byte is caught.
             var record = Mutate(original, mutation with { Reseal = false });
-            var valid = BodyRecord.IsValid(record, body.Length);
+            var valid = BodyRecord.IsValid(record, body.Length, checksum);
             if (IsOneByteChange(original, record) || record.Length != original.Length)
             {
                 Assert.False(valid);

@@ -170,18 +170,52 @@ internal sealed partial class StoreCoordination
     /// </summary>
     public async Task<(IAsyncDisposable? Lease, bool Held)> TryAcquireAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        Task<IAsyncDisposable?>? acquiring = null;
         try
         {
-            var lease = await _coordinator.TryAcquireLeaseAsync(key, cancellationToken).AsTask()
-                .WaitAsync(Bounded(timeout), _time, cancellationToken).ConfigureAwait(false);
+            acquiring = _coordinator.TryAcquireLeaseAsync(key, cancellationToken).AsTask();
+            var lease = await acquiring.WaitAsync(Bounded(timeout), _time, cancellationToken).ConfigureAwait(false);
             return (lease, lease is null);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // Given up (timed out, or the caller went): a lease the store grants after all belongs to no one, and would
+            // keep every instance waiting for the URL until it expired. It is released as soon as it comes.
+            if (acquiring is not null)
+            {
+                ReleaseWhenGranted(acquiring);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             Failed("lease", ex);
             return (null, false);
         }
     }
+
+    private void ReleaseWhenGranted(Task<IAsyncDisposable?> acquiring) =>
+        _ = acquiring.ContinueWith(
+            static (granted, state) =>
+            {
+                if (granted.IsCompletedSuccessfully)
+                {
+                    if (granted.Result is { } lease)
+                    {
+                        _ = ((StoreCoordination)state!).ReleaseAsync(lease, CallLimit);
+                    }
+                }
+                else
+                {
+                    _ = granted.Exception;
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     /// <summary>
     /// Releases a lease, bounded by <paramref name="timeout"/>, before the holder's callers get the response, so that

@@ -57,7 +57,7 @@ internal sealed partial class ClientCache
             return (null, entryKey, vary);
         }
 
-        if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength))
+        if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength, decoded.Entry.BodyChecksum))
         {
             LogUnreadableRecord();
             return (null, entryKey, vary);
@@ -109,7 +109,7 @@ internal sealed partial class ClientCache
             return null;
         }
 
-        if (store.GetFromMemory(decoded.BodyKey) is not { } body || !BodyRecord.IsValid(body, entry.BodyLength))
+        if (store.GetFromMemory(decoded.BodyKey) is not { } body || !BodyRecord.IsValid(body, entry.BodyLength, entry.BodyChecksum))
         {
             return null;
         }

@@ -56,6 +56,7 @@ internal static class EntryFactory
             options,
             versionId,
             bodyLength,
+            BodyRecord.Checksum(bodyRecord),
             (credentialedRequest ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
                 | (options.Shared ? CacheControlFlags.None : CacheControlFlags.StoredByPrivateCache));
     }
@@ -177,6 +178,7 @@ internal static class EntryFactory
             options,
             stored.VersionId,
             stored.BodyLength,
+            stored.BodyChecksum,
             (credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
                 | (options.Shared ? stored.Flags & CacheControlFlags.StoredByPrivateCache : CacheControlFlags.StoredByPrivateCache));
     }
@@ -304,6 +306,7 @@ internal static class EntryFactory
         ThirdPartyCachingOptions options,
         string versionId,
         int bodyLength,
+        uint bodyChecksum,
         CacheControlFlags entryFlags)
     {
         // §4.2.3: the current age of the response when it was received.
@@ -349,6 +352,7 @@ internal static class EntryFactory
             LastModified = lastModified,
             VersionId = versionId,
             BodyLength = bodyLength,
+            BodyChecksum = bodyChecksum,
             Headers = headers,
             ContentHeaders = contentHeaders,
         };

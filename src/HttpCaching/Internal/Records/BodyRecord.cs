@@ -39,13 +39,19 @@ internal static class BodyRecord
     public static ByteArrayContent Content(byte[] record) =>
         new(record, RecordFormat.BodyHeaderLength, record.Length - RecordFormat.BodyHeaderLength);
 
+    /// <summary>The checksum a sealed record holds of its body (<see cref="Seal"/>); the entry that points at it records it too.</summary>
+    public static uint Checksum(byte[] record) => BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength + 4));
+
     /// <summary>
     /// Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes whose
-    /// body matches its checksum.
+    /// body matches its checksum, and that this checksum is <paramref name="expectedChecksum"/>, the one the entry
+    /// recorded: another URL's or version's intact body record of the same length (a store that mixed up keys) is not
+    /// the body the entry names.
     /// </summary>
-    public static bool IsValid(byte[] record, int expectedLength) =>
+    public static bool IsValid(byte[] record, int expectedLength, uint expectedChecksum) =>
         RecordFormat.HasPreamble(record, RecordFormat.BodyKind)
         && record.Length == RecordFormat.BodyHeaderLength + expectedLength
         && BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength)) == expectedLength
+        && Checksum(record) == expectedChecksum
         && RecordChecksum.Matches(record, record.AsSpan(RecordFormat.BodyHeaderLength), record.AsSpan(RecordFormat.PreambleLength + 4, RecordChecksum.Length));
 }

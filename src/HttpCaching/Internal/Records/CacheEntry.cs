@@ -45,6 +45,9 @@ internal sealed record CacheEntry
 
     public required int BodyLength { get; init; }
 
+    /// <summary>The CRC-32C of the body, as its body record holds it: a body record of other bytes is not this entry's.</summary>
+    public required uint BodyChecksum { get; init; }
+
     public required CachedHeader[] Headers { get; init; }
 
     public required CachedHeader[] ContentHeaders { get; init; }

@@ -18,7 +18,7 @@ internal static class CacheEntrySerializer
             + 4 + SizeOf(entry.ReasonPhrase) + 2
             + (8 * 3) + 4 + 1 + (8 * 3)
             + SizeOf(entry.ETag) + SizeOf(entry.LastModified) + SizeOf(entry.VersionId)
-            + 4
+            + 4 + 4
             + SizeOf(entry.Headers) + SizeOf(entry.ContentHeaders)
             + RecordChecksum.Length;
 
@@ -41,6 +41,7 @@ internal static class CacheEntrySerializer
         writer.String(entry.LastModified);
         writer.String(entry.VersionId);
         writer.Int32(entry.BodyLength);
+        writer.Int32(unchecked((int)entry.BodyChecksum));
         writer.Headers(entry.Headers);
         writer.Headers(entry.ContentHeaders);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(size - RecordChecksum.Length), RecordChecksum.Compute(buffer.AsSpan(0, size - RecordChecksum.Length)));
@@ -75,6 +76,7 @@ internal static class CacheEntrySerializer
             var lastModified = reader.String();
             var versionId = reader.String();
             var bodyLength = reader.Int32();
+            var bodyChecksum = unchecked((uint)reader.Int32());
             var headers = reader.Headers();
             var contentHeaders = reader.Headers();
 
@@ -109,6 +111,7 @@ internal static class CacheEntrySerializer
                 LastModified = lastModified,
                 VersionId = versionId,
                 BodyLength = bodyLength,
+                BodyChecksum = bodyChecksum,
                 Headers = headers,
                 ContentHeaders = contentHeaders,
             };

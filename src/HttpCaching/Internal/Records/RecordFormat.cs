@@ -7,7 +7,7 @@ namespace HttpCaching.Internal;
 internal static class RecordFormat
 {
     /// <summary>The current format version. Bump it whenever the layout of a record changes.</summary>
-    public const byte Version = 3;
+    public const byte Version = 4;
 
     public const byte EntryKind = (byte)'E';
 
