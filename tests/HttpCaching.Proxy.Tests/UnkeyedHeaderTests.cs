@@ -208,6 +208,47 @@ public sealed class UnkeyedHeaderTests
         Assert.Equal("host=b", await other.Content.ReadAsStringAsync(Ct));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Accept-Encoding")]
+    public async Task Get_ConfiguredForwardedHeaderAnd304_KeepsTheRefreshedResponse(string? notModifiedVary)
+    {
+        // The origin's 304 leaves Vary out (the stored one stays as it is, RFC 9111 §3.2), or repeats the 200's. Either
+        // way the refreshed response still varies on the forwarded field, as it was stored: no change of Vary.
+        var full = 0;
+        await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/", (HttpContext context) =>
+        {
+            var host = context.Request.Headers["X-Forwarded-Host"].ToString();
+            context.Response.Headers.ETag = $"\"{host}\"";
+            if (context.Request.Headers.IfNoneMatch == $"\"{host}\"")
+            {
+                context.Response.Headers.CacheControl = "max-age=600";
+                if (notModifiedVary is not null)
+                {
+                    context.Response.Headers.Vary = notModifiedVary;
+                }
+
+                return Results.StatusCode(StatusCodes.Status304NotModified);
+            }
+
+            Interlocked.Increment(ref full);
+            context.Response.Headers.CacheControl = "max-age=0";
+            context.Response.Headers.Vary = "Accept-Encoding";
+            return Results.Text($"host={host}");
+        }));
+        await using var proxy = await RunningProxy.StartAsync(
+            origin, "--Proxy:ForwardedRequestHeaders:0", "X-Forwarded-Host", "--HttpCaching:Defaults:MinimumFreshness", "00:00:00");
+
+        using var first = await SendAsync(proxy, "a");
+        using var revalidated = await SendAsync(proxy, "a");
+        using var third = await SendAsync(proxy, "a");
+
+        Assert.Contains("fwd-status=304", revalidated.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal("host=a", await third.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith("HttpCaching; hit", third.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(1, full);
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(RunningProxy proxy, string forwardedHost)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");

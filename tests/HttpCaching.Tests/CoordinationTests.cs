@@ -293,6 +293,30 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task SlowRevalidationForAnAuthorizedCaller_Superseded_ThoseWhoJoinedDoNotGetItsFields()
+    {
+        // A stale v1 is revalidated for a caller with Authorization; an anonymous caller joins that revalidation. The
+        // 304 (which names the user, and does not say it may be shared) comes late, after B stored v2: superseded, it
+        // is the authorized caller's only. The anonymous caller asks for itself.
+        var originA = new RevalidatingOrigin(_clock);
+        var a = Start(originA);
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        var authorized = a.GetAsync(Url, configure: r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "bob"));
+        await originA.Revalidating.WaitAsync(Limit, Ct);
+        var joined = a.GetAsync(Url);
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(a, Task.CompletedTask, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromSeconds(2), slowRequest: null, pending: authorized);
+        using (slow)
+        {
+            Assert.Equal("v2", fresh);
+            Assert.Equal("bob", Assert.Single(slow.Headers.GetValues("X-User")));
+        }
+
+        using var anonymous = await joined.WaitAsync(Limit, Ct);
+        Assert.False(anonymous.Headers.Contains("X-User"), "a joined caller got the fields of a 304 to another caller's credentials");
+    }
+
+    [Fact]
     public async Task SlowCallerConditional_ANewerVersionWasStoredMeanwhile_The304DoesNotWriteTheOlderOneOverIt()
     {
         // The caller's own conditional GET (a browser revalidating through the proxy) goes to the origin as it is. A slow
@@ -409,7 +433,10 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal(0, originC.Requests);
     }
 
-    /// <summary>Answers the first request 200 "v1" (ETag "v1"); a revalidation is held until released, then answered 304 dated when it arrived.</summary>
+    /// <summary>
+    /// Answers the first request 200 "v1" (ETag "v1"); a revalidation is held until released, then answered 304 dated when
+    /// it arrived. A response to a request with <c>Authorization</c> names its user in <c>X-User</c>.
+    /// </summary>
     private sealed class RevalidatingOrigin(TimeProvider time) : HttpMessageHandler
     {
         private readonly TaskCompletionSource _revalidating = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -437,6 +464,12 @@ public sealed class CoordinationTests : IDisposable
             response.Headers.Date = arrived;
             response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
             response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            if (request.Headers.Authorization is { Parameter: { } user })
+            {
+                // What a response to one user's credentials may carry.
+                response.Headers.TryAddWithoutValidation("X-User", user);
+            }
+
             return response;
         }
     }
@@ -871,7 +904,8 @@ public sealed class CoordinationTests : IDisposable
     /// The race of the superseded checks: A's request (shaped by <paramref name="slowRequest"/>) reaches its origin,
     /// which holds it until <paramref name="release"/>; the clock moves on by <paramref name="beforeFresh"/>, B's caller
     /// asks for a fresh copy (with <paramref name="cookie"/> as its Cookie, if any) and B stores it; the clock moves on
-    /// by <paramref name="afterFresh"/>, and A's origin answers.
+    /// by <paramref name="afterFresh"/>, and A's origin answers. A request the test already made can stand in for A's
+    /// (<paramref name="pending"/>).
     /// </summary>
     /// <returns>The body B's caller was served, and A's response, which the caller disposes.</returns>
     private async Task<(string Fresh, HttpResponseMessage Slow)> WhileSlowAnotherStoresAsync(
@@ -882,9 +916,10 @@ public sealed class CoordinationTests : IDisposable
         TimeSpan beforeFresh,
         TimeSpan afterFresh = default,
         Action<HttpRequestMessage>? slowRequest = null,
-        string? cookie = null)
+        string? cookie = null,
+        Task<HttpResponseMessage>? pending = null)
     {
-        var slow = a.GetAsync(Url, configure: r =>
+        var slow = pending ?? a.GetAsync(Url, configure: r =>
         {
             slowRequest?.Invoke(r);
             if (cookie is not null)

@@ -13,10 +13,11 @@ public sealed class NearCacheTests
     /// <summary>Two instances (service providers) of one application sharing one store and one clock.</summary>
     private sealed class TwoInstances : IDisposable
     {
-        public TwoInstances(Action<ThirdPartyCachingOptions>? configure = null)
+        public TwoInstances(Action<ThirdPartyCachingOptions>? configure = null, bool integrity = false)
         {
-            A = new CachingHarness(configure, registerStore: false, nearCache: true, services: s => s.AddSingleton<IDistributedCache>(Shared));
-            B = new CachingHarness(configure, registerStore: false, nearCache: true, services: s =>
+            var configuration = integrity ? IntegrityKeys.Configuration(false, IntegrityKeys.A) : null;
+            A = new CachingHarness(configure, registerStore: false, nearCache: true, configuration: configuration, services: s => s.AddSingleton<IDistributedCache>(Shared));
+            B = new CachingHarness(configure, registerStore: false, nearCache: true, configuration: configuration, services: s =>
             {
                 s.AddSingleton<IDistributedCache>(Shared);
                 s.AddSingleton<TimeProvider>(A.Time);
@@ -34,6 +35,57 @@ public sealed class NearCacheTests
             A.Dispose();
             B.Dispose();
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StoreGoesBackToAnOlderEntry_AfterTheNewerWasServed_TheOlderIsNotServed(bool integrity)
+    {
+        // The store took v2, then returns the v1 entry it held before (a failover to a replica that lags, a restore):
+        // an intact record, signed for its key when integrity keys are on. After the near-cache window the instance
+        // reads it, finds it older than the v2 it last had, and asks the origin instead of serving v1.
+        using var apps = new TwoInstances(o => o.NearCacheEntryDuration = TimeSpan.FromSeconds(5), integrity);
+        var version = 1;
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response($"v{version}", "max-age=600", $"\"v{version}\""));
+        using (var first = await apps.A.GetAsync(Url))
+        {
+            Assert.Equal("v1", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        var entryKey = Assert.Single(apps.Shared.Keys, CachingHarness.IsEntryKey);
+        var older = apps.Shared.Raw(entryKey)!;
+        apps.A.Time.Advance(TimeSpan.FromSeconds(2));
+        version = 2;
+        using (var refreshed = await apps.A.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache")))
+        {
+            Assert.Equal("v2", await refreshed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        apps.Shared.Put(entryKey, older);
+        apps.A.Time.Advance(TimeSpan.FromMinutes(1));
+        using var after = await apps.A.GetAsync(Url);
+
+        Assert.Equal("v2", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; fwd=uri-miss", after.CacheStatus());
+    }
+
+    [Fact]
+    public async Task AnotherInstanceStoresANewerEntry_AfterTheWindow_ItIsServed()
+    {
+        // The check is against older responses only: B's newer v2 replaces the v1 A last had.
+        using var apps = new TwoInstances(o => o.NearCacheEntryDuration = TimeSpan.FromSeconds(5));
+        apps.A.Origin.When(Url).Respond(_ => apps.A.Response("v1", "max-age=600", "\"v1\""));
+        apps.B.Origin.When(Url).Respond(_ => apps.A.Response("v2", "max-age=600", "\"v2\""));
+        (await apps.A.GetAsync(Url)).Dispose();
+        apps.A.Time.Advance(TimeSpan.FromSeconds(2));
+        (await apps.B.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"))).Dispose();
+
+        apps.A.Time.Advance(TimeSpan.FromMinutes(1));
+        using var fromA = await apps.A.GetAsync(Url);
+
+        Assert.Equal("v2", await fromA.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", fromA.CacheStatus());
     }
 
     [Fact]

@@ -20,14 +20,21 @@ internal sealed class ForwardedHeadersVaryHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (_names.Length > 0)
+        if (_names.Length > 0 && (HasVary(response) || !UpdatesAStoredResponse(request, response)))
         {
-            // Every response, a 304 too: its Vary replaces the stored one when it refreshes a stored response.
+            // Every response the cache may store. A 304 or a HEAD response only when it carries a Vary of its own: that
+            // one replaces the stored Vary when it refreshes a stored response, so it must name these fields too; without
+            // one, the stored Vary (which names them) stays as it is.
             AddToVary(response, _names);
         }
 
         return response;
     }
+
+    private static bool HasVary(HttpResponseMessage response) => response.Headers.NonValidated.Contains("Vary");
+
+    private static bool UpdatesAStoredResponse(HttpRequestMessage request, HttpResponseMessage response) =>
+        response.StatusCode == System.Net.HttpStatusCode.NotModified || request.Method == HttpMethod.Head;
 
     /// <summary>
     /// Adds those of <paramref name="names"/> that the response's <c>Vary</c> does not name yet, as one more field

@@ -42,6 +42,13 @@ internal sealed partial class ClientCache
             return (null, entryKey, vary);
         }
 
+        if (!source.FromMemory && OlderThanKnown(store, entryKey, entryRecord, decoded.Entry, keys))
+        {
+            // The store went back to an older response than this instance last had for the key (a failover to a replica
+            // that lags, a restore from a backup): never served after the newer one. A miss; the fetch stores anew.
+            return (null, entryKey, vary);
+        }
+
         if (IsPrivateForASharedCache(decoded.Entry, store.Options))
         {
             // Stored by an instance configured as a private cache (Shared = false) on the same store and prefix, during a
@@ -72,6 +79,18 @@ internal sealed partial class ClientCache
 
         return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary);
     }
+
+    /// <summary>
+    /// Whether <paramref name="read"/>, just read from the shared store, is older than this instance's last known copy of
+    /// the key (its near cache's, whatever its window): dated by the origin before it (RFC 9111 §4: the most recent
+    /// response is the one to use). Equal dates (one-second resolution) are not older.
+    /// </summary>
+    private bool OlderThanKnown(TieredStore store, string entryKey, byte[] record, CacheEntry read, RequestKeys keys) =>
+        store.GetLastKnown(entryKey) is { } known
+        && !ReferenceEquals(known, record)
+        && !Variants.IsVaryRecord(known)
+        && DecodedEntryCache.Get(known, keys.Prefix, _clientName, keys.RequestHash) is { Entry: var knownEntry }
+        && OriginDate(read) < OriginDate(knownEntry);
 
     /// <summary>
     /// Whether a shared cache must not serve the entry: a private cache stored it (by a private cache's rules: a response

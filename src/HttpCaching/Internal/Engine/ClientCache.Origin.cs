@@ -109,8 +109,12 @@ internal sealed partial class ClientCache
                 if (await SupersededAsync(fetch, refreshed, originRequest, sentValidators: true, requestTime, cancellationToken).ConfigureAwait(false))
                 {
                     // A slow revalidation: a newer version was stored meanwhile, which the refreshed older one must not
-                    // replace. This caller (and those that joined it) get what the 304 said.
-                    return FetchResult.Success(null, snapshot, CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Superseded)), HttpCachingDiagnostics.OutcomeRevalidated);
+                    // replace. This caller gets what the 304 said; those that joined it too, unless the 304 is one this
+                    // cache must not keep or share (then they ask themselves).
+                    var superseded = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Superseded));
+                    return CachePolicy.CheckUpdated(revalidating.Entry, refreshed, options, fetch.HasAuthorization) == NotStoredReason.None
+                        ? FetchResult.Success(null, snapshot, superseded, HttpCachingDiagnostics.OutcomeRevalidated)
+                        : FetchResult.Unshared(null, snapshot, superseded, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
 
                 if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) is UpdateOutcome.MustNotKeep or UpdateOutcome.NotShared)

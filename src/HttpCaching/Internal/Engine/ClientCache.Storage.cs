@@ -282,10 +282,11 @@ internal sealed partial class ClientCache
 
         var (theirs, ours) = (OriginDate(current), OriginDate(entry));
         return theirs > ours && theirs <= ours + took + DateSlack;
-
-        static DateTimeOffset OriginDate(CacheEntry entry) =>
-            HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), out var date) ? date : entry.ResponseTime;
     }
+
+    /// <summary>When the origin dated a stored response (its <c>Date</c>), or, without one, when it was received.</summary>
+    private static DateTimeOffset OriginDate(CacheEntry entry) =>
+        HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), out var date) ? date : entry.ResponseTime;
 
     /// <summary>Writes a response that is to be stored; says whether the store took every record of it.</summary>
     private async Task<bool> WriteAsync(Fetch fetch, StoredResponse response, string[]? varyNames, string? variantId, CancellationToken cancellationToken)

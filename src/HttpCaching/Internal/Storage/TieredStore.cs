@@ -72,6 +72,12 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     public byte[]? GetFromMemory(string key) => near?.Get(key);
 
     /// <summary>
+    /// This instance's last known copy of a record, whatever its window (<see langword="null"/> when it has none or there
+    /// is no near cache): what a record just read from the shared store must not be older than.
+    /// </summary>
+    public byte[]? GetLastKnown(string key) => near?.GetLastKnown(key);
+
+    /// <summary>
     /// Keeps a record read from the shared store that turned out valid, for the next reads. Records that came from the
     /// near cache are not kept again, so hits from memory never extend their window; nor is one whose slot changed
     /// while it was read: a concurrent request kept a record there meanwhile, newer than what this slower read found.
