@@ -44,7 +44,7 @@ public sealed class NearCacheTests
     {
         // The store took v2, then returns the v1 entry it held before (a failover to a replica that lags, a restore):
         // an intact record, signed for its key when integrity keys are on. After the near-cache window the instance
-        // reads it, finds it older than the v2 it last had, and asks the origin instead of serving v1.
+        // reads it, finds it another version dated before the v2 it last had, and keeps serving its v2.
         using var apps = new TwoInstances(o => o.NearCacheEntryDuration = TimeSpan.FromSeconds(5), integrity);
         var version = 1;
         apps.A.Origin.When(Url).Respond(_ => apps.A.Response($"v{version}", "max-age=600", $"\"v{version}\""));
@@ -67,7 +67,76 @@ public sealed class NearCacheTests
         using var after = await apps.A.GetAsync(Url);
 
         Assert.Equal("v2", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        Assert.StartsWith("HttpCaching; fwd=uri-miss", after.CacheStatus());
+        Assert.StartsWith("HttpCaching; hit", after.CacheStatus());
+    }
+
+    [Fact]
+    public async Task StoreGoesBackToAnOlderEntry_OriginDown_TheNewerCopyInMemoryIsServed()
+    {
+        // The same, with the origin down by the time the store went back: the v2 the instance holds (fresh) is served.
+        using var apps = new TwoInstances(o => o.NearCacheEntryDuration = TimeSpan.FromSeconds(5));
+        var version = 1;
+        var down = false;
+        apps.A.Origin.When(Url).Respond(_ => down
+            ? new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+            : apps.A.Response($"v{version}", "max-age=600, stale-if-error=3600", $"\"v{version}\""));
+        (await apps.A.GetAsync(Url)).Dispose();
+        var entryKey = Assert.Single(apps.Shared.Keys, CachingHarness.IsEntryKey);
+        var older = apps.Shared.Raw(entryKey)!;
+        apps.A.Time.Advance(TimeSpan.FromSeconds(2));
+        version = 2;
+        (await apps.A.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"))).Dispose();
+
+        apps.Shared.Put(entryKey, older);
+        apps.A.Time.Advance(TimeSpan.FromMinutes(1));
+        down = true;
+        using var after = await apps.A.GetAsync(Url);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal("v2", await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnotherInstanceRevalidates_OriginServersClocksDiffer_TheRefreshedEntryIsUsed(bool originDown)
+    {
+        // Two origin servers behind one name, one clock 10 s ahead. A got v1 from the fast one; v1 goes stale, and B
+        // revalidates it through the other, whose 304 is dated earlier than A's copy. The same version, refreshed: A
+        // uses the store's entry (a hit, also when the origin is down by then), not its own stale copy.
+        using var apps = new TwoInstances(o =>
+        {
+            o.NearCacheEntryDuration = TimeSpan.FromSeconds(1);
+            o.MinimumFreshness = TimeSpan.Zero;
+        });
+        var fullFromA = 0;
+        var down = false;
+        apps.A.Origin.When(Url).Respond(_ =>
+        {
+            if (down)
+            {
+                return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+            }
+
+            fullFromA++;
+            var response = apps.A.Response("v1", "max-age=5", "\"v1\"");
+            response.Headers.Date = apps.A.Time.GetUtcNow() + TimeSpan.FromSeconds(10);
+            return response;
+        });
+        apps.B.Origin.When(Url).Respond(_ => apps.B.NotModified("max-age=600", "\"v1\""));
+        (await apps.A.GetAsync(Url)).Dispose();
+        apps.A.Time.Advance(TimeSpan.FromSeconds(6));
+        using (var fromB = await apps.B.GetAsync(Url))
+        {
+            Assert.StartsWith("HttpCaching; fwd=stale", fromB.CacheStatus());
+        }
+
+        down = originDown;
+        using var fromA = await apps.A.GetAsync(Url);
+
+        Assert.Equal("v1", await fromA.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("HttpCaching; hit", fromA.CacheStatus());
+        Assert.Equal(1, fullFromA);
     }
 
     [Fact]

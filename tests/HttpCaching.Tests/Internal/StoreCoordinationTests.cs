@@ -9,10 +9,11 @@ public sealed class StoreCoordinationTests
     private const string LeaseKey = "httpcaching:test:l:hash";
 
     [Fact]
-    public async Task TryAcquire_LeaseGrantedAfterTheTimeout_IsReleased()
+    public async Task TryAcquire_LeaseGrantedAfterTheTimeout_IsTheFetchsAndReleasedWhenItEnds()
     {
-        // The store's SET NX went through after the instance stopped waiting for it: a lease held by no one would keep
-        // every instance waiting for the URL until it expired.
+        // The store's SET NX went through after the instance stopped waiting for it. The instance fetches at once all
+        // the same, so the lease is that fetch's: the others wait for what it stores, and it is released when the fetch
+        // ends (left held by no one, it would keep every instance waiting for the URL until it expired).
         var time = new FakeTimeProvider(TestClock.Start);
         var coordinator = new LateCoordinator();
         var coordination = new StoreCoordination(coordinator, time, NullLogger.Instance);
@@ -20,8 +21,28 @@ public sealed class StoreCoordinationTests
         var acquiring = coordination.TryAcquireAsync(LeaseKey, TimeSpan.FromSeconds(1), CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(1));
         var (lease, held) = await acquiring.WaitAsync(TestContext.Current.CancellationToken);
-        Assert.Null(lease);
+        Assert.NotNull(lease);
         Assert.False(held);
+
+        var late = new LateLease();
+        coordinator.Grant.SetResult(late);
+        Assert.False(late.Released.IsCompleted);
+
+        await coordination.ReleaseAsync(lease, TimeSpan.FromSeconds(1));
+        Assert.True(late.Released.IsCompleted);
+    }
+
+    [Fact]
+    public async Task TryAcquire_LeaseGrantedAfterTheFetchEnded_IsReleasedWhenItComes()
+    {
+        var time = new FakeTimeProvider(TestClock.Start);
+        var coordinator = new LateCoordinator();
+        var coordination = new StoreCoordination(coordinator, time, NullLogger.Instance);
+
+        var acquiring = coordination.TryAcquireAsync(LeaseKey, TimeSpan.FromSeconds(1), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var (lease, _) = await acquiring.WaitAsync(TestContext.Current.CancellationToken);
+        await coordination.ReleaseAsync(lease!, TimeSpan.FromSeconds(1));
 
         var late = new LateLease();
         coordinator.Grant.SetResult(late);

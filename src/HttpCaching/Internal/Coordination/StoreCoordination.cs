@@ -179,24 +179,28 @@ internal sealed partial class StoreCoordination
         }
         catch (Exception ex)
         {
-            // Given up (timed out, or the caller went): a lease the store grants after all belongs to no one, and would
-            // keep every instance waiting for the URL until it expired. It is released as soon as it comes.
-            if (acquiring is not null)
-            {
-                ReleaseWhenGranted(acquiring);
-            }
-
             if (cancellationToken.IsCancellationRequested)
             {
+                // The caller went: a lease the store grants after all belongs to no one, and would keep every instance
+                // waiting for the URL until it expired. It is released as soon as it comes.
+                if (acquiring is not null)
+                {
+                    ReleaseWhenGranted(acquiring);
+                }
+
                 throw;
             }
 
             Failed("lease", ex);
-            return (null, false);
+
+            // Not granted in time: this instance fetches at once all the same, so a lease the store grants after all is
+            // that fetch's. It is held while the fetch runs (the others wait for what it stores), then released.
+            return acquiring is { IsCompleted: false } ? (new LateLease(this, acquiring), false) : (null, false);
         }
     }
 
-    private void ReleaseWhenGranted(Task<IAsyncDisposable?> acquiring) =>
+    /// <summary>Releases the lease <paramref name="acquiring"/> brings, as soon as it comes (nothing when the store refused).</summary>
+    internal void ReleaseWhenGranted(Task<IAsyncDisposable?> acquiring) =>
         _ = acquiring.ContinueWith(
             static (granted, state) =>
             {

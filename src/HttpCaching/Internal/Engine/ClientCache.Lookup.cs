@@ -42,11 +42,12 @@ internal sealed partial class ClientCache
             return (null, entryKey, vary);
         }
 
-        if (!source.FromMemory && OlderThanKnown(store, entryKey, entryRecord, decoded.Entry, keys))
+        if (!source.FromMemory && NewerKnown(store, entryKey, entryRecord, decoded.Entry, keys) is { } known)
         {
-            // The store went back to an older response than this instance last had for the key (a failover to a replica
-            // that lags, a restore from a backup): never served after the newer one. A miss; the fetch stores anew.
-            return (null, entryKey, vary);
+            // The store went back to an older version than this instance last had for the key (a failover to a replica
+            // that lags, a restore from a backup): it keeps the newer one it had, served, revalidated or kept for
+            // stale-if-error as any stored response, and never the older one after it.
+            (entryRecord, decoded, source) = known;
         }
 
         if (IsPrivateForASharedCache(decoded.Entry, store.Options))
@@ -81,16 +82,21 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// Whether <paramref name="read"/>, just read from the shared store, is older than this instance's last known copy of
-    /// the key (its near cache's, whatever its window): dated by the origin before it (RFC 9111 §4: the most recent
-    /// response is the one to use). Equal dates (one-second resolution) are not older.
+    /// This instance's last known copy of the key (its near cache's, whatever its window), when <paramref name="read"/>,
+    /// just read from the shared store, is another version that the origin dated before it (RFC 9111 §4: the most recent
+    /// response is the one to use); <see langword="null"/> otherwise. The same version with an earlier date (another
+    /// instance's revalidation, through an origin server whose clock is behind) is no older version, and equal dates
+    /// (one-second resolution) are not older.
     /// </summary>
-    private bool OlderThanKnown(TieredStore store, string entryKey, byte[] record, CacheEntry read, RequestKeys keys) =>
+    private (byte[] Record, DecodedEntry Decoded, RecordSource Source)? NewerKnown(TieredStore store, string entryKey, byte[] record, CacheEntry read, RequestKeys keys) =>
         store.GetLastKnown(entryKey) is { } known
         && !ReferenceEquals(known, record)
         && !Variants.IsVaryRecord(known)
-        && DecodedEntryCache.Get(known, keys.Prefix, _clientName, keys.RequestHash) is { Entry: var knownEntry }
-        && OriginDate(read) < OriginDate(knownEntry);
+        && DecodedEntryCache.Get(known, keys.Prefix, _clientName, keys.RequestHash) is { } knownDecoded
+        && !string.Equals(knownDecoded.Entry.VersionId, read.VersionId, StringComparison.Ordinal)
+        && OriginDate(read) < OriginDate(knownDecoded.Entry)
+            ? (known, knownDecoded, RecordSource.Memory)
+            : null;
 
     /// <summary>
     /// Whether a shared cache must not serve the entry: a private cache stored it (by a private cache's rules: a response
