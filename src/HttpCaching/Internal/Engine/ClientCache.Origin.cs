@@ -184,9 +184,7 @@ internal sealed partial class ClientCache
             return UpdateOutcome.Outdated;
         }
 
-        var reason = fetch.Stored is { Entry: var stored }
-            ? CachePolicy.CheckUpdated(stored, updated, fetch.Options, fetch.HasAuthorization)
-            : NotStoredReason.None;
+        var reason = CachePolicy.CheckUpdated(fetch.Stored?.Entry ?? updated, updated, fetch.Options, fetch.HasAuthorization);
         if (reason != NotStoredReason.None)
         {
             Log.NotStored(_logger, _clientName, new LoggedUri(fetch.Uri), status, CacheStatus.Detail(reason));

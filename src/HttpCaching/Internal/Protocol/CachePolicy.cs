@@ -54,10 +54,7 @@ internal static class CachePolicy
             return NotStoredReason.Private;
         }
 
-        if (shared
-            && requestHasAuthorization
-            && !responseDirectives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public)
-            && responseDirectives.SharedMaxAge == CacheControl.Absent)
+        if (shared && requestHasAuthorization && !SharedDespiteAuthorization(responseDirectives))
         {
             return NotStoredReason.Authorization;
         }
@@ -110,13 +107,17 @@ internal static class CachePolicy
             return NotStoredReason.Vary;
         }
 
-        return shared
-            && requestHasAuthorization
-            && !directives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public)
-            && directives.SharedMaxAge == CacheControl.Absent
-                ? NotStoredReason.Authorization
-                : NotStoredReason.None;
+        return shared && requestHasAuthorization && !SharedDespiteAuthorization(directives)
+            ? NotStoredReason.Authorization
+            : NotStoredReason.None;
     }
+
+    /// <summary>
+    /// Whether a response to a request with <c>Authorization</c> says a shared cache may keep it (RFC 9111 §3.5):
+    /// <c>public</c>, <c>must-revalidate</c> or <c>s-maxage</c>.
+    /// </summary>
+    private static bool SharedDespiteAuthorization(in CacheControl directives) =>
+        directives.Has(CacheControlFlags.MustRevalidate | CacheControlFlags.Public) || directives.SharedMaxAge != CacheControl.Absent;
 
     /// <summary>
     /// The freshness lifetime a response gives itself (RFC 9111 §4.2.1), and whether it is heuristic (§4.2.2).

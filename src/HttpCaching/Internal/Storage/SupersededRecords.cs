@@ -15,7 +15,8 @@ namespace HttpCaching.Internal;
 /// key exclude each other here (<see cref="BeginWrite"/>, <see cref="TryBeginRemoval"/>): a write waits for a removal
 /// under way, and a removal waits for the writes under way to end, then reads what they left. Every wait is bounded by
 /// the caller.
-/// Another instance's write can still fall between the two calls; that costs a miss, never an older version.
+/// Another instance's write can still fall between the two calls and be removed: a miss here, after which that
+/// instance's records are no longer there to stop a slower third one's older write.
 /// </remarks>
 internal sealed class SupersededRecords
 {
