@@ -153,6 +153,29 @@ public sealed class ResponseForwardingTests
     }
 
     [Fact]
+    public async Task ResetContent_205WithABodyAndItsLength_IsPassedBackWithoutThem()
+    {
+        // RFC 9110 §15.3.6 forbids the body; HttpClient reads it anyway. The proxy drops it, and so must drop its length:
+        // Kestrel fails a response shorter than its Content-Length, and the caller would get a 500.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(Ct);
+            await socket.ReceiveAsync(new byte[8192], Ct);
+            await socket.SendAsync(Encoding.Latin1.GetBytes("HTTP/1.1 205 Reset Content\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"), Ct);
+        }, Ct);
+        await using var proxy = await RunningProxy.StartAsync($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+
+        var answer = await RawHttp.SendAsync(proxy.BaseAddress, "POST /form HTTP/1.1\r\nHost: cache\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        await serving.WaitAsync(Ct);
+
+        Assert.StartsWith("HTTP/1.1 205 ", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("hello", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("Content-Length: 5", answer, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task PartialContent_206_ForARangeRequest()
     {
         var alphabet = Encoding.ASCII.GetBytes("abcdefghijklmnopqrstuvwxyz");

@@ -19,6 +19,8 @@ public sealed class UnkeyedHeaderTests
     [InlineData("X-Forwarded-Proto", "http")]
     [InlineData("X-Forwarded-Scheme", "http")]
     [InlineData("X-Forwarded-Prefix", "/evil")]
+    [InlineData("X-Forwarded-Uri", "/admin")]
+    [InlineData("X-Forwarded-Path", "/admin")]
     [InlineData("X-Original-URL", "/admin")]
     [InlineData("X-Rewrite-URL", "/admin")]
     [InlineData("X-HTTP-Method-Override", "DELETE")]

@@ -173,6 +173,22 @@ public sealed class RfcBehaviourTests
     }
 
     [Fact]
+    public async Task Conditional_IfNoneMatchStarAndStoredResponseWithoutETag_AnsweredNotModified()
+    {
+        // "*" asks whether any current representation exists (RFC 9110 §13.1.2): the stored one does, entity tag or not.
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("body", "max-age=600"));
+
+        await harness.GetAsync(Url);
+        using var response = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "*"));
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.StartsWith("HttpCaching; hit", response.CacheStatus());
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Conditional_StaleStoredResponse_ForwardedWithTheCallersValidatorsOnly()
     {
         using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
@@ -380,6 +396,23 @@ public sealed class RfcBehaviourTests
         using var second = await harness.Client().GetAsync(raw, TestContext.Current.CancellationToken);
 
         Assert.StartsWith("HttpCaching; hit", second.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Key_UriWithoutCanonicalizationWrittenLikeACanonicalOne_NotServedItsResponse()
+    {
+        // Both written "/files/a/../b": the raw one goes out as written, the other as "/files/b", two resources.
+        const string Written = "https://api.example.test/files/a/../b";
+        using var harness = new CachingHarness();
+        harness.Origin.When("https://api.example.test/*").Respond(request => harness.Response($"resource {request.RequestUri!.PathAndQuery}", "max-age=600"));
+        var raw = new Uri(Written, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        var normal = new Uri(Written);
+
+        using var rawResponse = await harness.Client().GetAsync(raw, TestContext.Current.CancellationToken);
+        using var normalResponse = await harness.Client().GetAsync(normal, TestContext.Current.CancellationToken);
+
+        Assert.Equal("resource /files/a/../b", await rawResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("resource /files/b", await normalResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Theory]

@@ -107,6 +107,24 @@ public sealed class VaryTests
     }
 
     [Fact]
+    public async Task Vary_ValuesThatDifferOnlyInsideQuotes_AreTwoVariants()
+    {
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(request =>
+        {
+            var response = harness.Response($"for {string.Join("|", request.Headers.GetValues("X-Tenant"))}", "max-age=600");
+            response.Headers.Vary.Add("X-Tenant");
+            return response;
+        });
+
+        using var first = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"acme, corp\""));
+        using var second = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"acme,corp\""));
+
+        Assert.Equal("for \"acme,corp\"", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Vary_Star_NeverStored()
     {
         using var harness = LanguageOrigin(out var calls, vary: "*");

@@ -82,6 +82,81 @@ public sealed class WrongResponseTests
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
     }
 
+    [Theory]
+    [InlineData("max-stale")]
+    [InlineData("max-stale=3600")]
+    public async Task StaleServing_ResponseToRequestWithCookie_AnotherCallersMaxStaleDoesNotGetIt(string directive)
+    {
+        // Alice's response has no freshness of its own and gets no floor: it is stale at once. Bob asks for any stale
+        // response; he must not get hers, which may be personal, without the origin being asked.
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(request => harness.Response(CookieOf(request) == "none" ? "anonymous page" : $"page of {CookieOf(request)}"));
+
+        using var alice = await harness.GetAsync(Url, configure: r => Cookie(r, "session=alice"));
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using var bob = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", directive));
+
+        Assert.Contains("; stored", alice.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal("anonymous page", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StaleWhileRevalidate_ResponseToRequestWithCookie_AnotherCallerWaitsForTheOrigin()
+    {
+        // A configured stale-while-revalidate window would answer Bob at once with Alice's stale page.
+        using var harness = new CachingHarness(o => o.StaleWhileRevalidate = TimeSpan.FromMinutes(10));
+        harness.Origin.When(Url).Respond(request => harness.Response(CookieOf(request) == "none" ? "anonymous page" : $"page of {CookieOf(request)}", "max-age=60"));
+
+        using var alice = await harness.GetAsync(Url, configure: r => Cookie(r, "session=alice"));
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var bob = await harness.GetAsync(Url);
+
+        Assert.Equal("anonymous page", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("Cookie", "session=alice", null)]
+    [InlineData("Cookie", "session=alice", "max-age=60")]
+    [InlineData("Authorization", "Bearer alice", "max-age=60, must-revalidate")]
+    public async Task StaleIfError_ResponseToRequestWithCredentials_NotServedToAnotherCallerWhenTheOriginFails(string field, string value, string? cacheControl)
+    {
+        // The default stale-if-error window (a day) must not hand a response that may be Alice's to Bob on a 503.
+        using var harness = new CachingHarness();
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ => ++calls == 1
+            ? harness.Response("page of alice", cacheControl)
+            : new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("down") });
+
+        using var alice = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation(field, value));
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var bob = await harness.GetAsync(Url);
+
+        Assert.Contains("; stored", alice.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, bob.StatusCode);
+        Assert.Equal("down", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("Cookie", "session=alice")]
+    [InlineData("Authorization", "Bearer alice")]
+    public async Task StaleIfError_PublicResponseToRequestWithCredentials_ServedWhenTheOriginFails(string field, string value)
+    {
+        // Marked public, the response is meant for everyone: once stale it is served on an origin error like any other.
+        using var harness = new CachingHarness();
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ => ++calls == 1
+            ? harness.Response("public data", "public, max-age=60")
+            : new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("down") });
+
+        using var first = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation(field, value));
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var other = await harness.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Contains("fwd-status=503", other.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal("public data", await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task Floor_RequestWithoutCredentials_StillApplies()
     {

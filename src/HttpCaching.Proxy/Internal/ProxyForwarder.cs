@@ -243,8 +243,10 @@ internal sealed partial class ProxyForwarder
             }
         }
 
-        // Content-Length is set from the content, which knows it for responses the cache serves from its store.
-        if (status is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status304NotModified
+        // Content-Length is set from the content, which knows it for responses the cache serves from its store; not for
+        // the statuses that never have a body here (a 205's is dropped, as RFC 9110 §15.3.6 wants), since Kestrel fails a
+        // response whose body falls short of its length.
+        if (status is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status205ResetContent and not StatusCodes.Status304NotModified
             && response.Content.Headers.ContentLength is { } length)
         {
             outgoing.ContentLength = length;

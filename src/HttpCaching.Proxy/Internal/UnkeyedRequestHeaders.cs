@@ -16,6 +16,8 @@ internal static class UnkeyedRequestHeaders
         "X-Forwarded-Proto",
         "X-Forwarded-Scheme",
         "X-Forwarded-Prefix",
+        "X-Forwarded-Uri",
+        "X-Forwarded-Path",
         "X-Original-URL",
         "X-Rewrite-URL",
         "X-HTTP-Method-Override",

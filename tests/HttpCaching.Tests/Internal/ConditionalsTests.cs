@@ -68,10 +68,20 @@ public sealed class ConditionalsTests
     }
 
     [Fact]
-    public void NotModified_IfNoneMatchButNoStoredETag_False()
+    public void NotModified_IfNoneMatchButNoStoredETag_FalseAndIfModifiedSinceIgnored()
     {
         var entry = ProtocolFixtures.Entry(fields: [$"Last-Modified: {LastModified}"]);
-        Assert.False(Conditionals.NotModified(Request(("If-None-Match", "*"), ("If-Modified-Since", LastModified)), entry));
+        Assert.False(Conditionals.NotModified(Request(("If-None-Match", "\"a\""), ("If-Modified-Since", LastModified)), entry));
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("\"x\", *")]
+    public void NotModified_IfNoneMatchStarAndNoStoredETag_True(string ifNoneMatch)
+    {
+        // "*" is false whenever a current representation exists (RFC 9110 §13.1.2), entity tag or not.
+        var entry = ProtocolFixtures.Entry(fields: ["Cache-Control: max-age=60"]);
+        Assert.True(Conditionals.NotModified(Request(("If-None-Match", ifNoneMatch)), entry));
     }
 
     [Fact]

@@ -20,6 +20,24 @@ public sealed class RequestKeyCacheTests
     }
 
     [Fact]
+    public void Get_UrisWrittenAlikeThatGoOutDifferently_EachKeepsItsOwnKeys()
+    {
+        // Written alike, but the one without canonicalization is sent with its dot segments: another resource.
+        const string Written = "https://api.example/files/a/../b";
+        var cache = new RequestKeyCache("client");
+        var raw = new Uri(Written, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        var normal = new Uri(Written);
+
+        var rawKeys = cache.Get(raw, Prefix);
+        var normalKeys = cache.Get(normal, Prefix);
+
+        Assert.Equal(CacheKeyBuilder.HashRequest("GET", raw), rawKeys.RequestHash);
+        Assert.Equal(CacheKeyBuilder.HashRequest("GET", normal), normalKeys.RequestHash);
+        Assert.NotEqual(rawKeys.RequestHash, normalKeys.RequestHash);
+        Assert.Same(normalKeys, cache.Get(new Uri("https://api.example/files/b"), Prefix));
+    }
+
+    [Fact]
     public void Get_OtherPrefix_BuildsKeysUnderIt()
     {
         var cache = new RequestKeyCache("client");

@@ -65,6 +65,38 @@ public sealed class VariantsTests
         Assert.NotEqual(one, Variants.Id(names, Request(("Accept", "b,a"))));
     }
 
+    [Theory]
+    [InlineData("\"acme, corp\"", "\"acme,corp\"")]
+    [InlineData("\"a\\\", b\"", "\"a\\\",b\"")]
+    [InlineData("\"a\\\"\", b", "\"a\\\",b\"")]
+    public void Id_ValuesThatDifferInsideAQuotedString_Differ(string first, string second)
+    {
+        // A quoted string is opaque (RFC 9110 §5.6.4), an escaped quote included: only commas outside it separate members.
+        string[] names = ["x-tenant"];
+        Assert.NotEqual(Variants.Id(names, Request(("X-Tenant", first))), Variants.Id(names, Request(("X-Tenant", second))));
+    }
+
+    [Fact]
+    public void Id_QuotedMembersWithWhiteSpaceAroundTheirCommas_Same()
+    {
+        string[] names = ["x-tenant"];
+        Assert.Equal(Variants.Id(names, Request(("X-Tenant", "\"a, b\" , c"))), Variants.Id(names, Request(("X-Tenant", "\"a, b\",c"))));
+        Assert.Equal(Variants.Id(names, Request(("X-Tenant", "a,,b"))), Variants.Id(names, Request(("X-Tenant", "a, b"))));
+    }
+
+    [Fact]
+    public void Id_CookieLines_JoinedAsCookiePairsNotAsAList()
+    {
+        // Two Cookie lines are one cookie string with both pairs (RFC 6265 §5.4, as HTTP/2 splits them); a comma is part of
+        // a cookie's value, so "a=1,b=2" is one cookie named a.
+        string[] names = ["cookie"];
+        var twoLines = Variants.Id(names, Request(("Cookie", "a=1"), ("Cookie", "b=2")));
+        Assert.Equal(twoLines, Variants.Id(names, Request(("Cookie", "a=1; b=2"))));
+        Assert.Equal(twoLines, Variants.Id(names, Request(("Cookie", "a=1;b=2"))));
+        Assert.NotEqual(twoLines, Variants.Id(names, Request(("Cookie", "a=1,b=2"))));
+        Assert.NotEqual(Variants.Id(names, Request(("Cookie", "a=1, b=2"))), Variants.Id(names, Request(("Cookie", "a=1,b=2"))));
+    }
+
     [Fact]
     public void Id_ValueOfAnotherFieldDoesNotLeakAcrossNames()
     {

@@ -18,13 +18,15 @@ internal sealed class RequestKeyCache(string clientName)
 
     public RequestKeys Get(Uri uri, string prefix)
     {
-        var original = uri.OriginalString;
-        if (_keys.TryGetValue(original, out var keys) && string.Equals(keys.Prefix, prefix, StringComparison.Ordinal))
+        // By the URI as it is hashed, not as it was written: two URIs written alike can go out differently (one made with
+        // DangerousDisablePathAndQueryCanonicalization keeps its dot segments), and each must keep its own keys.
+        var normalized = CacheKeyBuilder.NormalizeUri(uri);
+        if (_keys.TryGetValue(normalized, out var keys) && string.Equals(keys.Prefix, prefix, StringComparison.Ordinal))
         {
             return keys;
         }
 
-        var hash = CacheKeyBuilder.HashRequest("GET", uri);
+        var hash = CacheKeyBuilder.HashRequest("GET", normalized);
         keys = new RequestKeys(prefix, hash, CacheKeyBuilder.EntryKey(prefix, clientName, hash));
         if (Interlocked.Increment(ref _added) > Capacity)
         {
@@ -32,7 +34,7 @@ internal sealed class RequestKeyCache(string clientName)
             _keys.Clear();
         }
 
-        _keys[original] = keys;
+        _keys[normalized] = keys;
         return keys;
     }
 }

@@ -21,16 +21,12 @@ internal static class Conditionals
 
         if (headers.TryGetValues("If-None-Match", out var ifNoneMatch))
         {
-            if (entry.ETag is null)
-            {
-                return false;
-            }
-
+            // "*" matches any current representation, with an entity tag or without (RFC 9110 §13.1.2).
             foreach (var line in ifNoneMatch)
             {
                 foreach (var tag in EntityTags(line))
                 {
-                    if (tag == "*" || CachePolicy.WeakMatch(tag, entry.ETag))
+                    if (tag == "*" || (entry.ETag is not null && CachePolicy.WeakMatch(tag, entry.ETag)))
                     {
                         return true;
                     }
@@ -52,28 +48,7 @@ internal static class Conditionals
     }
 
     /// <summary>The entity tags of an <c>If-None-Match</c> line; commas inside quotes do not split (RFC 9110 §8.8.3).</summary>
-    public static IEnumerable<string> EntityTags(string line)
-    {
-        var start = 0;
-        var quoted = false;
-        for (var i = 0; i <= line.Length; i++)
-        {
-            if (i == line.Length || (line[i] == ',' && !quoted))
-            {
-                var tag = line[start..i].Trim();
-                if (tag.Length > 0)
-                {
-                    yield return tag;
-                }
-
-                start = i + 1;
-            }
-            else if (line[i] == '"')
-            {
-                quoted = !quoted;
-            }
-        }
-    }
+    public static IEnumerable<string> EntityTags(string line) => FieldList.Items(line, quotedPairs: false);
 
     /// <summary>RFC 9110 §15.4.5: the fields a 304 carries from the 200 it stands for.</summary>
     public static bool BelongsInNotModified(string name) =>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Net.Http.Headers;
 using System.Text;
 
 namespace HttpCaching.Internal;
@@ -64,8 +65,8 @@ internal static class Variants
     public static bool IsStar(string[] names) => names is ["*"];
 
     /// <summary>
-    /// The id of the variant <paramref name="request"/> selects: a hash of each named field's normalised value (lists
-    /// joined with a comma, white space around commas removed; absent fields distinct from empty ones).
+    /// The id of the variant <paramref name="request"/> selects: a hash of each named field's normalised value
+    /// (<see cref="AppendNormalised"/>; absent fields distinct from empty ones).
     /// </summary>
     public static string Id(string[] names, HttpRequestMessage request, bool ignoreValidators = false)
     {
@@ -79,20 +80,7 @@ internal static class Variants
             }
             else if (request.Headers.NonValidated.TryGetValues(name, out var values))
             {
-                var first = true;
-                foreach (var value in values)
-                {
-                    foreach (var item in value.Split(',', StringSplitOptions.TrimEntries))
-                    {
-                        if (!first)
-                        {
-                            text.Append(',');
-                        }
-
-                        text.Append(item);
-                        first = false;
-                    }
-                }
+                AppendNormalised(text, name, values);
             }
             else
             {
@@ -105,6 +93,30 @@ internal static class Variants
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()), hash);
         return Base64Url.EncodeToString(hash[..16]);
+    }
+
+    /// <summary>
+    /// A field's lines, normalised: list members trimmed and joined with a comma, commas inside quoted strings kept
+    /// (RFC 9110 §5.6); <c>Cookie</c>, which is no list, by its own rule: its lines and pairs joined with <c>"; "</c>
+    /// (RFC 6265 §5.4), so two lines equal one with both pairs and never one with a comma in a value.
+    /// </summary>
+    private static void AppendNormalised(StringBuilder text, string name, HeaderStringValues values)
+    {
+        var cookie = name == "cookie";
+        var first = true;
+        foreach (var value in values)
+        {
+            foreach (var item in cookie ? value.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : FieldList.Items(value, quotedPairs: true))
+            {
+                if (!first)
+                {
+                    text.Append(cookie ? "; " : ",");
+                }
+
+                text.Append(item);
+                first = false;
+            }
+        }
     }
 
     /// <summary>The length of a Vary record's generation, in bytes.</summary>

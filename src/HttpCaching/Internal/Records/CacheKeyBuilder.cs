@@ -33,9 +33,11 @@ internal static class CacheKeyBuilder
     }
 
     /// <summary>The base64url SHA-256 of <c>METHOD SP normalised-uri</c>.</summary>
-    public static string HashRequest(string method, Uri uri)
+    public static string HashRequest(string method, Uri uri) => HashRequest(method, NormalizeUri(uri));
+
+    /// <summary>The base64url SHA-256 of <c>METHOD SP <paramref name="normalized"/></c>, a URI's <see cref="NormalizeUri"/>.</summary>
+    public static string HashRequest(string method, string normalized)
     {
-        var normalized = NormalizeUri(uri);
         var length = method.Length + 1 + normalized.Length;
         var rented = length <= 512 ? null : ArrayPool<char>.Shared.Rent(length);
         try
