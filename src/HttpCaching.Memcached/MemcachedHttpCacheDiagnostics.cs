@@ -26,7 +26,9 @@ public static class MemcachedHttpCacheDiagnostics
 
     /// <summary>
     /// Event id 3, <c>MemcachedServerDown</c> (Warning once per outage, Debug for the retries that fail): a server could
-    /// not be reached or broke a connection; it is skipped for a growing interval and its keys go to the other servers.
+    /// not be reached or broke a connection; it is skipped for a growing interval and its keys go to the other servers,
+    /// as copies for that outage. The keys written or removed meanwhile are removed from it when it is back, before it is
+    /// read again.
     /// </summary>
     public const int ServerDownEventId = 3;
 
@@ -45,4 +47,11 @@ public static class MemcachedHttpCacheDiagnostics
     /// connection is closed and the call fails; nothing of the reply is used.
     /// </summary>
     public const int ProtocolViolationEventId = 6;
+
+    /// <summary>
+    /// Event id 7, <c>MemcachedServerFlushed</c> (Warning): a server is back after more of its keys were written or
+    /// removed elsewhere during its outage than the store remembers one by one; it was flushed (<c>flush_all</c>), so
+    /// no value it kept through the outage is read as current.
+    /// </summary>
+    public const int ServerFlushedEventId = 7;
 }

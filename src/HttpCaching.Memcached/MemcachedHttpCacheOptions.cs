@@ -10,7 +10,8 @@ namespace HttpCaching.Memcached;
 /// The store speaks memcached's meta text protocol (<c>mg</c>, <c>ms</c>, <c>md</c>, <c>mn</c>, memcached 1.6 or newer)
 /// over a small pool of connections per server. Keys spread over <see cref="Servers"/> by consistent hashing, so adding
 /// a server moves about 1/N of the keys; a server that cannot be reached is skipped for a growing interval
-/// (<see cref="ServerRetryInterval"/> up to <see cref="MaxServerRetryInterval"/>) and its keys go to the others.
+/// (<see cref="ServerRetryInterval"/> up to <see cref="MaxServerRetryInterval"/>) and its keys go to the others, as
+/// copies for that outage; the keys written or removed meanwhile are removed from it when it is back.
 /// </para>
 /// <para>
 /// Nothing secret is logged: not the password, not a key (the store's exceptions carry a hash of it), not a value.

@@ -96,6 +96,23 @@ public sealed class MemcachedProtocolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task GetAsync_SizeAboveTheItemSizeLimitTheServerGave_ProtocolFailureBeforeReadingIt()
+    {
+        // The server said (stats settings) its items are at most 1 MiB; a value of almost 1 GB cannot be one of them.
+        var header = new byte[ValueHeader.Length];
+        ValueHeader.Write(header, default);
+        var store = Store((line, opaque) => line.StartsWith("mg ", StringComparison.Ordinal)
+            ? [.. ScriptedServer.Ascii($"VA 1000000000 f0 O{opaque}\r\n"), .. header]
+            : null, closeAfterReply: true);
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.GetAsync("key", Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Protocol, ex.Failure);
+        Assert.Contains("larger than the item size limit", ex.Message, StringComparison.Ordinal);
+        Assert.Single(_stores.StoreLogs(MemcachedHttpCacheDiagnostics.ItemSizeLimitEventId));
+    }
+
+    [Fact]
     public async Task SetAsync_ServerError_ServerFailureWithItsText()
     {
         var store = Store((line, opaque) => ScriptedServer.Ascii("SERVER_ERROR out of memory storing object\r\n"));

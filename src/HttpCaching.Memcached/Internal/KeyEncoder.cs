@@ -10,8 +10,8 @@ namespace HttpCaching.Memcached.Internal;
 /// bytes (with the prefix) fit are sent whole; longer ones as a marker byte and their SHA-256.
 /// </summary>
 /// <remarks>
-/// The marker bytes 0xFE (the empty key) and 0xFF (a hashed key) never occur in UTF-8, so a hashed or empty key can
-/// never be mistaken for a short one. The base64 text of 186 bytes is 248 characters, under memcached's 250.
+/// The marker bytes 0xFE (the empty key), 0xFF (a hashed key) and 0xFD (a copy held for a server that is down) never
+/// occur in UTF-8, so such a key can never be mistaken for a short one. The base64 text of 186 bytes is 248 characters, under memcached's 250.
 /// </remarks>
 internal static class KeyEncoder
 {
@@ -42,6 +42,23 @@ internal static class KeyEncoder
         var hashed = new byte[1 + SHA256.HashSizeInBytes];
         hashed[0] = HashedMarker;
         SHA256.HashData(bytes, hashed.AsSpan(1));
+        return hashed;
+    }
+
+    public const byte FailoverMarker = 0xFD;
+
+    /// <summary>
+    /// The key under which another server holds a copy of <paramref name="raw"/> while its own server is down, in the
+    /// outage <paramref name="epoch"/> names: a marker byte (never in UTF-8) and the SHA-256 of both.
+    /// </summary>
+    public static byte[] Failover(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> epoch)
+    {
+        var hashed = new byte[1 + SHA256.HashSizeInBytes];
+        hashed[0] = FailoverMarker;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(epoch);
+        hash.AppendData(raw);
+        hash.GetHashAndReset(hashed.AsSpan(1));
         return hashed;
     }
 

@@ -22,7 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(
         EventId = MemcachedHttpCacheDiagnostics.ServerDownEventId,
-        Message = "{Store}: memcached server {Server} failed ({Reason}); it is skipped for {SkippedFor} and its keys go to the other servers, if any.",
+        Message = "{Store}: memcached server {Server} failed ({Reason}); it is skipped for {SkippedFor} and its keys go to the other servers, if any, as copies for this outage.",
         EventName = "MemcachedServerDown")]
     public static partial void ServerDown(ILogger logger, LogLevel level, string store, string server, string reason, TimeSpan skippedFor);
 
@@ -30,6 +30,12 @@ internal static partial class Log
         "{Store}: memcached server {Server} answers again; its keys are back on it.",
         EventName = "MemcachedServerRestored")]
     public static partial void ServerRestored(ILogger logger, string store, string server);
+
+    [LoggerMessage(MemcachedHttpCacheDiagnostics.ServerFlushedEventId, LogLevel.Warning,
+        "{Store}: memcached server {Server} is back after more than {Remembered} of its keys were written or removed on other servers while it was down; "
+        + "it was flushed, so that no value it kept through the outage is read as current.",
+        EventName = "MemcachedServerFlushed")]
+    public static partial void ServerFlushed(ILogger logger, string store, string server, int remembered);
 
     [LoggerMessage(MemcachedHttpCacheDiagnostics.AuthenticationFailedEventId, LogLevel.Error,
         "{Store}: {Reason} The store's operations on that server fail and requests go to the origin. Check Username and Password against the server's -Y auth file.",

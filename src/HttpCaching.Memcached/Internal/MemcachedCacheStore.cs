@@ -20,7 +20,8 @@ namespace HttpCaching.Memcached.Internal;
 /// </para>
 /// <para>
 /// Keys go to servers by a <see cref="KetamaRing"/>. A server that cannot be reached, or breaks a connection, is
-/// skipped for a growing interval and the call goes to the next server on the ring; a pooled connection that fails is
+/// skipped for a growing interval and the call goes to the next server on the ring, to a copy of the key for that
+/// outage (see <see cref="RunAsync"/>); a pooled connection that fails is
 /// retried once on a new one first, since that is what a server restart looks like. Failures leave as
 /// <see cref="MemcachedStoreException"/>s whose messages name the key only by its hash, which the caching handler
 /// reports as not stored, or as a miss; a value above a server's item size leaves as an
@@ -272,7 +273,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         RunAsync("get", key, (pooled, store: this), static async (node, connection, wire, state, token) =>
         {
             var now = state.store._time.GetUtcNow();
-            var (outcome, expiry, value, remaining) = await connection.GetAsync(wire, now, state.pooled, token).ConfigureAwait(false);
+            var (outcome, expiry, value, remaining) = await connection.GetAsync(wire, now, state.pooled, token, node.ItemSizeMax).ConfigureAwait(false);
             if (outcome != GetOutcome.Hit)
             {
                 return null;
@@ -299,6 +300,13 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
     /// Runs one operation on the server the key belongs to, or, when that one is down, on the next on the ring; bounded
     /// by <see cref="MemcachedHttpCacheOptions.OperationTimeout"/>.
     /// </summary>
+    /// <remarks>
+    /// On another server the key is its outage's copy (<see cref="KeyEncoder.Failover"/>), never the key itself: copies
+    /// from an earlier outage are never read in a later one, and that server's own keys are left alone. A write or
+    /// removal that went elsewhere is remembered (<see cref="ServerNode.NoteRerouted"/>): the key's own server kept what
+    /// it held before, an older value or one removed since, which goes before the server is read again
+    /// (<see cref="CleanUpAsync"/>).
+    /// </remarks>
     private async ValueTask<T> RunAsync<TState, T>(
         string operation,
         string key,
@@ -309,13 +317,21 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         token.ThrowIfCancellationRequested();
         var raw = KeyEncoder.Raw(_prefix, key);
         var wire = KeyEncoder.Encode(raw);
+        var modifies = operation is "set" or "remove";
         using var timeout = new CancellationTokenSource(_operationTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         var order = _nodes.Length == 1 ? [0] : _ring.Order(KetamaRing.Hash(raw));
+        var owner = _nodes[order[0]];
+        if (_nodes.Length > 1)
+        {
+            await CleanUpOthersAsync(owner, token).ConfigureAwait(false);
+        }
+
         NodeFailure? last = null;
         var skipped = new List<ServerNode>();
-        foreach (var index in order)
+        for (var position = 0; position < order.Length; position++)
         {
+            var index = order[position];
             var node = _nodes[index];
             if (node.IsSkipped)
             {
@@ -323,9 +339,27 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 continue;
             }
 
+            if (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                // The time ran out on a server before: the next one is not tried (nor marked down) with none left.
+                throw Failed(operation, key, $"memcached server {_nodes[order[position - 1]].Name} did not answer within OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
+            }
+
+            var onOwner = position == 0;
+            var nodeWire = onOwner ? wire : KeyEncoder.Encode(KeyEncoder.Failover(raw, owner.FailoverEpoch));
+            if (!onOwner && modifies)
+            {
+                owner.NoteRerouted(wire);
+            }
+
             try
             {
-                return await OnNodeAsync(index, node, wire, state, run, linked.Token, token).ConfigureAwait(false);
+                if (onOwner && owner.HasRerouted)
+                {
+                    await CleanUpAsync(index, owner, wait: true, linked.Token, token).ConfigureAwait(false);
+                }
+
+                return await OnNodeAsync(index, node, nodeWire, state, run, linked.Token, token).ConfigureAwait(false);
             }
             catch (NodeFailure failure)
             {
@@ -357,6 +391,84 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         throw Failed(operation, key, skipped.Count == 1
             ? $"memcached server {skipped[0].Name} is down; it is tried again after its retry interval."
             : $"every memcached server is down ({string.Join(", ", skipped.Select(n => n.Name))}); each is tried again after its retry interval.", MemcachedStoreFailure.Connection, null);
+    }
+
+    /// <summary>
+    /// Cleans up (<see cref="CleanUpAsync"/>) the other servers that are due for it, with a call of any key: not only
+    /// this store's next call of one of their keys, since the other instances read those keys meanwhile. Each within an
+    /// operation timeout of its own; one that fails leaves its server down and this call goes on.
+    /// </summary>
+    private async ValueTask CleanUpOthersAsync(ServerNode owner, CancellationToken token)
+    {
+        for (var index = 0; index < _nodes.Length; index++)
+        {
+            var node = _nodes[index];
+            if (node == owner || !node.HasRerouted || node.IsSkipped)
+            {
+                continue;
+            }
+
+            using var timeout = new CancellationTokenSource(_operationTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+            try
+            {
+                await CleanUpAsync(index, node, wait: false, linked.Token, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested && ex is NodeFailure or OperationCanceledException or ServerErrorException or ProtocolViolationException)
+            {
+                // Left for the next call: the server stays as marked (down, when it failed as a whole).
+            }
+        }
+    }
+
+    /// <summary>
+    /// A server is back after writes or removals of its keys went elsewhere: those keys go from it first (or, past
+    /// <see cref="ServerNode.MaxRerouted"/> of them, everything it holds, with <c>flush_all</c>), so an older value it
+    /// kept through the outage, or one removed meanwhile, is never read. One clean-up at a time; a call of one of its
+    /// keys waits for the one under way (<paramref name="wait"/>), any other call leaves it be.
+    /// </summary>
+    private async ValueTask CleanUpAsync(int index, ServerNode node, bool wait, CancellationToken token, CancellationToken callerToken)
+    {
+        if (wait)
+        {
+            await node.CleanupGate.WaitAsync(token).ConfigureAwait(false);
+        }
+        else if (!await node.CleanupGate.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            if (!node.HasRerouted)
+            {
+                return;
+            }
+
+            var (keys, overflow) = node.Rerouted();
+            await OnNodeAsync(index, node, [], (keys, overflow, store: this), static async (node, connection, _, state, token) =>
+            {
+                if (state.overflow)
+                {
+                    await connection.FlushAllAsync(token).ConfigureAwait(false);
+                    node.Flushed();
+                    Log.ServerFlushed(state.store._logger, state.store._store, node.Name, ServerNode.MaxRerouted);
+                    return true;
+                }
+
+                foreach (var (name, wire) in state.keys)
+                {
+                    await connection.DeleteAsync(wire, token).ConfigureAwait(false);
+                    node.CleanedUp(name);
+                }
+
+                return true;
+            }, token, callerToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            node.CleanupGate.Release();
+        }
     }
 
     private async ValueTask<T> OnNodeAsync<TState, T>(

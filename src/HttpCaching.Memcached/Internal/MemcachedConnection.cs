@@ -85,10 +85,12 @@ internal sealed class MemcachedConnection : IAsyncDisposable
 
     /// <summary>
     /// Reads a value into a buffer of its exact size (from the array pool when <paramref name="pooled"/>), which is
-    /// handed out only once the whole reply has been read and checked. The header is read first: a value whose
+    /// handed out only once the whole reply has been read and checked; the buffer grows as the bytes arrive, so a size
+    /// the server announces but does not send costs no memory. A size above <paramref name="itemSizeMax"/>, the limit
+    /// the server gave (0 when unknown), is a protocol violation. The header is read first: a value whose
     /// absolute expiry has come by <paramref name="now"/> is read past.
     /// </summary>
-    public async ValueTask<(GetOutcome Outcome, EntryExpiry Expiry, ValueBuffer? Value, long? Ttl)> GetAsync(byte[] key, DateTimeOffset now, bool pooled, CancellationToken cancellationToken)
+    public async ValueTask<(GetOutcome Outcome, EntryExpiry Expiry, ValueBuffer? Value, long? Ttl)> GetAsync(byte[] key, DateTimeOffset now, bool pooled, CancellationToken cancellationToken, long itemSizeMax = 0)
     {
         var opaque = Command("mg", key, "b v f t");
         await SendAsync(cancellationToken).ConfigureAwait(false);
@@ -99,6 +101,10 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         }
 
         Expect(reply, ReplyKind.Value, "mg");
+        if (itemSizeMax > 0 && reply.Size > itemSizeMax)
+        {
+            throw new ProtocolViolationException($"a value of {reply.Size} bytes is larger than the item size limit the server gave ({itemSizeMax} bytes).");
+        }
         if (reply.Size < ValueHeader.Length)
         {
             throw new ProtocolViolationException($"a value of {reply.Size} bytes is shorter than the store's {ValueHeader.Length}-byte header: it was not written by this store.");
@@ -238,6 +244,25 @@ internal sealed class MemcachedConnection : IAsyncDisposable
 
         Expect(reply, ReplyKind.Success, "md");
         return true;
+    }
+
+    /// <summary>Invalidates every item on the server (<c>flush_all</c>).</summary>
+    public async ValueTask FlushAllAsync(CancellationToken cancellationToken)
+    {
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+        _command.ResetWrittenCount();
+        Append("flush_all\r\n");
+        await SendAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await _reader.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        if (reply.Kind == ReplyKind.Error)
+        {
+            throw new ServerErrorException(reply.Text ?? "ERROR");
+        }
+
+        if (reply.Kind != ReplyKind.Ok)
+        {
+            throw new ProtocolViolationException($"flush_all was answered with {reply.Kind}, which it cannot give.");
+        }
     }
 
     /// <summary>The server's <c>item_size_max</c> from <c>stats settings</c>; null when it does not say.</summary>

@@ -144,9 +144,9 @@ internal sealed class MetaReader(Stream stream)
             return new MetaReply(ReplyKind.Noop, 0, null, null, null, null, null);
         }
 
-        if (text is "END" or "STORED" or "ERROR")
+        if (text is "END" or "STORED" or "OK" or "ERROR")
         {
-            var kind = text switch { "END" => ReplyKind.End, "STORED" => ReplyKind.Stored, _ => ReplyKind.Error };
+            var kind = text switch { "END" => ReplyKind.End, "STORED" => ReplyKind.Stored, "OK" => ReplyKind.Ok, _ => ReplyKind.Error };
             return new MetaReply(kind, 0, null, null, null, text, null);
         }
 

@@ -33,6 +33,9 @@ internal enum ReplyKind
     /// <summary><c>STORED</c>: the answer to the authentication <c>set</c>.</summary>
     Stored,
 
+    /// <summary><c>OK</c>: the answer to <c>flush_all</c>.</summary>
+    Ok,
+
     /// <summary><c>ERROR</c>, <c>CLIENT_ERROR …</c> or <c>SERVER_ERROR …</c>.</summary>
     Error,
 }

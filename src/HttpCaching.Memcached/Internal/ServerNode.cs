@@ -22,6 +22,10 @@ internal sealed class ServerNode : IAsyncDisposable
     private long _itemSizeMax;
     private long _smallestRefused = long.MaxValue;
     private int _disposed;
+    private byte[] _failoverEpoch = NewEpoch();
+    private readonly ConcurrentDictionary<string, byte[]> _rerouted = new(StringComparer.Ordinal);
+    private int _reroutedCount;
+    private int _reroutedOverflow;
 
     public ServerNode(ServerAddress address, ConnectionSettings settings, int maxConnections, TimeProvider time, TimeSpan minRetry, TimeSpan maxRetry)
     {
@@ -60,6 +64,67 @@ internal sealed class ServerNode : IAsyncDisposable
             {
                 return _down;
             }
+        }
+    }
+
+    /// <summary>The most keys <see cref="NoteRerouted"/> remembers; past it, the server is flushed when it is back.</summary>
+    public const int MaxRerouted = 256;
+
+    /// <summary>
+    /// Names this server's current outage, or the last one: the copies of its keys that other servers hold while it is
+    /// down are stored under keys derived from it, so an outage never reads what another one left behind.
+    /// </summary>
+    public byte[] FailoverEpoch => Volatile.Read(ref _failoverEpoch);
+
+    /// <summary>Whether a write or removal of one of this server's keys went to another server while it was down.</summary>
+    public bool HasRerouted => Volatile.Read(ref _reroutedCount) > 0 || Volatile.Read(ref _reroutedOverflow) != 0;
+
+    /// <summary>Serializes the clean-up of the keys <see cref="NoteRerouted"/> remembers.</summary>
+    public SemaphoreSlim CleanupGate { get; } = new(1, 1);
+
+    /// <summary>
+    /// Remembers that a write or removal of one of this server's keys (<paramref name="wire"/>, as sent) went elsewhere:
+    /// whatever this server holds for it may be older, so it goes when the server is back, before this store reads it.
+    /// </summary>
+    public void NoteRerouted(byte[] wire)
+    {
+        if (Volatile.Read(ref _reroutedOverflow) != 0)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _reroutedCount) >= MaxRerouted)
+        {
+            Volatile.Write(ref _reroutedOverflow, 1);
+            return;
+        }
+
+        if (_rerouted.TryAdd(System.Text.Encoding.ASCII.GetString(wire), wire))
+        {
+            Interlocked.Increment(ref _reroutedCount);
+        }
+    }
+
+    /// <summary>The keys to remove from this server, and whether more went elsewhere than were remembered (flush it instead).</summary>
+    public (IReadOnlyCollection<KeyValuePair<string, byte[]>> Keys, bool Overflow) Rerouted() =>
+        ([.. _rerouted], Volatile.Read(ref _reroutedOverflow) != 0);
+
+    /// <summary>A remembered key was removed from this server.</summary>
+    public void CleanedUp(string key)
+    {
+        if (_rerouted.TryRemove(key, out _))
+        {
+            Interlocked.Decrement(ref _reroutedCount);
+        }
+    }
+
+    /// <summary>The server was flushed: nothing it holds predates the outage.</summary>
+    public void Flushed()
+    {
+        Volatile.Write(ref _reroutedOverflow, 0);
+        foreach (var key in _rerouted.Keys)
+        {
+            CleanedUp(key);
         }
     }
 
@@ -161,6 +226,11 @@ internal sealed class ServerNode : IAsyncDisposable
         {
             var wasUp = !_down;
             _down = true;
+            if (wasUp)
+            {
+                Volatile.Write(ref _failoverEpoch, NewEpoch());
+            }
+
             var interval = _nextRetry;
             Interlocked.Exchange(ref _downUntilTicks, (_time.GetUtcNow() + interval).UtcTicks);
             _nextRetry = interval * 2 < _maxRetry ? interval * 2 : _maxRetry;
@@ -206,6 +276,8 @@ internal sealed class ServerNode : IAsyncDisposable
         while (Interlocked.CompareExchange(ref _smallestRefused, itemSize, current) != current);
         return true;
     }
+
+    private static byte[] NewEpoch() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
 
     public async ValueTask DisposeAsync()
     {
