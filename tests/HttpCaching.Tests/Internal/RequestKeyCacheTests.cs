@@ -34,7 +34,23 @@ public sealed class RequestKeyCacheTests
         Assert.Equal(CacheKeyBuilder.HashRequest("GET", raw), rawKeys.RequestHash);
         Assert.Equal(CacheKeyBuilder.HashRequest("GET", normal), normalKeys.RequestHash);
         Assert.NotEqual(rawKeys.RequestHash, normalKeys.RequestHash);
-        Assert.Same(normalKeys, cache.Get(new Uri("https://api.example/files/b"), Prefix));
+        Assert.Equal(normalKeys.RequestHash, cache.Get(new Uri("https://api.example/files/b"), Prefix).RequestHash);
+        Assert.Equal(rawKeys.RequestHash, cache.Get(raw, Prefix).RequestHash);
+        Assert.Equal(normalKeys.RequestHash, cache.Get(normal, Prefix).RequestHash);
+    }
+
+    [Theory]
+    [InlineData("https://api.example/1/oembed?url=https%3A%2F%2Fexample.com%2Fa&maxwidth=500")]
+    [InlineData("https://api.example/1/oembed?url=https://example.com/a")]
+    [InlineData("https://api.example/feeds/news.rss")]
+    public void Get_CanonicalUriWrittenAsItGoesOut_RemembersItForBothKinds(string written)
+    {
+        // Written canonically, a URI goes out as written whether or not it is canonicalized: one set of keys serves both.
+        var cache = new RequestKeyCache("client");
+        var normal = cache.Get(new Uri(written), Prefix);
+
+        Assert.Same(normal, cache.Get(new Uri(written), Prefix));
+        Assert.Same(normal, cache.Get(new Uri(written, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }), Prefix));
     }
 
     [Fact]

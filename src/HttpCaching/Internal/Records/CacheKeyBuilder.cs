@@ -17,15 +17,23 @@ internal static class CacheKeyBuilder
     /// <summary>
     /// The normalised absolute URI: lower-case scheme and host, no default port, no fragment, path and query as sent.
     /// </summary>
-    public static string NormalizeUri(Uri uri)
+    public static string NormalizeUri(Uri uri) => NormalizeUri(uri, out _);
+
+    /// <summary>
+    /// <see cref="NormalizeUri(Uri)"/>; <paramref name="asWritten"/> tells that the URI was made with
+    /// <c>DangerousDisablePathAndQueryCanonicalization</c>, so that the result is its text as written.
+    /// </summary>
+    public static string NormalizeUri(Uri uri, out bool asWritten)
     {
         try
         {
+            asWritten = false;
             return uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
         }
         catch (InvalidOperationException)
         {
             // A URI created with DangerousDisablePathAndQueryCanonicalization has no components: use it as written.
+            asWritten = true;
             var original = uri.OriginalString;
             var fragment = original.IndexOf('#', StringComparison.Ordinal);
             return fragment < 0 ? original : original[..fragment];
@@ -35,7 +43,7 @@ internal static class CacheKeyBuilder
     /// <summary>The base64url SHA-256 of <c>METHOD SP normalised-uri</c>.</summary>
     public static string HashRequest(string method, Uri uri) => HashRequest(method, NormalizeUri(uri));
 
-    /// <summary>The base64url SHA-256 of <c>METHOD SP <paramref name="normalized"/></c>, a URI's <see cref="NormalizeUri"/>.</summary>
+    /// <summary>The base64url SHA-256 of <c>METHOD SP <paramref name="normalized"/></c>, a URI's <see cref="NormalizeUri(Uri)"/>.</summary>
     public static string HashRequest(string method, string normalized)
     {
         var length = method.Length + 1 + normalized.Length;
