@@ -24,7 +24,8 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
     /// <returns>The value of <paramref name="builder"/>.</returns>
     /// <remarks>
     /// Handlers added before this one run outside the cache; handlers added after it (retries, timeouts) run only when
-    /// the cache goes to the origin.
+    /// the cache goes to the origin. Called again for the same client name, it adds only the options of that call: the
+    /// handler stays where the first call put it.
     /// </remarks>
     public static IHttpClientBuilder AddThirdPartyCaching(this IHttpClientBuilder builder) =>
         AddThirdPartyCaching(builder, static _ => { });
@@ -67,13 +68,19 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
     private static IHttpClientBuilder AddThirdPartyCaching(IHttpClientBuilder builder, Action<ThirdPartyCachingOptions> configure, IConfigurationSection? section)
     {
         var services = builder.Services;
-        var name = builder.Name;
+        var name = builder.Name ?? throw new InvalidOperationException(
+            "AddThirdPartyCaching needs a named client (services.AddHttpClient(\"name\").AddThirdPartyCaching()); it cannot be added "
+            + "to every client through ConfigureHttpClientDefaults, since each client has a cache, options and keys of its own.");
         var registry = AddCoreServices(services);
-        registry.Add(name, section);
+        var first = registry.Add(name, section);
 
         services.AddOptions<ThirdPartyCachingOptions>(name).Configure(configure).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<ThirdPartyCachingOptions>>(
-            sp => new ReloadTokenSource<ThirdPartyCachingOptions>(name, sp));
+        if (first)
+        {
+            services.AddSingleton<IOptionsChangeTokenSource<ThirdPartyCachingOptions>>(
+                sp => new ReloadTokenSource<ThirdPartyCachingOptions>(name, sp));
+        }
+
         if (section is not null)
         {
             // The section may come from a configuration other than the application's.
@@ -81,8 +88,14 @@ public static class ThirdPartyCachingHttpClientBuilderExtensions
                 new ConfigurationChangeTokenSource<ThirdPartyCachingOptions>(name, section));
         }
 
-        // Handlers are rebuilt every handler lifetime: each is only a door to the client's cache, a singleton.
-        builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(sp.GetRequiredService<ClientCaches>().For(name)));
+        // Handlers are rebuilt every handler lifetime: each is only a door to the client's cache, a singleton. One per
+        // client: a second call (again on this builder, or on another builder of the same name) adds its options only.
+        // Two doors to one cache would deadlock a miss: the inner one would join the outer one's origin request.
+        if (first)
+        {
+            builder.AddHttpMessageHandler(sp => new ThirdPartyCachingHandler(sp.GetRequiredService<ClientCaches>().For(name)));
+        }
+
         return builder;
     }
 

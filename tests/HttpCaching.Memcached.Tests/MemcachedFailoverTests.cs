@@ -145,6 +145,42 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
     }
 
     [Fact]
+    public async Task AnyCall_WhileAnotherServersCleanUpHangs_IsAnsweredByItsOwnServerAndTheOtherIsMarkedDown()
+    {
+        // Server A first refuses connections, so a write of one of its keys goes to B and is remembered. A then comes
+        // back silent: it accepts connections and never answers. A read of one of B's keys cleans A up first, which
+        // takes a timeout of its own: the read is still answered by B, and A is down again, so the next calls do not
+        // each wait for it.
+        fixture.EnsureAvailable();
+        var b = await fixture.StartDedicatedServerAsync();
+        _owned.Add(b);
+        var a = new SwitchableServer();
+        _owned.Add(a);
+        var store = _stores.Create(o =>
+        {
+            o.Servers = a.Endpoint + "," + b.Endpoint;
+            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
+            o.OperationTimeout = TimeSpan.FromSeconds(2);
+            o.ConnectTimeout = TimeSpan.FromSeconds(10);
+        }, _time);
+        var onA = KeysOf(store, owner: 0, string.Empty, 1)[0];
+        var onB = KeysOf(store, owner: 1, string.Empty, 1)[0];
+        await store.SetAsync(onB, Bytes("b's value"), AnHour, Ct);
+        await store.SetAsync(onA, Bytes("rerouted"), AnHour, Ct);
+        Assert.True(store.Nodes[0].HasRerouted);
+
+        a.Silent = true;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var read = store.GetAsync(onB, Ct);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal("b's value", Text(await read));
+        Assert.True(store.Nodes[0].IsSkipped);
+        Assert.True(store.Nodes[0].HasRerouted);
+        Assert.Equal("b's value", Text(await store.GetAsync(onB, Ct)));
+    }
+
+    [Fact]
     public async Task Get_OperationTimeoutOnASilentServer_TheNextServerIsNeitherTriedNorMarkedDown()
     {
         // The key's server accepts connections and never answers. Once the operation's time has run out there is none

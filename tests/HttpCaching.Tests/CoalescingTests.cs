@@ -8,7 +8,10 @@ namespace HttpCaching.Tests;
 public sealed class CoalescingTests
 {
     private const string Url = "https://api.example.test/oembed?url=hot";
+    private const string ProfileUrl = "https://api.example.test/profile";
     private const int Callers = 200;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task ColdKey_ConcurrentCallers_OneOriginRequestAndIdenticalBodies()
@@ -196,4 +199,47 @@ public sealed class CoalescingTests
 
     private static async Task<HttpResponseMessage[]> RunConcurrentlyAsync(CachingHarness harness, TaskCompletionSource gate, int count = Callers) =>
         await Task.WhenAll(await StartConcurrentlyAsync(harness, gate, count));
+
+    [Fact]
+    public async Task Reload_SharedTurnedOnWhileAPrivateCachesRequestIsUnderWay_AFollowerNeverGetsItsPrivateResponse()
+    {
+        // The client runs as a private cache (Shared = false); a reload makes it a shared cache while alice's request is
+        // at the origin. Bob's request, made as a shared cache's, joins hers and is served her `private` response: the
+        // store path refuses exactly this (IsPrivateForASharedCache, "during a rolling deploy that changed the setting").
+        using var harness = new CachingHarness(configuration: new Dictionary<string, string?>
+        {
+            ["HttpCaching:Clients:test:Shared"] = "false",
+        });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        harness.Origin.When(ProfileUrl).Respond(async request =>
+        {
+            var user = request.Headers.TryGetValues("Cookie", out var cookie) ? string.Join(";", cookie) : "nobody";
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                await gate.Task;
+            }
+
+            return harness.Response($"page of {user}", "private, max-age=600");
+        });
+
+        var client = harness.Client();
+        using var aliceRequest = new HttpRequestMessage(HttpMethod.Get, ProfileUrl);
+        aliceRequest.Headers.TryAddWithoutValidation("Cookie", "user=alice");
+        var alice = client.SendAsync(aliceRequest, Ct);
+
+        harness.Configuration["HttpCaching:Clients:test:Shared"] = "true";
+        harness.Configuration.Reload();
+        Assert.True(harness.Options().Shared);
+
+        using var bobRequest = new HttpRequestMessage(HttpMethod.Get, ProfileUrl);
+        bobRequest.Headers.TryAddWithoutValidation("Cookie", "user=bob");
+        var bob = client.SendAsync(bobRequest, Ct);
+        gate.SetResult();
+
+        using var forAlice = await alice;
+        using var forBob = await bob;
+        Assert.Equal("page of user=alice", await forAlice.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("page of user=bob", await forBob.Content.ReadAsStringAsync(Ct));
+    }
 }

@@ -396,12 +396,25 @@ public sealed class CoordinationTests : IDisposable
 
         chaos.AllFaults = StoreFault.None;
         Assert.Contains(_store.Keys, CachingHarness.IsEntryKey);
+        var heard = _hub.Messages.Count;
         Assert.Equal("v2", await a.GetStringAsync("https://feeds.example.test/other.rss"));
         Assert.Equal(optionsReloaded ? TimeSpan.FromSeconds(31) : TimeSpan.FromSeconds(30), a.Options().OriginBackoff);
 
-        await Poll.UntilAsync(() => !_store.Keys.Any(k => CachingHarness.IsEntryKey(k) && k.EndsWith(CacheKeyBuilder.HashRequest("GET", new Uri(Url)), StringComparison.Ordinal)), "the older entry is removed");
-        await b.GetStringAsync(Url);
-        Assert.Equal(2, originB.Requests);
+        // Each read of the store retries what it refused; the background refusal may be remembered only after the first
+        // such read, so A reads other URLs until the removal is made and announced (B drops its copy on the message).
+        var entryOfUrl = CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        bool Announced() => _hub.Messages.Skip(heard).Any(m => m.EndsWith(":e:" + entryOfUrl, StringComparison.Ordinal));
+        for (var other = 0; _store.Keys.Any(k => CachingHarness.IsEntryKey(k) && k.EndsWith(entryOfUrl, StringComparison.Ordinal)) || !Announced(); other++)
+        {
+            Assert.True(watch.Elapsed < Poll.Limit, "Not seen: the older entry removed and the removal announced.");
+            await a.GetStringAsync($"https://feeds.example.test/other-{other}.rss");
+        }
+
+        // B fetches anew (its origin answers "v1", a new response), or reads the v2 that A wrote back meanwhile (its
+        // pending write goes through once the store answers): never its own stored copy of v1 again.
+        var seen = await b.GetStringAsync(Url);
+        Assert.True(originB.Requests == 2 || seen == "v2", $"B served its stored v1 ({seen}) after A served v2.");
     }
 
     [Fact]
@@ -801,6 +814,85 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal(0, _hub.LeaseAttempts);
     }
 
+    [Fact]
+    public async Task LeaseWait_LongerThanOriginTimeoutAndTheHolderDied_TheOriginIsStillAsked()
+    {
+        // OriginTimeout 2 s, LeaseWait 5 s: both valid. The lease holder died. The wait for it must not use up the
+        // origin request's time: once the wait is over the request asks the origin, with its whole OriginTimeout.
+        _hub.LeaseWait = TimeSpan.FromSeconds(5);
+        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
+        _hub.TakeAbandonedLease(LeaseKey);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+
+        using var driver = new PollDriver(this, b);
+        var reply = b.GetAsync(Url);
+        await driver.RunUntilAsync(reply);
+
+        using var fetched = await reply;
+        Assert.Equal("v1", await fetched.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Lease_TakenAtOnce_TheOriginRequestIsGivenUpAfterItsOriginTimeout()
+    {
+        // The run's limit allows for a lease wait; an origin request that needed none still has OriginTimeout only.
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+        var reply = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var given = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reply.WaitAsync(Limit, Ct));
+        Assert.Contains("OriginTimeout", given.Message, StringComparison.Ordinal);
+        originB.Release();
+    }
+
+    [Fact]
+    public async Task LeaseWait_Over_TheOriginRequestAfterItIsGivenUpAfterItsOriginTimeout()
+    {
+        // After waiting for a dead holder's lease, the request's own origin request has OriginTimeout, counted from
+        // when it starts: neither less (the wait's time) nor more (what the run's limit allows for the wait).
+        _hub.LeaseWait = TimeSpan.FromSeconds(5);
+        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
+        _hub.TakeAbandonedLease(LeaseKey);
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+
+        using var driver = new PollDriver(this, b);
+        var reply = b.GetAsync(Url);
+        await driver.RunUntilAsync(originB.Reached);
+        Assert.False(reply.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var given = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reply.WaitAsync(Limit, Ct));
+        Assert.Contains("OriginTimeout", given.Message, StringComparison.Ordinal);
+        originB.Release();
+    }
+
+    [Fact]
+    public async Task NoCache_JoinsARequestWaitingForALease_StillAnswered()
+    {
+        // A no-cache request joins the shared request of a plain one that waits for a dead holder's lease: it is
+        // answered once that one asks the origin (or by its own request after it), not failed by the wait.
+        _hub.LeaseWait = TimeSpan.FromSeconds(5);
+        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
+        _hub.TakeAbandonedLease(LeaseKey);
+        var originB = new Origin(_clock, "v1");
+        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+
+        using var driver = new PollDriver(this, b);
+        var plain = b.GetAsync(Url);
+        var noCache = b.GetAsync(Url, configure: NoCache);
+        await driver.RunUntilAsync(noCache);
+
+        using var fetched = await noCache;
+        Assert.Equal("v1", await fetched.Content.ReadAsStringAsync(Ct));
+        using var plainReply = await plain;
+        Assert.Equal("v1", await plainReply.Content.ReadAsStringAsync(Ct));
+    }
+
     public void Dispose()
     {
         foreach (var app in _apps)
@@ -873,11 +965,18 @@ public sealed class CoordinationTests : IDisposable
                     return;
                 }
 
-                // Refused a lease, the request either arms its poll timer or (its wait over) fetches on its own.
+                // Refused a lease, the request either arms its poll timer or (its wait over) fetches on its own, which arms
+                // the timer of its origin request's OriginTimeout: a longer one, which is no poll to move the clock for.
                 var armed = await held;
                 await Task.WhenAny(armed, request).WaitAsync(Limit, Ct);
                 if (request.IsCompleted)
                 {
+                    return;
+                }
+
+                if (_test._time.ArmedDueTimes[^1] > ClientCache.LeasePollIntervalWithBackplane)
+                {
+                    await request.WaitAsync(Limit, Ct);
                     return;
                 }
 
@@ -947,13 +1046,14 @@ public sealed class CoordinationTests : IDisposable
         return (fresh, await slow.WaitAsync(Limit, Ct));
     }
 
-    private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null)
+    private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null, Action<ThirdPartyCachingOptions>? configure = null)
     {
         var app = new CachingHarness(
             o =>
             {
                 o.MinimumFreshness = TimeSpan.Zero;
                 o.NearCacheEntryDuration = NearCacheEntryDuration;
+                configure?.Invoke(o);
             },
             registerStore: false,
             nearCache: true,

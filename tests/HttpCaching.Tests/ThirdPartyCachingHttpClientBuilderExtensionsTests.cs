@@ -30,6 +30,52 @@ public sealed class ThirdPartyCachingHttpClientBuilderExtensionsTests
     }
 
     [Fact]
+    public void AddThirdPartyCaching_ThroughConfigureHttpClientDefaults_FailsSayingItNeedsANamedClient()
+    {
+        var services = new ServiceCollection();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => services.ConfigureHttpClientDefaults(b => b.AddThirdPartyCaching()));
+
+        Assert.Contains("named client", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ConfigureHttpClientDefaults", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AddThirdPartyCaching_CalledTwiceForOneClient_OneCacheWithTheOptionsOfBothCalls(bool twoBuilders)
+    {
+        // Twice on one builder, or once on each of two builders of the same name (a library and the application, say).
+        // Two handlers on one cache would deadlock a miss (the inner one joins the outer one's origin request) until
+        // OriginTimeout; one handler serves, and both calls' options apply.
+        using var origin = new MockHttpMessageHandler();
+        var calls = 0;
+        origin.When("https://api.example.test/twice").Respond(_ =>
+        {
+            Interlocked.Increment(ref calls);
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("one") };
+            response.Headers.TryAddWithoutValidation("Cache-Control", "max-age=0");
+            return response;
+        });
+        var services = new ServiceCollection();
+        var builder = services.AddHttpClient("twice").AddThirdPartyCaching(o => o.OriginTimeout = TimeSpan.FromSeconds(5));
+        (twoBuilders ? services.AddHttpClient("twice") : builder)
+            .AddThirdPartyCaching(o => o.MinimumFreshness = TimeSpan.FromHours(2))
+            .ConfigurePrimaryHttpMessageHandler(() => origin);
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("twice");
+
+        Assert.Equal("one", await client.GetStringAsync("https://api.example.test/twice", TestContext.Current.CancellationToken));
+        Assert.Equal("one", await client.GetStringAsync("https://api.example.test/twice", TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, calls);
+        var options = provider.GetRequiredService<IOptionsMonitor<ThirdPartyCachingOptions>>().Get("twice");
+        Assert.Equal(TimeSpan.FromSeconds(5), options.OriginTimeout);
+        Assert.Equal(TimeSpan.FromHours(2), options.MinimumFreshness);
+    }
+
+    [Fact]
     public void Options_Defaults_AreDocumentedValues()
     {
         var options = new ThirdPartyCachingOptions();

@@ -125,6 +125,29 @@ public sealed class VaryTests
     }
 
     [Fact]
+    public async Task Vary_QuotedStringSpanningTwoLines_NotServedToAnotherValue()
+    {
+        // The two lines "a and b" go out as "a, b": the response made for them is not a hit for "a,b".
+        using var harness = new CachingHarness();
+        harness.Origin.When(Url).Respond(request =>
+        {
+            var response = harness.Response($"for {string.Join("|", request.Headers.GetValues("X-Tenant"))}", "max-age=600");
+            response.Headers.Vary.Add("X-Tenant");
+            return response;
+        });
+
+        using var first = await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.TryAddWithoutValidation("X-Tenant", "\"a");
+            r.Headers.TryAddWithoutValidation("X-Tenant", "b\"");
+        });
+        using var second = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"a,b\""));
+
+        Assert.Equal("for \"a,b\"", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Vary_Star_NeverStored()
     {
         using var harness = LanguageOrigin(out var calls, vary: "*");

@@ -136,6 +136,44 @@ public sealed class WrongResponseTests
         Assert.Equal("down", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task StaleIfError_FreshResponseToRequestWithCookie_ServedWhenACallersNoCacheMeetsAnOriginError()
+    {
+        // Still fresh, the response is any caller's hit; a caller whose no-cache sends the request to a failing origin
+        // gets it too, instead of the 503.
+        using var harness = new CachingHarness();
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ => ++calls == 1
+            ? harness.Response("page", "max-age=600")
+            : new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("down") });
+
+        using var first = await harness.GetAsync(Url, configure: r => Cookie(r, "session=alice"));
+        harness.Time.Advance(TimeSpan.FromSeconds(10));
+        using var noCache = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "no-cache"));
+
+        Assert.Equal(2, calls);
+        Assert.Equal(HttpStatusCode.OK, noCache.StatusCode);
+        Assert.Equal("page", await noCache.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StaleIfError_PrivateCacheAndResponseToRequestWithCookie_ServedWhenTheOriginFails()
+    {
+        // A private cache (Shared = false) serves one user: its stale responses to that user's cookies stay usable.
+        using var harness = new CachingHarness(o => o.Shared = false);
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ => ++calls == 1
+            ? harness.Response("my page", "max-age=60")
+            : new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("down") });
+
+        using var first = await harness.GetAsync(Url, configure: r => Cookie(r, "session=me"));
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var again = await harness.GetAsync(Url, configure: r => Cookie(r, "session=me"));
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("my page", await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     [Theory]
     [InlineData("Cookie", "session=alice")]
     [InlineData("Authorization", "Bearer alice")]
@@ -155,6 +193,33 @@ public sealed class WrongResponseTests
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         Assert.Contains("fwd-status=503", other.CacheStatus(), StringComparison.Ordinal);
         Assert.Equal("public data", await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reload_PrivateCacheMadeShared_ItsPrivateResponseIsNotServedToAnotherCaller(bool nearCache)
+    {
+        // As a private cache (Shared = false) the client stores Alice's private response; a reload makes it a shared
+        // cache. Another caller must not get that response, from the store or from this instance's memory.
+        using var harness = new CachingHarness(
+            configuration: new Dictionary<string, string?> { ["HttpCaching:Defaults:Shared"] = "false" },
+            nearCache: nearCache);
+        harness.Origin.When(Url).Respond(request => request.Headers.Authorization is { } auth
+            ? harness.Response($"secret of {auth.Parameter}", "private, max-age=600")
+            : harness.Response("public page", "max-age=600"));
+        harness.ValidateOnStart();
+        using (var alice = await harness.GetAsync(Url, configure: r => r.Headers.Authorization = new("Bearer", "alice")))
+        {
+            Assert.Contains("; stored", alice.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        harness.Configuration["HttpCaching:Defaults:Shared"] = "true";
+        harness.Configuration.Reload();
+        Assert.True(harness.Options().Shared);
+        using var other = await harness.GetAsync(Url);
+
+        Assert.Equal("public page", await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

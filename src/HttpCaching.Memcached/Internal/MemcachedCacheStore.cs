@@ -318,16 +318,18 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         var raw = KeyEncoder.Raw(_prefix, key);
         var wire = KeyEncoder.Encode(raw);
         var modifies = operation is "set" or "remove";
-        using var timeout = new CancellationTokenSource(_operationTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         var order = _nodes.Length == 1 ? [0] : _ring.Order(KetamaRing.Hash(raw));
         var owner = _nodes[order[0]];
         if (_nodes.Length > 1)
         {
+            // Before this call's own time starts: a clean-up spends time of its own.
             await CleanUpOthersAsync(owner, token).ConfigureAwait(false);
         }
 
+        using var timeout = new CancellationTokenSource(_operationTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         NodeFailure? last = null;
+        ServerNode? tried = null;
         var skipped = new List<ServerNode>();
         for (var position = 0; position < order.Length; position++)
         {
@@ -339,11 +341,13 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 continue;
             }
 
-            if (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            if (tried is not null && timeout.IsCancellationRequested && !token.IsCancellationRequested)
             {
                 // The time ran out on a server before: the next one is not tried (nor marked down) with none left.
-                throw Failed(operation, key, $"memcached server {_nodes[order[position - 1]].Name} did not answer within OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
+                throw Failed(operation, key, $"memcached server {tried.Name} did not answer within OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
             }
+
+            tried = node;
 
             var onOwner = position == 0;
             var nodeWire = onOwner ? wire : KeyEncoder.Encode(KeyEncoder.Failover(raw, owner.FailoverEpoch));
@@ -396,7 +400,8 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
     /// <summary>
     /// Cleans up (<see cref="CleanUpAsync"/>) the other servers that are due for it, with a call of any key: not only
     /// this store's next call of one of their keys, since the other instances read those keys meanwhile. Each within an
-    /// operation timeout of its own; one that fails leaves its server down and this call goes on.
+    /// operation timeout of its own, before the call's starts; one that fails or does not answer leaves its server down
+    /// (skipped for its retry interval) and this call goes on.
     /// </summary>
     private async ValueTask CleanUpOthersAsync(ServerNode owner, CancellationToken token)
     {
@@ -414,7 +419,12 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 await CleanUpAsync(index, node, wait: false, linked.Token, token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!token.IsCancellationRequested && ex is NodeFailure or OperationCanceledException or ServerErrorException or ProtocolViolationException)
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                // It connects but does not answer: down, so that the next calls do not each wait for it again.
+                _ = NodeDown(index, node, new TimeoutException($"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout})."), fresh: false);
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested && ex is NodeFailure or ServerErrorException or ProtocolViolationException)
             {
                 // Left for the next call: the server stays as marked (down, when it failed as a whole).
             }

@@ -77,6 +77,17 @@ public sealed class VariantsTests
     }
 
     [Fact]
+    public void Id_QuotedStringSpanningTwoLines_IsTheValueTheLinesMake()
+    {
+        // Two lines go out as one value joined with ", " (RFC 9110 §5.3): "a and b" make the quoted string "a, b".
+        string[] names = ["x-tenant"];
+        var twoLines = Variants.Id(names, Request(("X-Tenant", "\"a"), ("X-Tenant", "b\"")));
+
+        Assert.Equal(Variants.Id(names, Request(("X-Tenant", "\"a, b\""))), twoLines);
+        Assert.NotEqual(Variants.Id(names, Request(("X-Tenant", "\"a,b\""))), twoLines);
+    }
+
+    [Fact]
     public void Id_QuotedMembersWithWhiteSpaceAroundTheirCommas_Same()
     {
         string[] names = ["x-tenant"];

@@ -11,14 +11,21 @@ internal sealed class ThirdPartyCachingRegistry
 {
     private readonly Dictionary<string, IConfigurationSection?> _clients = new(StringComparer.Ordinal);
 
-    public void Add(string clientName, IConfigurationSection? section)
+    /// <summary>
+    /// Registers the client, or, when it is registered already, replaces its section with <paramref name="section"/> if
+    /// one is given; returns whether it is new (its handler is still to be added).
+    /// </summary>
+    public bool Add(string clientName, IConfigurationSection? section)
     {
         lock (_clients)
         {
-            if (section is not null || !_clients.ContainsKey(clientName))
+            var added = !_clients.ContainsKey(clientName);
+            if (section is not null || added)
             {
                 _clients[clientName] = section;
             }
+
+            return added;
         }
     }
 

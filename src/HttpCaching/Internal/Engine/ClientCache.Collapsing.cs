@@ -16,18 +16,53 @@ internal sealed partial class ClientCache
     /// coordinates instances, a lease in the shared store makes one instance fetch while the others wait (bounded by
     /// <see cref="IHttpCacheCoordinator.LeaseWait"/> and the request's cancellation) for what it stores. Requests whose
     /// responses another instance's fetch could not serve (with <c>Authorization</c>, or <c>no-cache</c>) never take a
-    /// lease.
+    /// lease. With the run comes its time limit: <c>OriginTimeout</c>; for a leased run, the lease wait comes first and
+    /// the origin request then has its whole <c>OriginTimeout</c> still (<see cref="BoundedFetchAsync"/>), so the limit
+    /// of the run as a whole adds the wait and the store calls around it.
     /// </summary>
-    private Func<CancellationToken, Task<FetchResult>> CollapsedRun(Fetch fetch, HttpRequestMessage request)
+    private (Func<CancellationToken, Task<FetchResult>> Run, TimeSpan Limit) CollapsedRun(Fetch fetch, HttpRequestMessage request)
     {
+        var originTimeout = fetch.Options.OriginTimeout;
         if (fetch.Store.Shared.Coordination is not { Leases: true } coordination
             || fetch.HasAuthorization
             || fetch.RequestDirectives.Has(CacheControlFlags.NoCache))
         {
-            return OriginRun(fetch, request);
+            return (OriginRun(fetch, request), originTimeout);
         }
 
-        return cancellationToken => LeasedFetchAsync(coordination, fetch, CopyForOrigin(request), cancellationToken);
+        // The wait, then a few store calls at its end (the lease, a last read) before the origin request: a day at most, as
+        // every one of these is bounded far below it.
+        var storeTimeout = fetch.Options.StoreTimeout;
+        var limit = originTimeout == Timeout.InfiniteTimeSpan || storeTimeout == Timeout.InfiniteTimeSpan
+            ? Timeout.InfiniteTimeSpan
+            : TimeSpan.FromTicks(Math.Min(
+                TimeSpan.TicksPerDay,
+                originTimeout.Ticks + Math.Min(coordination.LeaseWait.Ticks, TimeSpan.TicksPerDay) + (4 * Math.Min(storeTimeout.Ticks, TimeSpan.TicksPerHour))));
+        return (cancellationToken => LeasedFetchAsync(coordination, fetch, CopyForOrigin(request), cancellationToken), limit);
+    }
+
+    /// <summary>
+    /// <see cref="FetchAsync"/> within <c>OriginTimeout</c> of its own, counted from now: after a lease wait, the run's
+    /// limit is longer than that.
+    /// </summary>
+    private async Task<FetchResult> BoundedFetchAsync(Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
+    {
+        var limit = fetch.Options.OriginTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var timeout = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await FetchAsync(fetch, originRequest, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TaskCanceledException($"The origin request was given up after the cache's OriginTimeout of {limit}.", new TimeoutException());
+        }
     }
 
     /// <summary>
@@ -64,7 +99,7 @@ internal sealed partial class ClientCache
                         }
 
                         handedOver = true;
-                        return result = await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+                        return result = await BoundedFetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -89,7 +124,7 @@ internal sealed partial class ClientCache
                     }
 
                     handedOver = true;
-                    return await FetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+                    return await BoundedFetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
                 }
 
                 waited = true;

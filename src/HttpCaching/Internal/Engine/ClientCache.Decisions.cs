@@ -123,7 +123,8 @@ internal sealed partial class ClientCache
         HttpResponseMessage? original;
         try
         {
-            (result, leader, original) = await _coalescer.RunAsync(storedKey, CollapsedRun(shared, request), options.OriginTimeout, cancellationToken).ConfigureAwait(false);
+            var (run, limit) = CollapsedRun(shared, request);
+            (result, leader, original) = await _coalescer.RunAsync(storedKey, run, limit, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -216,6 +217,13 @@ internal sealed partial class ClientCache
     private bool MayServeFollower(HttpRequestMessage request, Fetch fetch, FetchResult result, CacheEntry entry)
     {
         if (!result.Shareable || (result.VaryNames is not null && Variants.Id(result.VaryNames, request) != result.VariantId))
+        {
+            return false;
+        }
+
+        // A leader that ran as a private cache, before a reload made this caller's options a shared cache's: its
+        // response may be one user's (as the store read path checks too).
+        if (IsPrivateForASharedCache(entry, fetch.Options))
         {
             return false;
         }

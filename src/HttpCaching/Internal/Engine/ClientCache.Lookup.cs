@@ -127,6 +127,12 @@ internal sealed partial class ClientCache
         }
 
         var entry = decoded.Entry;
+        if (IsPrivateForASharedCache(entry, fetch.Options))
+        {
+            // Kept by this client as a private cache, before a reload made it a shared one: never another caller's.
+            return null;
+        }
+
         if (fetch.Stored is { Entry: var read } && entry.ResponseTime <= read.ResponseTime)
         {
             // What the request read, or a response received no later (another version a slower read put there): only

@@ -73,22 +73,29 @@ internal static class Freshness
 
     /// <summary>
     /// Whether a stale response may be served at all: not when it must be revalidated (<c>must-revalidate</c>,
-    /// <c>proxy-revalidate</c> in a shared cache) or validated before every use (<c>no-cache</c>), and not when it
-    /// answered a request that carried <c>Authorization</c> or <c>Cookie</c> without being marked <c>public</c>: such a
-    /// response may be that caller's alone, so once its own freshness is over it is validated before anyone gets it
-    /// again, whatever <c>max-stale</c> a caller sends and however the origin fails.
+    /// <c>proxy-revalidate</c> in a shared cache) or validated before every use (<c>no-cache</c>), and, in a shared
+    /// cache, not when it answered a request that carried <c>Authorization</c> or <c>Cookie</c> without being marked
+    /// <c>public</c>: such a response may be that caller's alone, so once its own freshness is over it is validated
+    /// before anyone gets it again, whatever <c>max-stale</c> a caller sends and however the origin fails.
     /// </summary>
     public static bool MayServeStale(CacheEntry entry, bool shared) =>
+        MayServeWhileValidating(entry, shared)
+        && !(shared && (entry.Flags & (CacheControlFlags.CredentialedRequest | CacheControlFlags.Public)) == CacheControlFlags.CredentialedRequest);
+
+    /// <summary>
+    /// Whether a response may be served in place of one the origin failed to give: the rules of <see cref="MayServeStale"/>
+    /// without the one for credentials, for a response still fresh (which any caller gets as a hit anyway).
+    /// </summary>
+    private static bool MayServeWhileValidating(CacheEntry entry, bool shared) =>
         (entry.Flags & (CacheControlFlags.MustRevalidate | CacheControlFlags.NoCache)) == 0
-        && !(shared && (entry.Flags & CacheControlFlags.ProxyRevalidate) != 0)
-        && (entry.Flags & (CacheControlFlags.CredentialedRequest | CacheControlFlags.Public)) != CacheControlFlags.CredentialedRequest;
+        && !(shared && (entry.Flags & CacheControlFlags.ProxyRevalidate) != 0);
 
     /// <summary>
     /// RFC 5861 §4: whether the response may be served because the origin failed, <paramref name="staleness"/> after it
     /// went stale (negative while fresh). The response's own <c>stale-if-error</c> replaces the configured window.
     /// </summary>
     public static bool WithinStaleIfError(CacheEntry entry, TimeSpan staleness, ThirdPartyCachingOptions options) =>
-        MayServeStale(entry, options.Shared)
+        (staleness <= TimeSpan.Zero ? MayServeWhileValidating(entry, options.Shared) : MayServeStale(entry, options.Shared))
         && staleness <= Window(entry.StaleIfError, options.StaleIfError);
 
     /// <summary>

@@ -102,20 +102,20 @@ internal static class Variants
     /// </summary>
     private static void AppendNormalised(StringBuilder text, string name, HeaderStringValues values)
     {
+        // The lines first make one value, as they go out (RFC 9110 §5.3; a quoted string can span two of them), which is
+        // then split into members.
         var cookie = name == "cookie";
+        var joined = values.Count == 1 ? values.ToString() : string.Join(cookie ? "; " : ", ", values);
         var first = true;
-        foreach (var value in values)
+        foreach (var item in cookie ? joined.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : FieldList.Items(joined, quotedPairs: true))
         {
-            foreach (var item in cookie ? value.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : FieldList.Items(value, quotedPairs: true))
+            if (!first)
             {
-                if (!first)
-                {
-                    text.Append(cookie ? "; " : ",");
-                }
-
-                text.Append(item);
-                first = false;
+                text.Append(cookie ? "; " : ",");
             }
+
+            text.Append(item);
+            first = false;
         }
     }
 
