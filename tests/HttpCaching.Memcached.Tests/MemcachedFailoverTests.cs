@@ -181,6 +181,48 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
     }
 
     [Fact]
+    public async Task AnyCall_WhoseCallerGivesUpFirst_StillLeavesASilentServerMarkedDown()
+    {
+        // As the caching handler calls the store: its StoreTimeout (250 ms by default) is shorter than OperationTimeout
+        // (2 s). A comes back silent; a call of one of B's keys cleans A up first, and its caller gives up before the
+        // clean-up's own timeout. The clean-up still ends with A marked down, or every next call would wait on A again.
+        fixture.EnsureAvailable();
+        var b = await fixture.StartDedicatedServerAsync();
+        _owned.Add(b);
+        var a = new SwitchableServer();
+        _owned.Add(a);
+        var store = _stores.Create(o =>
+        {
+            o.Servers = a.Endpoint + "," + b.Endpoint;
+            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
+            o.OperationTimeout = TimeSpan.FromSeconds(2);
+            o.ConnectTimeout = TimeSpan.FromSeconds(10);
+        }, _time);
+        var onA = KeysOf(store, owner: 0, string.Empty, 1)[0];
+        var onB = KeysOf(store, owner: 1, string.Empty, 1)[0];
+        await store.SetAsync(onB, Bytes("b's value"), AnHour, Ct);
+        await store.SetAsync(onA, Bytes("rerouted"), AnHour, Ct);
+        a.Silent = true;
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        using var storeTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(250), _time);
+        var read = store.GetAsync(onB, storeTimeout.Token);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (a.Held == 0)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "A never got the clean-up's connection.");
+            await Task.Yield();
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await read);
+
+        Assert.True(store.Nodes[0].IsSkipped, "A silent server whose clean-up outlasted the caller is not marked down.");
+        Assert.Equal("b's value", Text(await store.GetAsync(onB, Ct)));
+    }
+
+    [Fact]
     public async Task Get_OperationTimeoutOnASilentServer_TheNextServerIsNeitherTriedNorMarkedDown()
     {
         // The key's server accepts connections and never answers. Once the operation's time has run out there is none

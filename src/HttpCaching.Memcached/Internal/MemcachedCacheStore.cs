@@ -400,8 +400,9 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
     /// <summary>
     /// Cleans up (<see cref="CleanUpAsync"/>) the other servers that are due for it, with a call of any key: not only
     /// this store's next call of one of their keys, since the other instances read those keys meanwhile. Each within an
-    /// operation timeout of its own, before the call's starts; one that fails or does not answer leaves its server down
-    /// (skipped for its retry interval) and this call goes on.
+    /// operation timeout of its own, before the call's starts, and whatever the caller's cancellation (so a call waits
+    /// for it at most that long, once per retry interval of the server); one that fails or does not answer leaves its
+    /// server down (skipped for its retry interval) and this call goes on.
     /// </summary>
     private async ValueTask CleanUpOthersAsync(ServerNode owner, CancellationToken token)
     {
@@ -413,18 +414,19 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 continue;
             }
 
+            // Not the caller's token: a caller that gives up first (its StoreTimeout is shorter) must not leave a silent
+            // server unmarked, for every next call to wait on it again. The clean-up ends within its own timeout.
             using var timeout = new CancellationTokenSource(_operationTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
             try
             {
-                await CleanUpAsync(index, node, wait: false, linked.Token, token).ConfigureAwait(false);
+                await CleanUpAsync(index, node, wait: false, timeout.Token, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 // It connects but does not answer: down, so that the next calls do not each wait for it again.
                 _ = NodeDown(index, node, new TimeoutException($"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout})."), fresh: false);
             }
-            catch (Exception ex) when (!token.IsCancellationRequested && ex is NodeFailure or ServerErrorException or ProtocolViolationException)
+            catch (Exception ex) when (ex is NodeFailure or ServerErrorException or ProtocolViolationException)
             {
                 // Left for the next call: the server stays as marked (down, when it failed as a whole).
             }

@@ -19,6 +19,18 @@ internal sealed class SwitchableServer : IAsyncDisposable
 
     public volatile bool Silent;
 
+    /// <summary>How many connections it holds unanswered.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (_held)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
     public string Endpoint => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     public async ValueTask DisposeAsync()

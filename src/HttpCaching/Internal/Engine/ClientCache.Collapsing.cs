@@ -30,14 +30,15 @@ internal sealed partial class ClientCache
             return (OriginRun(fetch, request), originTimeout);
         }
 
-        // The wait, then a few store calls at its end (the lease, a last read) before the origin request: a day at most, as
-        // every one of these is bounded far below it.
-        var storeTimeout = fetch.Options.StoreTimeout;
-        var limit = originTimeout == Timeout.InfiniteTimeSpan || storeTimeout == Timeout.InfiniteTimeSpan
+        // The wait, then the store calls around it (the lease, reads of what another instance stored, the release: ten
+        // at most, an unlimited one counted as 30 s) and the origin request: a day at most, as each part is bounded far
+        // below it.
+        var storeTimeout = fetch.Options.StoreTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(30) : fetch.Options.StoreTimeout;
+        var limit = originTimeout == Timeout.InfiniteTimeSpan
             ? Timeout.InfiniteTimeSpan
             : TimeSpan.FromTicks(Math.Min(
                 TimeSpan.TicksPerDay,
-                originTimeout.Ticks + Math.Min(coordination.LeaseWait.Ticks, TimeSpan.TicksPerDay) + (4 * Math.Min(storeTimeout.Ticks, TimeSpan.TicksPerHour))));
+                originTimeout.Ticks + Math.Min(coordination.LeaseWait.Ticks, TimeSpan.TicksPerDay) + (10 * Math.Min(storeTimeout.Ticks, TimeSpan.TicksPerHour))));
         return (cancellationToken => LeasedFetchAsync(coordination, fetch, CopyForOrigin(request), cancellationToken), limit);
     }
 

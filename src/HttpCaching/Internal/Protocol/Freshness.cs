@@ -95,7 +95,7 @@ internal static class Freshness
     /// went stale (negative while fresh). The response's own <c>stale-if-error</c> replaces the configured window.
     /// </summary>
     public static bool WithinStaleIfError(CacheEntry entry, TimeSpan staleness, ThirdPartyCachingOptions options) =>
-        (staleness <= TimeSpan.Zero ? MayServeWhileValidating(entry, options.Shared) : MayServeStale(entry, options.Shared))
+        (staleness < TimeSpan.Zero ? MayServeWhileValidating(entry, options.Shared) : MayServeStale(entry, options.Shared))
         && staleness <= Window(entry.StaleIfError, options.StaleIfError);
 
     /// <summary>
