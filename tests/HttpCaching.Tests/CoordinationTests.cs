@@ -396,15 +396,15 @@ public sealed class CoordinationTests : IDisposable
 
         chaos.AllFaults = StoreFault.None;
         Assert.Contains(_store.Keys, CachingHarness.IsEntryKey);
-        var heard = _hub.Messages.Count;
+        var heard = _hub.Delivered.Count;
         Assert.Equal("v2", await a.GetStringAsync("https://feeds.example.test/other.rss"));
         Assert.Equal(optionsReloaded ? TimeSpan.FromSeconds(31) : TimeSpan.FromSeconds(30), a.Options().OriginBackoff);
 
         // Each read of the store retries what it refused; the background refusal may be remembered only after the first
-        // such read, so A reads other URLs until the removal is made and announced (B drops its copy on the message).
+        // such read, so A reads other URLs until the removal is made and its announcement delivered (B dropped its copy).
         var entryOfUrl = CacheKeyBuilder.HashRequest("GET", new Uri(Url));
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        bool Announced() => _hub.Messages.Skip(heard).Any(m => m.EndsWith(":e:" + entryOfUrl, StringComparison.Ordinal));
+        bool Announced() => _hub.Delivered.Skip(heard).Any(m => m.EndsWith(":e:" + entryOfUrl, StringComparison.Ordinal));
         for (var other = 0; _store.Keys.Any(k => CachingHarness.IsEntryKey(k) && k.EndsWith(entryOfUrl, StringComparison.Ordinal)) || !Announced(); other++)
         {
             Assert.True(watch.Elapsed < Poll.Limit, "Not seen: the older entry removed and the removal announced.");

@@ -12,6 +12,7 @@ public sealed class FakeCoordinationHub(TimeProvider time)
     private readonly Dictionary<string, (object Holder, DateTimeOffset Until)> _leases = new(StringComparer.Ordinal);
     private readonly List<Action<string>> _subscribers = [];
     private readonly List<string> _messages = [];
+    private readonly List<string> _delivered = [];
     private int _leaseAttempts;
 
     private TimeProvider Time => time;
@@ -46,6 +47,21 @@ public sealed class FakeCoordinationHub(TimeProvider time)
             lock (_gate)
             {
                 return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The messages every subscriber has been handed, in order: a message is in <see cref="Messages"/> once published,
+    /// and here only after the subscribers ran (the other instances dropped their copies).
+    /// </summary>
+    public IReadOnlyList<string> Delivered
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _delivered];
             }
         }
     }
@@ -89,6 +105,11 @@ public sealed class FakeCoordinationHub(TimeProvider time)
         foreach (var subscriber in subscribers)
         {
             subscriber(message);
+        }
+
+        lock (_gate)
+        {
+            _delivered.Add(message);
         }
     }
 
