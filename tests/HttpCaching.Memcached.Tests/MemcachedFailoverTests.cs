@@ -151,26 +151,7 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
         // back silent: it accepts connections and never answers. A read of one of B's keys cleans A up first, which
         // takes a timeout of its own: the read is still answered by B, and A is down again, so the next calls do not
         // each wait for it.
-        fixture.EnsureAvailable();
-        var b = await fixture.StartDedicatedServerAsync();
-        _owned.Add(b);
-        var a = new SwitchableServer();
-        _owned.Add(a);
-        var store = _stores.Create(o =>
-        {
-            o.Servers = a.Endpoint + "," + b.Endpoint;
-            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
-            o.OperationTimeout = TimeSpan.FromSeconds(2);
-            o.ConnectTimeout = TimeSpan.FromSeconds(10);
-        }, _time);
-        var onA = KeysOf(store, owner: 0, string.Empty, 1)[0];
-        var onB = KeysOf(store, owner: 1, string.Empty, 1)[0];
-        await store.SetAsync(onB, Bytes("b's value"), AnHour, Ct);
-        await store.SetAsync(onA, Bytes("rerouted"), AnHour, Ct);
-        Assert.True(store.Nodes[0].HasRerouted);
-
-        a.Silent = true;
-        _time.Advance(TimeSpan.FromSeconds(5));
+        var (store, a, onB) = await BackSilentAfterAReroutedWriteAsync();
         var read = store.GetAsync(onB, Ct);
         _time.Advance(TimeSpan.FromSeconds(2));
 
@@ -186,24 +167,7 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
         // As the caching handler calls the store: its StoreTimeout (250 ms by default) is shorter than OperationTimeout
         // (2 s). A comes back silent; a call of one of B's keys cleans A up first, and its caller gives up before the
         // clean-up's own timeout. The clean-up still ends with A marked down, or every next call would wait on A again.
-        fixture.EnsureAvailable();
-        var b = await fixture.StartDedicatedServerAsync();
-        _owned.Add(b);
-        var a = new SwitchableServer();
-        _owned.Add(a);
-        var store = _stores.Create(o =>
-        {
-            o.Servers = a.Endpoint + "," + b.Endpoint;
-            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
-            o.OperationTimeout = TimeSpan.FromSeconds(2);
-            o.ConnectTimeout = TimeSpan.FromSeconds(10);
-        }, _time);
-        var onA = KeysOf(store, owner: 0, string.Empty, 1)[0];
-        var onB = KeysOf(store, owner: 1, string.Empty, 1)[0];
-        await store.SetAsync(onB, Bytes("b's value"), AnHour, Ct);
-        await store.SetAsync(onA, Bytes("rerouted"), AnHour, Ct);
-        a.Silent = true;
-        _time.Advance(TimeSpan.FromSeconds(5));
+        var (store, a, onB) = await BackSilentAfterAReroutedWriteAsync();
 
         using var storeTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(250), _time);
         var read = store.GetAsync(onB, storeTimeout.Token);
@@ -376,6 +340,36 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
     {
         var ring = new KetamaRing([.. store.Nodes.Select(n => n.Name)]);
         return [.. Enumerable.Range(0, 100_000).Select(i => $"k{i}").Where(k => ring.Owner(KetamaRing.Hash(KeyEncoder.Raw(prefix, k))) == owner).Take(count)];
+    }
+
+    /// <summary>
+    /// Two servers: A refuses connections, so a write of one of its keys goes to B and is remembered; then A accepts
+    /// connections again and never answers, past its retry interval. B holds a key of its own, <c>OnB</c>, with
+    /// "b's value".
+    /// </summary>
+    private async Task<(MemcachedCacheStore Store, SwitchableServer A, string OnB)> BackSilentAfterAReroutedWriteAsync()
+    {
+        fixture.EnsureAvailable();
+        var b = await fixture.StartDedicatedServerAsync();
+        _owned.Add(b);
+        var a = new SwitchableServer();
+        _owned.Add(a);
+        var store = _stores.Create(o =>
+        {
+            o.Servers = a.Endpoint + "," + b.Endpoint;
+            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
+            o.OperationTimeout = TimeSpan.FromSeconds(2);
+            o.ConnectTimeout = TimeSpan.FromSeconds(10);
+        }, _time);
+        var onA = KeysOf(store, owner: 0, string.Empty, 1)[0];
+        var onB = KeysOf(store, owner: 1, string.Empty, 1)[0];
+        await store.SetAsync(onB, Bytes("b's value"), AnHour, Ct);
+        await store.SetAsync(onA, Bytes("rerouted"), AnHour, Ct);
+        Assert.True(store.Nodes[0].HasRerouted);
+
+        a.Silent = true;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        return (store, a, onB);
     }
 
     /// <summary>A store over two servers, the first behind a relay that can cut it off, and keys whose server that is.</summary>

@@ -819,11 +819,8 @@ public sealed class CoordinationTests : IDisposable
     {
         // OriginTimeout 2 s, LeaseWait 5 s: both valid. The lease holder died. The wait for it must not use up the
         // origin request's time: once the wait is over the request asks the origin, with its whole OriginTimeout.
-        _hub.LeaseWait = TimeSpan.FromSeconds(5);
-        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
-        _hub.TakeAbandonedLease(LeaseKey);
         var originB = new Origin(_clock, "v1");
-        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+        var b = AfterADeadHoldersLease(originB);
 
         using var driver = new PollDriver(this, b);
         var reply = b.GetAsync(Url);
@@ -854,11 +851,8 @@ public sealed class CoordinationTests : IDisposable
     {
         // After waiting for a dead holder's lease, the request's own origin request has OriginTimeout, counted from
         // when it starts: neither less (the wait's time) nor more (what the run's limit allows for the wait).
-        _hub.LeaseWait = TimeSpan.FromSeconds(5);
-        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
-        _hub.TakeAbandonedLease(LeaseKey);
         var originB = new Origin(_clock, "v1", hold: true);
-        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+        var b = AfterADeadHoldersLease(originB);
 
         using var driver = new PollDriver(this, b);
         var reply = b.GetAsync(Url);
@@ -876,11 +870,8 @@ public sealed class CoordinationTests : IDisposable
     {
         // A no-cache request joins the shared request of a plain one that waits for a dead holder's lease: it is
         // answered once that one asks the origin (or by its own request after it), not failed by the wait.
-        _hub.LeaseWait = TimeSpan.FromSeconds(5);
-        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
-        _hub.TakeAbandonedLease(LeaseKey);
         var originB = new Origin(_clock, "v1");
-        var b = Start(originB, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
+        var b = AfterADeadHoldersLease(originB);
 
         using var driver = new PollDriver(this, b);
         var plain = b.GetAsync(Url);
@@ -1044,6 +1035,18 @@ public sealed class CoordinationTests : IDisposable
         _clock.Advance(afterFresh);
         release();
         return (fresh, await slow.WaitAsync(Limit, Ct));
+    }
+
+    /// <summary>
+    /// An instance with an <c>OriginTimeout</c> of 2 s, under a <c>LeaseWait</c> of 5 s, whose URL's lease a holder that
+    /// died took (for 10 s).
+    /// </summary>
+    private CachingHarness AfterADeadHoldersLease(HttpMessageHandler origin)
+    {
+        _hub.LeaseWait = TimeSpan.FromSeconds(5);
+        _hub.LeaseDuration = TimeSpan.FromSeconds(10);
+        _hub.TakeAbandonedLease(LeaseKey);
+        return Start(origin, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
     }
 
     private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null, Action<ThirdPartyCachingOptions>? configure = null)

@@ -106,28 +106,14 @@ public sealed class VaryTests
         Assert.Equal("en-v2", await en.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task Vary_ValuesThatDifferOnlyInsideQuotes_AreTwoVariants()
+    [Theory]
+    [InlineData("one line", new[] { "\"acme, corp\"" })]
+    [InlineData("two lines", new[] { "\"acme", "corp\"" })]
+    public async Task Vary_AQuotedStringWithACommaAndSpace_NotServedToTheValueWithoutTheSpace(string sent, string[] lines)
     {
-        using var harness = new CachingHarness();
-        harness.Origin.When(Url).Respond(request =>
-        {
-            var response = harness.Response($"for {string.Join("|", request.Headers.GetValues("X-Tenant"))}", "max-age=600");
-            response.Headers.Vary.Add("X-Tenant");
-            return response;
-        });
-
-        using var first = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"acme, corp\""));
-        using var second = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"acme,corp\""));
-
-        Assert.Equal("for \"acme,corp\"", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Vary_QuotedStringSpanningTwoLines_NotServedToAnotherValue()
-    {
-        // The two lines "a and b" go out as "a, b": the response made for them is not a hit for "a,b".
+        _ = sent;
+        // A quoted string is opaque (RFC 9110 §5.6.4): "acme, corp" is not "acme,corp", whether it is sent on one line or
+        // over two (which go out joined with ", ").
         using var harness = new CachingHarness();
         harness.Origin.When(Url).Respond(request =>
         {
@@ -138,12 +124,14 @@ public sealed class VaryTests
 
         using var first = await harness.GetAsync(Url, configure: r =>
         {
-            r.Headers.TryAddWithoutValidation("X-Tenant", "\"a");
-            r.Headers.TryAddWithoutValidation("X-Tenant", "b\"");
+            foreach (var line in lines)
+            {
+                r.Headers.TryAddWithoutValidation("X-Tenant", line);
+            }
         });
-        using var second = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"a,b\""));
+        using var second = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("X-Tenant", "\"acme,corp\""));
 
-        Assert.Equal("for \"a,b\"", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("for \"acme,corp\"", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.DoesNotContain("hit", second.CacheStatus(), StringComparison.Ordinal);
     }
 
