@@ -114,10 +114,17 @@ public sealed class MemoryTierTests
         using var revalidated = await harness.GetAsync(Url);
 
         Assert.StartsWith("HttpCaching; fwd=stale; fwd-status=304", revalidated.CacheStatus());
+
+        // The retried removal of v1 runs in the background: once the store holds v1's entry no longer, another instance
+        // on it gets v2 (the entry and the pending body this 304 wrote), never v1. A CI run under load (the whole
+        // solution at once) once read v1 here right after the 304, which no local run has reproduced; the store's calls
+        // are in the message should it happen again.
+        string Calls() => string.Join(", ", app.Inner.Operations.Select(c => $"{c.Operation} {c.Key[(c.Key.LastIndexOf(':') + 1)..]}"));
+        await Poll.UntilAsync(() => !app.Inner.Keys.Any(k => CachingHarness.IsEntryKey(k) && System.Text.Encoding.UTF8.GetString(app.Inner.Raw(k) ?? []).Contains("\"v1\"", StringComparison.Ordinal)), "v1's entry gone from the store");
         using var other = new CachingHarness(registerStore: false, services: s => s.AddSingleton<IDistributedCache>(app.Inner).AddSingleton<TimeProvider>(harness.Time));
         using var fromStore = await other.GetAsync(Url);
-        Assert.StartsWith("HttpCaching; hit", fromStore.CacheStatus());
-        Assert.Equal("v2", await fromStore.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var body = await fromStore.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(body == "v2" && fromStore.CacheStatus()!.StartsWith("HttpCaching; hit", StringComparison.Ordinal), $"Got {body} ({fromStore.CacheStatus()}); store calls: {Calls()}");
     }
 
     [Fact]
