@@ -49,7 +49,10 @@ public sealed class PostgreSqlCoordinationTests(PostgreSqlServerFixture fixture)
         await using var origin = await KestrelOrigin.StartAsync(app => app.MapGet("/cold", async (HttpContext context) =>
         {
             Interlocked.Increment(ref requests);
-            await Task.Delay(TimeSpan.FromMilliseconds(200), context.RequestAborted);
+            // The leader holds the lease this long: long enough that, on a loaded CI machine, the last of the 200
+            // requests starts before it ends (one that reads the store before the leader's write and asks for the
+            // lease after its release asks the origin again, as documented).
+            await Task.Delay(TimeSpan.FromSeconds(1), context.RequestAborted);
             return Fresh(context, "cold");
         }));
         var apps = Enumerable.Range(0, 4).Select(_ => Start(fixture.ConnectionString, network: true)).ToArray();
