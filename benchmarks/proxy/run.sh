@@ -16,6 +16,7 @@
 #   BURST=200         requests in one cold burst;  BURST_DELAYS="0 200"  origin delays (ms) for the bursts
 #   WRK_CPUS, SERVER_CPUS   optional taskset CPU lists to pin wrk and the servers (default: not pinned)
 #   KEEP=1            keep the temporary directory (logs, configs, raw results) instead of deleting it
+#   ACCESS_LOG=1      turn the proxy's access log on (off as shipped, and nginx's is off here)
 #
 # Every server is a throwaway process: its own directory under one mktemp directory, a free port on 127.0.0.1 only,
 # run as "nobody" through setpriv when the script runs as root, stopped by the process id recorded here (a trap does
@@ -158,10 +159,14 @@ dotnet publish "$repo/src/HttpCaching.Proxy" -c Release -o "$work/proxy" --nolog
 own_dir "$work/proxy-home"
 port[proxy]="$(free_port)"
 # The shipped appsettings.json (published beside the dll; the content root is the current directory), and the
-# freshness floor set to an hour so that nothing in the run can expire (the origin says max-age=3600 anyway).
+# freshness floor set to an hour so that nothing in the run can expire (the origin says max-age=3600 anyway). The
+# access log is off, as shipped and as nginx's is below; ACCESS_LOG=1 turns the proxy's on (one console line per
+# request).
+proxy_log=()
+[ "${ACCESS_LOG:-}" = 1 ] && proxy_log=(--Logging:LogLevel:HttpCaching.Proxy.AccessLog Information)
 start proxy "$work/proxy" env HOME="$work/proxy-home" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
   dotnet "$work/proxy/HttpCaching.Proxy.dll" --origin "http://127.0.0.1:$origin_port/" \
-  --urls "http://127.0.0.1:${port[proxy]}" --HttpCaching:Defaults:MinimumFreshness 01:00:00
+  --urls "http://127.0.0.1:${port[proxy]}" --HttpCaching:Defaults:MinimumFreshness 01:00:00 "${proxy_log[@]}"
 
 # --- Varnish -----------------------------------------------------------------------------------------------------
 own_dir "$work/varnish"

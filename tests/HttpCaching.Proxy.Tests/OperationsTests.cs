@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using HttpCaching.Proxy.Internal;
 using HttpCaching.Proxy.Tests.Helpers;
@@ -22,7 +23,7 @@ public sealed class OperationsTests
     {
         await using var embedly = await RecordingOrigin.StartAsync("embedly");
         await using var proxy = await RunningProxy.StartWithArgsAsync(
-            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", embedly.Authority, "--Logging:LogLevel:Default", "Information"],
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", embedly.Authority, "--Logging:LogLevel:HttpCaching.Proxy.AccessLog", "Information"],
             builder => builder.Services.AddFakeLogging());
 
         foreach (var path in new[] { $"/embedly/oembed?{QuerySecret}", $"/embedly/oembed?{QuerySecret}", $"/nowhere?{QuerySecret}" })
@@ -32,6 +33,7 @@ public sealed class OperationsTests
             using var response = await proxy.Client.SendAsync(request, Ct);
         }
 
+        await proxy.StopAsync();
         var records = proxy.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Category == AccessLog.Category).ToArray();
         Assert.Equal(3, records.Length);
         Assert.All(records, r => Assert.Equal(AccessLog.AccessId, r.Id.Id));
@@ -43,6 +45,25 @@ public sealed class OperationsTests
         Assert.All(records, r => Assert.Equal("GET", r.GetStructuredStateValue("Method")));
         Assert.All(records, r => Assert.NotNull(r.GetStructuredStateValue("DurationMs")));
         records.AssertNoneContains(StringComparison.Ordinal, QuerySecret, "q-5ecret", HeaderSecret);
+    }
+
+    [Fact]
+    public async Task AccessLog_AsShipped_Off()
+    {
+        // The shipped appsettings.json turns the access log off: a console line per request costs a hit about as much
+        // CPU again as the hit itself (benchmarks/proxy/README.md).
+        await using var embedly = await RecordingOrigin.StartAsync("embedly");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(
+            ["--Proxy:Routes:embedly:PathPrefix", "/embedly", "--Proxy:Routes:embedly:Origin", embedly.Authority, "--Logging:LogLevel:Default", "Information"],
+            builder => builder.Services.AddFakeLogging());
+
+        using var response = await proxy.Client.GetAsync("/embedly/oembed", Ct);
+        await proxy.StopAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var logs = proxy.Services.GetFakeLogCollector().GetSnapshot();
+        Assert.Contains(logs, r => r.Level == LogLevel.Information);
+        Assert.DoesNotContain(logs, r => r.Category == AccessLog.Category);
     }
 
     [Theory]

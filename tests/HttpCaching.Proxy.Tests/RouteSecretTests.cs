@@ -110,7 +110,8 @@ public sealed class RouteSecretTests
              "--Proxy:Routes:down:PathPrefix", "/down",
              "--Proxy:Routes:down:Origin", "http://127.0.0.1:1/",
              "--Proxy:Routes:down:RequestHeaders:X-Api-Key", HeaderKey,
-             "--Proxy:Routes:down:QueryParameters:key", QueryKey],
+             "--Proxy:Routes:down:QueryParameters:key", QueryKey,
+             "--Logging:LogLevel:HttpCaching.Proxy.AccessLog", "Information"],
             Secrets());
 
         using var miss = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
@@ -137,7 +138,8 @@ public sealed class RouteSecretTests
              "--Proxy:Routes:down:PathPrefix", "/down",
              "--Proxy:Routes:down:Origin", "http://127.0.0.1:1/",
              "--Proxy:Routes:down:RequestHeaders:X-Api-Key", HeaderKey,
-             "--Proxy:Routes:down:QueryParameters:key", QueryKey],
+             "--Proxy:Routes:down:QueryParameters:key", QueryKey,
+             "--Logging:LogLevel:HttpCaching.Proxy.AccessLog", "Information"],
             Secrets());
 
         using var miss = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);

@@ -56,6 +56,12 @@ public sealed class RunningProxy : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>
+    /// Stops the server once the requests in flight have finished, what runs after a response was sent included (its
+    /// access log record), so that a test reads everything they logged.
+    /// </summary>
+    public Task StopAsync() => _app.StopAsync(TestContext.Current.CancellationToken);
+
     /// <summary>The admin server's address, when <c>Proxy:AdminUrls</c> is set.</summary>
     public Uri AdminAddress => new(Services.GetRequiredService<AdminServer>().Addresses.Single());
 
