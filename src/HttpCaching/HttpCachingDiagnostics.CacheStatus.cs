@@ -69,11 +69,16 @@ public static partial class HttpCachingDiagnostics
     public const string DetailStoreFailed = "store-failed";
 
     /// <summary>
-    /// Detail, not stored: the origin took long enough to answer that another instance (or request) stored a newer
-    /// version of the response meanwhile, by its <c>Date</c>; the newer one stays. The caller is served the origin's
-    /// response.
+    /// Detail, not stored: while the origin answered, another instance (or request) stored a newer version of the
+    /// response, by its <c>Date</c>; the newer one stays. The caller is served the origin's response.
     /// </summary>
     public const string DetailSuperseded = "superseded";
+
+    /// <summary>
+    /// Detail, not stored: the stored response a <c>304</c> refreshed was removed while the origin answered (the URL was
+    /// invalidated, here or on another instance), so it is not written back. The caller is served what the 304 said.
+    /// </summary>
+    public const string DetailRemoved = "removed";
 
     /// <summary>Detail, not stored: the origin answered with an error while a stored response exists.</summary>
     public const string DetailOriginError = "origin-error";

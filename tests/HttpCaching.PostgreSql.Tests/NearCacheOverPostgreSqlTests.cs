@@ -64,7 +64,7 @@ public sealed class NearCacheOverPostgreSqlTests(PostgreSqlServerFixture server)
         var store = app.StoreCalls!;
 
         Assert.True((await app.GetAsync(Feed)).IsStored);
-        Assert.Equal(["get", "set", "set"], store.Operations.Select(c => c.Operation));
+        Assert.Equal(["get", "get", "set", "set"], store.Operations.Select(c => c.Operation));
 
         store.ClearLog();
         Assert.True((await app.GetAsync(Feed)).IsHit);

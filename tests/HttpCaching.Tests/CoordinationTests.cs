@@ -237,6 +237,48 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task QuickFetch_ANewerVersionDatedInTheNextSecondWasStoredMeanwhile_TheNewerOneStays()
+    {
+        // Date has one-second resolution, so a request shorter than a second can still straddle a second: A's request
+        // reaches its origin at 09:00:00.7 (v1, Date 09:00:00); B's caller asks for a fresh copy at 09:00:01.2 and B
+        // stores v2 (Date 09:00:01), which B's caller is served; A's answer arrives at 09:00:01.2 (took 0.5 s). The
+        // superseded check runs only after a second, so v1 is written over v2 and every instance serves the older v1
+        // after v2 was served. Every origin request is checked, however quick.
+        _clock.Advance(TimeSpan.FromMilliseconds(700));
+        var originA = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(Start(originA), originA.Reached, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromMilliseconds(500));
+        using (slow)
+        {
+            Assert.Equal("v2", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task QuickRevalidation_ANewerVersionDatedInTheNextSecondWasStoredMeanwhile_TheNewerOneStays()
+    {
+        // The same race with A's request a revalidation answered 304 for v1 (dated on arrival, 09:10:00): B stored v2
+        // (09:10:01) meanwhile; the 304 arrives 0.5 s after it left and rewrites the refreshed v1 entry over v2.
+        var originA = new RevalidatingOrigin(_clock);
+        var a = Start(originA);
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromMilliseconds(700));
+        var (fresh, slow) = await WhileSlowAnotherStoresAsync(
+            a, originA.Revalidating, originA.Release, Start(new Origin(_clock, "v2")), TimeSpan.FromMilliseconds(500), slowRequest: NoCache);
+        using (slow)
+        {
+            Assert.Equal("v2", fresh);
+            Assert.Equal("v1", await slow.Content.ReadAsStringAsync(Ct));
+        }
+
+        var c = Start(new Origin(_clock, "v3"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
     public async Task SlowFetch_AVersionOfTheSameDateWasStoredMeanwhile_TheSlowOneIsWritten()
     {
         // B stores v2 with the same Date as A's slow v1 (one-second resolution: neither is known to be newer). The

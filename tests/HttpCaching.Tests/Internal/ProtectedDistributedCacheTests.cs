@@ -17,6 +17,7 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
 
     private readonly RecordingDistributedCache _inner = new(new FakeTimeProvider(TestClock.Start));
     private readonly FakeLogCollector _logs = new();
+    private readonly FakeTimeProvider _time = new(TestClock.Start);
     private readonly string _client = $"unit-{Guid.NewGuid():N}";
 
     // The meter comes from a factory of this test's own, so the collector sees no other test's measurements.
@@ -36,7 +37,7 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
     {
         var logger = new FakeLogger(_logs, "HttpCaching.Store");
         var metrics = new HttpCachingMetrics(_meters.GetRequiredService<IMeterFactory>());
-        return new ProtectedDistributedCache(_inner, new RecordProtector([IntegrityKeys.ABytes], encrypt), metrics, logger, clientOf ?? (_ => _client));
+        return new ProtectedDistributedCache(_inner, new RecordProtector([IntegrityKeys.ABytes], encrypt), metrics, logger, clientOf ?? (_ => _client), _time);
     }
 
     [Theory]
@@ -85,6 +86,7 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
         record[^1] ^= 1;
 
         Assert.Null(cache.Get(Key));
+        _time.Advance(ProtectedDistributedCache.ReportAgainAfter);
         Assert.Null(await cache.GetAsync(Key, TestContext.Current.CancellationToken));
 
         var events = _logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId);
@@ -98,6 +100,34 @@ public sealed class ProtectedDistributedCacheTests : IDisposable
         });
         events.AssertNoneContains(StringComparison.Ordinal, Key);
         Assert.Equal(2, _tampered.Sum((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureInvalidTag)));
+    }
+
+    [Fact]
+    public void Get_SameTamperedRecordReadAgain_ReportedOncePerWindow_AnotherOneAtOnce()
+    {
+        // A request reads its key again after the origin answers, before it writes: one damaged record is one event.
+        var cache = Create();
+        _inner.Put(Key, [1, 2, 3]);
+        var other = $"{Key}-other";
+        _inner.Put(other, [1, 2, 3]);
+
+        Assert.Null(cache.Get(Key));
+        _time.Advance(ProtectedDistributedCache.ReportAgainAfter - TimeSpan.FromTicks(1));
+        Assert.Null(cache.Get(Key));
+        Assert.Single(_logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId));
+
+        // Another record under the same key, the same record under another key, and the same one once the window has
+        // passed: each is reported.
+        _inner.Put(Key, [1, 2, 4]);
+        Assert.Null(cache.Get(Key));
+        Assert.Null(cache.Get(other));
+        _time.Advance(TimeSpan.FromTicks(1));
+        _inner.Put(Key, [1, 2, 3]);
+        Assert.Null(cache.Get(Key));
+        Assert.Null(cache.Get(Key));
+
+        Assert.Equal(4, _logs.WithId(ProtectedDistributedCache.Log.RecordTamperedId).Length);
+        Assert.Equal(4, _tampered.Sum((HttpCachingDiagnostics.ClientNameTag, _client), (HttpCachingDiagnostics.IntegrityFailureTag, HttpCachingDiagnostics.IntegrityFailureUnprotected)));
     }
 
     [Fact]

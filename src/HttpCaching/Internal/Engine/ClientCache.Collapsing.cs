@@ -158,7 +158,7 @@ internal sealed partial class ClientCache
     private async Task<FetchResult?> StoredSinceReadAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var keys = Keys.Get(fetch.Uri, fetch.Options.KeyPrefix);
-        var (found, _, vary) = await ReadAsync(fetch.Store, keys, request, budget: null, cancellationToken).ConfigureAwait(false);
+        var (found, _, vary, _) = await ReadAsync(fetch.Store, keys, request, budget: null, cancellationToken).ConfigureAwait(false);
         if (found is not { Entry: var entry } response
             || (fetch.Stored is { Entry: var read } && entry.ResponseTime <= read.ResponseTime))
         {

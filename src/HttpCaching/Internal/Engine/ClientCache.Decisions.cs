@@ -49,7 +49,7 @@ internal sealed partial class ClientCache
         // One store timeout in all for this request's reads and writes.
         // An in-process store answers at once and is never bounded, so a hit through it allocates no budget.
         var budget = store.Shared.InProcess ? StoreBudget.Unbounded : new StoreBudget(_time, options.StoreTimeout);
-        var (stored, storedKey, readVary) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
+        var (stored, storedKey, readVary, readClean) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         var backoffSeen = false;
@@ -58,6 +58,7 @@ internal sealed partial class ClientCache
             Budget = budget,
             BackoffSeen = backoffSeen,
             ReadVary = readVary,
+            ReadClean = readClean,
         };
         if (stored is { Entry: var entry } found)
         {

@@ -5,9 +5,10 @@ internal sealed partial class ClientCache
     /// <summary>
     /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
     /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
-    /// Records read from a shared store are kept in the near cache once they have been checked.
+    /// Records read from a shared store are kept in the near cache once they have been checked. <c>Clean</c> is false
+    /// when a record could not be read: the store failed or did not answer, or a record was damaged.
     /// </summary>
-    private async ValueTask<(StoredResponse? Stored, string EntryKey, VaryRecord? Vary)> ReadAsync(
+    private async ValueTask<(StoredResponse? Stored, string EntryKey, VaryRecord? Vary, bool Clean)> ReadAsync(
         TieredStore store,
         RequestKeys keys,
         HttpRequestMessage request,
@@ -22,7 +23,7 @@ internal sealed partial class ClientCache
             if (!Variants.TryRead(entryRecord, out var names, out var generation))
             {
                 LogUnreadableRecord();
-                return (null, entryKey, null);
+                return (null, entryKey, null, false);
             }
 
             store.Remember(entryKey, entryRecord, source, bodyVersion: false);
@@ -33,13 +34,13 @@ internal sealed partial class ClientCache
 
         if (entryRecord is null)
         {
-            return (null, entryKey, vary);
+            return (null, entryKey, vary, !source.StoreUnread);
         }
 
         if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
         {
             LogUnreadableRecord();
-            return (null, entryKey, vary);
+            return (null, entryKey, vary, false);
         }
 
         if (!source.FromMemory && NewerKnown(store, entryKey, entryRecord, decoded.Entry, keys) is { } known)
@@ -54,7 +55,7 @@ internal sealed partial class ClientCache
         {
             // Stored by an instance configured as a private cache (Shared = false) on the same store and prefix, during a
             // rolling deploy that changed the setting, say: one user's response, never served by a shared cache.
-            return (null, entryKey, vary);
+            return (null, entryKey, vary, true);
         }
 
         store.Remember(entryKey, entryRecord, source, bodyVersion: false);
@@ -62,13 +63,13 @@ internal sealed partial class ClientCache
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
-            return (null, entryKey, vary);
+            return (null, entryKey, vary, !bodySource.StoreUnread);
         }
 
         if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength, decoded.Entry.BodyChecksum))
         {
             LogUnreadableRecord();
-            return (null, entryKey, vary);
+            return (null, entryKey, vary, false);
         }
 
         store.Remember(decoded.BodyKey, bodyRecord, bodySource, bodyVersion: true);
@@ -78,7 +79,7 @@ internal sealed partial class ClientCache
             store.TouchInBackground(decoded.BodyKey);
         }
 
-        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary);
+        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary, !source.StoreUnread);
     }
 
     /// <summary>

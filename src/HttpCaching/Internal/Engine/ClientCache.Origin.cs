@@ -32,10 +32,11 @@ internal sealed partial class ClientCache
             var cacheStatus = CacheStatus.Forward(fetch.Fwd, status);
             if (fetch.Stored is { Entry: var stale } && Updated(fetch, stale, response, head, requestTime, responseTime) is { } updated
                 && ((updated.Flags & CacheControlFlags.MarkedStale) != 0
-                    || !await SupersededAsync(fetch, updated, request, sentValidators: false, requestTime, CancellationToken.None).ConfigureAwait(false)))
+                    || MayRewrite(fetch, await ReadAgainAsync(fetch, updated, request, sentValidators: false, requestTime, CancellationToken.None).ConfigureAwait(false))))
             {
-                // The response is the caller's already: what it says is kept whatever the caller does now (unless a
-                // slow answer was overtaken by a newer version another instance stored meanwhile).
+                // The response is the caller's already: what it says is kept whatever the caller does now (unless the
+                // answer was overtaken by a newer version another instance stored meanwhile, or the stored response
+                // was removed meanwhile).
                 await ApplyUpdateAsync(fetch, updated, status, CancellationToken.None).ConfigureAwait(false);
             }
 
@@ -106,15 +107,27 @@ internal sealed partial class ClientCache
             {
                 var cacheStatus = CacheStatus.Forward(fetch.Fwd, 304);
                 var snapshot = revalidating with { Entry = refreshed };
-                if (await SupersededAsync(fetch, refreshed, originRequest, sentValidators: true, requestTime, cancellationToken).ConfigureAwait(false))
+                var now = await ReadAgainAsync(fetch, refreshed, originRequest, sentValidators: true, requestTime, cancellationToken).ConfigureAwait(false);
+                if (now == StoredMeanwhile.Newer)
                 {
-                    // A slow revalidation: a newer version was stored meanwhile, which the refreshed older one must not
+                    // A newer version was stored while the origin answered, which the refreshed older one must not
                     // replace. This caller gets what the 304 said; those that joined it too, unless the 304 is one this
                     // cache must not keep or share (then they ask themselves).
                     var superseded = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Superseded));
                     return CachePolicy.CheckUpdated(revalidating.Entry, refreshed, options, fetch.HasAuthorization) == NotStoredReason.None
                         ? FetchResult.Success(null, snapshot, superseded, HttpCachingDiagnostics.OutcomeRevalidated)
                         : FetchResult.Unshared(null, snapshot, superseded, HttpCachingDiagnostics.OutcomeRevalidated);
+                }
+
+                if (!MayRewrite(fetch, now))
+                {
+                    // The stored response was removed while the origin answered (an invalidation, here or on another
+                    // instance): written back, it would be fresh again after the URL was invalidated. This caller, whose
+                    // request came first, gets what the 304 said; those that joined it ask again themselves.
+                    fetch.Store.Forget(fetch.EntryKey);
+                    fetch.Store.Forget(fetch.PrimaryKey);
+                    var removed = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Removed));
+                    return FetchResult.Unshared(null, snapshot, removed, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
 
                 if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) is UpdateOutcome.MustNotKeep or UpdateOutcome.NotShared)
@@ -148,6 +161,16 @@ internal sealed partial class ClientCache
         await ClearBackoffAsync(fetch, stored).ConfigureAwait(false);
         return stored;
     }
+
+    /// <summary>
+    /// Whether a 304 or a HEAD response may rewrite the stored response it refreshed, given what the store holds now:
+    /// not over a newer one, and not when the entry is gone (removed while the origin answered: rewriting it would
+    /// undo the invalidation), unless this instance holds it pending because the store never took it. A store that
+    /// could not be read leaves the write to try, as before.
+    /// </summary>
+    private static bool MayRewrite(Fetch fetch, StoredMeanwhile now) =>
+        now is StoredMeanwhile.NotNewer or StoredMeanwhile.Unread
+        || (now == StoredMeanwhile.Nothing && fetch.Store.IsPending(fetch.EntryKey));
 
     /// <summary>
     /// What a 304, or a response to a HEAD request, says of the stored response (RFC 9111 §3.2, §4.3.4, §4.3.5): the

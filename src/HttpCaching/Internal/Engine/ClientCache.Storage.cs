@@ -5,14 +5,7 @@ namespace HttpCaching.Internal;
 
 internal sealed partial class ClientCache
 {
-    /// <summary>
-    /// How long an origin request may take before the store is read again ahead of writing its response: long enough
-    /// for another instance to have stopped waiting for this one's lease, or for a no-cache request to have stored a
-    /// newer version (<see cref="NewerStoredAsync"/>).
-    /// </summary>
-    internal static readonly TimeSpan SupersedeCheckAfter = TimeSpan.FromSeconds(1);
-
-    /// <summary>What a <c>Date</c> may be off by (whole seconds, and origin servers' clocks) in <see cref="NewerStoredAsync"/>.</summary>
+    /// <summary>What a <c>Date</c> may be off by (whole seconds, and origin servers' clocks) in <see cref="StoredNowAsync"/>.</summary>
     internal static readonly TimeSpan DateSlack = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -98,9 +91,9 @@ internal sealed partial class ClientCache
         }
 
         var snapshot = new StoredResponse(entry, body.Record);
-        if (await SupersededAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false))
+        if (await ReadAgainAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false) == StoredMeanwhile.Newer)
         {
-            // A slow origin request: another instance (or a no-cache request) stored a newer version meanwhile. Written
+            // Another instance (or a no-cache request) stored a newer version while the origin answered. Written
             // over it, this older one would be served after the newer one was.
             var superseded = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Superseded));
             return FetchResult.Success(response, snapshot, superseded, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
@@ -230,58 +223,74 @@ internal sealed partial class ClientCache
     }
 
     /// <summary>
-    /// Whether the origin request took <see cref="SupersedeCheckAfter"/> or more and a newer response than
-    /// <paramref name="entry"/> is in the shared store now (<see cref="NewerStoredAsync"/>). If so, this instance's own
-    /// copies of the URL's records are dropped too, so that its next read finds the newer one rather than a copy older
-    /// than what it just served.
+    /// What the shared store holds now for the request's key (<see cref="StoredNowAsync"/>), read after the origin
+    /// answered and before the response is written. Every origin request is checked, however quick: <c>Date</c> counts
+    /// whole seconds, so a request of a few milliseconds that spans the turn of a second at the origin can be overtaken
+    /// by a response dated a second later. Not when the request's own read was not clean (<see cref="Fetch.ReadClean"/>):
+    /// a store that failed is not asked twice, a damaged record not reported twice. When a newer response is there,
+    /// this instance's own copies of the URL's records are dropped too, so that its next read finds the newer one
+    /// rather than a copy older than what it just served.
     /// </summary>
-    private async ValueTask<bool> SupersededAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, DateTimeOffset requestTime, CancellationToken cancellationToken)
+    private async ValueTask<StoredMeanwhile> ReadAgainAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, DateTimeOffset requestTime, CancellationToken cancellationToken)
     {
-        var took = _time.GetUtcNow() - requestTime;
-        if (took < SupersedeCheckAfter || !await NewerStoredAsync(fetch, entry, sent, sentValidators, took, cancellationToken).ConfigureAwait(false))
+        if (!fetch.ReadClean)
         {
-            return false;
+            return StoredMeanwhile.Unread;
         }
 
-        fetch.Store.Forget(fetch.EntryKey);
-        fetch.Store.Forget(fetch.PrimaryKey);
-        return true;
+        var took = _time.GetUtcNow() - requestTime;
+        var now = await StoredNowAsync(fetch, entry, sent, sentValidators, took, cancellationToken).ConfigureAwait(false);
+        if (now == StoredMeanwhile.Newer)
+        {
+            fetch.Store.Forget(fetch.EntryKey);
+            fetch.Store.Forget(fetch.PrimaryKey);
+        }
+
+        return now;
     }
 
     /// <summary>
-    /// Whether a newer response than <paramref name="entry"/> is in the shared store now, for the variant
-    /// <paramref name="sent"/> selects (under the Vary record stored now, whatever the response's own Vary says): one
-    /// that is not what the request read, and whose <c>Date</c> is later (RFC 9111 §4: the most recent response, as
-    /// determined by <c>Date</c>), another version or the same one refreshed by a later 304. Equal dates (one-second
-    /// resolution) leave the write to go ahead. A stored response can only be newer if the origin dated it while this
-    /// request was under way: a <c>Date</c> later than that (<paramref name="took"/> after this response's, with
+    /// What the shared store holds now for the variant <paramref name="sent"/> selects (under the Vary record stored
+    /// now, whatever the response's own Vary says), compared with <paramref name="entry"/>. A response that is not what
+    /// the request read and whose <c>Date</c> is later is <see cref="StoredMeanwhile.Newer"/> (RFC 9111 §4: the most
+    /// recent response, as determined by <c>Date</c>): another version, or the same one refreshed by a later 304. Equal
+    /// dates (one-second resolution) are not newer. A stored response can only be newer if the origin dated it while
+    /// this request was under way: a <c>Date</c> later than that (<paramref name="took"/> after this response's, with
     /// <see cref="DateSlack"/>) comes from a clock that is off, or from an origin that means to keep its response in
     /// place, and does not count.
     /// </summary>
-    private async ValueTask<bool> NewerStoredAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, TimeSpan took, CancellationToken cancellationToken)
+    private async ValueTask<StoredMeanwhile> StoredNowAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, TimeSpan took, CancellationToken cancellationToken)
     {
         var store = fetch.Store;
         var prefix = fetch.Options.KeyPrefix;
-        var record = await store.ReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
-        if (record is not null && Variants.IsVaryRecord(record))
+        var (record, read) = await store.TryReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        if (read && record is { } varyRecord && Variants.IsVaryRecord(varyRecord))
         {
-            record = Variants.TryRead(record, out var names, out var generation)
-                ? await store.ReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget).ConfigureAwait(false)
-                : null;
+            (record, read) = Variants.TryRead(varyRecord, out var names, out var generation)
+                ? await store.TryReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget).ConfigureAwait(false)
+                : (null, true);
         }
 
-        if (record is null
-            || DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is not { Entry: var current }
-            || (fetch.Stored is { Entry: var read }
-                && string.Equals(current.VersionId, read.VersionId, StringComparison.Ordinal)
-                && current.ResponseTime == read.ResponseTime))
+        if (!read)
         {
-            // Nothing there, nothing readable, or what the request read itself: nothing was stored meanwhile.
-            return false;
+            return StoredMeanwhile.Unread;
+        }
+
+        if (record is null || DecodedEntryCache.Get(record, prefix, _clientName, fetch.RequestHash) is not { Entry: var current })
+        {
+            return StoredMeanwhile.Nothing;
+        }
+
+        if (fetch.Stored is { Entry: var readBefore }
+            && string.Equals(current.VersionId, readBefore.VersionId, StringComparison.Ordinal)
+            && current.ResponseTime == readBefore.ResponseTime)
+        {
+            // What the request read itself: nothing was stored meanwhile.
+            return StoredMeanwhile.NotNewer;
         }
 
         var (theirs, ours) = (OriginDate(current), OriginDate(entry));
-        return theirs > ours && theirs <= ours + took + DateSlack;
+        return theirs > ours && theirs <= ours + took + DateSlack ? StoredMeanwhile.Newer : StoredMeanwhile.NotNewer;
     }
 
     /// <summary>When the origin dated a stored response (its <c>Date</c>), or, without one, when it was received.</summary>

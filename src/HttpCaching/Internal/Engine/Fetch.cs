@@ -58,6 +58,13 @@ internal sealed class Fetch(
     /// <summary>The Vary record the request read for the URL, if any: a new variant keeps its generation.</summary>
     public VaryRecord? ReadVary { get; init; }
 
+    /// <summary>
+    /// Whether the request's read of the store was clean: its records were there and readable, or absent. Not when the
+    /// store could not be read or a record was damaged: then its response is written without reading the store again
+    /// (the write replaces the damaged record; a store that failed is not asked twice).
+    /// </summary>
+    public bool ReadClean { get; init; } = true;
+
     /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
     public bool BackoffSeen { get; set; }
 

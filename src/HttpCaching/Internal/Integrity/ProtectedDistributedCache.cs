@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 
@@ -14,13 +15,26 @@ namespace HttpCaching.Internal;
 /// <param name="metrics">Counts refused records.</param>
 /// <param name="logger">Receives the security events.</param>
 /// <param name="clientOf">The client a store key belongs to, if it can be told; used for telemetry only.</param>
+/// <param name="time">The clock of <see cref="ReportAgainAfter"/>.</param>
 internal sealed partial class ProtectedDistributedCache(
     IDistributedCache inner,
     RecordProtector protector,
     HttpCachingMetrics metrics,
     ILogger logger,
-    Func<string, string?> clientOf) : IDistributedCache
+    Func<string, string?> clientOf,
+    TimeProvider time) : IDistributedCache
 {
+    /// <summary>
+    /// How long the same refused record under the same key is reported once only: a request reads its key again after
+    /// the origin answers, before it writes, and one damaged record is one event.
+    /// </summary>
+    internal static readonly TimeSpan ReportAgainAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>The keys last reported (at most <see cref="MostRemembered"/>), with a checksum of the record and when.</summary>
+    private readonly ConcurrentDictionary<string, (uint Checksum, long At)> _reported = new(StringComparer.Ordinal);
+
+    private const int MostRemembered = 1024;
+
     public byte[]? Get(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -68,11 +82,35 @@ internal sealed partial class ProtectedDistributedCache(
             return payload;
         }
 
+        if (ReportedAlready(key, record))
+        {
+            return null;
+        }
+
         var clientName = clientOf(key);
         var reason = Reason(failure);
         metrics.StoreTampered(clientName, reason);
         Log.RecordTampered(logger, clientName ?? "(unknown)", reason);
         return null;
+    }
+
+    /// <summary>Whether this very record was refused under this key within <see cref="ReportAgainAfter"/>; remembers it if not.</summary>
+    private bool ReportedAlready(string key, byte[] record)
+    {
+        var checksum = RecordChecksum.Compute(record);
+        var now = time.GetTimestamp();
+        if (_reported.TryGetValue(key, out var last) && last.Checksum == checksum && time.GetElapsedTime(last.At, now) < ReportAgainAfter)
+        {
+            return true;
+        }
+
+        if (_reported.Count >= MostRemembered)
+        {
+            _reported.Clear();
+        }
+
+        _reported[key] = (checksum, now);
+        return false;
     }
 
     private static string Reason(IntegrityFailure failure) => failure switch

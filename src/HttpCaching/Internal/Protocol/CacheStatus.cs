@@ -78,6 +78,7 @@ internal static class CacheStatus
         NotStoredReason.Rejected => HttpCachingDiagnostics.DetailRejected,
         NotStoredReason.ExceedsRecordLimits => HttpCachingDiagnostics.DetailRecordLimits,
         NotStoredReason.Superseded => HttpCachingDiagnostics.DetailSuperseded,
+        NotStoredReason.Removed => HttpCachingDiagnostics.DetailRemoved,
 
         // Never asked for (a response that is stored has no reason not to be); no request fails over it.
         _ => "none",

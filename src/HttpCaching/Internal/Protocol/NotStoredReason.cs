@@ -22,4 +22,7 @@ internal enum NotStoredReason
 
     /// <summary>A newer version (by its <c>Date</c>) was stored for the URL while the origin answered this request.</summary>
     Superseded,
+
+    /// <summary>The stored response a 304 refreshed was removed (invalidated) while the origin answered.</summary>
+    Removed,
 }

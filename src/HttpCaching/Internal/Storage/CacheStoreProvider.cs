@@ -78,7 +78,7 @@ internal sealed class CacheStoreProvider(IServiceProvider services, TimeProvider
     /// </summary>
     private IDistributedCache Protect(IDistributedCache store, string? serviceKey) =>
         _protector.Value is { } protector
-            ? new ProtectedDistributedCache(store, protector, metrics, _logger, storeKey => ClientOf(serviceKey, storeKey))
+            ? new ProtectedDistributedCache(store, protector, metrics, _logger, storeKey => ClientOf(serviceKey, storeKey), time)
             : store;
 
     /// <summary>

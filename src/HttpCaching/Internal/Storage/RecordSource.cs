@@ -8,8 +8,12 @@ namespace HttpCaching.Internal;
 /// </summary>
 /// <param name="FromMemory">Whether the record came from the near cache (or is its last known copy).</param>
 /// <param name="SlotBefore">The near cache's slot for the key when the shared store was read, or <see langword="null"/>.</param>
-internal readonly record struct RecordSource(bool FromMemory, object? SlotBefore)
+/// <param name="StoreUnread">Whether the shared store could not be read (what there is comes from memory, if anything).</param>
+internal readonly record struct RecordSource(bool FromMemory, object? SlotBefore, bool StoreUnread = false)
 {
     /// <summary>A record from this instance's memory, which is never remembered again.</summary>
     public static RecordSource Memory => new(true, null);
+
+    /// <summary>The shared store could not be read: this instance's last known copy, if any.</summary>
+    public static RecordSource Unread => new(true, null, StoreUnread: true);
 }

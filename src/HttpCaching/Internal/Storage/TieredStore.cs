@@ -37,7 +37,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
             // An invalidation the store did not take: the store's copy stays hidden until the removal goes through.
             if (!await shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false))
             {
-                return (null, RecordSource.Memory);
+                return (null, RecordSource.Unread);
             }
 
             near.Remove(key);
@@ -62,7 +62,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
         // The shared store cannot be read: the last known copy, if this instance has one, is better than nothing. The
         // handler still decides from its own times whether it may be served (fresh, or stale-if-error).
-        return (near?.GetLastKnown(key), RecordSource.Memory);
+        return (near?.GetLastKnown(key), RecordSource.Unread);
     }
 
     /// <summary>
@@ -265,17 +265,25 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Reads a record from the shared store itself, past the near cache, within what the request's budget has left
     /// (the client's store timeout without one); <see langword="null"/> when absent, unreadable or the budget is spent.
     /// </summary>
-    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null) =>
+        (await TryReadSharedAsync(key, cancellationToken, budget).ConfigureAwait(false)).Value;
+
+    /// <summary>
+    /// <see cref="ReadSharedAsync"/>, telling a record that is not there (<c>Read</c> true, <c>Value</c> null) from a
+    /// store that could not be read (<c>Read</c> false: it failed, did not answer in time, the breaker is open, or the
+    /// budget is spent).
+    /// </summary>
+    public async ValueTask<(byte[]? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         if (Timeout(budget) is not { } timeout)
         {
-            return null;
+            return (null, false);
         }
 
         var started = budget?.Time.GetTimestamp() ?? 0;
-        var (value, _) = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
         budget?.Charge(started);
-        return value;
+        return result;
     }
 
 
