@@ -208,6 +208,21 @@ public sealed class PostgreSqlHttpCacheServiceCollectionExtensionsTests
         Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void StartupValidation_PasswordWithASemicolonUnquoted_RepeatsNoPartOfIt()
+    {
+        // The tail after the ';' reads as a keyword Npgsql does not know; Npgsql's own message names it.
+        using var provider = new ServiceCollection()
+            .AddPostgreSqlHttpCache("Host=db;Username=cache;Password=Zx81;Sup3rS3cretTail=Q9")
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("ConnectionString is not a valid Npgsql connection string", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sup3rS3cretTail", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Zx81", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The table the store named <paramref name="name"/> works in, as it makes it from its options.</summary>
     private static CacheTable TableOf(ServiceProvider provider, string name = "")
     {

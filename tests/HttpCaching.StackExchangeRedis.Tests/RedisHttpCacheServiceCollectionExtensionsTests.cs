@@ -174,6 +174,17 @@ public sealed class RedisHttpCacheServiceCollectionExtensionsTests : IDisposable
     }
 
     [Fact]
+    public void Validate_PasswordWithACommaUnquoted_TheMessageRepeatsNoPartOfIt()
+    {
+        // The tail after the comma reads as an option StackExchange.Redis does not know; its own message names it.
+        var failure = Failure(o => o.Configuration = "127.0.0.1:6379,password=Zx81,Sup3rS3cretTail=Q9");
+
+        Assert.Contains("Configuration is not a valid StackExchange.Redis configuration string", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sup3rS3cretTail", failure, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Zx81", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddRedisHttpCache_NullArguments_Throw()
     {
         var services = new ServiceCollection();

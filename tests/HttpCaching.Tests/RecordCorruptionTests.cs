@@ -13,6 +13,7 @@ namespace HttpCaching.Tests;
 public sealed class RecordCorruptionTests
 {
     private const string Url = "https://feeds.example.test/news.rss";
+    private const string MeUrl = "https://api.example.test/me";
 
     [Fact]
     public async Task SwappedBodyRecords_SameLengthWithoutIntegrityKeys_EachUrlGetsItsOwnBody()
@@ -32,6 +33,40 @@ public sealed class RecordCorruptionTests
 
         Assert.Equal("{\"id\":1}", await BodyAsync(harness, "https://api.example.test/items/1"));
         Assert.Equal("{\"id\":2}", await BodyAsync(harness, "https://api.example.test/items/2"));
+    }
+
+    [Fact]
+    public async Task SwappedVariantEntryRecords_VaryAuthorizationWithoutIntegrityKeys_EachUserGetsOnlyTheirOwnResponse()
+    {
+        // A store that mixes up keys (crossed replies, a key cut off past a length limit) must not make one variant's
+        // response, one user's under Vary: Authorization, another variant's: the entry of another URL is a miss (above),
+        // and so is the entry of another variant.
+        using var harness = new CachingHarness();
+        harness.Origin.When(MeUrl).Respond(request =>
+        {
+            var user = request.Headers.Authorization!.Parameter!;
+            var response = harness.Response($"{{\"user\":\"{user}\"}}", "public, max-age=600");
+            response.Headers.TryAddWithoutValidation("Vary", "Authorization");
+            return response;
+        });
+
+        (await harness.GetAsync(MeUrl, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer alice"))).Dispose();
+        (await harness.GetAsync(MeUrl, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer bob"))).Dispose();
+
+        // The two variants' entry records (not the URL's Vary record), swapped by the store.
+        var variants = harness.Store.Keys
+            .Where(k => CachingHarness.IsEntryKey(k) && !HttpCaching.Internal.Variants.IsVaryRecord(harness.Store.Raw(k)!))
+            .ToArray();
+        Assert.Equal(2, variants.Length);
+        var (a, b) = (harness.Store.Raw(variants[0])!, harness.Store.Raw(variants[1])!);
+        harness.Store.Put(variants[0], b);
+        harness.Store.Put(variants[1], a);
+
+        using var alice = await harness.GetAsync(MeUrl, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer alice"));
+        using var bob = await harness.GetAsync(MeUrl, configure: r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer bob"));
+
+        Assert.Equal("{\"user\":\"alice\"}", await alice.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("{\"user\":\"bob\"}", await bob.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -43,10 +43,10 @@ internal sealed class PostgreSqlHttpCacheOptionsCustomValidator : IValidateOptio
             {
                 _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
             }
-            catch (ArgumentException ex)
+            catch (ArgumentException)
             {
-                // Npgsql's messages name the keyword, never the value.
-                Fail(nameof(options.ConnectionString), $"is not a valid Npgsql connection string: {ex.Message}");
+                // Not Npgsql's message: the "keyword" it names can be the tail of a password with a ';' in it, unquoted.
+                Fail(nameof(options.ConnectionString), "is not a valid Npgsql connection string: a keyword Npgsql does not know, or a value that needs quoting (quote values that contain ';' or '=').");
             }
         }
 

@@ -1,4 +1,5 @@
 using HttpCaching.Internal;
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -48,9 +49,11 @@ internal sealed class RedisHttpCacheOptionsCustomValidator : IValidateOptions<Re
             }
             catch (ArgumentException ex)
             {
-                // StackExchange.Redis's messages name the keyword; a value they quote is a number or a boolean, the
-                // only kinds that can fail to parse, never a password.
-                Fail(nameof(options.Configuration), $"is not a valid StackExchange.Redis configuration string: {ex.Message}");
+                // Not StackExchange.Redis's message: the keyword it names can be the tail of a password with a ',' in it,
+                // and the value it quotes is whatever followed the '='. Only an option it knows is named, never a value.
+                Fail(nameof(options.Configuration), KnownOption(ex.Message) is { } option
+                    ? $"is not a valid StackExchange.Redis configuration string: the value of '{option}' cannot be read."
+                    : "is not a valid StackExchange.Redis configuration string: an option it does not know, or a value it cannot read (a password that contains ',' or '=' belongs in ConfigurationOptions, set in code).");
             }
         }
 
@@ -119,5 +122,23 @@ internal sealed class RedisHttpCacheOptionsCustomValidator : IValidateOptions<Re
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The options of a StackExchange.Redis configuration string, as its parser names them.</summary>
+    private static readonly FrozenSet<string> Options = FrozenSet.Create(
+        StringComparer.OrdinalIgnoreCase,
+        "abortConnect", "allowAdmin", "asyncTimeout", "channelPrefix", "checkCertificateRevocation", "configCheckSeconds",
+        "configChannel", "connectRetry", "connectTimeout", "defaultDatabase", "highPrioritySocketThreads", "keepAlive",
+        "name", "proxy", "resolveDns", "responseTimeout", "serviceName", "ssl", "sslHost", "sslProtocols",
+        "syncTimeout", "tiebreaker", "version", "setlib", "protocol", "heartbeatInterval", "heartbeatConsistencyChecks",
+        "highIntegrity", "writeBuffer");
+
+    /// <summary>The option a StackExchange.Redis parse error names (<c>Keyword 'x' …</c>), when it is one it knows.</summary>
+    private static string? KnownOption(string message)
+    {
+        const string Marker = "Keyword '";
+        var start = message.IndexOf(Marker, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + Marker.Length);
+        return end < 0 ? null : Options.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(message.AsSpan(start + Marker.Length, end - start - Marker.Length), out var option) ? option : null;
     }
 }

@@ -249,4 +249,27 @@ public sealed partial class CacheKeyBuilderTests
         Assert.Equal(Reference("GET https://a.test/caf%C3%A9?q=%C3%BC"), hash);
         Assert.Equal(hash, Hash("https://a.test/caf%C3%A9?q=%C3%BC"));
     }
+
+    [Fact]
+    public void VariantVersionId_IsOfItsVariantOnly()
+    {
+        var base64 = CacheKeyBuilder.VersionIdFromETag("\"v1\"");
+        var alice = CacheKeyBuilder.VariantVersionId(base64, "authorization\nBearer alice\n");
+        var bob = CacheKeyBuilder.VariantVersionId(base64, "authorization\nBearer bob\n");
+
+        Assert.NotEqual(alice, bob);
+        Assert.True(CacheKeyBuilder.IsOfVariant(alice, "authorization\nBearer alice\n"));
+        Assert.False(CacheKeyBuilder.IsOfVariant(alice, "authorization\nBearer bob\n"));
+        Assert.False(CacheKeyBuilder.IsOfVariant(bob, "authorization\nBearer alice\n"));
+
+        // An id without the tag (a record written before it, or not a variant's) is no variant's; nor is the tag alone.
+        Assert.False(CacheKeyBuilder.IsOfVariant(base64, "authorization\nBearer alice\n"));
+        var tag = alice[^6..];
+        Assert.False(CacheKeyBuilder.IsOfVariant(tag, "authorization\nBearer alice\n"));
+        Assert.False(CacheKeyBuilder.IsOfVariant(base64[..^7] + "x" + tag, "authorization\nBearer alice\n"));
+
+        // A long variant id (many request fields) is tagged as well.
+        var longId = new string('a', 2000);
+        Assert.True(CacheKeyBuilder.IsOfVariant(CacheKeyBuilder.VariantVersionId(base64, longId), longId));
+    }
 }

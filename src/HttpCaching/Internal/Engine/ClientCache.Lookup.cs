@@ -17,6 +17,7 @@ internal sealed partial class ClientCache
     {
         var entryKey = keys.EntryKey;
         VaryRecord? vary = null;
+        string? variantId = null;
         var (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
         {
@@ -28,7 +29,8 @@ internal sealed partial class ClientCache
 
             store.Remember(entryKey, entryRecord, source, bodyVersion: false);
             vary = new VaryRecord(names, generation);
-            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, generation, Variants.Id(names, request));
+            variantId = Variants.Id(names, request);
+            entryKey = CacheKeyBuilder.VariantKey(keys.Prefix, _clientName, keys.RequestHash, generation, variantId);
             (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
         }
 
@@ -37,8 +39,11 @@ internal sealed partial class ClientCache
             return (null, entryKey, vary, !source.StoreUnread);
         }
 
-        if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded)
+        if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded
+            || (variantId is not null && !CacheKeyBuilder.IsOfVariant(decoded.Entry.VersionId, variantId)))
         {
+            // Unreadable, or another variant's entry under this one's key (a store that mixed up keys): its intact body
+            // would be another variant's, another user's perhaps.
             LogUnreadableRecord();
             return (null, entryKey, vary, false);
         }

@@ -112,12 +112,54 @@ internal static class CacheKeyBuilder
 
     /// <summary>
     /// The version id of a representation within one variant of a response that varies: the same entity tag or body
-    /// in two variants gives two ids, so each variant's body record is its own.
+    /// in two variants gives two ids, so each variant's body record is its own. The id ends with a tag of the variant
+    /// (<c>.</c> and the CRC-32C of its id), so that an entry read under another variant's key (a store that mixed up
+    /// keys, or cut them off past a length limit) is told apart (<see cref="IsOfVariant"/>): its body is another
+    /// user's, perhaps, and intact.
     /// </summary>
     public static string VariantVersionId(string versionId, string variantId)
     {
         var bytes = Encoding.UTF8.GetBytes(string.Concat("V", variantId, ":", versionId));
-        return VersionIdFromHash(SHA256.HashData(bytes));
+        Span<char> tag = stackalloc char[VariantTagLength];
+        WriteVariantTag(variantId, tag);
+        return string.Concat(VersionIdFromHash(SHA256.HashData(bytes)), ".", tag);
+    }
+
+    /// <summary>Whether <paramref name="versionId"/>, an entry's, is a version of the variant <paramref name="variantId"/>.</summary>
+    public static bool IsOfVariant(string versionId, string variantId)
+    {
+        if (versionId.Length <= VariantTagLength || versionId[^(VariantTagLength + 1)] != '.')
+        {
+            return false;
+        }
+
+        Span<char> tag = stackalloc char[VariantTagLength];
+        WriteVariantTag(variantId, tag);
+        return versionId.AsSpan(versionId.Length - VariantTagLength).SequenceEqual(tag);
+    }
+
+    /// <summary>The characters of a variant tag: four bytes of CRC-32C in base64url.</summary>
+    private const int VariantTagLength = 6;
+
+    private static void WriteVariantTag(string variantId, Span<char> tag)
+    {
+        var byteCount = Encoding.UTF8.GetByteCount(variantId);
+        var rented = byteCount <= 512 ? null : ArrayPool<byte>.Shared.Rent(byteCount);
+        try
+        {
+            Span<byte> bytes = rented ?? stackalloc byte[byteCount];
+            var written = Encoding.UTF8.GetBytes(variantId, bytes);
+            Span<byte> crc = stackalloc byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(crc, RecordChecksum.Compute(bytes[..written]));
+            Base64Url.EncodeToChars(crc, tag);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     private static string VersionIdFromHash(ReadOnlySpan<byte> hash) => Base64Url.EncodeToString(hash[..VersionIdBytes]);
