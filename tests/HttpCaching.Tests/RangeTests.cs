@@ -278,4 +278,70 @@ public sealed class RangeTests
         response.Headers.TryAddWithoutValidation("A", "1");
         return response;
     }
+
+    // RFC 9530 §2: Content-Digest is computed over the message's content, which for a 206 is the part sent (its own
+    // example is a 206), and Content-MD5 likewise (RFC 1864): the stored 200's digests of the whole body are left out of
+    // a part served from it, or a client that checks them refuses the part.
+    [Fact]
+    public async Task Range_StoredResponseWithContentDigests_The206CarriesNotTheWholeBodysDigests()
+    {
+        using var harness = new CachingHarness();
+        const string wholeDigest = "sha-256=:hRoV0pq4zz5w8u8B7jCAtHhPxpOJpqgQhCB3bXlFrfM=:";
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response(Body, "max-age=600", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("Content-Digest", wholeDigest);
+            response.Content.Headers.TryAddWithoutValidation("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw==");
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        using var partial = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Range", "bytes=0-1"));
+
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal("01", await partial.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.NotEqual(wholeDigest, partial.Header("Content-Digest"));
+        Assert.NotEqual("eB5eJF1ptWaXm4bijSPyxw==", partial.Header("Content-MD5"));
+    }
+
+    // A 304 selected only by weak comparison (its ETag is weak: RFC 9111 §4.3.4) stands for a representation that is
+    // equivalent, not byte-identical: its Last-Modified does not replace the stored bytes' own, or it would count as a
+    // strong validator of them for If-Range (RFC 9110 §13.1.5, §8.8.2.2), and a client holding the first bytes of the
+    // newer representation would get the rest from the stored bytes, a spliced body.
+    [Fact]
+    public async Task IfRange_DateFromA304ThatMatchedOnlyWeakly_ServesTheWholeBody()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var created = harness.Time.GetUtcNow();
+        DateTimeOffset? newer = null;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var response = harness.NotModified("max-age=600", "W/\"v1\"");
+            newer = harness.Time.GetUtcNow().AddSeconds(-10);
+            response.Content = new ByteArrayContent([]);
+            response.Content.Headers.LastModified = newer;
+            return response;
+        });
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response(Body, "max-age=60", "\"v1\"");
+            response.Content.Headers.LastModified = created.AddHours(-1);
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        using var response = await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.TryAddWithoutValidation("Range", "bytes=5-");
+            r.Headers.TryAddWithoutValidation("If-Range", newer!.Value.ToString("r"));
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }

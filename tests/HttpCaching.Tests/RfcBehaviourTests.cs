@@ -496,4 +496,33 @@ public sealed class RfcBehaviourTests
 
         Assert.Equal("a=b", hit.Header("Set-Cookie2"));
     }
+
+    // RFC 9530 §2: a Content-Digest in a 304 is the digest of that 304's (empty) content. Like Content-MD5, it does not
+    // replace the stored 200's, which every later 200 carries over its ten bytes.
+    [Fact]
+    public async Task NotModified_ContentDigestOfItsEmptyContent_NotUpdatedFromThe304()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        const string wholeDigest = "sha-256=:hRoV0pq4zz5w8u8B7jCAtHhPxpOJpqgQhCB3bXlFrfM=:";
+        const string emptyDigest = "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:";
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var response = harness.NotModified("max-age=60", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("Content-Digest", emptyDigest);
+            return response;
+        });
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("0123456789", "max-age=60", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("Content-Digest", wholeDigest);
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using var revalidated = await harness.GetAsync(Url);
+
+        Assert.Equal("0123456789", await revalidated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(wholeDigest, revalidated.Header("Content-Digest"));
+    }
 }

@@ -98,7 +98,7 @@ internal sealed partial class ClientCache
         var content = new ByteArrayContent(stored.BodyRecord, RecordFormat.BodyHeaderLength + (int)offset, (int)count);
         foreach (var header in entry.ContentHeaders)
         {
-            if (!header.Name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase))
+            if (!header.Name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase) && !CachePolicy.IsContentDigest(header.Name))
             {
                 content.Headers.TryAddWithoutValidation(header.Name, header.Values);
             }
@@ -108,7 +108,10 @@ internal sealed partial class ClientCache
         var response = new HttpResponseMessage(HttpStatusCode.PartialContent) { Version = entry.HttpVersion, RequestMessage = request, Content = content };
         foreach (var header in entry.Headers)
         {
-            response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+            if (!CachePolicy.IsContentDigest(header.Name))
+            {
+                response.Headers.TryAddWithoutValidation(header.Name, header.Values);
+            }
         }
 
         _metrics.CacheBytes(_clientName, count);

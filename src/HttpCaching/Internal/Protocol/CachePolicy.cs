@@ -201,11 +201,23 @@ internal static class CachePolicy
         || name.Equals("Age", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>RFC 9111 §3.2: fields a 304 must not update, on top of those never stored.</summary>
+    /// <summary>
+    /// RFC 9111 §3.2: fields a 304 must not update, on top of those never stored; the digests of the content among them
+    /// (<see cref="IsContentDigest"/>), which in a 304 describe its own empty content.
+    /// </summary>
     public static bool IsExcludedFromUpdate(string name) =>
         IsExcludedFromStorage(name)
         || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)
+        || IsContentDigest(name);
+
+    /// <summary>
+    /// A digest of the message's content, which for a <c>206</c> is the part sent (RFC 9530 §2, RFC 1864): the whole
+    /// body's is left out of a part served from the cache, and a 304's (of no content) never replaces the stored one.
+    /// <c>Repr-Digest</c> and <c>Digest</c> (RFC 3230) describe the whole representation and stay.
+    /// </summary>
+    public static bool IsContentDigest(string name) =>
+        name.Equals("Content-Digest", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>

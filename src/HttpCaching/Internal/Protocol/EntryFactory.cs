@@ -152,15 +152,21 @@ internal static class EntryFactory
         bool credentialedRequest)
     {
         var directives = TargetedCacheControl.Of(update.Headers, options);
+        // A 304 that matched only weakly (its tag weak, the stored one strong) stands for an equivalent representation,
+        // not these bytes: its validators are not the stored bytes', so they do not replace them. Its Last-Modified
+        // would otherwise count as a strong validator of bytes it does not describe (If-Range, RFC 9110 §13.1.5).
+        Func<string, bool> excluded = MatchedOnlyWeakly(stored, update)
+            ? static name => CachePolicy.IsExcludedFromUpdate(name) || IsValidator(name)
+            : CachePolicy.IsExcludedFromUpdate;
         var headers = WithDate(
             CachedHeaders.Merge(
                 stored.Headers,
-                CachedHeaders.Collect(update.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate)),
+                CachedHeaders.Collect(update.Headers, directives, options.Shared, excluded)),
             update.Headers,
             responseTime);
         var contentHeaders = CachedHeaders.Merge(
             stored.ContentHeaders,
-            CachedHeaders.Collect(update.Content.Headers, directives, options.Shared, CachePolicy.IsExcludedFromUpdate));
+            CachedHeaders.Collect(update.Content.Headers, directives, options.Shared, excluded));
 
         // Once a response answered a request with credentials, it stays without the floor; a validation clears a mark
         // of staleness.
@@ -182,6 +188,25 @@ internal static class EntryFactory
             (credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
                 | (options.Shared ? stored.Flags & CacheControlFlags.StoredByPrivateCache : CacheControlFlags.StoredByPrivateCache));
     }
+
+    /// <summary>Whether the update's entity tag is weak where the stored response's is strong.</summary>
+    private static bool MatchedOnlyWeakly(CacheEntry stored, HttpResponseMessage update)
+    {
+        if (stored.ETag is not { } storedTag || !CachePolicy.IsStrong(storedTag) || !update.Headers.NonValidated.TryGetValues("ETag", out var tags))
+        {
+            return false;
+        }
+
+        foreach (var tag in tags)
+        {
+            return !CachePolicy.IsStrong(tag);
+        }
+
+        return false;
+    }
+
+    private static bool IsValidator(string name) =>
+        name.Equals("ETag", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// RFC 9110 §6.6.1: a response received without <c>Date</c> is stored with one that records when it was received,
