@@ -76,13 +76,22 @@ internal sealed partial class ClientCache
             var staleness = -reuse.TimeToLive;
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleWhileRevalidate(entry, staleness, options))
             {
+                // The origin asked not to be called before a time (its Retry-After, here or on another instance): the
+                // stale response is served without a background request until then.
+                var holdOff = await ReadBackoffAsync(store, keys, entry, budget, cancellationToken).ConfigureAwait(false);
+                var holdUntil = holdOff > entry.RetryAfter ? holdOff.Value : entry.RetryAfter;
+                if (holdUntil > now)
+                {
+                    return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
+                }
+
                 StartBackgroundRevalidation(NewFetch(), request);
                 return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
             }
 
             if (fwd == CacheStatus.FwdStale && Freshness.WithinStaleIfError(entry, staleness, options))
             {
-                var backoff = await ReadBackoffAsync(store, keys, budget, cancellationToken).ConfigureAwait(false);
+                var backoff = await ReadBackoffAsync(store, keys, entry, budget, cancellationToken).ConfigureAwait(false);
                 backoffSeen = backoff is not null;
                 var until = backoff > entry.RetryAfter ? backoff.Value : entry.RetryAfter;
                 if (until > now)

@@ -157,18 +157,22 @@ internal sealed partial class ClientCache
             : null;
     }
 
-    /// <summary>The URL's origin back-off, if another request recorded one that has not ended.</summary>
-    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, StoreBudget? budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// The URL's origin back-off, if another request recorded one that has not ended and that holds for the stored
+    /// response <paramref name="stored"/>: one recorded before that response was received is over, since the origin
+    /// answered well after it (a <c>no-cache</c> request, a request past the stale-if-error window, another instance).
+    /// </summary>
+    private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, CacheEntry stored, StoreBudget? budget, CancellationToken cancellationToken)
     {
         var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
         var (record, source) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
-        if (BackoffRecord.TryDeserialize(record) is not { } until)
+        if (BackoffRecord.TryDeserialize(record) is not { } backoff)
         {
             return null;
         }
 
         store.Remember(key, record!, source, bodyVersion: false);
-        return until;
+        return backoff.Since >= stored.ResponseTime ? backoff.Until : null;
     }
 
     /// <summary>Corrupt or foreign records: one warning per interval for the client, however many are read.</summary>

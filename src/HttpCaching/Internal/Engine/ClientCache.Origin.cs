@@ -317,11 +317,11 @@ internal sealed partial class ClientCache
 
         // Not the callers' token: the back-off must be recorded even when they have all given up. It goes in a record of
         // its own: rewriting the entry from this instance's view could replace a newer version another instance stored.
-        var retryAfter = until ?? _time.GetUtcNow() + fetch.Options.OriginBackoff;
+        var retryAfter = until ?? SaturatingTime.Add(_time.GetUtcNow(), fetch.Options.OriginBackoff, TimeSpan.Zero);
         var window = retryAfter - _time.GetUtcNow();
         if (window > TimeSpan.Zero)
         {
-            await fetch.Store.SetAsync(fetch.BackoffKey, BackoffRecord.Serialize(retryAfter), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, CancellationToken.None, fetch.Budget)
+            await fetch.Store.SetAsync(fetch.BackoffKey, BackoffRecord.Serialize(retryAfter, _time.GetUtcNow()), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, CancellationToken.None, fetch.Budget)
                 .ConfigureAwait(false);
         }
     }
@@ -405,7 +405,8 @@ internal sealed partial class ClientCache
             var seconds = CacheControl.ParseDeltaSeconds(value);
             if (seconds >= 0)
             {
-                return now + TimeSpan.FromSeconds(seconds);
+                // Saturating: a clock far ahead with a Retry-After of years must not throw (no request fails over it).
+                return SaturatingTime.Add(now, TimeSpan.FromSeconds(seconds), TimeSpan.Zero);
             }
 
             return HttpDate.TryParse(value, now, out var date) && date > now ? date : null;

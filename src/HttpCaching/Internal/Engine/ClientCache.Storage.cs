@@ -262,12 +262,20 @@ internal sealed partial class ClientCache
     private async ValueTask<StoredMeanwhile> StoredNowAsync(Fetch fetch, CacheEntry entry, HttpRequestMessage sent, bool sentValidators, TimeSpan took, CancellationToken cancellationToken)
     {
         var store = fetch.Store;
+        if (store.IsRemovalPending(fetch.PrimaryKey) || store.IsRemovalPending(fetch.EntryKey))
+        {
+            // Invalidated here while the origin answered, and the store has not taken the removal yet: what it still holds
+            // is what was removed.
+            return StoredMeanwhile.Nothing;
+        }
+
+        // Within what the request's store budget has left, without using it up: the writes keep the time they had.
         var prefix = fetch.Options.KeyPrefix;
-        var (record, read) = await store.TryReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        var (record, read) = await store.TryReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget, charge: false).ConfigureAwait(false);
         if (read && record is { } varyRecord && Variants.IsVaryRecord(varyRecord))
         {
             (record, read) = Variants.TryRead(varyRecord, out var names, out var generation)
-                ? await store.TryReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget).ConfigureAwait(false)
+                ? await store.TryReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget, charge: false).ConfigureAwait(false)
                 : (null, true);
         }
 

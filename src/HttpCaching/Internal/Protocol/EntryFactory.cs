@@ -152,7 +152,7 @@ internal static class EntryFactory
         bool credentialedRequest)
     {
         var directives = TargetedCacheControl.Of(update.Headers, options);
-        // A 304 that matched only weakly (its tag weak, the stored one strong) stands for an equivalent representation,
+        // A 304 that matched only weakly (its tag weak) stands for an equivalent representation,
         // not these bytes: its validators are not the stored bytes', so they do not replace them. Its Last-Modified
         // would otherwise count as a strong validator of bytes it does not describe (If-Range, RFC 9110 §13.1.5).
         Func<string, bool> excluded = MatchedOnlyWeakly(stored, update)
@@ -189,10 +189,13 @@ internal static class EntryFactory
                 | (options.Shared ? stored.Flags & CacheControlFlags.StoredByPrivateCache : CacheControlFlags.StoredByPrivateCache));
     }
 
-    /// <summary>Whether the update's entity tag is weak where the stored response's is strong.</summary>
+    /// <summary>
+    /// Whether the update's entity tag is weak: it matched the stored response by weak comparison only, whatever the
+    /// stored tag is, and stands for an equivalent representation, not necessarily these bytes.
+    /// </summary>
     private static bool MatchedOnlyWeakly(CacheEntry stored, HttpResponseMessage update)
     {
-        if (stored.ETag is not { } storedTag || !CachePolicy.IsStrong(storedTag) || !update.Headers.NonValidated.TryGetValues("ETag", out var tags))
+        if (stored.ETag is null || !update.Headers.NonValidated.TryGetValues("ETag", out var tags))
         {
             return false;
         }

@@ -273,7 +273,11 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// store that could not be read (<c>Read</c> false: it failed, did not answer in time, the breaker is open, or the
     /// budget is spent).
     /// </summary>
-    public async ValueTask<(byte[]? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    /// <remarks>
+    /// Without <paramref name="charge"/>, the read is bounded by what the budget has left but does not use it up: a
+    /// check made between an origin response and its writes leaves the writes the time they had.
+    /// </remarks>
+    public async ValueTask<(byte[]? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null, bool charge = true)
     {
         if (Timeout(budget) is not { } timeout)
         {
@@ -282,9 +286,16 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
         var started = budget?.Time.GetTimestamp() ?? 0;
         var result = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
-        budget?.Charge(started);
+        if (charge)
+        {
+            budget?.Charge(started);
+        }
+
         return result;
     }
+
+    /// <summary>Whether this instance holds a removal of <paramref name="key"/> that the store has not taken yet (an invalidation).</summary>
+    public bool IsRemovalPending(string key) => near is not null && near.IsRemovalPending(key);
 
 
     /// <summary>Drops this instance's copy of a record, so the next read goes to the shared store.</summary>
