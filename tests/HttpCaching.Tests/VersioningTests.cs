@@ -540,14 +540,20 @@ public sealed class VersioningTests
     [InlineData("POST", false)]
     [InlineData("invalidator", false)]
     [InlineData("invalidator", true)]
+    [InlineData("POST-refused", false)]
+    [InlineData("POST-refused", true)]
     public async Task Revalidation_InvalidatedWhileTheOriginAnswers_The304DoesNotBringTheResponseBack(string how, bool callersOwnConditional)
     {
         // v1 is stored and goes stale. A GET revalidates it; the origin answers 304 for v1 (v1 is still current when the
         // revalidation reaches it), but the answer is slow to arrive. Meanwhile the resource changes: a POST (or the
-        // application's webhook through IThirdPartyCacheInvalidator) invalidates the URL. When the 304 then arrives,
-        // the cache rewrites the refreshed v1 entry into the store: the invalidated response is back, fresh for another
-        // ten minutes, and the next caller is served v1 as a hit instead of the origin's v2.
-        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        // application's webhook through IThirdPartyCacheInvalidator) invalidates the URL, or a POST whose removal the
+        // store refuses, which this instance then keeps pending in its near cache. When the 304 arrives, the refreshed
+        // v1 is not written back over the invalidation: the next caller gets the origin's v2.
+        ChaosDistributedCache? chaos = null;
+        using var harness = how == "POST-refused"
+            ? new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, registerStore: false, nearCache: true, services: s => s.AddSingleton<IDistributedCache>(_ => chaos!))
+            : new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        chaos = new ChaosDistributedCache(harness.Store);
         var version = 1;
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -579,8 +585,9 @@ public sealed class VersioningTests
             ? harness.GetAsync(Url, configure: r => r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"v1\"")))
             : harness.GetAsync(Url);
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-        if (how == "POST")
+        if (how.StartsWith("POST", StringComparison.Ordinal))
         {
+            chaos.RemoveFault = how == "POST-refused" ? StoreFault.Throw : StoreFault.None;
             using var posted = await harness.Client().PostAsync(Url, new StringContent("x"), Ct);
             Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
         }
@@ -602,6 +609,8 @@ public sealed class VersioningTests
                 Assert.Equal("v1", await revalidated.Content.ReadAsStringAsync(Ct));
                 Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, revalidated.CacheStatus(), StringComparison.Ordinal);
             }
+
+            Assert.Equal(how == "POST-refused", chaos.Throws > 0);
         }
 
         using var next = await harness.GetAsync(Url);
