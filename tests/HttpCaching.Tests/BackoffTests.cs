@@ -1,17 +1,23 @@
 using System.Net;
 using System.Net.Http.Headers;
+using HttpCaching.Internal;
 using HttpCaching.Tests.Helpers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RichardSzalay.MockHttp;
 
 namespace HttpCaching.Tests;
 
 /// <summary>
-/// Time-based serving decisions: Retry-After / origin back-off against later good responses and against
-/// stale-while-revalidate.
+/// The origin back-off (Retry-After, OriginBackoff): against later good responses, stale-while-revalidate and its
+/// background requests, instances whose clocks differ, and a clock near the end of time.
 /// </summary>
 public sealed class BackoffTests
 {
     private const string Url = "https://feeds.example.test/backoff.rss";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static HttpResponseMessage RetryAfter(CachingHarness harness, string seconds)
     {
@@ -139,5 +145,89 @@ public sealed class BackoffTests
         using var response = await harness.GetAsync(Url);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    // Under stale-while-revalidate the background request is often the only one that reaches the origin: a 503 with
+    // Retry-After that it meets is recorded, so the next stale hits are served without calling the origin again.
+    [Fact]
+    public async Task StaleWhileRevalidate_BackgroundRequestGets503WithRetryAfter_NextStaleHitDoesNotCallTheOrigin()
+    {
+        using var harness = new CachingHarness(
+            o =>
+            {
+                o.MinimumFreshness = TimeSpan.Zero;
+                o.StaleWhileRevalidate = TimeSpan.FromMinutes(10);
+            },
+            services: s => s.AddLogging(b => b.AddFakeLogging()));
+        var calls = 0;
+        harness.Origin.When(Url).Respond(_ =>
+            Interlocked.Increment(ref calls) == 1
+                ? harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\"")
+                : RetryAfter(harness, "3600"));
+
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal("<rss>v1</rss>", await stale.Content.ReadAsStringAsync(Ct));
+        }
+
+        // The background revalidation met "503, Retry-After: 3600" and has ended.
+        await harness.Logs.WaitForAsync(ClientCache.Log.BackgroundRevalidationRefusedId, cancellationToken: Ct);
+        Assert.Equal(2, Volatile.Read(ref calls));
+
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        using var again = await harness.GetAsync(Url);
+
+        // Held off (a background revalidation would be reported stale-while-revalidate) for the hour the origin asked.
+        Assert.Equal("<rss>v1</rss>", await again.Content.ReadAsStringAsync(Ct));
+        Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRetryAfter, again.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
+    // The back-off record says when it was written by the recording instance's clock, and the stored response when it
+    // was received by the storing instance's. With instance A two seconds ahead of B, a Retry-After that B records a
+    // second after A's store still holds on every instance: clocks that far apart do not end a back-off.
+    [Fact]
+    public async Task Backoff_RecordedByAnInstanceWhoseClockIsTwoSecondsBehind_IsRespectedByTheOthers()
+    {
+        static void Options(ThirdPartyCachingOptions o)
+        {
+            o.MinimumFreshness = TimeSpan.Zero;
+            o.StaleIfError = TimeSpan.FromHours(2);
+        }
+
+        using var a = new CachingHarness(Options);
+        using var b = new CachingHarness(
+            Options,
+            registerStore: false,
+            clockStart: a.Time.GetUtcNow() - TimeSpan.FromSeconds(2),
+            services: s => s.AddSingleton<IDistributedCache>(a.Store));
+        var aCalls = a.Origin.When(Url).Respond(_ => a.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        b.Origin.When(Url).Respond(_ => RetryAfter(b, "3600"));
+
+        using (await a.GetAsync(Url))
+        {
+        }
+
+        // A second later, a no-cache request on B meets the rate limit: one hour.
+        a.Time.Advance(TimeSpan.FromSeconds(1));
+        b.Time.Advance(TimeSpan.FromSeconds(1));
+        using (await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+        }
+
+        Assert.Contains(a.Store.Keys, k => k.Contains(":r:", StringComparison.Ordinal));
+
+        // Two minutes later v1 is stale on A, within stale-if-error, and the origin asked to be left alone for an hour.
+        a.Time.Advance(TimeSpan.FromSeconds(120));
+        b.Time.Advance(TimeSpan.FromSeconds(120));
+        using var response = await a.GetAsync(Url);
+
+        Assert.Contains("detail=retry-after", response.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(1, a.Origin.GetMatchCount(aCalls));
     }
 }

@@ -183,6 +183,21 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_TakenAtTheFirstAttemptAfterAnotherInstanceStored_TheStoreIsReadAgainNotTheOrigin()
+    {
+        // A's request reads the store (nothing), and before it asks for the lease (a loaded machine, a slow scheduler)
+        // B fetches, stores and lets its lease go. A gets the lease at its first attempt: it reads the store once more
+        // and serves what B stored, without a second origin request.
+        var originA = new Origin(_clock, "v1");
+        var a = Start(originA);
+        var b = Start(new Origin(_clock, "v2"));
+        _hub.BeforeNextLeaseAttempt(async () => Assert.Equal("v2", await b.GetStringAsync(Url)));
+
+        Assert.Equal("v2", await a.GetStringAsync(Url));
+        Assert.Equal(0, originA.Requests);
+    }
+
+    [Fact]
     public async Task SlowFetch_ANewerVersionWasStoredMeanwhile_TheNewerOneStays()
     {
         // A's origin request is slow; meanwhile B's caller asks for a fresh copy and B stores v2, dated two seconds

@@ -542,6 +542,7 @@ public sealed class VersioningTests
     [InlineData("invalidator", true)]
     [InlineData("POST-refused", false)]
     [InlineData("POST-refused", true)]
+    [InlineData("POST-refused-no-cache", false)]
     public async Task Revalidation_InvalidatedWhileTheOriginAnswers_The304DoesNotBringTheResponseBack(string how, bool callersOwnConditional)
     {
         // v1 is stored and goes stale. A GET revalidates it; the origin answers 304 for v1 (v1 is still current when the
@@ -550,7 +551,10 @@ public sealed class VersioningTests
         // store refuses, which this instance then keeps pending in its near cache. When the 304 arrives, the refreshed
         // v1 is not written back over the invalidation: the next caller gets the origin's v2.
         ChaosDistributedCache? chaos = null;
-        using var harness = how == "POST-refused"
+        // POST-refused-no-cache: v1 is still fresh, and a caller's no-cache request revalidates it.
+        var refused = how.StartsWith("POST-refused", StringComparison.Ordinal);
+        var noCache = how.EndsWith("no-cache", StringComparison.Ordinal);
+        using var harness = refused
             ? new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero, registerStore: false, nearCache: true, services: s => s.AddSingleton<IDistributedCache>(_ => chaos!))
             : new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
         chaos = new ChaosDistributedCache(harness.Store);
@@ -578,16 +582,17 @@ public sealed class VersioningTests
         });
 
         Assert.Equal("v1", await harness.GetStringAsync(Url));
-        harness.Time.Advance(TimeSpan.FromMinutes(11));
+        harness.Time.Advance(TimeSpan.FromMinutes(noCache ? 1 : 11));
 
-        // The cache's own revalidation, or the caller's own conditional GET, which the cache sends on as it is.
+        // The cache's own revalidation (of a stale v1, or a no-cache caller's), or the caller's own conditional GET, which
+        // the cache sends on as it is.
         var revalidation = callersOwnConditional
             ? harness.GetAsync(Url, configure: r => r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"v1\"")))
-            : harness.GetAsync(Url);
+            : harness.GetAsync(Url, configure: r => r.Headers.CacheControl = noCache ? new CacheControlHeaderValue { NoCache = true } : null);
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
         if (how.StartsWith("POST", StringComparison.Ordinal))
         {
-            chaos.RemoveFault = how == "POST-refused" ? StoreFault.Throw : StoreFault.None;
+            chaos.RemoveFault = refused ? StoreFault.Throw : StoreFault.None;
             using var posted = await harness.Client().PostAsync(Url, new StringContent("x"), Ct);
             Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
         }
@@ -610,7 +615,7 @@ public sealed class VersioningTests
                 Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, revalidated.CacheStatus(), StringComparison.Ordinal);
             }
 
-            Assert.Equal(how == "POST-refused", chaos.Throws > 0);
+            Assert.Equal(refused, chaos.Throws > 0);
         }
 
         using var next = await harness.GetAsync(Url);

@@ -64,4 +64,48 @@ public sealed class WriteCheckTests
 
         public Task RemoveAsync(string key, CancellationToken token = default) => Slow(inner.RemoveAsync(key, token));
     }
+
+    // StoreTimeout is the longest a request waits on the store in all. The read of the store before the writes is not
+    // charged when it answers, but one that times out is: a store that hangs after the request's first read costs the
+    // request one StoreTimeout, and the writes are skipped, not given a full timeout each again.
+    [Fact]
+    public async Task Miss_StoreHangsAfterTheFirstRead_CostsTheRequestOneStoreTimeoutNotTwo()
+    {
+        ChaosDistributedCache? chaos = null;
+        using var harness = new CachingHarness(
+            o => o.MinimumFreshness = TimeSpan.Zero,
+            registerStore: false,
+            services: s => s.AddSingleton<IDistributedCache>(_ => chaos!));
+        chaos = new ChaosDistributedCache(harness.Store);
+        var timeout = harness.Options().StoreTimeout;
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            // The store hangs from now on (the request's own read went through).
+            chaos.AllFaults = StoreFault.Hang;
+            return harness.Response("<rss/>", "max-age=600", "\"v1\"");
+        });
+
+        var request = harness.GetAsync(Url);
+        await chaos.NextHang.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        var secondHang = chaos.NextHang;
+
+        // The first hung call (the write check's read) times out: the request has waited one StoreTimeout on the store.
+        harness.Time.Advance(timeout);
+        var first = await Task.WhenAny(request, secondHang).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        var waitedAgain = first == secondHang;
+
+        // Let the request end either way: each further hung call is timed out in turn.
+        for (var i = 0; i < 4 && !request.IsCompleted; i++)
+        {
+            var next = chaos.NextHang;
+            harness.Time.Advance(timeout);
+            await Task.WhenAny(request, next).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        }
+
+        using (await request.WaitAsync(TimeSpan.FromSeconds(20), Ct))
+        {
+        }
+
+        Assert.False(waitedAgain, "after one StoreTimeout spent on a hung store, the request waited on another store call");
+    }
 }

@@ -33,6 +33,14 @@ public sealed class FakeCoordinationHub(TimeProvider time)
 
     public int LeaseAttempts => Volatile.Read(ref _leaseAttempts);
 
+    private Func<Task>? _beforeNextLeaseAttempt;
+
+    /// <summary>
+    /// Runs <paramref name="run"/> once, at the start of the next lease attempt (of any member), before the attempt looks
+    /// at the leases: what another instance did between a request's read of the store and its attempt.
+    /// </summary>
+    public void BeforeNextLeaseAttempt(Func<Task> run) => _beforeNextLeaseAttempt = run;
+
     /// <summary>
     /// Raised with the member and the lease key each time a lease attempt finds the lease held by another, on the
     /// attempting request's thread just before the attempt returns: what that request does next (arming its poll
@@ -137,8 +145,13 @@ public sealed class FakeCoordinationHub(TimeProvider time)
             return new Unsubscriber(hub, onMessage);
         }
 
-        public ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string key, CancellationToken cancellationToken)
         {
+            if (Interlocked.Exchange(ref hub._beforeNextLeaseAttempt, null) is { } before)
+            {
+                await before();
+            }
+
             Interlocked.Increment(ref hub._leaseAttempts);
             if (hub.FailLeases)
             {
@@ -152,12 +165,12 @@ public sealed class FakeCoordinationHub(TimeProvider time)
                 {
                     var lease = new Lease(hub, key);
                     hub._leases[key] = (lease, now + hub.LeaseDuration);
-                    return ValueTask.FromResult<IAsyncDisposable?>(lease);
+                    return lease;
                 }
             }
 
             hub.LeaseHeld?.Invoke(this, key);
-            return ValueTask.FromResult<IAsyncDisposable?>(null);
+            return null;
         }
     }
 

@@ -70,10 +70,10 @@ internal sealed partial class ClientCache
     /// Takes the URL's lease and fetches, or waits for the instance that holds it: woken by its "stored" message or a
     /// poll, it serves what that instance stored; it takes the lease itself when the holder let it go (or it expired);
     /// and it fetches on its own once the wait is over. A lease the store cannot grant (down, slow) means fetching at
-    /// once. Having the lease after waiting for it, it reads the store once more first: the holder it waited for may
-    /// have stored the response just before letting the lease go. (A lease taken at the first attempt is not followed
-    /// by a read: an instance whose read came before another's store and whose attempt comes after that one's release
-    /// asks the origin once more, as it did without coordination; the read would cost every cold miss a round trip.)
+    /// once. Having the lease, it reads the store once more first, whether it waited or not: the holder it waited for
+    /// may have stored the response just before letting the lease go, and a request whose read came before another
+    /// instance's store and whose attempt comes after that one's release (a loaded machine, a slow scheduler) would
+    /// otherwise ask the origin once more. That read costs every cold miss one store round trip.
     /// </summary>
     private async Task<FetchResult> LeasedFetchAsync(StoreCoordination coordination, Fetch fetch, HttpRequestMessage originRequest, CancellationToken cancellationToken)
     {
@@ -81,7 +81,6 @@ internal sealed partial class ClientCache
         var deadline = _time.GetUtcNow() + coordination.LeaseWait;
         var poll = coordination.Backplane ? LeasePollIntervalWithBackplane : LeasePollInterval;
         var handedOver = false;
-        var waited = false;
         Task? changed = null;
         try
         {
@@ -94,7 +93,7 @@ internal sealed partial class ClientCache
                     FetchResult? result = null;
                     try
                     {
-                        if (waited && await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
+                        if (await StoredSinceReadAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false) is { } stored)
                         {
                             return stored;
                         }
@@ -128,7 +127,6 @@ internal sealed partial class ClientCache
                     return await BoundedFetchAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
                 }
 
-                waited = true;
                 if (!changed.IsCompleted)
                 {
                     await coordination.WaitForChangeAsync(fetch.PrimaryKey, left < poll ? left : poll, cancellationToken).ConfigureAwait(false);

@@ -160,7 +160,8 @@ internal sealed partial class ClientCache
     /// <summary>
     /// The URL's origin back-off, if another request recorded one that has not ended and that holds for the stored
     /// response <paramref name="stored"/>: one recorded before that response was received is over, since the origin
-    /// answered well after it (a <c>no-cache</c> request, a request past the stale-if-error window, another instance).
+    /// answered well after it (a <c>no-cache</c> request, a request past the stale-if-error window, another instance),
+    /// by more than <see cref="DateSlack"/>.
     /// </summary>
     private static async ValueTask<DateTimeOffset?> ReadBackoffAsync(TieredStore store, RequestKeys keys, CacheEntry stored, StoreBudget? budget, CancellationToken cancellationToken)
     {
@@ -172,7 +173,8 @@ internal sealed partial class ClientCache
         }
 
         store.Remember(key, record!, source, bodyVersion: false);
-        return backoff.Since >= stored.ResponseTime ? backoff.Until : null;
+        // The two times can come from two instances' clocks: what they may be apart by does not end a back-off.
+        return backoff.Since + DateSlack >= stored.ResponseTime ? backoff.Until : null;
     }
 
     /// <summary>Corrupt or foreign records: one warning per interval for the client, however many are read.</summary>

@@ -124,8 +124,10 @@ internal sealed partial class ClientCache
                     // The stored response was removed while the origin answered (an invalidation, here or on another
                     // instance): written back, it would be fresh again after the URL was invalidated. This caller, whose
                     // request came first, gets what the 304 said; those that joined it ask again themselves.
-                    fetch.Store.Forget(fetch.EntryKey);
-                    fetch.Store.Forget(fetch.PrimaryKey);
+                    // This instance's copies go, except a removal still pending here: forgetting it would let the
+                    // next read find the removed response in the store.
+                    ForgetUnlessRemovalPending(fetch.Store, fetch.EntryKey);
+                    ForgetUnlessRemovalPending(fetch.Store, fetch.PrimaryKey);
                     var removed = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Removed));
                     return FetchResult.Unshared(null, snapshot, removed, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
@@ -160,6 +162,14 @@ internal sealed partial class ClientCache
         var stored = await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         await ClearBackoffAsync(fetch, stored).ConfigureAwait(false);
         return stored;
+    }
+
+    private static void ForgetUnlessRemovalPending(TieredStore store, string key)
+    {
+        if (!store.IsRemovalPending(key))
+        {
+            store.Forget(key);
+        }
     }
 
     /// <summary>
@@ -310,7 +320,9 @@ internal sealed partial class ClientCache
     /// </summary>
     private async Task BackOffAsync(Fetch fetch, DateTimeOffset? until)
     {
-        if (fetch.Background || fetch.Stored is null || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
+        // A background revalidation records the origin's own Retry-After (under stale-while-revalidate it is often the
+        // only request that reaches the origin), not a back-off of its own after a plain failure.
+        if ((fetch.Background && until is null) || fetch.Stored is null || (until is null && fetch.Options.OriginBackoff <= TimeSpan.Zero))
         {
             return;
         }

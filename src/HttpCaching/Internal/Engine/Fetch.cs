@@ -46,7 +46,10 @@ internal sealed class Fetch(
     /// <summary>The Cache-Status <c>fwd</c> reason of the request.</summary>
     public string Fwd => fwd;
 
-    /// <summary>Whether this is a background revalidation (stale-while-revalidate), which records no back-off.</summary>
+    /// <summary>
+    /// Whether this is a background revalidation (stale-while-revalidate), which records the origin's Retry-After but no
+    /// back-off of its own.
+    /// </summary>
     public bool Background { get; set; }
 
     /// <summary>

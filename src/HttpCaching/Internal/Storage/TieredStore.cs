@@ -274,8 +274,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// budget is spent).
     /// </summary>
     /// <remarks>
-    /// Without <paramref name="charge"/>, the read is bounded by what the budget has left but does not use it up: a
-    /// check made between an origin response and its writes leaves the writes the time they had.
+    /// Without <paramref name="charge"/>, a read that answers is bounded by what the budget has left but does not use it
+    /// up: a check made between an origin response and its writes leaves the writes the time they had. One that fails
+    /// or times out is charged, so a store that hangs still costs the request one store timeout in all.
     /// </remarks>
     public async ValueTask<(byte[]? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null, bool charge = true)
     {
@@ -286,8 +287,9 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
         var started = budget?.Time.GetTimestamp() ?? 0;
         var result = await shared.TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
-        if (charge)
+        if (charge || !result.Read)
         {
+            // A read that failed or timed out is charged either way: a store that hangs costs a request one timeout.
             budget?.Charge(started);
         }
 
