@@ -123,11 +123,10 @@ internal sealed partial class ClientCache
                 {
                     // The stored response was removed while the origin answered (an invalidation, here or on another
                     // instance): written back, it would be fresh again after the URL was invalidated. This caller, whose
-                    // request came first, gets what the 304 said; those that joined it ask again themselves.
-                    // This instance's copies go, except a removal still pending here: forgetting it would let the
-                    // next read find the removed response in the store.
-                    ForgetUnlessRemovalPending(fetch.Store, fetch.EntryKey);
-                    ForgetUnlessRemovalPending(fetch.Store, fetch.PrimaryKey);
+                    // request came first, gets what the 304 said; those that joined it ask again themselves. This
+                    // instance's copies go (a removal still pending here stays).
+                    fetch.Store.Forget(fetch.EntryKey);
+                    fetch.Store.Forget(fetch.PrimaryKey);
                     var removed = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Removed));
                     return FetchResult.Unshared(null, snapshot, removed, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
@@ -162,14 +161,6 @@ internal sealed partial class ClientCache
         var stored = await StoreAsync(fetch, originRequest, conditional, response, redirected, requestTime, responseTime, cancellationToken).ConfigureAwait(false);
         await ClearBackoffAsync(fetch, stored).ConfigureAwait(false);
         return stored;
-    }
-
-    private static void ForgetUnlessRemovalPending(TieredStore store, string key)
-    {
-        if (!store.IsRemovalPending(key))
-        {
-            store.Forget(key);
-        }
     }
 
     /// <summary>

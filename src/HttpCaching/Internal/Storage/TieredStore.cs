@@ -300,8 +300,17 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     public bool IsRemovalPending(string key) => near is not null && near.IsRemovalPending(key);
 
 
-    /// <summary>Drops this instance's copy of a record, so the next read goes to the shared store.</summary>
-    public void Forget(string key) => near?.Remove(key);
+    /// <summary>
+    /// Drops this instance's copy of a record, so the next read goes to the shared store. A removal still pending here
+    /// (an invalidation the store refused) is kept: dropped, the next read would find the removed record in the store.
+    /// </summary>
+    public void Forget(string key)
+    {
+        if (near is not null && !near.IsRemovalPending(key))
+        {
+            near.Remove(key);
+        }
+    }
 
     /// <summary>Whether this instance holds <paramref name="key"/> as pending: its write to the shared store failed.</summary>
     public bool IsPending(string key) => near is not null && near.TryGetPending(key, out _, out _);
