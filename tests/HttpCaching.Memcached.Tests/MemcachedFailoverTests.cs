@@ -323,6 +323,46 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
         Assert.Equal("version 2", (await reader.GetAsync(path)).Body);
     }
 
+    [Fact]
+    public async Task Get_NextServerBackWhileTheKeysServerIsStillDown_DoesNotReadTheCopyItKeptThroughItsOutage()
+    {
+        // The key's server A is down: its copy of v1 goes to B. Then B is down too: the removal goes to C. B comes back
+        // while A is still down: the copy of v1 B kept through its outage must not be read, for it was removed since.
+        var (store, proxies, key) = await ThreeServersAsync();
+        proxies[0].Break();
+        await store.SetAsync(key, Bytes("v1"), AnHour, Ct);
+        Assert.Equal("v1", Text(await store.GetAsync(key, Ct)));
+
+        proxies[1].Break();
+        await store.RemoveAsync(key, Ct);
+        Assert.Null(await store.GetAsync(key, Ct));
+
+        proxies[1].Heal();
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Null(await store.GetAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task Get_NextServerDownAgainWhileTheKeysServerIsStillDown_DoesNotReadTheCopyOfItsEarlierOutage()
+    {
+        // A and B are down: the copy of v1 goes to C. B comes back and the key is removed there; then B is down again:
+        // the copy of v1 that C still holds must not be read, for it was removed since.
+        var (store, proxies, key) = await ThreeServersAsync();
+        proxies[0].Break();
+        proxies[1].Break();
+        await store.SetAsync(key, Bytes("v1"), AnHour, Ct);
+        Assert.Equal("v1", Text(await store.GetAsync(key, Ct)));
+
+        proxies[1].Heal();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await store.RemoveAsync(key, Ct);
+        Assert.Null(await store.GetAsync(key, Ct));
+
+        proxies[1].Break();
+        Assert.Null(await store.GetAsync(key, Ct));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stores.DisposeAsync();
@@ -370,6 +410,31 @@ public sealed class MemcachedFailoverTests(MemcachedServerFixture fixture) : IAs
         a.Silent = true;
         _time.Advance(TimeSpan.FromSeconds(5));
         return (store, a, onB);
+    }
+
+    /// <summary>Three servers, each behind a relay that can cut it off, and a key that tries them in their order.</summary>
+    private async Task<(MemcachedCacheStore Store, BreakableProxy[] Proxies, string Key)> ThreeServersAsync()
+    {
+        fixture.EnsureAvailable();
+        var proxies = new BreakableProxy[3];
+        for (var i = 0; i < 3; i++)
+        {
+            var server = await fixture.StartDedicatedServerAsync();
+            _owned.Add(server);
+            proxies[i] = new BreakableProxy(server.Endpoint);
+            _owned.Add(proxies[i]);
+        }
+
+        var store = _stores.Create(o =>
+        {
+            o.Servers = string.Join(",", proxies.Select(p => p.Endpoint));
+            o.KeyPrefix = _prefix;
+            o.ServerRetryInterval = TimeSpan.FromSeconds(1);
+        }, _time);
+        var ring = new KetamaRing([.. store.Nodes.Select(n => n.Name)]);
+        var key = Enumerable.Range(0, 100_000).Select(i => $"k{i}")
+            .First(k => ring.Order(KetamaRing.Hash(KeyEncoder.Raw(_prefix, k))).SequenceEqual([0, 1, 2]));
+        return (store, proxies, key);
     }
 
     /// <summary>A store over two servers, the first behind a relay that can cut it off, and keys whose server that is.</summary>
