@@ -350,7 +350,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             tried = node;
 
             var onOwner = position == 0;
-            var nodeWire = onOwner ? wire : KeyEncoder.Encode(KeyEncoder.Failover(raw, owner.FailoverEpoch));
+            var nodeWire = onOwner ? wire : KeyEncoder.Encode(KeyEncoder.Failover(raw, ChainEpoch(order, position)));
             if (!onOwner && modifies)
             {
                 owner.NoteRerouted(wire);
@@ -561,6 +561,23 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// The outage a copy at <paramref name="position"/> of <paramref name="order"/> belongs to: the epochs of the key's
+    /// server, of every server before this one (all down, or the call would not be here) and of this one. A copy is
+    /// read only while none of them has gone down since it was written: one that a server kept through its own outage,
+    /// or one written while a server before it was down, that was later removed or rewritten elsewhere, is never read.
+    /// </summary>
+    private byte[] ChainEpoch(int[] order, int position)
+    {
+        var epoch = new byte[16 * (position + 1)];
+        for (var i = 0; i <= position; i++)
+        {
+            _nodes[order[i]].FailoverEpoch.CopyTo(epoch, 16 * i);
+        }
+
+        return epoch;
     }
 
     private static bool IsNodeFailure(Exception ex) =>
