@@ -147,6 +147,72 @@ public sealed class MemcachedProtocolTests : IAsyncDisposable
         Assert.Contains(KeyHash.Of(key), ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("get")]
+    [InlineData("remove")]
+    public async Task AnyCall_TooLargeErrorToACommandWithoutAValue_ServerFailureOnANewConnection(string operation)
+    {
+        // Only a set can be too large: the same error to a get or a removal is the server's failure (a store exception),
+        // and the connection that carried it is not trusted again.
+        var calls = 0;
+        var store = Store((line, opaque) => Interlocked.Increment(ref calls) == 1
+            ? ScriptedServer.Ascii("SERVER_ERROR object too large for cache\r\n")
+            : ScriptedServer.Ascii($"EN O{opaque}\r\n"));
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => operation == "get" ? store.GetAsync("key", Ct) : store.RemoveAsync("key", Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Server, ex.Failure);
+        Assert.Null(await store.GetAsync("key", Ct));
+        Assert.Equal(2, _server!.Connections);
+    }
+
+    [Fact]
+    public async Task GetAsync_EveryConnectionBusyPastTheOperationTimeout_TimeoutAndTheServerNotMarkedDown()
+    {
+        // The server answers; its one connection is only busy. Waiting for it is not a failure of the server.
+        var time = new FakeTimeProvider(TestClock.Start);
+        _server = new ScriptedServer((line, opaque) => ScriptedServer.Ascii($"EN O{opaque}\r\n"));
+        var store = _stores.Create(o =>
+        {
+            o.Servers = _server.Endpoint;
+            o.MaxConnectionsPerServer = 1;
+            o.OperationTimeout = TimeSpan.FromSeconds(2);
+        }, time);
+        Assert.Null(await store.GetAsync("key", Ct));
+        var busy = await store.Nodes[0].RentAsync(Ct);
+
+        var queued = store.GetAsync("key", Ct);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => queued);
+        store.Nodes[0].Return(busy);
+
+        Assert.Equal(MemcachedStoreFailure.Timeout, ex.Failure);
+        Assert.False(store.Nodes[0].IsDown);
+        Assert.Null(await store.GetAsync("key", Ct));
+        Assert.Equal(1, _server.Connections);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_SizeAboveTheItemSizeLimitTheServerGave_ProtocolFailureBeforeReadingIt()
+    {
+        // A sliding entry under an absolute cap: Refresh reads its header, and must refuse a size the server cannot hold
+        // as a get does.
+        var expiry = new EntryExpiry(TestClock.Start.AddHours(1).UtcTicks, TimeSpan.FromMinutes(1).Ticks);
+        var header = new byte[ValueHeader.Length];
+        ValueHeader.Write(header, expiry);
+        var flags = expiry.ClientFlags();
+        var store = Store((line, opaque) =>
+        {
+            var next = long.Parse(opaque, System.Globalization.CultureInfo.InvariantCulture) + 1;
+            return [.. ScriptedServer.Ascii($"HD f{flags} O{opaque}\r\nVA 1000000000 f{flags} O{next}\r\n"), .. header];
+        }, closeAfterReply: true);
+
+        var ex = await Assert.ThrowsAsync<MemcachedStoreException>(() => store.RefreshAsync("key", Ct));
+
+        Assert.Equal(MemcachedStoreFailure.Protocol, ex.Failure);
+        Assert.Contains("larger than the item size limit", ex.Message, StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stores.DisposeAsync();
