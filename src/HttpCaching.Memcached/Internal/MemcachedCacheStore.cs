@@ -226,7 +226,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             else
             {
                 // A sliding window under an absolute cap: the cap is in the value's header.
-                var (outcome, expiry, value, _) = await connection.GetAsync(wire, now, pooled: true, token).ConfigureAwait(false);
+                var (outcome, expiry, value, _) = await connection.GetAsync(wire, now, pooled: true, token, node.ItemSizeMax).ConfigureAwait(false);
                 value?.Release();
                 if (outcome != GetOutcome.Hit)
                 {
@@ -369,6 +369,10 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 last = failure;
             }
+            catch (ServerNode.PoolBusyException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                throw Failed(operation, key, $"every connection to memcached server {node.Name} (MaxConnectionsPerServer) was in use for the whole OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
+            }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
             {
                 throw Failed(operation, key, $"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
@@ -421,14 +425,14 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 await CleanUpAsync(index, node, wait: false, timeout.Token, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && ex is not ServerNode.PoolBusyException)
             {
                 // It connects but does not answer: down, so that the next calls do not each wait for it again.
                 _ = NodeDown(index, node, new TimeoutException($"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout})."), fresh: false);
             }
-            catch (Exception ex) when (ex is NodeFailure or ServerErrorException or ProtocolViolationException)
+            catch (Exception ex) when (ex is NodeFailure or ServerErrorException or ProtocolViolationException or ServerNode.PoolBusyException)
             {
-                // Left for the next call: the server stays as marked (down, when it failed as a whole).
+                // Left for the next call (every connection busy: in use, not down): the server stays as marked (down, when it failed as a whole).
             }
         }
     }
@@ -503,7 +507,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 throw NodeDown(index, node, ex, fresh: true);
             }
-            catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested && ex is not ServerNode.PoolBusyException)
             {
                 // The operation's time ran out while connecting: the server is as good as down.
                 throw NodeDown(index, node, new TimeoutException($"connecting to memcached server {node.Name} did not complete within OperationTimeout ({_operationTimeout})."), fresh: true);

@@ -227,7 +227,7 @@ internal sealed class MemcachedConnection : IAsyncDisposable
             await _stream.WriteAsync(Crlf, cancellationToken).ConfigureAwait(false);
         }
 
-        var reply = await ReplyAsync(opaque, cancellationToken).ConfigureAwait(false);
+        var reply = await ReplyAsync(opaque, cancellationToken, storing: true).ConfigureAwait(false);
         Expect(reply, ReplyKind.Success, "ms");
     }
 
@@ -381,14 +381,18 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         _command.ResetWrittenCount();
     }
 
-    /// <summary>Reads the replies of pipelined touches, then this command's reply, whose opaque must be <paramref name="opaque"/>.</summary>
-    private async ValueTask<MetaReply> ReplyAsync(long opaque, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the replies of pipelined touches, then this command's reply, whose opaque must be <paramref name="opaque"/>.
+    /// Only a command that stores a value (<paramref name="storing"/>) can be refused as too large: the same error to any
+    /// other is the server's failure, and the connection is not trusted again.
+    /// </summary>
+    private async ValueTask<MetaReply> ReplyAsync(long opaque, CancellationToken cancellationToken, bool storing = false)
     {
         await DrainAsync(cancellationToken).ConfigureAwait(false);
         var reply = await _reader.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         if (reply.Kind == ReplyKind.Error)
         {
-            throw new ServerErrorException(reply.Text ?? "ERROR") { TooLarge = reply.IsTooLarge };
+            throw new ServerErrorException(reply.Text ?? "ERROR") { TooLarge = storing && reply.IsTooLarge };
         }
 
         // Every meta reply must echo this command's opaque (a bare EN, as servers before 1.6.10 or so send, is let be).

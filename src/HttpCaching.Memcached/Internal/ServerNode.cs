@@ -132,7 +132,16 @@ internal sealed class ServerNode : IAsyncDisposable
     /// <returns>The connection, and whether it is new (so the item size limit may need reading).</returns>
     public async ValueTask<MemcachedConnection> RentAsync(CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Every connection was busy the whole time: the server is in use, not down.
+            throw new PoolBusyException(ex.CancellationToken);
+        }
+
         try
         {
             var generation = Volatile.Read(ref _generation);
@@ -276,6 +285,9 @@ internal sealed class ServerNode : IAsyncDisposable
         while (Interlocked.CompareExchange(ref _smallestRefused, itemSize, current) != current);
         return true;
     }
+
+    /// <summary>The wait for a free connection (all <see cref="MemcachedHttpCacheOptions.MaxConnectionsPerServer"/> in use) was cancelled.</summary>
+    internal sealed class PoolBusyException(CancellationToken token) : OperationCanceledException(token);
 
     private static byte[] NewEpoch() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
 
