@@ -286,9 +286,10 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 {
                     await connection.TouchLaterAsync(wire, expiry.ServerTtl(now), token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
                 {
-                    // The value is whole; only the touch is lost, and the connection with it.
+                    // The value is whole; only the touch is lost, and the connection with it (a write cut off by the
+                    // operation's time may have left half a command on it).
                     connection.Broken = true;
                 }
             }
@@ -369,7 +370,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 last = failure;
             }
-            catch (ServerNode.PoolBusyException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+            catch (PoolBusyException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
             {
                 throw Failed(operation, key, $"every connection to memcached server {node.Name} (MaxConnectionsPerServer) was in use for the whole OperationTimeout ({_operationTimeout}).", MemcachedStoreFailure.Timeout, null);
             }
@@ -425,12 +426,12 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 await CleanUpAsync(index, node, wait: false, timeout.Token, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && ex is not ServerNode.PoolBusyException)
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && ex is not PoolBusyException)
             {
                 // It connects but does not answer: down, so that the next calls do not each wait for it again.
                 _ = NodeDown(index, node, new TimeoutException($"memcached server {node.Name} did not answer within OperationTimeout ({_operationTimeout})."), fresh: false);
             }
-            catch (Exception ex) when (ex is NodeFailure or ServerErrorException or ProtocolViolationException or ServerNode.PoolBusyException)
+            catch (Exception ex) when (ex is NodeFailure or ServerErrorException or ProtocolViolationException or PoolBusyException)
             {
                 // Left for the next call (every connection busy: in use, not down): the server stays as marked (down, when it failed as a whole).
             }
@@ -507,7 +508,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
             {
                 throw NodeDown(index, node, ex, fresh: true);
             }
-            catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested && ex is not ServerNode.PoolBusyException)
+            catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested && ex is not PoolBusyException)
             {
                 // The operation's time ran out while connecting: the server is as good as down.
                 throw NodeDown(index, node, new TimeoutException($"connecting to memcached server {node.Name} did not complete within OperationTimeout ({_operationTimeout})."), fresh: true);

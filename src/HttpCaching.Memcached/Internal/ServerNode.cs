@@ -286,9 +286,6 @@ internal sealed class ServerNode : IAsyncDisposable
         return true;
     }
 
-    /// <summary>The wait for a free connection (all <see cref="MemcachedHttpCacheOptions.MaxConnectionsPerServer"/> in use) was cancelled.</summary>
-    internal sealed class PoolBusyException(CancellationToken token) : OperationCanceledException(token);
-
     private static byte[] NewEpoch() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
 
     public async ValueTask DisposeAsync()
