@@ -778,4 +778,94 @@ public sealed class WrongResponseTests
         Assert.StartsWith("HttpCaching; hit", again.CacheStatus());
         Assert.Equal(2, calls);
     }
+    [Theory]
+    [InlineData("private=\"X-User\", max-age=60")]
+    [InlineData("no-cache=\"X-User\", max-age=60")]
+    public async Task Revalidate_NotModifiedWithoutCacheControlCarriesWithheldField_FieldNotStored(string storedCacheControl)
+    {
+        // The stored response names X-User as one user's field. A 304 without Cache-Control leaves the stored
+        // directives in force (RFC 9111 §3.2), so they withhold the field the 304 brings too.
+        // (With no-cache="…" the response is revalidated each time; only the first 304 carries the field.)
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var revalidations = 0;
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ =>
+        {
+            var notModified = harness.NotModified(etag: "\"v1\"");
+            if (++revalidations == 1)
+            {
+                notModified.Headers.TryAddWithoutValidation("X-User", "bob");
+            }
+
+            return notModified;
+        });
+        var full = harness.Origin.When(Url).Respond(_ => harness.Response("shared part", storedCacheControl, "\"v1\""));
+
+        (await harness.GetAsync(Url)).Dispose();
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        (await harness.GetAsync(Url)).Dispose();
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(full));
+        Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        Assert.False(hit.Headers.Contains("X-User"), "a field the stored directives withhold was stored from a 304");
+    }
+
+    [Theory]
+    [InlineData("private=\"X-User\", max-age=60", "X-User")]
+    [InlineData("no-cache=\"X-User\", max-age=60", "X-User")]
+    [InlineData("private=\"Content-Language\", max-age=60", "Content-Language")]
+    public async Task Head_ResponseWithoutCacheControlCarriesWithheldField_FieldNotStored(string storedCacheControl, string field)
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(HttpMethod.Head, Url).Respond(_ =>
+        {
+            var head = harness.Response(string.Empty, etag: "\"v1\"");
+            head.Content.Headers.ContentLength = "shared part".Length;
+            if (!head.Headers.TryAddWithoutValidation(field, "bob"))
+            {
+                head.Content.Headers.TryAddWithoutValidation(field, "bob");
+            }
+
+            return head;
+        });
+        harness.Origin.When(HttpMethod.Get, Url).WithHeaders("If-None-Match", "\"v1\"").Respond(_ => harness.NotModified(etag: "\"v1\""));
+        var get = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response("shared part", storedCacheControl, "\"v1\""));
+
+        (await harness.GetAsync(Url)).Dispose();
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        using (var headRequest = new HttpRequestMessage(HttpMethod.Head, Url))
+        {
+            (await harness.Client().SendAsync(headRequest, TestContext.Current.CancellationToken)).Dispose();
+        }
+
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(get));
+        Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        Assert.False(
+            hit.Headers.NonValidated.Contains(field) || hit.Content.Headers.NonValidated.Contains(field),
+            "a field the stored directives withhold was stored from a HEAD response");
+    }
+
+    [Fact]
+    public async Task Revalidate_NotModifiedNamesAStoredFieldPrivate_StoredFieldDropped()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"")
+            .Respond(_ => harness.NotModified("private=\"X-Trace\", max-age=60", "\"v1\""));
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response("shared part", "max-age=60", "\"v1\"");
+            response.Headers.TryAddWithoutValidation("X-Trace", "first-caller");
+            return response;
+        });
+
+        (await harness.GetAsync(Url)).Dispose();
+        harness.Time.Advance(TimeSpan.FromSeconds(61));
+        (await harness.GetAsync(Url)).Dispose();
+        using var hit = await harness.GetAsync(Url);
+
+        Assert.StartsWith("HttpCaching; hit", hit.CacheStatus(), StringComparison.Ordinal);
+        Assert.False(hit.Headers.Contains("X-Trace"), "a field the updated directives withhold stayed stored");
+    }
 }

@@ -31,6 +31,27 @@ public sealed class CachedHeadersTests
         Assert.Equal(["X-Kept"], Names(response, "no-cache=\"X-Fresh\"", shared));
     }
 
+    [Theory]
+    [InlineData("private=\"X-Secret, x-personal\"", true, new[] { "X-Public" })]
+    [InlineData("private=\"X-Secret, x-personal\"", false, new[] { "X-Secret", "X-Personal", "X-Public" })]
+    [InlineData("no-cache=\"X-Personal\"", false, new[] { "X-Secret", "X-Public" })]
+    [InlineData("no-cache=\"X-Secret\", private=\"X-Public\"", true, new[] { "X-Personal" })]
+    public void Without_FieldsTheDirectivesName_Dropped(string cacheControl, bool shared, string[] expected)
+    {
+        CachedHeader[] headers = [new("X-Secret", ["1"]), new("X-Personal", ["2"]), new("X-Public", ["3"])];
+        var kept = CachedHeaders.Without(headers, CacheControl.Parse(cacheControl), shared);
+        Assert.Equal(expected, kept.Select(h => h.Name));
+    }
+
+    [Theory]
+    [InlineData("max-age=60")]
+    [InlineData("private=\"X-Other\"")]
+    public void Without_NoStoredFieldNamed_SameFields(string cacheControl)
+    {
+        CachedHeader[] headers = [new("X-Secret", ["1"]), new("X-Public", ["3"])];
+        Assert.Equal(["X-Secret", "X-Public"], CachedHeaders.Without(headers, CacheControl.Parse(cacheControl), shared: true).Select(h => h.Name));
+    }
+
     [Fact]
     public void Collect_ExcludedByTheCaller_NotStored()
     {

@@ -48,6 +48,38 @@ internal static class CachedHeaders
         return [.. result];
     }
 
+    /// <summary>
+    /// <paramref name="headers"/> without the fields that <c>private="…"</c> (shared caches) or <c>no-cache="…"</c> of
+    /// <paramref name="directives"/> name (RFC 9111 §5.2.2.4, §5.2.2.7); the same array when none is named.
+    /// </summary>
+    public static CachedHeader[] Without(CachedHeader[] headers, in CacheControl directives, bool shared)
+    {
+        var privateFields = shared ? directives.PrivateFields : null;
+        var noCacheFields = directives.NoCacheFields;
+        if (privateFields is null && noCacheFields is null)
+        {
+            return headers;
+        }
+
+        List<CachedHeader>? kept = null;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var name = headers[i].Name;
+            var withheld = (privateFields is not null && ListContains(privateFields, name))
+                || (noCacheFields is not null && ListContains(noCacheFields, name));
+            if (withheld)
+            {
+                kept ??= new List<CachedHeader>(headers.AsSpan(0, i).ToArray());
+            }
+            else
+            {
+                kept?.Add(headers[i]);
+            }
+        }
+
+        return kept is null ? headers : [.. kept];
+    }
+
     /// <summary>The first value of a field, or <see langword="null"/>.</summary>
     public static string? First(CachedHeader[] headers, string name)
     {

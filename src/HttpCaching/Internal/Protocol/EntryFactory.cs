@@ -168,11 +168,18 @@ internal static class EntryFactory
             stored.ContentHeaders,
             CachedHeaders.Collect(update.Content.Headers, directives, options.Shared, excluded));
 
+        // The directives that now rule the entry (the update's, or the stored ones when it carries none) withhold the
+        // fields they name from every field the entry keeps: an update without Cache-Control must not bring in a field
+        // the stored private="…" or no-cache="…" names, and an update that names a field drops the stored one.
+        var ruling = CachePolicy.StoredDirectives(headers, options);
+        headers = CachedHeaders.Without(headers, ruling, options.Shared);
+        contentHeaders = CachedHeaders.Without(contentHeaders, ruling, options.Shared);
+
         // Once a response answered a request with credentials, it stays without the floor; a validation clears a mark
         // of staleness.
         var credentialed = credentialedRequest || (stored.Flags & CacheControlFlags.CredentialedRequest) != 0;
         return Build(
-            CachePolicy.StoredDirectives(headers, options),
+            ruling,
             stored.StatusCode,
             stored.ReasonPhrase,
             stored.HttpVersion,
