@@ -25,6 +25,7 @@ internal sealed partial class ClientCache
         var requestTime = _time.GetUtcNow();
         var response = await fetch.Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var responseTime = _time.GetUtcNow();
+        fetch.Sent(request);
         var status = (int)response.StatusCode;
 
         if (head || response.StatusCode == HttpStatusCode.NotModified)
@@ -84,7 +85,7 @@ internal sealed partial class ClientCache
         HttpResponseMessage response;
         try
         {
-            response = await SendToOriginAsync(fetch.Inner, originRequest, cancellationToken).ConfigureAwait(false);
+            response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (stale is not null
             && (!cancellationToken.IsCancellationRequested || _time.GetUtcNow() - requestTime >= options.OriginTimeout))
@@ -147,7 +148,7 @@ internal sealed partial class ClientCache
             // The 304 names a representation other than the stored one: ask for the full response instead.
             RemoveValidators(originRequest);
             requestTime = _time.GetUtcNow();
-            response = await SendToOriginAsync(fetch.Inner, originRequest, cancellationToken).ConfigureAwait(false);
+            response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
             responseTime = _time.GetUtcNow();
             redirected = IsRedirected(fetch.Uri, originRequest, response);
         }
@@ -244,10 +245,11 @@ internal sealed partial class ClientCache
     /// Sends the shared request to the origin. It returns as soon as the request's token is cancelled (every caller
     /// gave up, or OriginTimeout passed), even if the origin call does not honour it; a response that comes after that
     /// is disposed, never stored: a request given up must not write what it learned over what a later one stored.
+    /// The credentials the request went out with are noted on the fetch (<see cref="Fetch.Sent"/>).
     /// </summary>
-    private static async Task<HttpResponseMessage> SendToOriginAsync(InnerSend inner, HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage> SendToOriginAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var sending = inner.SendAsync(request, cancellationToken);
+        var sending = fetch.Inner.SendAsync(request, cancellationToken);
         try
         {
             var response = await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -257,6 +259,7 @@ internal sealed partial class ClientCache
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
+            fetch.Sent(request);
             return response;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !sending.IsCompleted)

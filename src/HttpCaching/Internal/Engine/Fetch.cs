@@ -74,12 +74,37 @@ internal sealed class Fetch(
     /// <summary>The key of the URL's back-off record.</summary>
     public string BackoffKey => CacheKeyBuilder.BackoffKey(options.KeyPrefix, store.ClientName, requestHash);
 
-    /// <summary>Whether the request carried <c>Authorization</c>, which limits what a shared cache may store.</summary>
-    public bool HasAuthorization => hasAuthorization;
+    private bool _authorizationSent;
+    private bool _cookieSent;
 
     /// <summary>
-    /// Whether the request carried <c>Authorization</c> or <c>Cookie</c>: its response may be personal, so the
-    /// freshness floor never extends it.
+    /// Whether the request carried <c>Authorization</c>, which limits what a shared cache may store: the caller's, or
+    /// one a handler below the cache added to a request it sent (<see cref="Sent"/>).
     /// </summary>
-    public bool HasCredentials => hasCredentials;
+    public bool HasAuthorization => hasAuthorization || Volatile.Read(ref _authorizationSent);
+
+    /// <summary>
+    /// Whether the request carried <c>Authorization</c> or <c>Cookie</c> (the caller's, or added below the cache): its
+    /// response may be personal, so the freshness floor never extends it.
+    /// </summary>
+    public bool HasCredentials => hasCredentials || Volatile.Read(ref _authorizationSent) || Volatile.Read(ref _cookieSent);
+
+    /// <summary>
+    /// Notes the credentials of a request as it went out, once the chain below the cache has sent it: a handler there
+    /// (a token handler, an authenticating primary handler) may have added <c>Authorization</c> or <c>Cookie</c>, and
+    /// RFC 9111 §3.5 is about the request the origin answered, not the one the caller made.
+    /// </summary>
+    public void Sent(HttpRequestMessage request)
+    {
+        var headers = request.Headers.NonValidated;
+        if (headers.Contains("Authorization"))
+        {
+            Volatile.Write(ref _authorizationSent, true);
+        }
+
+        if (headers.Contains("Cookie"))
+        {
+            Volatile.Write(ref _cookieSent, true);
+        }
+    }
 }
