@@ -8,7 +8,8 @@ namespace HttpCaching.Memcached.Internal;
 /// </summary>
 internal sealed class ServerNode : IAsyncDisposable
 {
-    private readonly ConcurrentStack<MemcachedConnection> _idle = new();
+    private readonly IdleConnections<MemcachedConnection> _idle = new();
+    private readonly Func<MemcachedConnection, bool> _isCurrent;
     private readonly SemaphoreSlim _slots;
     private readonly ConnectionSettings _settings;
     private readonly TimeProvider _time;
@@ -21,7 +22,6 @@ internal sealed class ServerNode : IAsyncDisposable
     private bool _down;
     private long _itemSizeMax;
     private long _smallestRefused = long.MaxValue;
-    private int _disposed;
     private byte[] _failoverEpoch = NewEpoch();
     private readonly ConcurrentDictionary<string, byte[]> _rerouted = new(StringComparer.Ordinal);
     private int _reroutedCount;
@@ -37,6 +37,7 @@ internal sealed class ServerNode : IAsyncDisposable
         _minRetry = minRetry;
         _maxRetry = maxRetry < minRetry ? minRetry : maxRetry;
         _nextRetry = minRetry;
+        _isCurrent = connection => connection.Generation == Volatile.Read(ref _generation);
     }
 
     public ServerAddress Address { get; }
@@ -145,7 +146,7 @@ internal sealed class ServerNode : IAsyncDisposable
         try
         {
             var generation = Volatile.Read(ref _generation);
-            while (_idle.TryPop(out var pooled))
+            while (_idle.TryTake(out var pooled))
             {
                 if (pooled.Generation == generation)
                 {
@@ -201,15 +202,8 @@ internal sealed class ServerNode : IAsyncDisposable
     /// <summary>Gives a healthy connection back to the pool.</summary>
     public void Return(MemcachedConnection connection)
     {
-        if (Volatile.Read(ref _disposed) == 0 && connection.Generation == Volatile.Read(ref _generation))
-        {
-            _idle.Push(connection);
-            _slots.Release();
-            return;
-        }
-
+        _idle.Return(connection, _isCurrent);
         _slots.Release();
-        _ = connection.DisposeAsync().AsTask();
     }
 
     /// <summary>Closes a connection that failed or is out of step, and every idle one with it when the server may have restarted.</summary>
@@ -220,10 +214,7 @@ internal sealed class ServerNode : IAsyncDisposable
         if (all)
         {
             Interlocked.Increment(ref _generation);
-            while (_idle.TryPop(out var idle))
-            {
-                await idle.DisposeAsync().ConfigureAwait(false);
-            }
+            await _idle.CloseIdleAsync().ConfigureAwait(false);
         }
     }
 
@@ -288,16 +279,5 @@ internal sealed class ServerNode : IAsyncDisposable
 
     private static byte[] NewEpoch() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        while (_idle.TryPop(out var idle))
-        {
-            await idle.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _idle.DisposeAsync();
 }
