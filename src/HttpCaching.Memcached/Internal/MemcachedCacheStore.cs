@@ -513,6 +513,13 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
                 // The operation's time ran out while connecting: the server is as good as down.
                 throw NodeDown(index, node, new TimeoutException($"connecting to memcached server {node.Name} did not complete within OperationTimeout ({_operationTimeout})."), fresh: true);
             }
+            catch (Exception ex) when (token.IsCancellationRequested && IsNodeFailure(ex))
+            {
+                // The connection broke as the call was cancelled (a cancelled socket or TLS read may end so): the
+                // caller's cancellation, or the operation's time running out while connecting, as above.
+                callerToken.ThrowIfCancellationRequested();
+                throw NodeDown(index, node, new TimeoutException($"connecting to memcached server {node.Name} did not complete within OperationTimeout ({_operationTimeout})."), fresh: true);
+            }
 
             try
             {
