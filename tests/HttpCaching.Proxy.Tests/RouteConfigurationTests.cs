@@ -180,6 +180,43 @@ public sealed class RouteConfigurationTests
         Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:99999", "Proxy:AdminUrls holds 'http://127.0.0.1:99999', which is not an http:// or https:// address")]
+    [InlineData("http://127.0.0.1:abc", "Proxy:AdminUrls holds 'http://127.0.0.1:abc', which is not an http:// or https:// address")]
+    [InlineData("http://127.0.0.1:-1", "Proxy:AdminUrls holds 'http://127.0.0.1:-1', which is not an http:// or https:// address")]
+    [InlineData("http://127.0.0.1", "Proxy:AdminUrls holds 'http://127.0.0.1', which has no port")]
+    [InlineData("http://127.0.0.1:", "Proxy:AdminUrls holds 'http://127.0.0.1:', which has no port")]
+    [InlineData("https://127.0.0.1", "Proxy:AdminUrls holds 'https://127.0.0.1', which has no port")]
+    [InlineData("http://:9090", "Proxy:AdminUrls holds 'http://:9090', which is not an http:// or https:// address")]
+    [InlineData("ws://127.0.0.1:9090", "Proxy:AdminUrls holds 'ws://127.0.0.1:9090', which is not an http:// or https:// address")]
+    [InlineData("http://127.0.0.1:9090/admin", "Proxy:AdminUrls holds 'http://127.0.0.1:9090/admin', which has a path")]
+    [InlineData("http://localhost:0", "Proxy:AdminUrls holds 'http://localhost:0': port 0")]
+    [InlineData("http://127.0.0.1:0;http://127.0.0.1:x", "Proxy:AdminUrls holds 'http://127.0.0.1:x', which is not an http:// or https:// address")]
+    [InlineData("http://127.0.0.1:9090?key=" + Secret, "Proxy:AdminUrls holds an address with a query, a fragment or user information")]
+    [InlineData("http://admin:" + Secret + "@127.0.0.1:9090", "Proxy:AdminUrls holds an address with a query, a fragment or user information")]
+    public async Task AdminUrlsThatKestrelWouldMisread_ExitsNonZeroNamingTheKey(string urls, string expected)
+    {
+        var (exitCode, error) = await RunAsync([.. Embedly, "--Proxy:AdminUrls", urls]);
+
+        Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("HTTP://127.0.0.1:0/")]
+    [InlineData("http://*:0")]
+    [InlineData("http://+:0")]
+    [InlineData(" http://127.0.0.1:0 ; http://127.0.0.1:0 ")]
+    public async Task AdminUrlsWithAHostAndAPort_AreAccepted(string urls)
+    {
+        var (exitCode, error) = await RunAsync([.. Embedly, "--Proxy:AdminUrls", urls]);
+
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(0, exitCode);
+    }
+
     /// <summary>
     /// Builds and starts the proxy as <see cref="ProxyApp.RunAsync"/> would, but stops it when the settings are valid,
     /// so a setting that should fail and does not fails the test instead of leaving the proxy running.

@@ -256,6 +256,50 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
         }
     }
 
+    /// <summary>
+    /// One address of <c>Proxy:AdminUrls</c>, which Kestrel's own parsing would misread rather than refuse (a port that
+    /// is not a number or out of range, a missing port, a path): it must be an absolute <c>http://</c> or
+    /// <c>https://</c> URI with a host (<c>*</c> and <c>+</c> for every address, as in <c>--urls</c>) and an explicit
+    /// port, and nothing after it. So the admin server listens where it is configured to, or the proxy does not start.
+    /// </summary>
+    private static void ValidateAdminUrl(string url, ValidateOptionsResultBuilder builder)
+    {
+        const string Example = "such as http://127.0.0.1:9090";
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        var authorityStart = schemeEnd + 3;
+        var authorityEnd = schemeEnd < 0 ? -1 : url.AsSpan(authorityStart).IndexOfAny('/', '?', '#');
+        var authority = schemeEnd < 0 ? string.Empty : authorityEnd < 0 ? url[authorityStart..] : url.Substring(authorityStart, authorityEnd);
+        if (url.AsSpan().IndexOfAny('?', '#', '@') >= 0)
+        {
+            // The address is not repeated: a query or user information may hold a secret.
+            builder.AddError($"Proxy:AdminUrls holds an address with a query, a fragment or user information; give scheme, host and port only, {Example}.");
+            return;
+        }
+
+        // Kestrel reads '*' and '+' as every address; Uri does not take them as a host.
+        var host = authority.StartsWith('[') ? authority[..(authority.IndexOf(']', StringComparison.Ordinal) + 1)] : authority.Split(':')[0];
+        var parsable = host is "*" or "+" ? string.Concat(url.AsSpan(0, authorityStart), "0.0.0.0", url.AsSpan(authorityStart + 1)) : url;
+        if (!Uri.TryCreate(parsable, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || host.Length == 0
+            || uri.HostNameType is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
+        {
+            builder.AddError($"Proxy:AdminUrls holds '{url}', which is not an http:// or https:// address with a host and a port, {Example}.");
+        }
+        else if (authority.Length == host.Length || authority[host.Length] != ':' || authority.Length == host.Length + 1)
+        {
+            builder.AddError($"Proxy:AdminUrls holds '{url}', which has no port; give one, {Example} (0 for any free port, on an IP address).");
+        }
+        else if (uri.AbsolutePath != "/")
+        {
+            builder.AddError($"Proxy:AdminUrls holds '{url}', which has a path; the admin endpoints are always under {RouteTable.AdminPrefix}, so give scheme, host and port only, {Example}.");
+        }
+        else if (uri.Port == 0 && uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns)
+        {
+            builder.AddError($"Proxy:AdminUrls holds '{url}': port 0 (any free port) needs an IP address, such as http://127.0.0.1:0, which Kestrel requires.");
+        }
+    }
+
     private static void ValidateStore(ProxyStoreOptions store, ValidateOptionsResultBuilder builder)
     {
         const string Path = $"{ProxyOptions.SectionName}:{nameof(ProxyOptions.Store)}";
@@ -290,10 +334,7 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
 
             foreach (var url in list)
             {
-                if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-                {
-                    builder.AddError($"Proxy:AdminUrls holds '{url}', which is not an http:// or https:// address such as http://127.0.0.1:9090.");
-                }
+                ValidateAdminUrl(url, builder);
             }
         }
 
