@@ -217,6 +217,18 @@ public sealed class RouteConfigurationTests
         Assert.Equal(0, exitCode);
     }
 
+    [Theory]
+    [InlineData("7")]
+    [InlineData("-1")]
+    [InlineData("Grpcx")]
+    public async Task UndefinedOtlpProtocol_ExitsNonZeroNamingTheKey(string protocol)
+    {
+        var (exitCode, error) = await RunAsync([.. Embedly, "--Proxy:Otlp:Protocol", protocol]);
+
+        Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains("Proxy:Otlp:Protocol", error, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Builds and starts the proxy as <see cref="ProxyApp.RunAsync"/> would, but stops it when the settings are valid,
     /// so a setting that should fail and does not fails the test instead of leaving the proxy running.

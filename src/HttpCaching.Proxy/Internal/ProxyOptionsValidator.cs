@@ -338,6 +338,11 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
             }
         }
 
+        if (!Enum.IsDefined(options.Otlp.Protocol))
+        {
+            builder.AddError($"Proxy:Otlp:Protocol must be {string.Join(" or ", Enum.GetNames<OpenTelemetry.Exporter.OtlpExportProtocol>())}.");
+        }
+
         if (options.Otlp.Endpoint is { Length: > 0 } endpoint
             && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
         {
