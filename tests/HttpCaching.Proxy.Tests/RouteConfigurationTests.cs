@@ -229,6 +229,34 @@ public sealed class RouteConfigurationTests
         Assert.Contains("Proxy:Otlp:Protocol", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Proxy:Routes")]
+    [InlineData("Proxy:Otlp")]
+    [InlineData("Proxy:Store")]
+    [InlineData("Proxy:ForwardedRequestHeaders")]
+    [InlineData("Proxy:Routes:embedly:RequestHeaders")]
+    [InlineData("Proxy:Routes:embedly:QueryParameters")]
+    public async Task ValueWhereASectionIsExpected_ExitsNonZeroNamingTheKey_WithoutQuotingIt(string key)
+    {
+        var (exitCode, error) = await RunAsync([.. Embedly, $"--{key}", Secret]);
+
+        Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains($"{key} is set to a value, but it is a section", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Proxy:Routes")]
+    [InlineData("Proxy:Routes:embedly")]
+    public async Task ValueInPlaceOfTheRoutes_ExitsNonZeroNamingTheKey_WithoutQuotingIt(string key)
+    {
+        var (exitCode, error) = await RunAsync($"--{key}", Secret);
+
+        Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains($"{key} is set to a value, but it is a section", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Builds and starts the proxy as <see cref="ProxyApp.RunAsync"/> would, but stops it when the settings are valid,
     /// so a setting that should fail and does not fails the test instead of leaving the proxy running.

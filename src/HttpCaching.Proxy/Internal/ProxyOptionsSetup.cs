@@ -30,11 +30,20 @@ internal sealed class ProxyOptionsSetup(IConfiguration configuration) : IConfigu
         // Unknown keys first, each named by its full path (the binder names neither the route nor the path).
         var section = configuration.GetSection(ProxyOptions.SectionName);
         var errors = new List<string>();
+        CheckSection(section, errors);
         CheckKeys(section, ProxyKeys, errors);
         CheckKeys(section.GetSection(nameof(ProxyOptions.Store)), StoreKeys, errors);
         CheckKeys(section.GetSection(nameof(ProxyOptions.Otlp)), OtlpKeys, errors);
+        foreach (var name in (string[])[nameof(ProxyOptions.Routes), nameof(ProxyOptions.Store), nameof(ProxyOptions.Otlp), nameof(ProxyOptions.ForwardedRequestHeaders)])
+        {
+            CheckSection(section.GetSection(name), errors);
+        }
+
         foreach (var route in section.GetSection(nameof(ProxyOptions.Routes)).GetChildren())
         {
+            CheckSection(route, errors);
+            CheckSection(route.GetSection(nameof(ProxyRouteOptions.RequestHeaders)), errors);
+            CheckSection(route.GetSection(nameof(ProxyRouteOptions.QueryParameters)), errors);
             CheckKeys(route, RouteKeys, errors);
         }
 
@@ -58,6 +67,19 @@ internal sealed class ProxyOptionsSetup(IConfiguration configuration) : IConfigu
             }
 
             throw new OptionsValidationException(Options.DefaultName, typeof(ProxyOptions), [string.Join(" ", messages)]);
+        }
+    }
+
+    /// <summary>
+    /// A value where a section is expected (<c>Proxy__Routes=…</c>, <c>Proxy:Otlp</c> given as a string), which the
+    /// binder would drop or report with the value in its message. The value is not quoted: it may be a secret.
+    /// </summary>
+    private static void CheckSection(IConfigurationSection section, List<string> errors)
+    {
+        if (section.Value is { Length: > 0 })
+        {
+            errors.Add(
+                $"{section.Path} is set to a value, but it is a section: give its settings under it, as {section.Path}:<setting> (the environment's {section.Path.Replace(":", "__", StringComparison.Ordinal)}__<setting>). The value is not repeated here.");
         }
     }
 
