@@ -74,6 +74,33 @@ public sealed class RouteSecretTests
         Assert.Equal(HeaderKey, Assert.Single(origin.Headers)["X-Api-Key"]);
     }
 
+    [Theory]
+    [InlineData("X_Api_Key")]
+    [InlineData("x_api_key")]
+    [InlineData("X-Api_Key")]
+    public async Task Get_CallersHeaderSpelledWithUnderscores_IsDropped_AndTheRouteKeyStillHits(string spelling)
+    {
+        // Servers that read '_' as '-' (nginx with underscores_in_headers, CGI and WSGI stacks) would take it for the key.
+        await using var origin = await RecordingOrigin.StartAsync("embedly");
+        await using var proxy = await RunningProxy.StartWithArgsAsync(Route(origin), Secrets());
+
+        using var first = await proxy.Client.GetAsync("/embedly/oembed?url=a", Ct);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/embedly/oembed?url=b");
+        forged.Headers.TryAddWithoutValidation(spelling, "attacker");
+        forged.Headers.TryAddWithoutValidation("X_Other_Field", "kept");
+        using var second = await proxy.Client.SendAsync(forged, Ct);
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/embedly/oembed?url=a");
+        again.Headers.TryAddWithoutValidation(spelling, "attacker");
+        using var third = await proxy.Client.SendAsync(again, Ct);
+
+        Assert.StartsWith("HttpCaching; hit", third.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, origin.Headers.Count);
+        var received = origin.Headers[1];
+        Assert.False(received.ContainsKey(spelling), $"{spelling} reached the origin");
+        Assert.Equal(HeaderKey, received["X-Api-Key"]);
+        Assert.Equal("kept", received["X_Other_Field"]);
+    }
+
     [Fact]
     public async Task Get_Secrets_AreNeverInTheStoreKeysOrRecords_EvenWhenTheOriginVariesOnTheHeader()
     {

@@ -63,6 +63,58 @@ public sealed class UnkeyedHeaderTests
     }
 
     [Theory]
+    [InlineData("X_Forwarded_Host", "evil.example")]
+    [InlineData("x_forwarded_for", "203.0.113.66")]
+    [InlineData("X-Forwarded_Proto", "http")]
+    [InlineData("X_HTTP_Method_Override", "DELETE")]
+    public async Task Get_UnkeyedHeaderSpelledWithUnderscores_DoesNotReachTheOrigin(string name, string value)
+    {
+        // Servers that read '_' as '-' (nginx with underscores_in_headers, CGI and WSGI stacks) would act on it.
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray());
+            context.Response.Headers.CacheControl = "no-store";
+            return context.Response.WriteAsJsonAsync(headers, context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        request.Headers.TryAddWithoutValidation(name, value);
+        request.Headers.TryAddWithoutValidation("X_Custom", "still forwarded");
+        using var response = await proxy.Client.SendAsync(request, Ct);
+        var received = new Dictionary<string, string[]>(
+            (await response.Content.ReadFromJsonAsync<Dictionary<string, string[]>>(Ct))!, StringComparer.OrdinalIgnoreCase);
+
+        Assert.False(received.ContainsKey(name), $"{name} reached the origin");
+        Assert.Equal(["still forwarded"], received["X_Custom"]);
+    }
+
+    [Fact]
+    public async Task Get_ConfiguredForwardedHeaderSpelledWithUnderscores_DoesNotReachTheOrigin_NorPoisonsTheKey()
+    {
+        await using var origin = await KestrelOrigin.StartAsync(app => app.Run(context =>
+        {
+            // An origin that reads '_' as '-', as nginx with underscores_in_headers or a CGI stack does.
+            var host = context.Request.Headers.FirstOrDefault(h => h.Key.Replace('_', '-').Equals("X-Forwarded-Host", StringComparison.OrdinalIgnoreCase)).Value;
+            context.Response.Headers.CacheControl = "max-age=600";
+            return context.Response.WriteAsync($"host={(host.Count > 0 ? host.ToString() : "none")}", context.RequestAborted);
+        }));
+        await using var proxy = await RunningProxy.StartAsync(origin, "--Proxy:ForwardedRequestHeaders:0", "X-Forwarded-Host");
+
+        using var attack = new HttpRequestMessage(HttpMethod.Get, "/");
+        attack.Headers.TryAddWithoutValidation("X_Forwarded_Host", "evil.example");
+        using var attacked = await proxy.Client.SendAsync(attack, Ct);
+        using var victim = await proxy.Client.GetAsync("/", Ct);
+        using var configured = new HttpRequestMessage(HttpMethod.Get, "/");
+        configured.Headers.TryAddWithoutValidation("X-Forwarded-Host", "a.example");
+        using var forwarded = await proxy.Client.SendAsync(configured, Ct);
+
+        Assert.Equal("host=none", await attacked.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("host=none", await victim.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("host=a.example", await forwarded.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
     [InlineData("X-Forwarded-For")]
     [InlineData("X-Real-IP")]
     [InlineData("True-Client-IP")]

@@ -198,13 +198,15 @@ internal sealed partial class ProxyForwarder
             }
 
             // The route sets these itself, below the cache: the caller's value is neither forwarded nor part of the key.
+            // Compared on the dashed spelling, since an origin that reads '_' as '-' would take X_Api_Key for X-Api-Key.
             if (route.RequestHeaderNames.Contains(name))
             {
                 continue;
             }
 
-            // Fields that change responses without being part of the key are withheld unless configured as forwarded.
-            if (_withheld.Contains(name))
+            // Fields that change responses without being part of the key are withheld unless configured as forwarded;
+            // their underscore spellings always are.
+            if (_withheld.Contains(name) || UnkeyedRequestHeaders.IsUnderscoreSpelling(name))
             {
                 Log.UnkeyedHeaderWithheld(_logger, incoming.Method, incoming.Path, name);
                 continue;

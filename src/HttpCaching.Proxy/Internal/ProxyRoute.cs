@@ -13,7 +13,7 @@ internal sealed class ProxyRoute
         Timeout = timeout;
         RequestHeaders = [.. headers];
         QueryParameters = [.. queryParameters];
-        RequestHeaderNames = RequestHeaders.Select(h => h.Key).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        RequestHeaderNames = RequestHeaders.Select(h => h.Key).ToFrozenSet(HeaderNameComparer.Instance);
         QueryParameterNames = QueryParameters.Select(p => p.Key).ToFrozenSet(StringComparer.Ordinal);
     }
 
@@ -32,6 +32,10 @@ internal sealed class ProxyRoute
 
     public KeyValuePair<string, string>[] QueryParameters { get; }
 
+    /// <summary>
+    /// The names of <see cref="RequestHeaders"/>, compared on their dashed spelling (<see cref="HeaderNameComparer"/>),
+    /// so a caller's <c>X_Api_Key</c> is taken for the route's <c>X-Api-Key</c> and dropped too.
+    /// </summary>
     public FrozenSet<string> RequestHeaderNames { get; }
 
     public FrozenSet<string> QueryParameterNames { get; }

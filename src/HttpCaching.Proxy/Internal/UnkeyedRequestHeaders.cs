@@ -48,6 +48,16 @@ internal static class UnkeyedRequestHeaders
     /// <summary>The fields, case-insensitive; each is spelled as it is added to <c>Vary</c> when forwarded.</summary>
     public static readonly FrozenSet<string> Names = InOrder.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The fields, compared on their dashed spelling (<see cref="HeaderNameComparer"/>).</summary>
+    private static readonly FrozenSet<string> DashedNames = InOrder.ToFrozenSet(HeaderNameComparer.Instance);
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is one of the fields spelled with underscores (<c>X_Forwarded_Host</c>), which
+    /// an origin that reads <c>_</c> as <c>-</c> takes for the field. Such a spelling is withheld even when the field is
+    /// forwarded: only the dashed spelling is part of the key.
+    /// </summary>
+    public static bool IsUnderscoreSpelling(string name) => name.Contains('_', StringComparison.Ordinal) && DashedNames.Contains(name);
+
     /// <summary>The fields as a comma-separated list, for messages.</summary>
     public static string List { get; } = string.Join(", ", InOrder);
 
