@@ -4,12 +4,15 @@ namespace HttpCaching.Proxy.Internal;
 
 /// <summary>
 /// The header fields that belong to one connection and are never forwarded (RFC 9110 §7.6.1): the fixed hop-by-hop
-/// fields, and any field the message's <c>Connection</c> field names.
+/// fields, and any field the message's <c>Connection</c> field names. Names are compared on their dashed spelling
+/// (<see cref="HeaderNameComparer"/>), so <c>Proxy_Authorization</c> is dropped as <c>Proxy-Authorization</c> is.
+/// <c>Proxy</c>, which no standard defines, is dropped too: CGI origins turn it into the <c>HTTP_PROXY</c> variable
+/// their HTTP clients take for an outbound proxy ("httpoxy").
 /// </summary>
 internal static class HopByHopHeaders
 {
     private static readonly FrozenSet<string> Names = FrozenSet.Create(
-        StringComparer.OrdinalIgnoreCase,
+        HeaderNameComparer.Instance,
         "Connection",
         "Keep-Alive",
         "Proxy-Connection",
@@ -19,7 +22,8 @@ internal static class HopByHopHeaders
         "Trailer",
         "Proxy-Authorization",
         "Proxy-Authenticate",
-        "Proxy-Authentication-Info");
+        "Proxy-Authentication-Info",
+        "Proxy");
 
     /// <summary>Whether <paramref name="name"/> is one of the fixed hop-by-hop fields.</summary>
     public static bool IsHopByHop(string name) => Names.Contains(name);
@@ -45,7 +49,7 @@ internal static class HopByHopHeaders
 
             foreach (var token in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                (tokens ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(token);
+                (tokens ??= new HashSet<string>(HeaderNameComparer.Instance)).Add(token);
             }
         }
 
