@@ -838,6 +838,32 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_ClientSeenToAddAuthorizationBelowTheCache_TakesNoLease()
+    {
+        // The primary handler authenticates every request: no response of this client can be served by another
+        // instance's fetch (§3.5), so once the cache has seen it, a request must not queue behind another instance's
+        // lease, as one with the caller's own Authorization never does.
+        var b = Start(new AddsAuthorization(new Origin(_clock, "v1")));
+        (await b.GetAsync(Url)).Dispose();
+        var afterFirst = _hub.LeaseAttempts;
+
+        using var second = await b.GetAsync(Url);
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(afterFirst, _hub.LeaseAttempts);
+    }
+
+    /// <summary>A primary handler that authenticates each request it sends, as one with credentials does.</summary>
+    private sealed class AddsAuthorization(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "service");
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task LeaseWait_LongerThanOriginTimeoutAndTheHolderDied_TheOriginIsStillAsked()
     {
         // OriginTimeout 2 s, LeaseWait 5 s: both valid. The lease holder died. The wait for it must not use up the

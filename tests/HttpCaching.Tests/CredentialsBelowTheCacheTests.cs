@@ -192,6 +192,79 @@ public sealed class CredentialsBelowTheCacheTests
         Assert.Equal("data of Bearer bob", await forBob.Content.ReadAsStringAsync(Ct));
     }
 
+    [Fact]
+    public async Task Get_AuthorizationAddedBelowACloningHandler_ResponseNotSharedWithAnotherUser()
+    {
+        // A handler below the cache that sends a copy of the request (as hedging does: each attempt is a clone), with a
+        // token handler below it: the credentials go out on the copy, which the response names as its request.
+        var user = new AsyncLocal<string?>();
+        CachingHarness? self = null;
+        var calls = 0;
+        using var harness = self = new CachingHarness(
+            services: s => s.AddHttpClient(CachingHarness.ClientName)
+                .AddHttpMessageHandler(() => new CloningHandler())
+                .AddHttpMessageHandler(() => new UserTokenHandler(user, "Authorization")),
+            origin: new LambdaHandler((request, _) =>
+            {
+                Interlocked.Increment(ref calls);
+                var response = self!.Response("data of " + request.Headers.Authorization, "max-age=600");
+                response.RequestMessage = request;
+                return Task.FromResult(response);
+            }));
+
+        user.Value = "alice";
+        using var alice = await harness.GetAsync(Url);
+        user.Value = "bob";
+        using var bob = await harness.GetAsync(Url);
+
+        Assert.Equal("data of Bearer alice", await alice.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("data of Bearer bob", await bob.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Get_AuthorizationAddedBelowTheStandardHedgingHandler_ResponseNotSharedWithAnotherUser()
+    {
+        var user = new AsyncLocal<string?>();
+        CachingHarness? self = null;
+        var calls = 0;
+        using var harness = self = new CachingHarness(
+            services: s => s.AddHttpClient(CachingHarness.ClientName)
+                .AddStandardHedgingHandler().Services.AddHttpClient(CachingHarness.ClientName)
+                .AddHttpMessageHandler(() => new UserTokenHandler(user, "Authorization")),
+            origin: new LambdaHandler((request, _) =>
+            {
+                Interlocked.Increment(ref calls);
+                var response = self!.Response("data of " + request.Headers.Authorization, "max-age=600");
+                response.RequestMessage = request;
+                return Task.FromResult(response);
+            }));
+
+        user.Value = "alice";
+        using var alice = await harness.GetAsync(Url);
+        user.Value = "bob";
+        using var bob = await harness.GetAsync(Url);
+
+        Assert.Equal("data of Bearer alice", await alice.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("data of Bearer bob", await bob.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(2, calls);
+    }
+
+    /// <summary>A handler that sends a copy of each request, as hedging sends a clone per attempt.</summary>
+    private sealed class CloningHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version };
+            foreach (var (name, values) in request.Headers.NonValidated)
+            {
+                copy.Headers.TryAddWithoutValidation(name, values);
+            }
+
+            return base.SendAsync(copy, cancellationToken);
+        }
+    }
+
     /// <summary>A handler below the cache that gives each request the current user's credentials, as token handlers do.</summary>
     private sealed class UserTokenHandler(AsyncLocal<string?> user, string header) : DelegatingHandler
     {

@@ -12,6 +12,21 @@ internal sealed partial class ClientCache
     internal static readonly TimeSpan LeasePollIntervalWithBackplane = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// Whether a request of this client went out with <c>Authorization</c> that a handler below the cache added: its
+    /// requests are then taken to carry it, and take no lease (another instance's fetch could not serve them).
+    /// </summary>
+    private bool _authorizationAddedBelow;
+
+    /// <summary>Notes that the chain below the cache adds <c>Authorization</c>, once a request shows it.</summary>
+    private void NoteCredentialsBelow(Fetch fetch)
+    {
+        if (fetch.AuthorizationAddedBelow && !Volatile.Read(ref _authorizationAddedBelow))
+        {
+            Volatile.Write(ref _authorizationAddedBelow, true);
+        }
+    }
+
+    /// <summary>
     /// The origin run of the coalesced leader of a request: <see cref="OriginRun"/>, around which, when the store
     /// coordinates instances, a lease in the shared store makes one instance fetch while the others wait (bounded by
     /// <see cref="IHttpCacheCoordinator.LeaseWait"/> and the request's cancellation) for what it stores. Requests whose
@@ -25,6 +40,7 @@ internal sealed partial class ClientCache
         var originTimeout = fetch.Options.OriginTimeout;
         if (fetch.Store.Shared.Coordination is not { Leases: true } coordination
             || fetch.HasAuthorization
+            || Volatile.Read(ref _authorizationAddedBelow)
             || fetch.RequestDirectives.Has(CacheControlFlags.NoCache))
         {
             return (OriginRun(fetch, request), originTimeout);

@@ -25,7 +25,8 @@ internal sealed partial class ClientCache
         var requestTime = _time.GetUtcNow();
         var response = await fetch.Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var responseTime = _time.GetUtcNow();
-        fetch.Sent(request);
+        fetch.Sent(request, response);
+        NoteCredentialsBelow(fetch);
         var status = (int)response.StatusCode;
 
         if (head || response.StatusCode == HttpStatusCode.NotModified)
@@ -86,6 +87,7 @@ internal sealed partial class ClientCache
         try
         {
             response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+            NoteCredentialsBelow(fetch);
         }
         catch (Exception) when (stale is not null
             && (!cancellationToken.IsCancellationRequested || _time.GetUtcNow() - requestTime >= options.OriginTimeout))
@@ -149,6 +151,7 @@ internal sealed partial class ClientCache
             RemoveValidators(originRequest);
             requestTime = _time.GetUtcNow();
             response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
+            NoteCredentialsBelow(fetch);
             responseTime = _time.GetUtcNow();
             redirected = IsRedirected(fetch.Uri, originRequest, response);
         }
@@ -259,7 +262,7 @@ internal sealed partial class ClientCache
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            fetch.Sent(request);
+            fetch.Sent(request, response);
             return response;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !sending.IsCompleted)

@@ -89,12 +89,26 @@ internal sealed class Fetch(
     /// </summary>
     public bool HasCredentials => hasCredentials || Volatile.Read(ref _authorizationSent) || Volatile.Read(ref _cookieSent);
 
+    /// <summary>Whether the request went out with <c>Authorization</c> that the caller's request did not carry.</summary>
+    public bool AuthorizationAddedBelow => !hasAuthorization && Volatile.Read(ref _authorizationSent);
+
     /// <summary>
     /// Notes the credentials of a request as it went out, once the chain below the cache has sent it: a handler there
     /// (a token handler, an authenticating primary handler) may have added <c>Authorization</c> or <c>Cookie</c>, and
-    /// RFC 9111 §3.5 is about the request the origin answered, not the one the caller made.
+    /// RFC 9111 §3.5 is about the request the origin answered, not the one the caller made. A handler below may also
+    /// have sent a copy of the request (hedging sends a clone per attempt), with credentials added to the copy: the
+    /// request the response names (<see cref="HttpResponseMessage.RequestMessage"/>) counts too.
     /// </summary>
-    public void Sent(HttpRequestMessage request)
+    public void Sent(HttpRequestMessage request, HttpResponseMessage response)
+    {
+        Note(request);
+        if (response.RequestMessage is { } answered && !ReferenceEquals(answered, request))
+        {
+            Note(answered);
+        }
+    }
+
+    private void Note(HttpRequestMessage request)
     {
         var headers = request.Headers.NonValidated;
         if (headers.Contains("Authorization"))
