@@ -347,4 +347,37 @@ public sealed class RangeTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+    // RFC 9110 §8.8.2.2: a Last-Modified is strong for an intermediate cache only when the entry's Date, the time its
+    // bytes were sent, is at least a second after it. A 304 to If-Modified-Since proves no byte identity (another
+    // version modified in the same second answers it too), so its later Date must not make the stored bytes' weak
+    // Last-Modified strong: a client holding the first bytes of that other version would get the rest from these.
+    [Fact]
+    public async Task IfRange_WeakLastModifiedRefreshedByA304_ServesTheWholeBody()
+    {
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var created = harness.Time.GetUtcNow();
+        harness.Origin.When(Url).WithHeaders("If-Modified-Since", created.ToString("r")).Respond(_ => harness.NotModified("max-age=600"));
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response(Body, "max-age=60");
+            response.Content.Headers.LastModified = created;
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        using (var revalidated = await harness.GetAsync(Url))
+        {
+            Assert.Contains("fwd-status=304", revalidated.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        using var response = await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.TryAddWithoutValidation("Range", "bytes=5-");
+            r.Headers.TryAddWithoutValidation("If-Range", created.ToString("r"));
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Body, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
 }
