@@ -38,6 +38,14 @@ internal enum CacheControlFlags
     /// </summary>
     StoredByPrivateCache = 1 << 18,
 
+    /// <summary>
+    /// Not a directive: kept in a stored entry whose <c>Last-Modified</c> was weak for its bytes (RFC 9110 §8.8.2.2: the
+    /// <c>Date</c> they were sent with was less than a second after it), and which a 304 or HEAD response has refreshed
+    /// since without a strong entity tag to show the bytes are the current ones. The refreshed <c>Date</c> is no longer
+    /// the time the bytes were sent, so it cannot make that <c>Last-Modified</c> strong (<c>If-Range</c>, §13.1.5).
+    /// </summary>
+    WeakLastModified = 1 << 19,
+
     /// <summary>The flags that describe a stored entry rather than a received directive.</summary>
-    EntryOnly = CredentialedRequest | MarkedStale | StoredByPrivateCache,
+    EntryOnly = CredentialedRequest | MarkedStale | StoredByPrivateCache | WeakLastModified,
 }

@@ -92,7 +92,18 @@ internal static class Conditionals
         return HttpDate.TryParse(condition, now, out var date)
             && HttpDate.TryParse(entry.LastModified, now, out var lastModified)
             && date == lastModified
-            && HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), now, out var served)
-            && served - lastModified >= TimeSpan.FromSeconds(1);
+            && HasStrongLastModified(entry, now);
     }
+
+    /// <summary>
+    /// RFC 9110 §8.8.2.2: whether the stored <c>Last-Modified</c> is a strong validator of the stored bytes: the
+    /// <c>Date</c> they were sent with is at least a second after it. A <c>Date</c> a 304 or HEAD response brought later
+    /// is not the time the bytes were sent, and counts only when that update showed by a strong entity tag that they
+    /// are the current ones (<see cref="CacheControlFlags.WeakLastModified"/>).
+    /// </summary>
+    public static bool HasStrongLastModified(CacheEntry entry, DateTimeOffset now) =>
+        (entry.Flags & CacheControlFlags.WeakLastModified) == 0
+        && HttpDate.TryParse(entry.LastModified, now, out var lastModified)
+        && HttpDate.TryParse(CachedHeaders.First(entry.Headers, "Date"), now, out var served)
+        && served - lastModified >= TimeSpan.FromSeconds(1);
 }

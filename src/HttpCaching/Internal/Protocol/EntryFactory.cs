@@ -178,6 +178,12 @@ internal static class EntryFactory
         // Once a response answered a request with credentials, it stays without the floor; a validation clears a mark
         // of staleness.
         var credentialed = credentialedRequest || (stored.Flags & CacheControlFlags.CredentialedRequest) != 0;
+
+        // The update's Date replaces the one the stored bytes were sent with: a Last-Modified that was weak for them stays
+        // weak, unless the update's strong entity tag (which selected the stored one) shows the bytes are current.
+        var weakLastModified = stored.LastModified is not null
+            && !Conditionals.HasStrongLastModified(stored, responseTime)
+            && !HasStrongETag(update);
         return Build(
             ruling,
             stored.StatusCode,
@@ -193,7 +199,22 @@ internal static class EntryFactory
             stored.BodyLength,
             stored.BodyChecksum,
             (credentialed ? CacheControlFlags.CredentialedRequest : CacheControlFlags.None)
+                | (weakLastModified ? CacheControlFlags.WeakLastModified : CacheControlFlags.None)
                 | (options.Shared ? stored.Flags & CacheControlFlags.StoredByPrivateCache : CacheControlFlags.StoredByPrivateCache));
+    }
+
+    /// <summary>Whether the update's (first) entity tag is strong.</summary>
+    private static bool HasStrongETag(HttpResponseMessage update)
+    {
+        if (update.Headers.NonValidated.TryGetValues("ETag", out var tags))
+        {
+            foreach (var tag in tags)
+            {
+                return CachePolicy.IsStrong(tag);
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
