@@ -183,6 +183,28 @@ public sealed class DirectiveTests
         Assert.Equal(0, harness.Origin.GetMatchCount(origin));
     }
 
+    // RFC 9111 §5.2.1.7: only-if-cached asks for a stored response or a 504, never the origin, whatever else the
+    // request carries that keeps the cache from answering it from the store.
+    [Theory]
+    [InlineData("Cache-Control", "no-store")]
+    [InlineData("Range", "bytes=0-1, 3-4")]
+    [InlineData("If-Match", "\"x\"")]
+    [InlineData("If-Unmodified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]
+    public async Task Get_OnlyIfCachedWithWhatBypassesTheCache_Returns504WithoutContactingOrigin(string header, string value)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("data", "max-age=600"));
+
+        using var response = await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.TryAddWithoutValidation("Cache-Control", "only-if-cached");
+            r.Headers.TryAddWithoutValidation(header, value);
+        });
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal(0, harness.Origin.GetMatchCount(origin));
+    }
+
     [Fact]
     public async Task Get_OnlyIfCachedOnHit_ServesStoredResponse()
     {
