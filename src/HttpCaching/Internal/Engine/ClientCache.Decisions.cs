@@ -23,23 +23,27 @@ internal sealed partial class ClientCache
             return forwarded;
         }
 
+        // RFC 9111 §5.2.1.7: a request the cache would send on as it is, but that asks only for a stored response, gets
+        // a 504 instead: it never reaches the origin.
+        var requestDirectives = RequestDirectives(request);
+        var onlyIfCached = requestDirectives.Has(CacheControlFlags.OnlyIfCached);
+
         // A GET with content (search APIs send one) is forwarded untouched: the key does not cover the content.
         if (request.RequestUri is not { IsAbsoluteUri: true } uri || request.Content is not null || HasUnsupportedRequestFields(request))
         {
-            return await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
+            return onlyIfCached ? OnlyIfCachedMiss(request) : await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
         }
 
-        var requestDirectives = RequestDirectives(request);
         if (requestDirectives.Has(CacheControlFlags.NoStore))
         {
-            return await ForwardUncachedAsync(request, inner, CacheStatus.FwdRequest, cancellationToken).ConfigureAwait(false);
+            return onlyIfCached ? OnlyIfCachedMiss(request) : await ForwardUncachedAsync(request, inner, CacheStatus.FwdRequest, cancellationToken).ConfigureAwait(false);
         }
 
         // Range applies to GET only (RFC 9110 §14.2). Several ranges go to the origin as they are.
         var range = head ? ByteRange.None : ByteRange.Of(request);
         if (range.Kind == ByteRange.Kinds.Multiple)
         {
-            return await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
+            return onlyIfCached ? OnlyIfCachedMiss(request) : await ForwardUncachedAsync(request, inner, CacheStatus.FwdBypass, cancellationToken).ConfigureAwait(false);
         }
 
         var store = Tier(options);
@@ -107,10 +111,9 @@ internal sealed partial class ClientCache
             }
         }
 
-        if (requestDirectives.Has(CacheControlFlags.OnlyIfCached))
+        if (onlyIfCached)
         {
-            Completed(HttpCachingDiagnostics.OutcomeMiss, CacheStatus.OnlyIfCached);
-            return OnlyIfCachedResponse(request);
+            return OnlyIfCachedMiss(request);
         }
 
         if (range.Kind != ByteRange.Kinds.None)
@@ -155,6 +158,13 @@ internal sealed partial class ClientCache
         }
 
         return await DeliverAsync(request, shared, result, leader, original, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An <c>only-if-cached</c> request with nothing the cache may serve it: a 504, reported as a miss.</summary>
+    private HttpResponseMessage OnlyIfCachedMiss(HttpRequestMessage request)
+    {
+        Completed(HttpCachingDiagnostics.OutcomeMiss, CacheStatus.OnlyIfCached);
+        return OnlyIfCachedResponse(request);
     }
 
     /// <summary>
