@@ -183,6 +183,27 @@ public sealed class DirectiveTests
         Assert.Equal(0, harness.Origin.GetMatchCount(origin));
     }
 
+    // A ';' between directives is a common origin mistake ("no-cache; no-store", "max-age=600; private"). Read as the
+    // start of ignored parameters it would hide the restriction after it, and a shared cache would keep and share one
+    // user's response: the restrictive directives after a ';' count.
+    [Theory]
+    [InlineData("max-age=600; private")]
+    [InlineData("max-age=600;no-store")]
+    [InlineData("public, max-age=600 ; private")]
+    public async Task Get_RestrictionAfterASemicolon_NotStored(string cacheControl)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("data", cacheControl));
+
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        using var second = await harness.GetAsync(Url);
+
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
     // RFC 9111 §5.2.1.7: only-if-cached asks for a stored response or a 504, never the origin, whatever else the
     // request carries that keeps the cache from answering it from the store.
     [Theory]
