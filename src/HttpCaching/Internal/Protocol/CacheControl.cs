@@ -173,10 +173,28 @@ internal readonly record struct CacheControl
                     }
                 }
 
-                // Anything up to the next comma that is not part of this directive is ignored.
+                // Anything up to the next comma that is not part of this directive is ignored, but for a restriction
+                // after a ';': "no-cache; no-store" and "max-age=600; private" are common mistakes for a comma, and the
+                // restriction they hide must still keep a shared cache from storing or reusing the response.
                 while (i < span.Length && span[i] != ',')
                 {
-                    i++;
+                    if (span[i++] != ';')
+                    {
+                        continue;
+                    }
+
+                    while (i < span.Length && span[i] is ' ' or '\t')
+                    {
+                        i++;
+                    }
+
+                    var parameterStart = i;
+                    while (i < span.Length && span[i] is not (',' or '=' or ' ' or '\t' or ';'))
+                    {
+                        i++;
+                    }
+
+                    ApplyRestriction(span[parameterStart..i]);
                 }
 
                 if (!name.IsEmpty)
@@ -276,6 +294,18 @@ internal readonly record struct CacheControl
             else if (Is(name, "stale-if-error"))
             {
                 SetDelta(ref _sie, ref _seenSie, hasValue, value);
+            }
+        }
+
+        /// <summary>
+        /// A directive name found where parameters would be (after a ';'): only a restriction counts, unqualified (its
+        /// widest reading); any other, <c>must-understand</c> or <c>public</c> among them, is ignored as before.
+        /// </summary>
+        private void ApplyRestriction(ReadOnlySpan<char> name)
+        {
+            if (Is(name, "no-store") || Is(name, "no-cache") || Is(name, "private") || Is(name, "must-revalidate") || Is(name, "proxy-revalidate"))
+            {
+                Apply(name, hasValue: false, default, quoted: null);
             }
         }
 
