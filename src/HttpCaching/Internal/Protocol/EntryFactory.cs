@@ -421,11 +421,12 @@ internal static class EntryFactory
         {
             foreach (var value in values)
             {
-                // §5.1: a list-based Age uses its first member.
-                var first = value.AsSpan();
-                var comma = first.IndexOf(',');
-                var seconds = CacheControl.ParseDeltaSeconds(comma >= 0 ? first[..comma] : first);
-                return seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+                // §5.1: a list-based Age uses its first member; empty list elements are no members (RFC 9110 §5.6.1).
+                foreach (var member in FieldList.Items(value, quotedPairs: false))
+                {
+                    var seconds = CacheControl.ParseDeltaSeconds(member);
+                    return seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+                }
             }
         }
 
