@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using HttpCaching.Tests.Helpers;
+using RichardSzalay.MockHttp;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -52,6 +53,64 @@ public sealed class Review4VersionTests : IDisposable
         }
 
         Assert.Equal("v2", await b.GetStringAsync(Url));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Fetch_InvalidatedWhileTheOriginAnswers_TheFullResponseDoesNotBringTheOldVersionBack(bool stored)
+    {
+        // The analogue for a 200 of Revalidation_InvalidatedWhileTheOriginAnswers_The304DoesNotBringTheResponseBack. A
+        // GET (a miss, or a revalidation of a stale v1 by an origin that ignores validators) reaches the origin while v1
+        // is current; the answer (v1) is slow to arrive. Meanwhile a POST through the same client changes the resource
+        // to v2 and invalidates the URL. When v1 arrives it is written after the invalidation: the caller that POSTed
+        // then reads v1 from the cache for its whole max-age, although the origin holds v2.
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var version = 1;
+        var hold = false;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Origin.When(HttpMethod.Post, Url).Respond(_ =>
+        {
+            Volatile.Write(ref version, 2);
+            return new HttpResponseMessage(HttpStatusCode.NoContent);
+        });
+        harness.Origin.When(HttpMethod.Get, Url).Respond(async _ =>
+        {
+            var current = Volatile.Read(ref version);
+            var response = harness.Response($"v{current}", "max-age=600", $"\"v{current}\"");
+            if (Volatile.Read(ref hold))
+            {
+                // Decided now (v1 is current), delivered later.
+                reached.TrySetResult();
+                await release.Task;
+            }
+
+            return response;
+        });
+
+        if (stored)
+        {
+            Assert.Equal("v1", await harness.GetStringAsync(Url));
+            harness.Time.Advance(TimeSpan.FromMinutes(11));
+        }
+
+        Volatile.Write(ref hold, true);
+        var slow = harness.GetAsync(Url);
+        await reached.Task.WaitAsync(Limit, Ct);
+        Volatile.Write(ref hold, false);
+        using (var posted = await harness.Client().PostAsync(Url, new StringContent("x"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
+        }
+
+        release.SetResult();
+        using (var late = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await late.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal("v2", await harness.GetStringAsync(Url));
     }
 
     public void Dispose()
