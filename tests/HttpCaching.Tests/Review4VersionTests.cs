@@ -113,6 +113,53 @@ public sealed class Review4VersionTests : IDisposable
         Assert.Equal("v2", await harness.GetStringAsync(Url));
     }
 
+    [Fact]
+    public async Task VariantMiss_AfterAnotherInstanceInvalidated_TheNearCachedVaryRecordIsNotWrittenBack()
+    {
+        // A stored v1 for English under the URL's Vary record (generation G1), which its near cache keeps for its window.
+        // B then invalidates the URL (the resource changed to v2): the Vary record goes from the store, which orphans
+        // every variant under G1. Within its window A serves a French caller: a variant miss, so A asks the origin
+        // (v2), and finds G1 "still current" in its own memory, so it writes G1 back to the store. The English v1
+        // under G1 is reachable again for every instance: C serves the pre-invalidation v1 to an English caller.
+        var origin = new VaryingOrigin(_clock);
+        var a = Start(origin, nearCache: true, configure: o => o.NearCacheEntryDuration = TimeSpan.FromMinutes(5));
+        var b = Start(origin);
+        Assert.Equal("v1 en", await GetAsync(a, "en"));
+
+        origin.Version = 2;
+        Assert.True(await b.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+        Assert.Equal("v2 fr", await GetAsync(a, "fr"));
+
+        var c = Start(origin);
+        Assert.Equal("v2 en", await GetAsync(c, "en"));
+    }
+
+    private static async Task<string> GetAsync(CachingHarness app, string language)
+    {
+        using var response = await app.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Accept-Language", language));
+        return await response.Content.ReadAsStringAsync(Ct);
+    }
+
+    /// <summary>An origin whose response varies by Accept-Language: "v{Version} {language}", fresh for 10 minutes.</summary>
+    private sealed class VaryingOrigin(TimeProvider time) : HttpMessageHandler
+    {
+        private int _version = 1;
+
+        public int Version { get => Volatile.Read(ref _version); set => Volatile.Write(ref _version, value); }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var language = request.Headers.NonValidated.TryGetValues("Accept-Language", out var values) ? values.ToString() : "none";
+            var text = $"v{Version} {language}";
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
+            response.Headers.Date = time.GetUtcNow();
+            response.Headers.ETag = new EntityTagHeaderValue($"\"{text.Replace(' ', '-')}\"");
+            response.Headers.Vary.Add("Accept-Language");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(10) };
+            return Task.FromResult(response);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var app in _apps)
