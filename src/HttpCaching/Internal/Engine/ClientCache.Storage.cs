@@ -369,12 +369,25 @@ internal sealed partial class ClientCache
     /// <summary>
     /// Whether the URL's Vary record is still the one the request read before it went to the origin. An invalidation
     /// meanwhile (here or on another instance) removed it; writing it back would make every variant stored under its
-    /// generation reachable again, however old. Read again just before the write: from memory when this instance holds
-    /// it within its window, else from the store.
+    /// generation reachable again, however old. Read again just before the write from the shared store (from memory only
+    /// when the store cannot be read).
     /// </summary>
     private static async ValueTask<bool> StillCurrentAsync(Fetch fetch, VaryRecord read, CancellationToken cancellationToken)
     {
-        var (record, _) = await fetch.Store.GetAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        // The shared store's copy, not this instance's: another instance may have removed the record within this one's
+        // near-cache window (without a backplane, or with a message lost). Only when the store cannot be read does the
+        // copy in memory stand in for it. A removal still pending here (the store refused it) leaves the record removed.
+        if (fetch.Store.IsRemovalPending(fetch.PrimaryKey))
+        {
+            return false;
+        }
+
+        var (record, answered) = await fetch.Store.TryReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget, charge: false).ConfigureAwait(false);
+        if (!answered)
+        {
+            record = fetch.Store.GetFromMemory(fetch.PrimaryKey);
+        }
+
         return record is not null
             && Variants.IsVaryRecord(record)
             && Variants.TryRead(record, out var names, out var generation)
