@@ -62,10 +62,23 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
         // not the instances' start-up: one that started late would miss the lease's whole hold and, as documented,
         // ask the origin itself.
         await Task.WhenAll(apps.Select(app => GetAsync(app, origin.Url("/warm")))).WaitAsync(Limit, Ct);
-        var replies = await Task.WhenAll(apps.SelectMany(app => Enumerable.Range(0, 50).Select(_ => GetAsync(app, origin.Url("/cold"))))).WaitAsync(Limit, Ct);
+        var replies = await Task.WhenAll(apps.SelectMany((app, i) => Enumerable.Range(0, 50).Select(async _ => (i, await GetWithStatusAsync(app, origin.Url("/cold")))))).WaitAsync(Limit, Ct);
 
-        Assert.All(replies, r => Assert.Equal((HttpStatusCode.OK, "cold"), r));
-        Assert.Equal(1, Volatile.Read(ref requests));
+        Assert.All(replies, r => Assert.Equal((HttpStatusCode.OK, "cold"), (r.Item2.Status, r.Item2.Body)));
+        // On failure, what each instance did: the Cache-Status of its replies and what it logged above Debug.
+        Assert.True(
+            Volatile.Read(ref requests) == 1,
+            $"{Volatile.Read(ref requests)} origin requests. Replies: "
+                + string.Join("; ", replies.GroupBy(r => (r.i, r.Item2.CacheStatus)).Select(g => $"app {g.Key.i}: {g.Count()} × {g.Key.CacheStatus}"))
+                + ". Logs: "
+                + string.Join(" | ", apps.SelectMany((app, i) => app.Logs.GetSnapshot().Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Debug && l.Category?.StartsWith("System.Net.Http", StringComparison.Ordinal) != true && l.Id.Name != "CacheForward").Select(l => $"app {i} {l.Id.Name}: {l.Message}"))));
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, string CacheStatus)> GetWithStatusAsync(RedisApp app, Uri url)
+    {
+        using var response = await app.Client.GetAsync(url, Ct);
+        var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(",", values) : "none";
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct), cacheStatus);
     }
 
     [Fact]

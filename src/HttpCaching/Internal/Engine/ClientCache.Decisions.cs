@@ -53,12 +53,15 @@ internal sealed partial class ClientCache
         // One store timeout in all for this request's reads and writes.
         // An in-process store answers at once and is never bounded, so a hit through it allocates no budget.
         var budget = store.Shared.InProcess ? StoreBudget.Unbounded : new StoreBudget(_time, options.StoreTimeout);
+        // Taken before the read: an invalidation that comes after it may have removed what the read found.
+        var invalidationsSeen = _invalidations.Current;
         var (stored, storedKey, readVary, readClean) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
         var backoffSeen = false;
         Fetch NewFetch() => new(options, store, inner, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), stored, fwd)
         {
+            InvalidationsSeen = invalidationsSeen,
             Budget = budget,
             BackoffSeen = backoffSeen,
             ReadVary = readVary,

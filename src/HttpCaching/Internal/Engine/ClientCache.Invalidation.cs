@@ -63,6 +63,7 @@ internal sealed partial class ClientCache
     private async ValueTask<bool> RemoveStoredAsync(TieredStore store, Uri uri, bool reportRemoved, CancellationToken cancellationToken)
     {
         var keys = Keys.Get(uri, store.Options.KeyPrefix);
+        _invalidations.Note(keys.EntryKey);
         var found = true;
         if (reportRemoved)
         {

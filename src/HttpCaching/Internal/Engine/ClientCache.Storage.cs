@@ -92,12 +92,14 @@ internal sealed partial class ClientCache
 
         var snapshot = new StoredResponse(entry, body.Record);
         var meanwhile = await ReadAgainAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false);
-        if (meanwhile == StoredMeanwhile.Nothing && fetch.Stored is not null && !fetch.Store.IsPending(fetch.EntryKey))
+        if ((meanwhile == StoredMeanwhile.Nothing && fetch.Stored is not null && !fetch.Store.IsPending(fetch.EntryKey))
+            || _invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen))
         {
             // The stored response the request read was removed while the origin answered (an invalidation, here or on
-            // another instance): this answer may predate the change that invalidated it, and written now it would undo
-            // the invalidation, as a 304 would (MayRewrite). This caller, whose request came first, gets it; those that
-            // joined it ask again themselves, and the next request stores what the origin holds then.
+            // another instance), or this instance invalidated the URL since the request started (a cold miss has no
+            // stored response to show it): this answer may predate the change that invalidated it, and written now it
+            // would undo the invalidation, as a 304 would (MayRewrite). This caller, whose request came first, gets it;
+            // those that joined it ask again themselves, and the next request stores what the origin holds then.
             fetch.Store.Forget(fetch.EntryKey);
             fetch.Store.Forget(fetch.PrimaryKey);
             var removed = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Removed));

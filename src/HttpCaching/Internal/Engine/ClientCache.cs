@@ -29,6 +29,7 @@ internal sealed partial class ClientCache : IDisposable
 
     /// <summary>Refused removals of records older than a version this client served; they outlive a rebuilt tier.</summary>
     private readonly SupersededRecords _superseded = new();
+    private readonly RecentInvalidations _invalidations = new();
     private ThirdPartyCachingOptions? _lastValidOptions;
     private TieredStore? _tier;
     private NearCache? _nearCache;

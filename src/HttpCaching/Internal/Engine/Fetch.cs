@@ -68,6 +68,12 @@ internal sealed class Fetch(
     /// </summary>
     public bool ReadClean { get; init; } = true;
 
+    /// <summary>
+    /// The number of this instance's latest invalidation when the request started (<see cref="RecentInvalidations"/>):
+    /// a response to a URL invalidated after it is not stored.
+    /// </summary>
+    public long InvalidationsSeen { get; init; }
+
     /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
     public bool BackoffSeen { get; set; }
 
