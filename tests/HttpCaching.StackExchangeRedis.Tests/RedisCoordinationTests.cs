@@ -65,9 +65,15 @@ public sealed class RedisCoordinationTests(RedisServerFixture fixture) : IAsyncD
         var replies = await Task.WhenAll(apps.SelectMany((app, i) => Enumerable.Range(0, 50).Select(async _ => (i, await GetWithStatusAsync(app, origin.Url("/cold")))))).WaitAsync(Limit, Ct);
 
         Assert.All(replies, r => Assert.Equal((HttpStatusCode.OK, "cold"), (r.Item2.Status, r.Item2.Body)));
+
+        // One origin request while the store answers. A lease the store could not grant (a connection that a starved
+        // machine let time out) or a wait that ran out means fetching at once, as documented, and is logged: then
+        // each instance fetches at most once, still never once per request.
+        var degraded = apps.Any(app => app.Logs.GetSnapshot().Any(l =>
+            l.Id.Id is HttpCachingDiagnostics.CacheCoordinationFailedEventId or HttpCachingDiagnostics.CacheLeaseWaitEndedEventId));
         // On failure, what each instance did: the Cache-Status of its replies and what it logged above Debug.
         Assert.True(
-            Volatile.Read(ref requests) == 1,
+            degraded ? Volatile.Read(ref requests) <= apps.Length : Volatile.Read(ref requests) == 1,
             $"{Volatile.Read(ref requests)} origin requests. Replies: "
                 + string.Join("; ", replies.GroupBy(r => (r.i, r.Item2.CacheStatus)).Select(g => $"app {g.Key.i}: {g.Count()} × {g.Key.CacheStatus}"))
                 + ". Logs: "
