@@ -207,7 +207,7 @@ public sealed class DiagnosticsCatalogTests
         gate.SetResult();
         await Task.WhenAll(hot);
 
-        // The store fails: a refresh after a 304, a remove, a read and a write, then a read times out (the fifth
+        // The store fails: a refresh after a 304, a remove, a write, then a read times out, then a read (the fifth
         // failure in a row opens the breaker), calls are skipped, and once the store answers the breaker closes.
         await GetAsync(Refreshed);
         store.RefreshFault = StoreFault.Throw;
@@ -217,14 +217,17 @@ public sealed class DiagnosticsCatalogTests
         {
         }
 
-        store.AllFaults = StoreFault.Throw;
-        await GetAsync(Failing);
+        store.SetFault = StoreFault.Throw;
+        await GetAsync(Failing + "&write");
+        store.SetFault = StoreFault.None;
         store.AllFaults = StoreFault.Hang;
         var armed = clock.NextTimer;
         var hanging = GetAsync(Failing);
         Assert.Same(armed, await Task.WhenAny(hanging, armed));
         clock.Advance(harness.Options(client).StoreTimeout);
         await hanging;
+        store.AllFaults = StoreFault.Throw;
+        await GetAsync(Failing);
         Assert.True(harness.Services.GetRequiredService<CacheStoreProvider>().Get(null).IsOpen);
         await GetAsync(Failing);
         store.AllFaults = StoreFault.None;

@@ -234,9 +234,10 @@ public sealed class PinnedRuleTests
             callsAfterEachRequest.Add(down.Calls);
         }
 
-        // A miss reads, then writes: two failures per request. After four the breaker is still closed, so the third
-        // request's read reaches the store; that fifth failure opens it, and its write and later requests are skipped.
-        Assert.Equal([2, 4, 5, 5, 5], callsAfterEachRequest);
+        // A miss reads, reads again before the write (a failed read says nothing of what another instance stored
+        // meanwhile), then writes: three failures per request. The second request's read again is the fifth failure,
+        // which opens the breaker: its write and later requests are skipped.
+        Assert.Equal([3, 5, 5, 5, 5], callsAfterEachRequest);
         Assert.Equal(5, harness.Origin.GetMatchCount(origin));
     }
 

@@ -26,6 +26,35 @@ public sealed class VersionRaceTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Fact]
+    public async Task SlowFetch_AfterAFailedStoreRead_ANewerVersionStoredMeanwhile_TheNewerOneStays()
+    {
+        // A's read of the store fails once (a timeout, a blip), so A goes to the origin, which answers v1, slowly.
+        // Meanwhile B's caller asks for a fresh copy and B stores v2, dated two seconds after A's v1. A's v1 must not
+        // be written over v2: B (no near cache) served v2, and must not serve v1 after it.
+        var flaky = new FailingReadsStore(_store);
+        var originA = new Origin(_clock, "v1", hold: true);
+        var a = Start(originA, flaky);
+        var b = Start(new Origin(_clock, "v2"));
+
+        flaky.FailNextReads(1);
+        var slow = a.GetAsync(Url);
+        await originA.Reached.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var fresh = await b.GetAsync(Url, configure: r => r.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true }))
+        {
+            Assert.Equal("v2", await fresh.Content.ReadAsStringAsync(Ct));
+        }
+
+        originA.Release();
+        using (var late = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await late.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal("v2", await b.GetStringAsync(Url));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -158,6 +187,33 @@ public sealed class VersionRaceTests : IDisposable
             });
         _apps.Add(app);
         return app;
+    }
+
+    /// <summary>A store whose next reads throw (a timeout, a blip), then answer again.</summary>
+    private sealed class FailingReadsStore(IDistributedCache inner) : IDistributedCache
+    {
+        private int _failures;
+
+        public void FailNextReads(int count) => Volatile.Write(ref _failures, count);
+
+        public byte[]? Get(string key) => Fail() ? throw new TimeoutException("blip") : inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) =>
+            Fail() ? Task.FromException<byte[]?>(new TimeoutException("blip")) : inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => inner.SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+
+        private bool Fail() => Interlocked.Decrement(ref _failures) >= 0;
     }
 
     /// <summary>

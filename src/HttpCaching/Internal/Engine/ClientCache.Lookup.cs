@@ -6,7 +6,8 @@ internal sealed partial class ClientCache
     /// Reads the stored response for the request: the URL's entry, or, when the response varies, the entry of the
     /// variant the request selects; then the body version it points at. Returns the key of the entry that was read.
     /// Records read from a shared store are kept in the near cache once they have been checked. <c>Clean</c> is false
-    /// when a record could not be read: the store failed or did not answer, or a record was damaged.
+    /// when a record was damaged. A store that failed or did not answer leaves it true: what the store holds is then
+    /// unknown, and must still be read again before a write (another instance may have stored a newer version).
     /// </summary>
     private async ValueTask<(StoredResponse? Stored, string EntryKey, VaryRecord? Vary, bool Clean)> ReadAsync(
         TieredStore store,
@@ -36,7 +37,7 @@ internal sealed partial class ClientCache
 
         if (entryRecord is null)
         {
-            return (null, entryKey, vary, !source.StoreUnread);
+            return (null, entryKey, vary, true);
         }
 
         if (DecodedEntryCache.Get(entryRecord, keys.Prefix, _clientName, keys.RequestHash) is not { } decoded
@@ -68,7 +69,7 @@ internal sealed partial class ClientCache
         if (bodyRecord is null)
         {
             // The body was evicted before the entry that points at it: a miss.
-            return (null, entryKey, vary, !bodySource.StoreUnread);
+            return (null, entryKey, vary, true);
         }
 
         if (!BodyRecord.IsValid(bodyRecord, decoded.Entry.BodyLength, decoded.Entry.BodyChecksum))
@@ -84,7 +85,7 @@ internal sealed partial class ClientCache
             store.TouchInBackground(decoded.BodyKey);
         }
 
-        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary, !source.StoreUnread);
+        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary, true);
     }
 
     /// <summary>

@@ -241,8 +241,9 @@ internal sealed partial class ClientCache
     /// What the shared store holds now for the request's key (<see cref="StoredNowAsync"/>), read after the origin
     /// answered and before the response is written. Every origin request is checked, however quick: <c>Date</c> counts
     /// whole seconds, so a request of a few milliseconds that spans the turn of a second at the origin can be overtaken
-    /// by a response dated a second later. Not when the request's own read was not clean (<see cref="Fetch.ReadClean"/>):
-    /// a store that failed is not asked twice, a damaged record not reported twice. When a newer response is there,
+    /// by a response dated a second later. Not when the request's own read found a damaged record (<see cref="Fetch.ReadClean"/>):
+    /// it is not reported twice. A store whose first read failed is read again (within the request's budget; an open
+    /// breaker skips it): a blip then says nothing of what another instance stored while the origin answered. When a newer response is there,
     /// this instance's own copies of the URL's records are dropped too, so that its next read finds the newer one
     /// rather than a copy older than what it just served.
     /// </summary>

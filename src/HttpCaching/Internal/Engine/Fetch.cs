@@ -62,9 +62,10 @@ internal sealed class Fetch(
     public VaryRecord? ReadVary { get; init; }
 
     /// <summary>
-    /// Whether the request's read of the store was clean: its records were there and readable, or absent. Not when the
-    /// store could not be read or a record was damaged: then its response is written without reading the store again
-    /// (the write replaces the damaged record; a store that failed is not asked twice).
+    /// Whether the request's read of the store was clean: no record it read was damaged. Not when a record was damaged:
+    /// then its response is written without reading the store again (the write replaces the damaged record, reported
+    /// once). A store that failed or did not answer is read again before the write, within the request's store budget:
+    /// another instance may have stored a newer version meanwhile.
     /// </summary>
     public bool ReadClean { get; init; } = true;
 
