@@ -380,4 +380,32 @@ public sealed class RangeTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Body, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
+    [Fact]
+    public async Task IfRange_WeakLastModifiedRefreshedByA304WithTheStrongETag_ServesTheRange()
+    {
+        // The 304 names the stored bytes by their strong tag: they are the current ones at its Date, a second and more
+        // after Last-Modified, so the date now validates them (RFC 9110 §8.8.2.2).
+        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
+        var created = harness.Time.GetUtcNow();
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"b1\"").Respond(_ => harness.NotModified("max-age=600", "\"b1\""));
+        harness.Origin.When(Url).Respond(_ =>
+        {
+            var response = harness.Response(Body, "max-age=60", "\"b1\"");
+            response.Content.Headers.LastModified = created;
+            return response;
+        });
+
+        await harness.GetAsync(Url);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        (await harness.GetAsync(Url)).Dispose();
+
+        using var response = await harness.GetAsync(Url, configure: r =>
+        {
+            r.Headers.TryAddWithoutValidation("Range", "bytes=5-");
+            r.Headers.TryAddWithoutValidation("If-Range", created.ToString("r"));
+        });
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(Body[5..], await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
 }

@@ -38,6 +38,32 @@ public sealed class CacheControlTests
     }
 
     [Theory]
+    [InlineData("foo; no-store", nameof(CacheControlFlags.NoStore))]
+    [InlineData("foo;no-cache", nameof(CacheControlFlags.NoCache))]
+    [InlineData("foo ;\tprivate", nameof(CacheControlFlags.Private))]
+    [InlineData("foo; must-revalidate", nameof(CacheControlFlags.MustRevalidate))]
+    [InlineData("foo; x=1; proxy-revalidate", nameof(CacheControlFlags.ProxyRevalidate))]
+    [InlineData("foo; PRIVATE=\"X-User\"", nameof(CacheControlFlags.Private))]
+    public void Parse_RestrictionAfterASemicolon_SetsItUnqualified(string line, string flag)
+    {
+        var parsed = CacheControl.Parse(line);
+
+        Assert.Equal(Enum.Parse<CacheControlFlags>(flag), parsed.Flags);
+        Assert.Null(parsed.PrivateFields);
+    }
+
+    [Theory]
+    [InlineData("max-age=600; public")]
+    [InlineData("no-store; must-understand")]
+    [InlineData("max-age=600; immutable")]
+    [InlineData("max-age=600; foo=bar")]
+    public void Parse_OtherNameAfterASemicolon_Ignored(string line)
+    {
+        var withoutParameter = CacheControl.Parse(line[..line.IndexOf(';', StringComparison.Ordinal)]);
+        Assert.Equal(withoutParameter.Flags, CacheControl.Parse(line).Flags);
+    }
+
+    [Theory]
     [InlineData("no-store", nameof(CacheControlFlags.NoStore))]
     [InlineData("no-cache", nameof(CacheControlFlags.NoCache))]
     [InlineData("private", nameof(CacheControlFlags.Private))]
