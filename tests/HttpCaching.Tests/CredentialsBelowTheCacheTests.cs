@@ -192,46 +192,31 @@ public sealed class CredentialsBelowTheCacheTests
         Assert.Equal("data of Bearer bob", await forBob.Content.ReadAsStringAsync(Ct));
     }
 
-    [Fact]
-    public async Task Get_AuthorizationAddedBelowACloningHandler_ResponseNotSharedWithAnotherUser()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Get_AuthorizationAddedBelowAHandlerThatSendsACopy_ResponseNotSharedWithAnotherUser(bool standardHedging)
     {
-        // A handler below the cache that sends a copy of the request (as hedging does: each attempt is a clone), with a
-        // token handler below it: the credentials go out on the copy, which the response names as its request.
+        // A handler below the cache that sends a copy of the request (hedging sends a clone per attempt), with a token
+        // handler below it: the credentials go out on the copy, which the response names as its request.
         var user = new AsyncLocal<string?>();
         CachingHarness? self = null;
         var calls = 0;
         using var harness = self = new CachingHarness(
-            services: s => s.AddHttpClient(CachingHarness.ClientName)
-                .AddHttpMessageHandler(() => new CloningHandler())
-                .AddHttpMessageHandler(() => new UserTokenHandler(user, "Authorization")),
-            origin: new LambdaHandler((request, _) =>
+            services: s =>
             {
-                Interlocked.Increment(ref calls);
-                var response = self!.Response("data of " + request.Headers.Authorization, "max-age=600");
-                response.RequestMessage = request;
-                return Task.FromResult(response);
-            }));
+                var client = s.AddHttpClient(CachingHarness.ClientName);
+                if (standardHedging)
+                {
+                    client.AddStandardHedgingHandler();
+                }
+                else
+                {
+                    client.AddHttpMessageHandler(() => new CloningHandler());
+                }
 
-        user.Value = "alice";
-        using var alice = await harness.GetAsync(Url);
-        user.Value = "bob";
-        using var bob = await harness.GetAsync(Url);
-
-        Assert.Equal("data of Bearer alice", await alice.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("data of Bearer bob", await bob.Content.ReadAsStringAsync(Ct));
-        Assert.Equal(2, calls);
-    }
-
-    [Fact]
-    public async Task Get_AuthorizationAddedBelowTheStandardHedgingHandler_ResponseNotSharedWithAnotherUser()
-    {
-        var user = new AsyncLocal<string?>();
-        CachingHarness? self = null;
-        var calls = 0;
-        using var harness = self = new CachingHarness(
-            services: s => s.AddHttpClient(CachingHarness.ClientName)
-                .AddStandardHedgingHandler().Services.AddHttpClient(CachingHarness.ClientName)
-                .AddHttpMessageHandler(() => new UserTokenHandler(user, "Authorization")),
+                client.AddHttpMessageHandler(() => new UserTokenHandler(user, "Authorization"));
+            },
             origin: new LambdaHandler((request, _) =>
             {
                 Interlocked.Increment(ref calls);

@@ -438,28 +438,11 @@ public sealed class RfcBehaviourTests
     // RFC 9110 §5.6.1: empty list elements are ignored, so the first member of ", 7200" is 7200 (RFC 9111 §5.1), not an
     // invalid empty one that makes the response look brand new.
     [Theory]
-    [InlineData(", 7200", 7200)]
-    [InlineData(" ,,7200, 0", 7200)]
-    public async Task Age_ListWithEmptyElementsFirst_FirstMemberCounts(string age, int expectedAge)
-    {
-        using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
-        harness.Origin.When(Url).Respond(_ =>
-        {
-            var response = harness.Response("body", "max-age=86400");
-            response.Headers.TryAddWithoutValidation("Age", age);
-            return response;
-        });
-
-        await harness.GetAsync(Url);
-        using var hit = await harness.GetAsync(Url);
-
-        Assert.Equal(expectedAge.ToString(System.Globalization.CultureInfo.InvariantCulture), hit.Header("Age"));
-    }
-
-    [Theory]
     [InlineData("7200,0", 7200)]
     [InlineData("7200, 3600", 7200)]
     [InlineData("600", 600)]
+    [InlineData(", 7200", 7200)]
+    [InlineData(" ,,7200, 0", 7200)]
     public async Task Age_ListValue_FirstMemberCounts(string age, int expectedAge)
     {
         using var harness = new CachingHarness(o => o.MinimumFreshness = TimeSpan.Zero);
