@@ -204,6 +204,28 @@ public sealed class DirectiveTests
         Assert.Equal(2, harness.Origin.GetMatchCount(origin));
     }
 
+    // The ';' reading looks for restrictions where parameters would be, but a quoted string after the ';' is one
+    // value: a restriction's name inside it is text, not a directive (RFC 9110 §5.6.4), as it is for a directive's own
+    // quoted value (private="a;no-store").
+    [Theory]
+    [InlineData("max-age=600; ext=\"a;no-store;b\"")]
+    [InlineData("max-age=600; ext=\"x;private y\"")]
+    [InlineData("max-age=600;ext=\"1;no-cache;2\"")]
+    public async Task Get_RestrictionNameInsideAQuotedValueAfterASemicolon_Stored(string cacheControl)
+    {
+        using var harness = new CachingHarness();
+        var origin = harness.Origin.When(Url).Respond(_ => harness.Response("data", cacheControl));
+
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        using var second = await harness.GetAsync(Url);
+
+        Assert.Equal(1, harness.Origin.GetMatchCount(origin));
+        Assert.Equal("data", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     // RFC 9111 §5.2.1.7: only-if-cached asks for a stored response or a 504, never the origin, whatever else the
     // request carries that keeps the cache from answering it from the store.
     [Theory]
