@@ -178,6 +178,14 @@ internal readonly record struct CacheControl
                 // restriction they hide must still keep a shared cache from storing or reusing the response.
                 while (i < span.Length && span[i] != ',')
                 {
+                    if (span[i] == '"' && QuotedLength(span[i..]) is > 0 and var length)
+                    {
+                        // A quoted string is one value: a ';' or a directive's name inside it is text (RFC 9110 §5.6.4).
+                        // An unterminated one is not skipped, so it cannot hide a restriction after it.
+                        i += length;
+                        continue;
+                    }
+
                     if (span[i++] != ';')
                     {
                         continue;
@@ -322,6 +330,24 @@ internal readonly record struct CacheControl
 
         private static bool Is(ReadOnlySpan<char> name, string directive) =>
             name.Equals(directive, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The length of the terminated quoted string at the start of <paramref name="span"/>, quotes included; 0 when it is not terminated.</summary>
+        private static int QuotedLength(ReadOnlySpan<char> span)
+        {
+            for (var j = 1; j < span.Length; j++)
+            {
+                if (span[j] == '\\')
+                {
+                    j++;
+                }
+                else if (span[j] == '"')
+                {
+                    return j + 1;
+                }
+            }
+
+            return 0;
+        }
 
         private static string ReadQuoted(ReadOnlySpan<char> span, ref int i)
         {
