@@ -87,7 +87,6 @@ internal sealed partial class ClientCache
         try
         {
             response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
-            NoteCredentialsBelow(fetch);
         }
         catch (Exception) when (stale is not null
             && (!cancellationToken.IsCancellationRequested || _time.GetUtcNow() - requestTime >= options.OriginTimeout))
@@ -151,7 +150,6 @@ internal sealed partial class ClientCache
             RemoveValidators(originRequest);
             requestTime = _time.GetUtcNow();
             response = await SendToOriginAsync(fetch, originRequest, cancellationToken).ConfigureAwait(false);
-            NoteCredentialsBelow(fetch);
             responseTime = _time.GetUtcNow();
             redirected = IsRedirected(fetch.Uri, originRequest, response);
         }
@@ -250,7 +248,7 @@ internal sealed partial class ClientCache
     /// is disposed, never stored: a request given up must not write what it learned over what a later one stored.
     /// The credentials the request went out with are noted on the fetch (<see cref="Fetch.Sent"/>).
     /// </summary>
-    private static async Task<HttpResponseMessage> SendToOriginAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendToOriginAsync(Fetch fetch, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var sending = fetch.Inner.SendAsync(request, cancellationToken);
         try
@@ -263,6 +261,7 @@ internal sealed partial class ClientCache
             }
 
             fetch.Sent(request, response);
+            NoteCredentialsBelow(fetch);
             return response;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !sending.IsCompleted)
