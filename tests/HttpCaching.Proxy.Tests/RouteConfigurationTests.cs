@@ -86,6 +86,8 @@ public sealed class RouteConfigurationTests
     [InlineData("RequestHeaders:Connection", Secret, "Proxy:Routes:embedly:RequestHeaders:Connection: Connection is a header")]
     [InlineData("RequestHeaders:Content-Language", Secret, "Proxy:Routes:embedly:RequestHeaders:Content-Language: Content-Language is a header the proxy does not let a route set")]
     [InlineData("RequestHeaders:Expires", Secret, "Proxy:Routes:embedly:RequestHeaders:Expires: Expires is a header the proxy does not let a route set")]
+    [InlineData("RequestHeaders:Content_Length", Secret, "Proxy:Routes:embedly:RequestHeaders:Content_Length: Content_Length is a header the proxy does not let a route set")]
+    [InlineData("RequestHeaders:Transfer_Encoding", Secret, "Proxy:Routes:embedly:RequestHeaders:Transfer_Encoding: Transfer_Encoding is a header")]
     [InlineData("RequestHeaders:X Api Key", Secret, "Proxy:Routes:embedly:RequestHeaders:X Api Key: the key is not a valid header name")]
     [InlineData("RequestHeaders:X-Api-Key", "", "Proxy:Routes:embedly:RequestHeaders:X-Api-Key is empty")]
     [InlineData("QueryParameters:key", "", "Proxy:Routes:embedly:QueryParameters:key is empty")]
@@ -111,6 +113,21 @@ public sealed class RouteConfigurationTests
 
         Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
         Assert.Contains("Proxy:Routes:embedly:RequestHeaders:X-Api-Key holds a line break", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeaderSetTwice_OnceWithUnderscores_ExitsNonZeroNamingBoth()
+    {
+        var (exitCode, error) = await RunAsync([
+            .. Embedly,
+            "--Proxy:Routes:embedly:RequestHeaders:X-Api-Key", Secret,
+            "--Proxy:Routes:embedly:RequestHeaders:X_Api_Key", Secret + "2"]);
+
+        Assert.Equal(ProxyApp.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains("Proxy:Routes:embedly:RequestHeaders:X-Api-Key", error, StringComparison.Ordinal);
+        Assert.Contains("Proxy:Routes:embedly:RequestHeaders:X_Api_Key", error, StringComparison.Ordinal);
+        Assert.Contains("name the same header", error, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
     }
 
