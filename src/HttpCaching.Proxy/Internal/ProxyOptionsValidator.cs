@@ -117,6 +117,9 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
                 builder.AddError($"{path}:{nameof(ProxyRouteOptions.Timeout)} is {timeout}; it must be more than zero and at most {ProxyOptions.MaxTimeout}.");
             }
 
+            // Gateways that map header names to variables (CGI, many frameworks) read X_Api_Key as X-Api-Key: a name
+            // is judged, and compared with the route's other names, on its dashed spelling.
+            var headerNames = new Dictionary<string, string>(HeaderNameComparer.Instance);
             foreach (var (header, value) in route.RequestHeaders)
             {
                 var key = $"{path}:{nameof(ProxyRouteOptions.RequestHeaders)}:{header}";
@@ -124,9 +127,13 @@ internal sealed class ProxyOptionsValidator(IConfiguration? configuration = null
                 {
                     builder.AddError($"{key}: the key is not a valid header name.");
                 }
-                else if (HopByHopHeaders.IsHopByHop(header) || ForbiddenHeaders.Contains(header, StringComparer.OrdinalIgnoreCase) || IsContentHeader(header))
+                else if (HopByHopHeaders.IsHopByHop(header) || ForbiddenHeaders.Contains(header, StringComparer.OrdinalIgnoreCase) || IsContentHeader(header.Replace('_', '-')))
                 {
                     builder.AddError($"{key}: {header} is a header the proxy does not let a route set; add an end-to-end request header such as X-Api-Key or Authorization.");
+                }
+                else if (!headerNames.TryAdd(header, key))
+                {
+                    builder.AddError($"{headerNames[header]} and {key} name the same header (an underscore reads as a dash); set it once.");
                 }
 
                 CheckSecretValue(key, value, builder);
