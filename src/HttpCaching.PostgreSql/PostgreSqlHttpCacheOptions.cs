@@ -88,6 +88,19 @@ public sealed class PostgreSqlHttpCacheOptions
     public long? MaxSize { get; set; } = 1L << 30;
 
     /// <summary>
+    /// Gets or sets the largest value, in bytes, the store writes or reads. A write of a larger value is refused with an
+    /// <see cref="ArgumentOutOfRangeException"/> for <c>value</c>, which the caching handler reports as not stored and
+    /// counts against neither of its breakers. A row that holds a larger value (only another writer can have made one)
+    /// is read as missing, without the server sending the value, and logged as a warning at most once a minute. Keep it
+    /// above the largest <c>MaxBodySize</c> of the clients that use the store.
+    /// </summary>
+    /// <value>
+    /// The default is 64 MiB (67 108 864). Between 64 KiB (65 536) and 1 073 741 823 bytes, PostgreSQL's largest
+    /// <c>bytea</c>.
+    /// </value>
+    public int MaxValueSize { get; set; } = 64 << 20;
+
+    /// <summary>
     /// Gets or sets the most rows the table keeps, enforced by the sweep like <see cref="MaxSize"/>: over it, the least
     /// recently used rows are evicted until at most 90% of it remain. Useful when many small values make the row
     /// count, rather than their bytes, what costs.

@@ -109,6 +109,29 @@ public sealed class PostgreSqlHttpCacheOptionsValidatorTests
         Assert.Null(options.MaxRows);
     }
 
+    [Fact]
+    public void Options_Defaults_ReadValuesOfUpTo64MiB()
+    {
+        Assert.Equal(64L << 20, new PostgreSqlHttpCacheOptions().MaxValueSize);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(65_535, false)]
+    [InlineData(65_536, true)]
+    [InlineData(1_073_741_823, true)]
+    [InlineData(1_073_741_824, false)]
+    public void Validate_MaxValueSize_Bounds(int maxValueSize, bool valid)
+    {
+        var result = _validator.Validate("feeds", Valid(o => o.MaxValueSize = maxValueSize));
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains($"The PostgreSQL HTTP cache 'feeds': PostgreSqlHttpCacheOptions.MaxValueSize must be between 65536 bytes (64 KiB) and 1073741823 bytes, PostgreSQL's largest bytea (it is {maxValueSize}).", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(-1L, false)]
     [InlineData(0L, false)]

@@ -42,7 +42,8 @@ internal sealed class CacheTable
         // then does the store run the UPDATE (Refresh), so entry records and most reads of hot bodies cost one SELECT.
         // The UPDATE rechecks its own WHERE on the latest row version, so a concurrent Set that drops the sliding
         // expiration is never overridden.
-        Get = $"SELECT {Slides}, octet_length(value), value FROM {QualifiedTable} WHERE {live}";
+        // A value over the store's MaxValueSize ($4) is not sent: its length says why it is read as missing.
+        Get = $"SELECT {Slides}, octet_length(value), CASE WHEN octet_length(value) <= $4 THEN value END FROM {QualifiedTable} WHERE {live}";
         Refresh = slide;
         Remove = $"DELETE FROM {QualifiedTable} WHERE {keyMatches}";
         Set = $"""

@@ -18,6 +18,10 @@ internal sealed partial class PostgreSqlCacheStore
         public const int EvictedId = 5;
         public const int BackplaneInterruptedId = 6;
         public const int BackplaneRestoredId = 7;
+        public const int ValueTooLargeId = 8;
+
+        [LoggerMessage(ValueTooLargeId, LogLevel.Warning, "PostgreSQL cache table {SchemaName}.{TableName}: a row holds a value of {Size} bytes, over MaxValueSize ({MaxValueSize} bytes), which this store never writes; it was read as missing ({Suppressed} more since this was last logged).", EventName = "PostgreSqlCacheValueTooLarge")]
+        public static partial void ValueTooLarge(ILogger logger, string schemaName, string tableName, int size, int maxValueSize, int suppressed);
 
         [LoggerMessage(EventId = BackplaneInterruptedId, Message = "PostgreSQL cache table {SchemaName}.{TableName}: the backplane's LISTEN connection failed; it reconnects in {Retry}. Until it is back, other instances' changes reach this one only after its near-cache window.", EventName = "PostgreSqlBackplaneInterrupted")]
         public static partial void BackplaneInterrupted(ILogger logger, LogLevel level, string schemaName, string tableName, TimeSpan retry, Exception exception);

@@ -36,6 +36,10 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
     private readonly TimeSpan _defaultSlidingExpiration;
     private readonly long? _maxSize;
     private readonly int? _maxRows;
+    private readonly int _maxValueSize;
+    private readonly Lock _valueTooLargeGate = new();
+    private long _valueTooLargeNextLog;
+    private int _valueTooLargeSuppressed;
     private readonly PostgreSqlCacheMetrics _metrics;
     private readonly string _metricsTable;
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
@@ -62,6 +66,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         _defaultSlidingExpiration = options.DefaultSlidingExpiration;
         _maxSize = options.MaxSize;
         _maxRows = options.MaxRows;
+        _maxValueSize = options.MaxValueSize;
         _metrics = metrics;
         _metricsTable = options.SchemaName + "." + options.TableName;
 
@@ -400,6 +405,7 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);
         bool slides;
         var command = CreateKeyCommand(_table.Get, key, withTime: true);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _maxValueSize, NpgsqlDbType = NpgsqlDbType.Integer });
         await using (command.ConfigureAwait(false))
         {
             var reader = async
@@ -414,6 +420,13 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
 
                 slides = reader.GetBoolean(0);
                 var remaining = reader.GetInt32(1);
+                if (remaining > _maxValueSize)
+                {
+                    // Never written by this store: the server did not send it, and it is not allocated here.
+                    ValueTooLarge(remaining);
+                    return false;
+                }
+
                 var stream = async
                     ? await reader.GetStreamAsync(2, cancellationToken).ConfigureAwait(false)
                     : reader.GetStream(2);
@@ -443,6 +456,26 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
         return true;
     }
 
+    /// <summary>Logs a row over <see cref="PostgreSqlHttpCacheOptions.MaxValueSize"/>, at most once a minute.</summary>
+    private void ValueTooLarge(int size)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        int suppressed;
+        lock (_valueTooLargeGate)
+        {
+            if (now < _valueTooLargeNextLog)
+            {
+                _valueTooLargeSuppressed++;
+                return;
+            }
+
+            (suppressed, _valueTooLargeSuppressed) = (_valueTooLargeSuppressed, 0);
+            _valueTooLargeNextLog = now + TimeSpan.TicksPerMinute;
+        }
+
+        Log.ValueTooLarge(_logger, _table.SchemaName, _table.TableName, size, _maxValueSize, suppressed);
+    }
+
     /// <summary>Moves a sliding row's end of life after a read, when the read said it should move.</summary>
     private Task SlideAsync(CacheKey key, bool slides, bool async, CancellationToken cancellationToken) =>
         slides ? ExecuteKeyCommandAsync(_table.Refresh, key, withTime: true, async, cancellationToken) : Task.CompletedTask;
@@ -455,6 +488,14 @@ internal sealed partial class PostgreSqlCacheStore : IBufferDistributedCache, ID
             // Already expired: like the memory cache, the write removes whatever the key held.
             await ExecuteKeyCommandAsync(_table.Remove, key, withTime: false, async, cancellationToken).ConfigureAwait(false);
             return;
+        }
+
+        if (value.Length > _maxValueSize)
+        {
+            // The value, not the store: an argument exception for it, which the caching handler counts as not stored.
+            throw new ArgumentOutOfRangeException(
+                nameof(value),
+                $"PostgreSQL cache table {_table.SchemaName}.{_table.TableName}: a value of {value.Length} bytes is over MaxValueSize ({_maxValueSize} bytes); it was not stored.");
         }
 
         await EnsureMigratedAsync(async, cancellationToken).ConfigureAwait(false);

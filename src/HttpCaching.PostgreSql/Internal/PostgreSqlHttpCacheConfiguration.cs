@@ -19,6 +19,7 @@ internal static class PostgreSqlHttpCacheConfiguration
         .Value(nameof(PostgreSqlHttpCacheOptions.ExpiredItemsDeletionInterval))
         .Value(nameof(PostgreSqlHttpCacheOptions.DeleteBatchSize))
         .Nullable(nameof(PostgreSqlHttpCacheOptions.MaxSize), "for no bound")
+        .Value(nameof(PostgreSqlHttpCacheOptions.MaxValueSize))
         .Nullable(nameof(PostgreSqlHttpCacheOptions.MaxRows), "for no bound")
         .Value(nameof(PostgreSqlHttpCacheOptions.DefaultSlidingExpiration))
         .Value(nameof(PostgreSqlHttpCacheOptions.CommandTimeout))

@@ -16,6 +16,12 @@ internal sealed class PostgreSqlHttpCacheOptionsCustomValidator : IValidateOptio
     /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxSize"/>, 1 TiB.</summary>
     public const long MaxMaxSize = 1L << 40;
 
+    /// <summary>The smallest <see cref="PostgreSqlHttpCacheOptions.MaxValueSize"/>, 64 KiB: anything less is a unit mistake.</summary>
+    public const int MinMaxValueSize = 64 * 1024;
+
+    /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxValueSize"/>: PostgreSQL's largest <c>bytea</c>, 1 GB less one byte.</summary>
+    public const int MaxMaxValueSize = (1 << 30) - 1;
+
     /// <summary>The largest <see cref="PostgreSqlHttpCacheOptions.MaxRows"/>.</summary>
     public const int MaxMaxRows = 1_000_000_000;
 
@@ -78,6 +84,11 @@ internal sealed class PostgreSqlHttpCacheOptionsCustomValidator : IValidateOptio
         if (options.MaxSize is { } maxSize && maxSize is < MinMaxSize or > MaxMaxSize)
         {
             Fail(nameof(options.MaxSize), $"must be between {MinMaxSize} bytes (1 MiB) and {MaxMaxSize} bytes (1 TiB), or null for no bound (it is {maxSize}).");
+        }
+
+        if (options.MaxValueSize is < MinMaxValueSize or > MaxMaxValueSize)
+        {
+            Fail(nameof(options.MaxValueSize), $"must be between {MinMaxValueSize} bytes (64 KiB) and {MaxMaxValueSize} bytes, PostgreSQL's largest bytea (it is {options.MaxValueSize}).");
         }
 
         if (options.MaxRows is { } maxRows && maxRows is < 1 or > MaxMaxRows)
