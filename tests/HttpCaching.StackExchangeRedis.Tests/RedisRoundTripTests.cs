@@ -53,6 +53,36 @@ public sealed class RedisRoundTripTests(RedisServerFixture fixture) : IAsyncDisp
         Assert.Empty(commands);
     }
 
+    [Fact]
+    public async Task ReadOfAMissingKey_SendsNoPexpire_WhichWouldRemoveARecordWrittenMeanwhile()
+    {
+        var app = Start(o => o.NearCacheSizeLimit = 0);
+        var key = "round-trips:missing:" + Guid.NewGuid().ToString("N");
+
+        // The renewal is sent after the read's answer: had the key been written in between (another instance storing
+        // the URL as this one polls for it), a PEXPIRE computed from the missing fields would have removed it.
+        var read = await ProfileAsync(app, async () => Assert.Null(await app.Store.GetAsync(key, TestContext.Current.CancellationToken)));
+        var refreshed = await ProfileAsync(app, () => app.Store.RefreshAsync(key, TestContext.Current.CancellationToken));
+
+        Assert.Equal(["HMGET"], read.Select(c => c.Command));
+        Assert.Equal(["HMGET"], refreshed.Select(c => c.Command));
+    }
+
+    [Fact]
+    public async Task ReadOfASlidingRecordWithoutAbsoluteField_RenewsItForItsWindow_KeepsIt()
+    {
+        var app = Start(o => o.NearCacheSizeLimit = 0);
+        var key = "round-trips:foreign:" + Guid.NewGuid().ToString("N");
+        var redisKey = key;
+        await RedisKeys.ExecuteAsync(fixture.AdminConnectionString, "HSET", redisKey, "sldexp", TimeSpan.FromMinutes(10).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), "data", "x");
+
+        Assert.Equal("x"u8.ToArray(), await app.Store.GetAsync(key, TestContext.Current.CancellationToken));
+        await app.Store.Connection.Current!.GetDatabase().PingAsync();
+
+        var ttl = (long)await RedisKeys.ExecuteAsync(fixture.AdminConnectionString, "PTTL", redisKey);
+        Assert.InRange(ttl, 1, (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var app in _apps)
