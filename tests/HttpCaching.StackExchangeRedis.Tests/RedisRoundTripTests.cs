@@ -58,6 +58,7 @@ public sealed class RedisRoundTripTests(RedisServerFixture fixture) : IAsyncDisp
     {
         var app = Start(o => o.NearCacheSizeLimit = 0);
         var key = "round-trips:missing:" + Guid.NewGuid().ToString("N");
+        Assert.Null(await app.Store.GetAsync(key + ":connect", TestContext.Current.CancellationToken));
 
         // The renewal is sent after the read's answer: had the key been written in between (another instance storing
         // the URL as this one polls for it), a PEXPIRE computed from the missing fields would have removed it.

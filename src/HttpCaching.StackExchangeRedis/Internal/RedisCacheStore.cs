@@ -312,12 +312,16 @@ internal sealed class RedisCacheStore : IBufferDistributedCache, IDisposable
         var redisKey = new RedisKey(_instanceName + key);
         token.ThrowIfCancellationRequested();
         var fields = await database.HashGetAsync(redisKey, withData ? MetadataAndData : Metadata).ConfigureAwait(false);
-        if (fields[1].TryParse(out long sliding) && sliding != NotPresent && (!withData || !RenewedRecently(key)))
+
+        // A missing field is no expiration: RedisValue.Null parses as 0, which made a missing key's renewal a PEXPIRE into
+        // the past. Sent after the read's answer, that removed whatever another instance wrote under the key meanwhile
+        // (the URL a waiting instance polls for, stored just then by the one that fetched it).
+        if (!fields[1].IsNull && fields[1].TryParse(out long sliding) && sliding != NotPresent && (!withData || !RenewedRecently(key)))
         {
             // RedisCache's rule: the sliding window, but never past the absolute expiration. Both are wall-clock
             // instants on the server's TTL, as RedisCache computes them (it has no TimeProvider either).
             var expiry = TimeSpan.FromTicks(sliding);
-            if (fields[0].TryParse(out long absolute) && absolute != NotPresent)
+            if (!fields[0].IsNull && fields[0].TryParse(out long absolute) && absolute != NotPresent)
             {
                 var remaining = new DateTimeOffset(absolute, TimeSpan.Zero) - TimeProvider.System.GetUtcNow();
                 expiry = remaining < expiry ? remaining : expiry;
