@@ -573,6 +573,112 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal(2, originB.Requests);
     }
 
+    [Theory]
+    [InlineData("POST", true)]
+    [InlineData("POST", false)]
+    [InlineData("invalidator", true)]
+    public async Task Backplane_UrlNeverStoredInvalidatedOnAnotherInstanceWhileAColdFetchIsUnderWay_TheFetchIsNotStored(string how, bool nearCache)
+    {
+        // B's cold GET reaches its origin, which decides v1; then A's caller changes the resource (or A's code
+        // invalidates the URL). Nothing was stored, so the removal leaves no trace in the store: only A's message tells
+        // B that its answer may predate the change. B's caller gets v1; the store does not, so the next instance asks
+        // its origin. (B without a near cache has no other reason to listen yet: its fetch subscribes.)
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB, configure: o => o.NearCacheSizeLimit = nearCache ? o.NearCacheSizeLimit : 0);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+
+        if (how == "POST")
+        {
+            using var posted = await a.Client().PostAsync(Url, new StringContent("x"), Ct);
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+        else
+        {
+            Assert.False(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+        }
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var c = Start(new Origin(_clock, "v2"));
+        Assert.Equal("v2", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_UrlInvalidatedOnAnotherInstance_TheColdFetchsSecondReadFails_TheFetchIsNotStored()
+    {
+        // B cannot read the store again before writing: it does not know what the change was, and does not write.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var storeB = new ChaosDistributedCache(_store);
+        var b = Start(originB, storeB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        using (var posted = await a.Client().PostAsync(Url, new StringContent("x"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        storeB.GetFault = StoreFault.Throw;
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        storeB.GetFault = StoreFault.None;
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_AnotherUrlChangedOnAnotherInstanceWhileAColdFetchIsUnderWay_TheFetchIsStored()
+    {
+        var a = Start(new Origin(_clock, "other"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+
+        Assert.Equal("other", await a.GetStringAsync(Url + "&page=2"));
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var c = Start(new Origin(_clock, "v2"));
+        Assert.Equal("v1", await c.GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_UrlStoredOnAnotherInstanceWhileAColdFetchIsUnderWay_TheSlowOneIsJudgedAgainstIt()
+    {
+        // A change message that was a write leaves a record: the slow fetch is judged against it as before (same
+        // date: not newer, so written), not refused as if the URL had been removed.
+        _hub.CollapseAcrossInstances = false;
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+
+        Assert.Equal("v0", await Start(new Origin(_clock, "v0")).GetStringAsync(Url));
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Backplane_Messages_CarryHashedKeysOnly()
     {

@@ -49,6 +49,30 @@ internal sealed partial class StoreCoordination
     /// <summary>Whether changes are published and received.</summary>
     public bool Backplane => _coordinator.BackplaneEnabled;
 
+    /// <summary>
+    /// The keys other instances said they changed (wrote or removed), by the number of the message: a fetch that started
+    /// before one for its URL and finds nothing stored when it is about to write knows that the URL was removed meanwhile
+    /// (an invalidation on another instance leaves no record to show it) and does not write what the origin decided
+    /// before the change. 8192 slots (64 KiB): a busy store's other writes seldom share the slot of a cold miss.
+    /// </summary>
+    public RecentInvalidations Changes { get; } = new(ChangeSlots);
+
+    private const int ChangeSlots = 8192;
+
+    /// <summary>
+    /// The number of the latest change another instance announced, for a fetch to remember when it starts; subscribes
+    /// first, so that an instance whose first request is a cold miss hears of changes while its origin answers.
+    /// </summary>
+    public long ChangesSeen()
+    {
+        if (Backplane)
+        {
+            EnsureSubscribed();
+        }
+
+        return Changes.Current;
+    }
+
     /// <summary>Whether leases collapse the origin requests of several instances into one.</summary>
     public bool Leases => _coordinator.CollapseAcrossInstances;
 
@@ -277,6 +301,11 @@ internal sealed partial class StoreCoordination
         }
 
         var key = message[(IdLength + 1)..];
+        if (!wake)
+        {
+            Changes.Note(key);
+        }
+
         foreach (var near in wake ? [] : _nearCaches.Keys)
         {
             try

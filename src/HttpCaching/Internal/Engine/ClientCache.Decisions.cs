@@ -55,6 +55,7 @@ internal sealed partial class ClientCache
         var budget = store.Shared.InProcess ? StoreBudget.Unbounded : new StoreBudget(_time, options.StoreTimeout);
         // Taken before the read: an invalidation that comes after it may have removed what the read found.
         var invalidationsSeen = _invalidations.Current;
+        var changesSeen = store.Shared.Coordination?.ChangesSeen() ?? 0;
         var (stored, storedKey, readVary, readClean) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
@@ -62,6 +63,7 @@ internal sealed partial class ClientCache
         Fetch NewFetch() => new(options, store, inner, uri, requestHash, entryKey, storedKey, requestDirectives, HasAuthorization(request), HasCredentials(request), stored, fwd)
         {
             InvalidationsSeen = invalidationsSeen,
+            ChangesSeen = changesSeen,
             Budget = budget,
             BackoffSeen = backoffSeen,
             ReadVary = readVary,

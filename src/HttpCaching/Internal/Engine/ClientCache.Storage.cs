@@ -93,13 +93,15 @@ internal sealed partial class ClientCache
         var snapshot = new StoredResponse(entry, body.Record);
         var meanwhile = await ReadAgainAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false);
         if ((meanwhile == StoredMeanwhile.Nothing && fetch.Stored is not null && !fetch.Store.IsPending(fetch.EntryKey))
-            || _invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen))
+            || _invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen)
+            || (meanwhile is StoredMeanwhile.Nothing or StoredMeanwhile.Unread && ChangedElsewhere(fetch)))
         {
             // The stored response the request read was removed while the origin answered (an invalidation, here or on
-            // another instance), or this instance invalidated the URL since the request started (a cold miss has no
-            // stored response to show it): this answer may predate the change that invalidated it, and written now it
-            // would undo the invalidation, as a 304 would (MayRewrite). This caller, whose request came first, gets it;
-            // those that joined it ask again themselves, and the next request stores what the origin holds then.
+            // another instance), or the URL was invalidated since the request started, by this instance or, as its
+            // message said, by another one (a cold miss has no stored response to show it): this answer may predate the
+            // change that invalidated it, and written now it would undo the invalidation, as a 304 would (MayRewrite).
+            // This caller, whose request came first, gets it; those that joined it ask again themselves, and the next
+            // request stores what the origin holds then.
             fetch.Store.Forget(fetch.EntryKey);
             fetch.Store.Forget(fetch.PrimaryKey);
             var removed = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Removed));
@@ -129,6 +131,14 @@ internal sealed partial class ClientCache
         var cacheStatus = CacheStatus.Forward(fetch.Fwd, status, stored, stored ? null : CacheStatus.Detail(NotStoredReason.StoreFailed));
         return FetchResult.Success(response, snapshot, cacheStatus, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
     }
+
+    /// <summary>
+    /// Whether another instance announced a change of the URL's entry record since the request started. When the store
+    /// holds nothing for it now (or cannot say), that change was a removal, or a write that is gone again: either way,
+    /// the answer is not to be written.
+    /// </summary>
+    private static bool ChangedElsewhere(Fetch fetch) =>
+        fetch.Store.Shared.Coordination is { } coordination && coordination.Changes.Since(fetch.PrimaryKey, fetch.ChangesSeen);
 
     /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>
     private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, StoredResponse snapshot)

@@ -75,6 +75,13 @@ internal sealed class Fetch(
     /// </summary>
     public long InvalidationsSeen { get; init; }
 
+    /// <summary>
+    /// The number of the latest change other instances announced when the request started
+    /// (<see cref="StoreCoordination.Changes"/>): a cold miss that finds nothing stored when it is about to write, after
+    /// a later one for its URL, is not stored.
+    /// </summary>
+    public long ChangesSeen { get; init; }
+
     /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
     public bool BackoffSeen { get; set; }
 

@@ -7,11 +7,16 @@ namespace HttpCaching.Internal;
 /// it starts, and a slot marked with a later one means its URL may have been invalidated since. Slots are shared by
 /// hash, so a mark can also stand for another URL: that fetch is then not stored, which is safe. Fixed size, lock-free.
 /// </summary>
-internal sealed class RecentInvalidations
+/// <remarks>
+/// A store's coordination keeps one too, of the keys other instances said they changed (<see cref="StoreCoordination.Changes"/>),
+/// with more slots: every record another instance writes marks one, not only invalidations.
+/// </remarks>
+internal sealed class RecentInvalidations(int slotCount = RecentInvalidations.DefaultSlotCount)
 {
-    private const int SlotCount = 1024;
+    /// <summary>The slots of an instance's own invalidations.</summary>
+    public const int DefaultSlotCount = 1024;
 
-    private readonly long[] _slots = new long[SlotCount];
+    private readonly long[] _slots = new long[slotCount];
     private long _sequence;
 
     /// <summary>The number of the latest invalidation, for a fetch to remember when it starts.</summary>
@@ -38,5 +43,5 @@ internal sealed class RecentInvalidations
     /// <summary>Whether <paramref name="primaryKey"/> may have been invalidated after invalidation number <paramref name="seen"/>.</summary>
     public bool Since(string primaryKey, long seen) => Volatile.Read(ref _slots[Slot(primaryKey)]) > seen;
 
-    private static int Slot(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % SlotCount);
+    private int Slot(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_slots.Length);
 }
