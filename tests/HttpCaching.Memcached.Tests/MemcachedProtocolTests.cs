@@ -167,6 +167,24 @@ public sealed class MemcachedProtocolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnyCall_AfterTheStoreIsDisposed_ObjectDisposedAndNoNewConnection()
+    {
+        // A request still in flight as the application stops must not open connections that nobody closes.
+        var store = Store((line, opaque) => ScriptedServer.Ascii($"EN O{opaque}\r\n"));
+        Assert.Null(await store.GetAsync("key", Ct));
+        var connections = _server!.Connections;
+
+        await store.DisposeAsync();
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetAsync("key", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.SetAsync("key", [1], new(), Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.RefreshAsync("key", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.RemoveAsync("key", Ct));
+        Assert.Equal(connections, _server.Connections);
+    }
+
+    [Fact]
     public async Task GetAsync_EveryConnectionBusyPastTheOperationTimeout_TimeoutAndTheServerNotMarkedDown()
     {
         // The server answers; its one connection is only busy. Waiting for it is not a failure of the server.

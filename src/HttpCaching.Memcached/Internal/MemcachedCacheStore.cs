@@ -45,6 +45,7 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
     private readonly int[] _tooLargeLogged;
     private readonly int[] _authLogged;
     private readonly int[] _protocolLogged;
+    private int _disposed;
 
     public MemcachedCacheStore(string name, MemcachedHttpCacheOptions options, TimeProvider time, ILoggerFactory loggerFactory, bool readItemSizeLimit = true)
     {
@@ -261,6 +262,11 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var node in _nodes)
         {
             await node.DisposeAsync().ConfigureAwait(false);
@@ -315,6 +321,8 @@ internal sealed class MemcachedCacheStore : IBufferDistributedCache, IAsyncDispo
         Func<ServerNode, MemcachedConnection, byte[], TState, CancellationToken, ValueTask<T>> run,
         CancellationToken token)
     {
+        // After disposal a call would open connections nobody closes any more before they are returned.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         token.ThrowIfCancellationRequested();
         var raw = KeyEncoder.Raw(_prefix, key);
         var wire = KeyEncoder.Encode(raw);
