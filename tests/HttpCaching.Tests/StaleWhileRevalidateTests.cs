@@ -64,6 +64,43 @@ public sealed class StaleWhileRevalidateTests
         Assert.Equal(1, harness.Origin.GetMatchCount(initial));
     }
 
+    [Fact]
+    public async Task OnlyIfCachedWithinWindow_ServedStaleWithoutABackgroundRequest()
+    {
+        // RFC 9111 §5.2.1.7: the caller wants no network request. Within the window it gets the stale response, and no
+        // background revalidation goes out on its behalf. The next ordinary request starts one; had the only-if-cached
+        // request started one first, that one would have been joined, and it is the only one carrying only-if-cached.
+        using var harness = new CachingHarness(Window(TimeSpan.FromMinutes(1)));
+        var revalidations = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        harness.Origin.When(Url).WithHeaders("If-None-Match", "\"v1\"").Respond(request =>
+        {
+            revalidations.Enqueue(request.Headers.CacheControl?.OnlyIfCached == true);
+            return harness.Response("<rss>v2</rss>", "max-age=60", "\"v2\"");
+        });
+        harness.Origin.When(Url).Respond(_ => harness.Response("<rss>v1</rss>", "max-age=60", "\"v1\""));
+        using (await harness.GetAsync(Url))
+        {
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var stored = harness.Store.SetCount(CachingHarness.IsEntryKey);
+
+        using (var offline = await harness.GetAsync(Url, configure: r => r.Headers.TryAddWithoutValidation("Cache-Control", "only-if-cached")))
+        {
+            Assert.Equal(HttpStatusCode.OK, offline.StatusCode);
+            Assert.Equal("<rss>v1</rss>", await offline.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(SwrStatus, offline.CacheStatus());
+        }
+
+        using (var stale = await harness.GetAsync(Url))
+        {
+            Assert.Equal(SwrStatus, stale.CacheStatus());
+        }
+
+        await Poll.UntilAsync(() => harness.Store.SetCount(CachingHarness.IsEntryKey) > stored, "the ordinary request's background revalidation stores v2");
+        Assert.Equal([false], revalidations);
+    }
+
     [Theory]
     [InlineData("\"v2\"")]
     [InlineData("*")]

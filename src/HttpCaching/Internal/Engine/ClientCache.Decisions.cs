@@ -94,7 +94,12 @@ internal sealed partial class ClientCache
                     return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailRetryAfter), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
                 }
 
-                StartBackgroundRevalidation(NewFetch(), request);
+                if (!onlyIfCached)
+                {
+                    // only-if-cached asks the cache not to go to the network at all: served as stored, no background request.
+                    StartBackgroundRevalidation(NewFetch(), request);
+                }
+
                 return Serve(request, found, age, CacheStatus.StaleHit(reuse.TimeToLive, CacheStatus.DetailStaleWhileRevalidate), HttpCachingDiagnostics.OutcomeStale, head ? ServedForm.Head : ServedForm.Full, range);
             }
 
