@@ -637,6 +637,221 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("invalidator")]
+    public async Task Backplane_InvalidationMessageComesAfterAColdFetchWroteTheUrl_TheWriteIsRemovedAgain(string how)
+    {
+        // The race the message before the write cannot settle: B's origin decided v1 before A's caller changed the
+        // resource, and B wrote v1 after A's removal, before A's messages reached it (a backplane slower than the store).
+        // Left there, v1 would be served for its whole lifetime after the change. When the invalidation message comes,
+        // B removes its write again, and says so, so that other instances drop their copies.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        _hub.HoldMessages = true;
+        await InvalidateAsync(a, how);
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.NotNull(_store.Raw(EntryKey));
+        var published = _hub.Messages.Count;
+        _hub.DeliverHeld();
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its write again");
+        Assert.Contains(_hub.Messages.Skip(published), m => m.StartsWith('1') && m.EndsWith(EntryKey, StringComparison.Ordinal));
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Theory]
+    [InlineData(10, 2)]
+    [InlineData(11, 1)]
+    public async Task Backplane_InvalidationOnAnotherInstanceAfterAWrite_RemovedAgainOnlyWithinTheWindow(int secondsLater, int removals)
+    {
+        // An invalidation announced at most StoreCoordination.LateInvalidationWindow (10 s) after this instance wrote the
+        // URL may be one whose removal the write came after: the writer removes the URL again. Later, the write
+        // was surely there before the removal, which took it: nothing more is sent.
+        var a = Start(new Origin(_clock, "v2"));
+        var b = Start(new Origin(_clock, "v1"));
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromSeconds(secondsLater));
+
+        Assert.True(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+
+        await Poll.UntilAsync(() => _store.Count("remove", k => k == EntryKey) >= removals, "the removals");
+        Assert.Equal(removals, _store.Count("remove", k => k == EntryKey));
+    }
+
+    [Fact]
+    public async Task Backplane_AnotherUrlInvalidatedOnAnotherInstanceAfterAWrite_TheWriteStays()
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var b = Start(new Origin(_clock, "v1"));
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+
+        Assert.False(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url + "&page=2"), Ct));
+
+        Assert.Equal(0, _store.Count("remove", k => k == EntryKey));
+        Assert.Equal("v1", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesWhileAColdFetchWritesTheUrl_TheWriteIsRemovedAgain()
+    {
+        // A's invalidation, removal and messages all happen while B's write of the URL's entry is on its way to the store:
+        // the write lands after the removal, and the message came before the write was done.
+        var a = Start(new Origin(_clock, "v2"));
+        var storeB = new BeforeEntryWriteStore(_store, () => InvalidateAsync(a, "POST"));
+        var b = Start(new Origin(_clock, "v1"), storeB);
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.Null(_store.Raw(EntryKey));
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_UrlInvalidatedThenStoredAgainWhileAColdFetchIsUnderWay_TheFetchIsNotWrittenOverIt()
+    {
+        // B's origin decided v1 before A's caller changed the resource; C then stored v2, of the same date. B's answer
+        // predates the change and is not written: C's v2 stays, and the next instance is served it from the store.
+        // (No leases: C would wait for B's.)
+        _hub.CollapseAcrossInstances = false;
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true, dateOnArrival: true);
+        var b = Start(originB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        await InvalidateAsync(a, "POST");
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url).WaitAsync(Limit, Ct));
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var originD = new Origin(_clock, "v3");
+        Assert.Equal("v2", await Start(originD).GetStringAsync(Url));
+        Assert.Equal(0, originD.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesWhileA304RewritesTheEntry_TheEntryIsRemovedAgain()
+    {
+        // B revalidates its stale v1 and the origin says 304; as B rewrites the entry, A's caller changes the resource.
+        // The refreshed v1 must not stay in the store after the change.
+        var a = Start(new Origin(_clock, "v2"));
+        var validated = new LambdaHandler((request, _) =>
+        {
+            var notModified = request.Headers.IfNoneMatch.Count > 0;
+            var response = new HttpResponseMessage(notModified ? HttpStatusCode.NotModified : HttpStatusCode.OK);
+            if (!notModified)
+            {
+                response.Content = new StringContent("v1", Encoding.UTF8, "text/plain");
+            }
+
+            response.Headers.Date = _clock.GetUtcNow();
+            response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(1) };
+            return Task.FromResult(response);
+        });
+        var storeB = new BeforeEntryWriteStore(_store, () => InvalidateAsync(a, "POST")) { Skip = 1 };
+        var b = Start(validated, storeB, o => o.NearCacheSizeLimit = 0);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.Contains("fwd=stale; fwd-status=304", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.Null(_store.Raw(EntryKey));
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_UrlInvalidatedThenStoredAgainWhileA304IsUnderWay_TheRefreshedEntryIsNotWrittenOverIt()
+    {
+        // B revalidates its stale v1; before the 304 comes back, A's caller changes the resource and C stores v2, of the
+        // same date. The 304 predates the change: B does not write v1 back over C's v2, which the next instance is served.
+        _hub.CollapseAcrossInstances = false;
+        var a = Start(new Origin(_clock, "v2"));
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var validated = new LambdaHandler(async (request, token) =>
+        {
+            var notModified = request.Headers.IfNoneMatch.Count > 0;
+            if (notModified)
+            {
+                reached.TrySetResult();
+                await release.Task.WaitAsync(token);
+            }
+
+            var response = new HttpResponseMessage(notModified ? HttpStatusCode.NotModified : HttpStatusCode.OK);
+            if (!notModified)
+            {
+                response.Content = new StringContent("v1", Encoding.UTF8, "text/plain");
+            }
+
+            response.Headers.Date = _clock.GetUtcNow();
+            response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
+            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(1) };
+            return response;
+        });
+        var b = Start(validated, configure: o => o.NearCacheSizeLimit = 0);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        var revalidating = b.GetAsync(Url);
+        await reached.Task.WaitAsync(Limit, Ct);
+        await InvalidateAsync(a, "POST");
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url).WaitAsync(Limit, Ct));
+        release.SetResult();
+        using (var response = await revalidating.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        var originD = new Origin(_clock, "v3");
+        Assert.Equal("v2", await Start(originD).GetStringAsync(Url));
+        Assert.Equal(0, originD.Requests);
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessage_SentAfterTheRemovalsChangeMessage()
+    {
+        // Instances that do not know the invalidation message drop their copies on the change message before it.
+        var a = Start(new Origin(_clock, "v1"));
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        var published = _hub.Messages.Count;
+
+        Assert.True(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+
+        var sent = _hub.Messages.Skip(published).ToArray();
+        Assert.Equal(2, sent.Length);
+        Assert.StartsWith("1", sent[0], StringComparison.Ordinal);
+        Assert.StartsWith("r", sent[1], StringComparison.Ordinal);
+        Assert.All(sent, m => Assert.EndsWith(EntryKey, m, StringComparison.Ordinal));
+        Assert.Equal(sent[0][1..^EntryKey.Length], sent[1][1..^EntryKey.Length]);
+    }
+
     [Fact]
     public async Task Backplane_AnotherUrlChangedOnAnotherInstanceWhileAColdFetchIsUnderWay_TheFetchIsStored()
     {
@@ -1048,6 +1263,58 @@ public sealed class CoordinationTests : IDisposable
     }
 
     private static readonly TimeSpan NearCacheEntryDuration = TimeSpan.FromMinutes(5);
+
+    private static string EntryKey => "httpcaching:" + CachingHarness.ClientName + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+
+    /// <summary>Changes the resource on <paramref name="app"/>: a POST to the URL, or the invalidator.</summary>
+    private static async Task InvalidateAsync(CachingHarness app, string how)
+    {
+        if (how == "POST")
+        {
+            using var posted = await app.Client().PostAsync(Url, new StringContent("x"), Ct);
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+        else
+        {
+            await app.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct);
+        }
+    }
+
+    /// <summary>A store that runs <paramref name="before"/> once, as a write of the URL's entry key starts (after <see cref="Skip"/> of them), then writes.</summary>
+    private sealed class BeforeEntryWriteStore(IDistributedCache inner, Func<Task> before) : IDistributedCache
+    {
+        private int _ran;
+        private int _writes;
+
+        /// <summary>How many writes of the entry key go through before the one that runs it.</summary>
+        public int Skip { get; init; }
+
+        public bool Ran => Volatile.Read(ref _ran) == 1;
+
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        {
+            if (key == EntryKey && Interlocked.Increment(ref _writes) > Skip && Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await before();
+            }
+
+            await inner.SetAsync(key, value, options, token);
+        }
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+    }
 
     private static string LeaseKey => "httpcaching:" + CachingHarness.ClientName + ":l:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
 

@@ -31,6 +31,31 @@ public sealed class FakeCoordinationHub(TimeProvider time)
     /// <summary>Drops every message instead of delivering it, as a subscriber that is reconnecting misses them.</summary>
     public bool DropMessages { get; set; }
 
+    /// <summary>
+    /// Keeps every message published from now on until <see cref="DeliverHeld"/>: a backplane slower than the store, whose
+    /// messages come after the writes that followed them.
+    /// </summary>
+    public bool HoldMessages { get; set; }
+
+    private readonly List<string> _held = [];
+
+    /// <summary>Delivers the messages held so far, in the order they were published, and stops holding new ones.</summary>
+    public void DeliverHeld()
+    {
+        string[] held;
+        lock (_gate)
+        {
+            HoldMessages = false;
+            held = [.. _held];
+            _held.Clear();
+        }
+
+        foreach (var message in held)
+        {
+            Deliver(message);
+        }
+    }
+
     public int LeaseAttempts => Volatile.Read(ref _leaseAttempts);
 
     private Func<Task>? _beforeNextLeaseAttempt;
@@ -98,7 +123,6 @@ public sealed class FakeCoordinationHub(TimeProvider time)
 
     private void Publish(string message)
     {
-        Action<string>[] subscribers;
         lock (_gate)
         {
             _messages.Add(message);
@@ -107,6 +131,21 @@ public sealed class FakeCoordinationHub(TimeProvider time)
                 return;
             }
 
+            if (HoldMessages)
+            {
+                _held.Add(message);
+                return;
+            }
+        }
+
+        Deliver(message);
+    }
+
+    private void Deliver(string message)
+    {
+        Action<string>[] subscribers;
+        lock (_gate)
+        {
             subscribers = [.. _subscribers];
         }
 

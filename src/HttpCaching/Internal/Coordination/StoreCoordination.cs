@@ -10,7 +10,8 @@ namespace HttpCaching.Internal;
 /// call that throws or does not answer in time is logged (rate-limited) and the request goes on as without it.
 /// </summary>
 /// <remarks>
-/// A message is <c>1</c>, this instance's id (32 hex digits) and the store key, whose URL part is a hash: no URL, query
+/// A message is its kind (<c>1</c> a change, <c>w</c> a wake-up, <c>r</c> an invalidation), this instance's id (32 hex
+/// digits) and the store key, whose URL part is a hash: no URL, query
 /// string or header ever leaves in one. Messages from this instance's own id are ignored, so the instance that wrote a
 /// record keeps its own fresh copy.
 /// </remarks>
@@ -26,6 +27,21 @@ internal sealed partial class StoreCoordination
     /// stay (a pending record among them). Instances that do not know it ignore it, and poll.
     /// </summary>
     private const string WakeKind = "w";
+
+    /// <summary>
+    /// The kind of message an invalidation sends after its removal's own change message: a URL's stored responses were
+    /// made unusable. An instance that wrote the URL's entry a moment before (a fetch that started before the change)
+    /// removes it again. Instances that do not know it ignore it; the change message before it drops their copies.
+    /// </summary>
+    private const string InvalidatedKind = "r";
+
+    /// <summary>
+    /// How long after this instance wrote a URL's entry another instance's invalidation of it removes it again: far
+    /// longer than a message takes, which is what decides whether the write may have come after the removal.
+    /// </summary>
+    internal static readonly TimeSpan LateInvalidationWindow = TimeSpan.FromSeconds(10);
+
+    private const int WriteSlots = 4096;
     private const int IdLength = 32;
 
     private readonly IHttpCacheCoordinator _coordinator;
@@ -36,6 +52,7 @@ internal sealed partial class StoreCoordination
     private readonly ConcurrentDictionary<NearCache, byte> _nearCaches = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly RecentWrite?[] _writes = new RecentWrite?[WriteSlots];
     private IDisposable? _subscription;
 
     public StoreCoordination(IHttpCacheCoordinator coordinator, TimeProvider time, ILogger logger)
@@ -57,6 +74,12 @@ internal sealed partial class StoreCoordination
     /// </summary>
     public RecentInvalidations Changes { get; } = new(ChangeSlots);
 
+    /// <summary>
+    /// The URLs other instances said they invalidated, by the number of the message: a fetch that started before one for
+    /// its URL does not write, and removes again what it wrote while the message came.
+    /// </summary>
+    public RecentInvalidations Invalidations { get; } = new(ChangeSlots);
+
     private const int ChangeSlots = 8192;
 
     /// <summary>
@@ -72,6 +95,9 @@ internal sealed partial class StoreCoordination
 
         return Changes.Current;
     }
+
+    /// <summary>The number of the latest invalidation another instance announced, for a fetch to remember when it starts.</summary>
+    public long InvalidationsSeen() => Invalidations.Current;
 
     /// <summary>Whether leases collapse the origin requests of several instances into one.</summary>
     public bool Leases => _coordinator.CollapseAcrossInstances;
@@ -104,6 +130,20 @@ internal sealed partial class StoreCoordination
     /// the record are left alone.
     /// </summary>
     public void Woken(string key) => Publish(WakeKind, key);
+
+    /// <summary>
+    /// Tells the other instances that the URL whose entry key is <paramref name="key"/> was invalidated, after its removal
+    /// (and that removal's change message): one that wrote it just before removes its write again.
+    /// </summary>
+    public void Invalidated(string key) => Publish(InvalidatedKind, key);
+
+    /// <summary>
+    /// Notes that this instance wrote the URL entry record under <paramref name="key"/> through <paramref name="store"/>,
+    /// for <see cref="LateInvalidationWindow"/> (called with the backplane on only). One slot per key hash: a later write of another key in the same slot
+    /// takes it.
+    /// </summary>
+    public void Wrote(string key, TieredStore store) =>
+        Volatile.Write(ref _writes[WriteSlot(key)], new RecentWrite(key, _time.GetTimestamp(), store));
 
     private void Publish(string kind, string key)
     {
@@ -293,14 +333,21 @@ internal sealed partial class StoreCoordination
     private void OnMessage(string message)
     {
         var wake = message.Length > 0 && message[0] == WakeKind[0];
+        var invalidated = message.Length > 0 && message[0] == InvalidatedKind[0];
         if (message.Length <= IdLength + 1
-            || (message[0] != Version[0] && !wake)
+            || (message[0] != Version[0] && !wake && !invalidated)
             || message.AsSpan(1, IdLength).SequenceEqual(_instanceId))
         {
             return;
         }
 
         var key = message[(IdLength + 1)..];
+        if (invalidated)
+        {
+            // Also a change (below), for an instance whose removal the store did not take, which sent no change message.
+            Invalidations.Note(key);
+            RemoveLateWrite(key);
+        }
         if (!wake)
         {
             Changes.Note(key);
@@ -324,6 +371,40 @@ internal sealed partial class StoreCoordination
             waiter.TrySetResult();
         }
     }
+
+    /// <summary>
+    /// Another instance invalidated <paramref name="key"/>'s URL: a write of its entry this instance made within
+    /// <see cref="LateInvalidationWindow"/> may have landed after that removal, with what the origin said before the
+    /// change, so it goes again (its removal tells the others). One that came after the removal goes too; the next
+    /// request fetches again, which is safe.
+    /// </summary>
+    private void RemoveLateWrite(string key)
+    {
+        var write = Volatile.Read(ref _writes[WriteSlot(key)]);
+        if (write is null
+            || !string.Equals(write.Key, key, StringComparison.Ordinal)
+            || _time.GetElapsedTime(write.Timestamp) > LateInvalidationWindow)
+        {
+            return;
+        }
+
+        _ = RemoveAsync(write);
+
+        static async Task RemoveAsync(RecentWrite write)
+        {
+            try
+            {
+                // Bounded by the client's store timeout; a removal the store does not take is retried by the near cache.
+                await write.Store.RemoveAsync(write.Key, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client's cache went with its service provider.
+            }
+        }
+    }
+
+    private static int WriteSlot(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % WriteSlots);
 
     private void Failed(string operation, Exception exception)
     {

@@ -56,6 +56,7 @@ internal sealed partial class ClientCache
         // Taken before the read: an invalidation that comes after it may have removed what the read found.
         var invalidationsSeen = _invalidations.Current;
         var changesSeen = store.Shared.Coordination?.ChangesSeen() ?? 0;
+        var invalidationsElsewhereSeen = store.Shared.Coordination?.InvalidationsSeen() ?? 0;
         var (stored, storedKey, readVary, readClean) = await ReadAsync(store, keys, request, budget, cancellationToken).ConfigureAwait(false);
 
         var fwd = CacheStatus.FwdUriMiss;
@@ -64,6 +65,7 @@ internal sealed partial class ClientCache
         {
             InvalidationsSeen = invalidationsSeen,
             ChangesSeen = changesSeen,
+            InvalidationsElsewhereSeen = invalidationsElsewhereSeen,
             Budget = budget,
             BackoffSeen = backoffSeen,
             ReadVary = readVary,

@@ -74,6 +74,10 @@ internal sealed partial class ClientCache
         // Removed even when the read found nothing: a read that failed (the store slow or down) says nothing, and a
         // removal that does not go through is remembered and retried.
         var removed = await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+
+        // After the removal and its change message: an instance whose fetch wrote the URL a moment before (what its
+        // origin said before the change, landed after this removal) removes it again.
+        store.Shared.Coordination?.Invalidated(keys.EntryKey);
         return found && removed;
     }
 }

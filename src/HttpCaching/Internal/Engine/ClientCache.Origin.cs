@@ -169,11 +169,13 @@ internal sealed partial class ClientCache
     /// Whether a 304 or a HEAD response may rewrite the stored response it refreshed, given what the store holds now:
     /// not over a newer one, and not when the entry is gone (removed while the origin answered: rewriting it would
     /// undo the invalidation), unless this instance holds it pending because the store never took it. A store that
-    /// could not be read leaves the write to try, as before.
+    /// could not be read leaves the write to try, as before. Never after another instance announced an invalidation of
+    /// the URL since the request started.
     /// </summary>
     private static bool MayRewrite(Fetch fetch, StoredMeanwhile now) =>
-        now is StoredMeanwhile.NotNewer or StoredMeanwhile.Unread
-        || (now == StoredMeanwhile.Nothing && fetch.Store.IsPending(fetch.EntryKey));
+        !InvalidatedElsewhere(fetch)
+        && (now is StoredMeanwhile.NotNewer or StoredMeanwhile.Unread
+            || (now == StoredMeanwhile.Nothing && fetch.Store.IsPending(fetch.EntryKey)));
 
     /// <summary>
     /// What a 304, or a response to a HEAD request, says of the stored response (RFC 9111 §3.2, §4.3.4, §4.3.5): the
@@ -237,8 +239,9 @@ internal sealed partial class ClientCache
             return UpdateOutcome.WriteFailed;
         }
 
+        // Written, but another instance invalidated the URL meanwhile: gone again, as a write the store did not take.
         return await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false)
-            ? UpdateOutcome.Stored
+            ? await KeptAfterWriteAsync(fetch).ConfigureAwait(false) ? UpdateOutcome.Stored : UpdateOutcome.WriteFailed
             : UpdateOutcome.WriteFailed;
     }
 

@@ -94,6 +94,7 @@ internal sealed partial class ClientCache
         var meanwhile = await ReadAgainAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false);
         if ((meanwhile == StoredMeanwhile.Nothing && fetch.Stored is not null && !fetch.Store.IsPending(fetch.EntryKey))
             || _invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen)
+            || InvalidatedElsewhere(fetch)
             || (meanwhile is StoredMeanwhile.Nothing or StoredMeanwhile.Unread && ChangedElsewhere(fetch)))
         {
             // The stored response the request read was removed while the origin answered (an invalidation, here or on
@@ -117,6 +118,13 @@ internal sealed partial class ClientCache
         }
 
         var stored = await WriteAsync(fetch, snapshot, varyNames, variantId, cancellationToken).ConfigureAwait(false);
+        if (stored && !await KeptAfterWriteAsync(fetch).ConfigureAwait(false))
+        {
+            // Another instance invalidated the URL while the records were written: they went again.
+            var removed = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Removed));
+            return FetchResult.Unshared(response, snapshot, removed, HttpCachingDiagnostics.OutcomeMiss);
+        }
+
         if (stored)
         {
             Log.Stored(_logger, _clientName, new LoggedUri(fetch.Uri), status, body.Length);
@@ -139,6 +147,34 @@ internal sealed partial class ClientCache
     /// </summary>
     private static bool ChangedElsewhere(Fetch fetch) =>
         fetch.Store.Shared.Coordination is { } coordination && coordination.Changes.Since(fetch.PrimaryKey, fetch.ChangesSeen);
+
+    /// <summary>Whether another instance announced an invalidation of the URL since the request started.</summary>
+    private static bool InvalidatedElsewhere(Fetch fetch) =>
+        fetch.Store.Shared.Coordination is { } coordination && coordination.Invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsElsewhereSeen);
+
+    /// <summary>
+    /// After this request wrote the URL's entry (or Vary) record: when another instance's invalidation of the URL was
+    /// announced while it wrote, the write may have landed after that removal, and the URL's record goes again
+    /// (<see langword="false"/>). Otherwise the write is noted, so that an invalidation announced a moment later removes
+    /// it too (<see cref="StoreCoordination.Wrote"/>): its message can come after the write that undid it.
+    /// </summary>
+    private static async ValueTask<bool> KeptAfterWriteAsync(Fetch fetch)
+    {
+        if (fetch.Store.Shared.Coordination is not { Backplane: true } coordination)
+        {
+            return true;
+        }
+
+        if (InvalidatedElsewhere(fetch))
+        {
+            // The URL's record: the variants under it become unreachable with it.
+            await fetch.Store.RemoveAsync(fetch.PrimaryKey, CancellationToken.None).ConfigureAwait(false);
+            return false;
+        }
+
+        coordination.Wrote(fetch.PrimaryKey, fetch.Store);
+        return true;
+    }
 
     /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>
     private async Task<FetchResult> RejectedAsync(Fetch fetch, HttpResponseMessage response, StoredResponse snapshot)

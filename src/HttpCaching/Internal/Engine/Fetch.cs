@@ -82,6 +82,13 @@ internal sealed class Fetch(
     /// </summary>
     public long ChangesSeen { get; init; }
 
+    /// <summary>
+    /// The number of the latest invalidation other instances announced when the request started
+    /// (<see cref="StoreCoordination.Invalidations"/>): a response to a URL invalidated after it is not stored, and one
+    /// written while the message came is removed again.
+    /// </summary>
+    public long InvalidationsElsewhereSeen { get; init; }
+
     /// <summary>Whether the request found a back-off record for the URL, which a successful origin response removes.</summary>
     public bool BackoffSeen { get; set; }
 
