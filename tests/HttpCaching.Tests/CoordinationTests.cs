@@ -755,20 +755,7 @@ public sealed class CoordinationTests : IDisposable
         // B revalidates its stale v1 and the origin says 304; as B rewrites the entry, A's caller changes the resource.
         // The refreshed v1 must not stay in the store after the change.
         var a = Start(new Origin(_clock, "v2"));
-        var validated = new LambdaHandler((request, _) =>
-        {
-            var notModified = request.Headers.IfNoneMatch.Count > 0;
-            var response = new HttpResponseMessage(notModified ? HttpStatusCode.NotModified : HttpStatusCode.OK);
-            if (!notModified)
-            {
-                response.Content = new StringContent("v1", Encoding.UTF8, "text/plain");
-            }
-
-            response.Headers.Date = _clock.GetUtcNow();
-            response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
-            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(1) };
-            return Task.FromResult(response);
-        });
+        var validated = ValidatingOrigin();
         var storeB = new BeforeEntryWriteStore(_store, () => InvalidateAsync(a, "POST")) { Skip = 1 };
         var b = Start(validated, storeB, o => o.NearCacheSizeLimit = 0);
         Assert.Equal("v1", await b.GetStringAsync(Url));
@@ -794,26 +781,7 @@ public sealed class CoordinationTests : IDisposable
         var a = Start(new Origin(_clock, "v2"));
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var validated = new LambdaHandler(async (request, token) =>
-        {
-            var notModified = request.Headers.IfNoneMatch.Count > 0;
-            if (notModified)
-            {
-                reached.TrySetResult();
-                await release.Task.WaitAsync(token);
-            }
-
-            var response = new HttpResponseMessage(notModified ? HttpStatusCode.NotModified : HttpStatusCode.OK);
-            if (!notModified)
-            {
-                response.Content = new StringContent("v1", Encoding.UTF8, "text/plain");
-            }
-
-            response.Headers.Date = _clock.GetUtcNow();
-            response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
-            response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(1) };
-            return response;
-        });
+        var validated = ValidatingOrigin(reached, release.Task);
         var b = Start(validated, configure: o => o.NearCacheSizeLimit = 0);
         Assert.Equal("v1", await b.GetStringAsync(Url));
         _clock.Advance(TimeSpan.FromMinutes(2));
@@ -1265,6 +1233,31 @@ public sealed class CoordinationTests : IDisposable
     private static readonly TimeSpan NearCacheEntryDuration = TimeSpan.FromMinutes(5);
 
     private static string EntryKey => "httpcaching:" + CachingHarness.ClientName + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(Url));
+
+    /// <summary>
+    /// An origin that answers v1 (ETag <c>"v1"</c>, fresh for a minute, dated now) and a 304 to a conditional request,
+    /// which waits for <paramref name="release"/> once it has set <paramref name="reached"/>.
+    /// </summary>
+    private LambdaHandler ValidatingOrigin(TaskCompletionSource? reached = null, Task? release = null) => new(async (request, token) =>
+    {
+        var notModified = request.Headers.IfNoneMatch.Count > 0;
+        if (notModified)
+        {
+            reached?.TrySetResult();
+            await (release ?? Task.CompletedTask).WaitAsync(token);
+        }
+
+        var response = new HttpResponseMessage(notModified ? HttpStatusCode.NotModified : HttpStatusCode.OK);
+        if (!notModified)
+        {
+            response.Content = new StringContent("v1", Encoding.UTF8, "text/plain");
+        }
+
+        response.Headers.Date = _clock.GetUtcNow();
+        response.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
+        response.Headers.CacheControl = new CacheControlHeaderValue { MaxAge = TimeSpan.FromMinutes(1) };
+        return response;
+    });
 
     /// <summary>Changes the resource on <paramref name="app"/>: a POST to the URL, or the invalidator.</summary>
     private static async Task InvalidateAsync(CachingHarness app, string how)
