@@ -139,8 +139,8 @@ internal sealed partial class StoreCoordination
 
     /// <summary>
     /// Notes that this instance wrote the URL entry record under <paramref name="key"/> through <paramref name="store"/>,
-    /// for <see cref="LateInvalidationWindow"/> (called with the backplane on only). One slot per key hash: a later write of another key in the same slot
-    /// takes it.
+    /// for <see cref="LateInvalidationWindow"/> (called with the backplane on only). One slot per key hash: a later write
+    /// of another key in the same slot takes it.
     /// </summary>
     public void Wrote(string key, TieredStore store) =>
         Volatile.Write(ref _writes[WriteSlot(key)], new RecentWrite(key, _time.GetTimestamp(), store));
@@ -348,6 +348,7 @@ internal sealed partial class StoreCoordination
             Invalidations.Note(key);
             RemoveLateWrite(key);
         }
+
         if (!wake)
         {
             Changes.Note(key);
