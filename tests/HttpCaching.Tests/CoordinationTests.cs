@@ -723,6 +723,196 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_InvalidationMessageComesAfterAWriteOfAnotherUrlTookTheWritesSlot_TheWriteIsRemovedAgain()
+    {
+        // As above, but before A's messages come, B writes another URL whose key falls in the same of the slots that
+        // remember writes: the slot no longer names the URL, and still the late message removes B's write of it.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB);
+        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        _hub.HoldMessages = true;
+        await InvalidateAsync(a, "POST");
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("v1", await b.GetStringAsync(other));
+        Assert.NotNull(_store.Raw(EntryKeyOf(other)));
+        _hub.DeliverHeld();
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its write again");
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+        Assert.NotNull(_store.Raw(EntryKeyOf(other)));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationOfAUrlWhoseSlotHoldsAnotherWrite_TheOtherWriteStays()
+    {
+        // Only a write the slot displaced within the window makes the message remove a key the slot does not name.
+        var a = Start(new Origin(_clock, "v2"));
+        var b = Start(new Origin(_clock, "v1"));
+        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        Assert.Equal("v1", await b.GetStringAsync(other));
+
+        Assert.False(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+
+        Assert.Equal(1, _store.Count("remove", k => k == EntryKey));
+        Assert.Equal(0, _store.Count("remove", k => k == EntryKeyOf(other)));
+        Assert.NotNull(_store.Raw(EntryKeyOf(other)));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationAfterTheSlotsUrlWasWrittenAgain_TheDisplacedWriteIsStillRemoved()
+    {
+        // B writes another URL, then this one twice in the same slot: the second write of the slot's own URL does not
+        // make it forget the other URL's write it displaced.
+        var a = Start(new Origin(_clock, "v2"));
+        var b = Start(new Origin(_clock, "v1"));
+        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        Assert.Equal("v1", await b.GetStringAsync(other));
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        using (var again = new HttpRequestMessage(HttpMethod.Get, Url))
+        {
+            again.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+            using var response = await b.Client().SendAsync(again, Ct);
+        }
+
+        Assert.Equal(2, _store.SetCount(k => k == EntryKey));
+
+        Assert.True(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(other), Ct));
+
+        await Poll.UntilAsync(() => _store.Count("remove", k => k == EntryKeyOf(other)) >= 2, "B removes the other URL again");
+    }
+
+    [Theory]
+    [InlineData(10, 2)]
+    [InlineData(11, 1)]
+    public async Task Backplane_InvalidationAfterAWriteOfAnotherUrlTookTheWritesSlot_RemovedAgainOnlyWithinTheWindow(int secondsLater, int removals)
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var b = Start(new Origin(_clock, "v1"));
+        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromSeconds(secondsLater - 1));
+        Assert.Equal("v1", await b.GetStringAsync(other));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
+
+        await Poll.UntilAsync(() => _store.Count("remove", k => k == EntryKey) >= removals, "the removals");
+        Assert.Equal(removals, _store.Count("remove", k => k == EntryKey));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesAfterAWriteThatFailedButLanded_TheWriteIsRemovedAgain()
+    {
+        // B's write of the entry reached the store, but its answer did not (a connection lost after the command went):
+        // to B, nothing was stored. The late message still removes it.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB, new LandsThenFailsStore(_store));
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        _hub.HoldMessages = true;
+        await InvalidateAsync(a, "POST");
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailStoreFailed, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.NotNull(_store.Raw(EntryKey));
+        _hub.DeliverHeld();
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its write again");
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesWhileAWriteFailsButLands_TheWriteIsRemovedAgain()
+    {
+        var a = Start(new Origin(_clock, "v2"));
+        var storeB = new BeforeEntryWriteStore(new LandsThenFailsStore(_store), () => InvalidateAsync(a, "POST"));
+        var b = Start(new Origin(_clock, "v1"), storeB);
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.Null(_store.Raw(EntryKey));
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("invalidator")]
+    public async Task InvalidationOnTheSameInstanceWhileItsColdFetchWritesTheUrl_TheWriteIsRemovedAgain(string how)
+    {
+        // B's own caller changes the resource as B's fetch writes what its origin said before: the write lands after
+        // B's own removal, whose messages B itself ignores.
+        CachingHarness? b = null;
+        var storeB = new BeforeEntryWriteStore(_store, () => InvalidateAsync(b!, how));
+        b = Start(new Origin(_clock, "v1"), storeB);
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.Null(_store.Raw(EntryKey));
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task InvalidationOnTheSameInstanceWhileA304RewritesTheEntry_TheEntryIsRemovedAgain()
+    {
+        CachingHarness? b = null;
+        var storeB = new BeforeEntryWriteStore(_store, () => InvalidateAsync(b!, "invalidator")) { WritesBefore = 1 };
+        b = Start(ValidatingOrigin(), storeB, o => o.NearCacheSizeLimit = 0);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.Null(_store.Raw(EntryKey));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidatorCancelledDuringTheRemoval_StillSendsTheInvalidationMessage()
+    {
+        // The caller gave up while the store carried out the removal: the store may have done it, and an instance whose
+        // write came just before must still hear of it.
+        using var cancel = new CancellationTokenSource();
+        var a = Start(new Origin(_clock, "v1"), new CancelsOnEntryRemovalStore(_store, cancel));
+        Assert.Equal("v1", await a.GetStringAsync(Url));
+        var published = _hub.Messages.Count;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), cancel.Token).AsTask());
+
+        Assert.Contains(_hub.Messages.Skip(published), m => m.StartsWith('r') && m.EndsWith(EntryKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Backplane_UrlInvalidatedThenStoredAgainWhileAColdFetchIsUnderWay_TheFetchIsNotWrittenOverIt()
     {
         // B's origin decided v1 before A's caller changed the resource; C then stored v2, of the same date. B's answer
@@ -757,10 +947,42 @@ public sealed class CoordinationTests : IDisposable
         {
             Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
             Assert.Contains("fwd=stale; fwd-status=304", response.CacheStatus(), StringComparison.Ordinal);
+
+            // Removed, this caller's only: those that joined the revalidation ask again.
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
         }
 
         Assert.True(storeB.Ran);
         Assert.Null(_store.Raw(EntryKey));
+        Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesAfterA304RewroteTheEntry_TheEntryIsRemovedAgain()
+    {
+        // A's removal comes as B's 304 rewrites the entry, and its messages only after the rewrite is done: the late
+        // message removes the refreshed v1 again.
+        var a = Start(new Origin(_clock, "v2"));
+        var storeB = new BeforeEntryWriteStore(_store, async () =>
+        {
+            _hub.HoldMessages = true;
+            await InvalidateAsync(a, "POST");
+        })
+        { WritesBefore = 1 };
+        var b = Start(ValidatingOrigin(), storeB, o => o.NearCacheSizeLimit = 0);
+        Assert.Equal("v1", await b.GetStringAsync(Url));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Contains("fwd=stale; fwd-status=304", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.NotNull(_store.Raw(EntryKey));
+        _hub.DeliverHeld();
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its rewrite again");
         Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
     }
 
@@ -1271,6 +1493,63 @@ public sealed class CoordinationTests : IDisposable
         else
         {
             await app.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct);
+        }
+    }
+
+    private static string EntryKeyOf(string url) => "httpcaching:" + CachingHarness.ClientName + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
+
+    /// <summary>A store whose writes of the URL's entry key are carried out, and then fail, as if the answer was lost.</summary>
+    private sealed class LandsThenFailsStore(IDistributedCache inner) : IDistributedCache
+    {
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        {
+            await inner.SetAsync(key, value, options, token);
+            if (key == EntryKey)
+            {
+                throw new IOException("The connection was lost before the store answered.");
+            }
+        }
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+    }
+
+    /// <summary>A store that carries out a removal of the URL's entry key, then cancels <paramref name="cancel"/> before it answers.</summary>
+    private sealed class CancelsOnEntryRemovalStore(IDistributedCache inner, CancellationTokenSource cancel) : IDistributedCache
+    {
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => inner.SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public async Task RemoveAsync(string key, CancellationToken token = default)
+        {
+            await inner.RemoveAsync(key, token);
+            if (key == EntryKey)
+            {
+                await cancel.CancelAsync();
+                token.ThrowIfCancellationRequested();
+            }
         }
     }
 

@@ -138,12 +138,29 @@ internal sealed partial class StoreCoordination
     public void Invalidated(string key) => Publish(InvalidatedKind, key);
 
     /// <summary>
-    /// Notes that this instance wrote the URL entry record under <paramref name="key"/> through <paramref name="store"/>,
-    /// for <see cref="LateInvalidationWindow"/> (called with the backplane on only). One slot per key hash: a later write
-    /// of another key in the same slot takes it.
+    /// Notes that this instance is about to write the URL entry record under <paramref name="key"/> through
+    /// <paramref name="store"/>, for <see cref="LateInvalidationWindow"/> (called with the backplane on only), before the
+    /// write: one that times out may still land. One slot per key hash; a write of another key in the same slot takes
+    /// it, and the slot remembers when the write it displaced began, so that an invalidation of a key it no longer names
+    /// still removes that key (<see cref="RemoveLateWrite"/>). A full fence: the caller's check of the invalidations
+    /// after the write cannot be moved before this, so an invalidation is seen by the writer or finds the write here.
     /// </summary>
-    public void Wrote(string key, TieredStore store) =>
-        Volatile.Write(ref _writes[WriteSlot(key)], new RecentWrite(key, _time.GetTimestamp(), store));
+    public void Wrote(string key, TieredStore store)
+    {
+        ref var slot = ref _writes[WriteSlot(key)];
+        var now = _time.GetTimestamp();
+        while (true)
+        {
+            var held = Volatile.Read(ref slot);
+            var displaced = held is null ? 0
+                : string.Equals(held.Key, key, StringComparison.Ordinal) ? held.DisplacedTimestamp
+                : Math.Max(held.Timestamp, held.DisplacedTimestamp);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref slot, new RecentWrite(key, now, store, displaced), held), held))
+            {
+                return;
+            }
+        }
+    }
 
     private void Publish(string kind, string key)
     {
@@ -374,29 +391,35 @@ internal sealed partial class StoreCoordination
     }
 
     /// <summary>
-    /// Another instance invalidated <paramref name="key"/>'s URL: a write of its entry this instance made within
+    /// Another instance invalidated <paramref name="key"/>'s URL: a write of its entry this instance began within
     /// <see cref="LateInvalidationWindow"/> may have landed after that removal, with what the origin said before the
-    /// change, so it goes again (its removal tells the others). One that came after the removal goes too; the next
-    /// request fetches again, which is safe.
+    /// change, so it goes again (its removal tells the others). So does the key when its slot displaced a write of
+    /// another key within the window, which may have been this one's: a removal too many is only a miss. One that came
+    /// after the removal goes too; the next request fetches again, which is safe. In the background: the message's
+    /// handler only starts the removal.
     /// </summary>
     private void RemoveLateWrite(string key)
     {
         var write = Volatile.Read(ref _writes[WriteSlot(key)]);
         if (write is null
-            || !string.Equals(write.Key, key, StringComparison.Ordinal)
-            || _time.GetElapsedTime(write.Timestamp) > LateInvalidationWindow)
+            || !(string.Equals(write.Key, key, StringComparison.Ordinal)
+                ? _time.GetElapsedTime(write.Timestamp) <= LateInvalidationWindow
+                : write.DisplacedTimestamp != 0 && _time.GetElapsedTime(write.DisplacedTimestamp) <= LateInvalidationWindow))
         {
             return;
         }
 
-        _ = RemoveAsync(write);
+        // Any client's store of this coordination reaches the shared store; the key names its own client, whose near
+        // cache the message itself clears.
+        _ = RemoveAsync(write.Store, key);
 
-        static async Task RemoveAsync(RecentWrite write)
+        static async Task RemoveAsync(TieredStore store, string key)
         {
             try
             {
-                // Bounded by the client's store timeout; a removal the store does not take is retried by the near cache.
-                await write.Store.RemoveAsync(write.Key, CancellationToken.None).ConfigureAwait(false);
+                // Bounded even when the client's store timeout is not; a removal the store does not take is retried by
+                // the near cache.
+                await store.RemoveInBackgroundAsync(key).ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
@@ -405,7 +428,7 @@ internal sealed partial class StoreCoordination
         }
     }
 
-    private static int WriteSlot(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % WriteSlots);
+    internal static int WriteSlot(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % WriteSlots);
 
     private void Failed(string operation, Exception exception)
     {

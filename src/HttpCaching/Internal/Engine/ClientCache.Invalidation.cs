@@ -64,20 +64,26 @@ internal sealed partial class ClientCache
     {
         var keys = Keys.Get(uri, store.Options.KeyPrefix);
         _invalidations.Note(keys.EntryKey);
-        var found = true;
-        if (reportRemoved)
+        try
         {
-            var (record, _) = await store.GetAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
-            found = record is not null;
+            var found = true;
+            if (reportRemoved)
+            {
+                var (record, _) = await store.GetAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+                found = record is not null;
+            }
+
+            // Removed even when the read found nothing: a read that failed (the store slow or down) says nothing, and a
+            // removal that does not go through is remembered and retried.
+            var removed = await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
+            return found && removed;
         }
-
-        // Removed even when the read found nothing: a read that failed (the store slow or down) says nothing, and a
-        // removal that does not go through is remembered and retried.
-        var removed = await store.RemoveAsync(keys.EntryKey, cancellationToken).ConfigureAwait(false);
-
-        // After the removal and its change message: an instance whose fetch wrote the URL a moment before (what its
-        // origin said before the change, landed after this removal) removes it again.
-        store.Shared.Coordination?.Invalidated(keys.EntryKey);
-        return found && removed;
+        finally
+        {
+            // After the removal and its change message: an instance whose fetch wrote the URL a moment before (what its
+            // origin said before the change, landed after this removal) removes it again. Also when the caller gave up
+            // on the removal, which the store may have carried out all the same.
+            store.Shared.Coordination?.Invalidated(keys.EntryKey);
+        }
     }
 }

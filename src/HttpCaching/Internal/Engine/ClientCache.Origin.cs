@@ -133,7 +133,15 @@ internal sealed partial class ClientCache
                     return FetchResult.Unshared(null, snapshot, removed, HttpCachingDiagnostics.OutcomeRevalidated);
                 }
 
-                if (await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false) is UpdateOutcome.MustNotKeep or UpdateOutcome.NotShared)
+                var outcome = await ApplyUpdateAsync(fetch, refreshed, 304, cancellationToken).ConfigureAwait(false);
+                if (outcome == UpdateOutcome.Removed)
+                {
+                    // The URL was invalidated as the entry was written: as above, this caller only.
+                    var removed = CacheStatus.Forward(fetch.Fwd, 304, detail: CacheStatus.Detail(NotStoredReason.Removed));
+                    return FetchResult.Unshared(null, snapshot, removed, HttpCachingDiagnostics.OutcomeRevalidated);
+                }
+
+                if (outcome is UpdateOutcome.MustNotKeep or UpdateOutcome.NotShared)
                 {
                     // The 304 made the response one this cache must not keep or share: this caller gets it, the others
                     // ask themselves.
@@ -239,9 +247,11 @@ internal sealed partial class ClientCache
             return UpdateOutcome.WriteFailed;
         }
 
-        // Written, but another instance invalidated the URL meanwhile: gone again, as a write the store did not take.
-        return await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false)
-            ? await KeptAfterWriteAsync(fetch).ConfigureAwait(false) ? UpdateOutcome.Stored : UpdateOutcome.WriteFailed
+        // Written (or tried), but the URL was invalidated meanwhile, here or on another instance: gone again.
+        WillWrite(fetch);
+        var written = await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false);
+        return !await KeptAfterWriteAsync(fetch).ConfigureAwait(false) ? UpdateOutcome.Removed
+            : written ? UpdateOutcome.Stored
             : UpdateOutcome.WriteFailed;
     }
 

@@ -117,10 +117,12 @@ internal sealed partial class ClientCache
             return FetchResult.Success(response, snapshot, superseded, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
         }
 
+        WillWrite(fetch);
         var stored = await WriteAsync(fetch, snapshot, varyNames, variantId, cancellationToken).ConfigureAwait(false);
-        if (stored && !await KeptAfterWriteAsync(fetch).ConfigureAwait(false))
+        if (!await KeptAfterWriteAsync(fetch).ConfigureAwait(false))
         {
-            // Another instance invalidated the URL while the records were written: they went again.
+            // The URL was invalidated (here or on another instance) while the records were written: they went again,
+            // even when the store did not answer in time, since a write that timed out may still have landed.
             var removed = CacheStatus.Forward(fetch.Fwd, status, stored: false, CacheStatus.Detail(NotStoredReason.Removed));
             return FetchResult.Unshared(response, snapshot, removed, HttpCachingDiagnostics.OutcomeMiss);
         }
@@ -153,27 +155,36 @@ internal sealed partial class ClientCache
         fetch.Store.Shared.Coordination is { } coordination && coordination.Invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsElsewhereSeen);
 
     /// <summary>
-    /// After this request wrote the URL's entry (or Vary) record: when another instance's invalidation of the URL was
-    /// announced while it wrote, the write may have landed after that removal, and the URL's record goes again
-    /// (<see langword="false"/>). Otherwise the write is noted, so that an invalidation announced a moment later removes
-    /// it too (<see cref="StoreCoordination.Wrote"/>): its message can come after the write that undid it.
+    /// Before this request writes the URL's entry (or Vary) record, with the backplane on: the write is noted, so that an
+    /// invalidation another instance announces a moment later removes it again (<see cref="StoreCoordination.Wrote"/>):
+    /// its message can come after the write that undid it. Noted first, whatever becomes of the write, since one that
+    /// times out may still land; and before <see cref="KeptAfterWriteAsync"/> checks, so a message that comes meanwhile
+    /// is seen by one of the two.
     /// </summary>
-    private static async ValueTask<bool> KeptAfterWriteAsync(Fetch fetch)
+    private static void WillWrite(Fetch fetch)
     {
-        if (fetch.Store.Shared.Coordination is not { Backplane: true } coordination)
+        if (fetch.Store.Shared.Coordination is { Backplane: true } coordination)
+        {
+            coordination.Wrote(fetch.PrimaryKey, fetch.Store);
+        }
+    }
+
+    /// <summary>
+    /// After this request wrote (or tried to write) the URL's entry (or Vary) record: when the URL was invalidated since
+    /// the request started, by this instance or, as its message said, by another one, the write may have landed after
+    /// that removal, and the URL's record goes again (<see langword="false"/>).
+    /// </summary>
+    private async ValueTask<bool> KeptAfterWriteAsync(Fetch fetch)
+    {
+        if (!_invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen) && !InvalidatedElsewhere(fetch))
         {
             return true;
         }
 
-        if (InvalidatedElsewhere(fetch))
-        {
-            // The URL's record: the variants under it become unreachable with it.
-            await fetch.Store.RemoveAsync(fetch.PrimaryKey, CancellationToken.None).ConfigureAwait(false);
-            return false;
-        }
-
-        coordination.Wrote(fetch.PrimaryKey, fetch.Store);
-        return true;
+        // The URL's record: the variants under it become unreachable with it.
+        fetch.Store.Forget(fetch.EntryKey);
+        await fetch.Store.RemoveAsync(fetch.PrimaryKey, CancellationToken.None).ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>A response the client's check refused: never stored, and the origin is left alone for a while.</summary>

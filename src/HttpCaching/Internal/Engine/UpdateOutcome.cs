@@ -26,4 +26,10 @@ internal enum UpdateOutcome
     /// is dropped, and the store's when it still holds that same version.
     /// </summary>
     Outdated,
+
+    /// <summary>
+    /// The URL was invalidated while the updated response was written (here or on another instance): the write may have
+    /// landed after the removal, and the URL's record was removed again.
+    /// </summary>
+    Removed,
 }

@@ -345,10 +345,18 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Removes a record; never skipped for a spent budget, since a removal that did not happen can leave an outdated
     /// response in use. When the store does not take it, the near cache remembers it and retries it on the next read.
     /// </summary>
-    public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken) => RemoveAsync(key, options.StoreTimeout, cancellationToken);
+
+    /// <summary>
+    /// Removes a record as <see cref="RemoveAsync(string, CancellationToken)"/> does, for work no request waits for: bounded
+    /// by <see cref="LongestBackgroundCall"/> even when the client's store timeout is unlimited.
+    /// </summary>
+    public ValueTask<bool> RemoveInBackgroundAsync(string key) => RemoveAsync(key, BackgroundTimeout, CancellationToken.None);
+
+    private async ValueTask<bool> RemoveAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
     {
         near?.Remove(key);
-        var removed = await shared.RemoveAsync(key, clientName, options.StoreTimeout, cancellationToken).ConfigureAwait(false);
+        var removed = await shared.RemoveAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
         if (!removed)
         {
             // The store is down or the breaker open: remember the removal, so the store's copy is never served.
