@@ -819,7 +819,7 @@ public sealed class CoordinationTests : IDisposable
         // to B, nothing was stored. The late message still removes it.
         var a = Start(new Origin(_clock, "v2"));
         var originB = new Origin(_clock, "v1", hold: true);
-        var b = Start(originB, new LandsThenFailsStore(_store));
+        var b = Start(originB, LostEntryWrites());
         var slow = b.GetAsync(Url);
         await originB.Reached.WaitAsync(Limit, Ct);
         _hub.HoldMessages = true;
@@ -842,7 +842,7 @@ public sealed class CoordinationTests : IDisposable
     public async Task Backplane_InvalidationMessageComesWhileAWriteFailsButLands_TheWriteIsRemovedAgain()
     {
         var a = Start(new Origin(_clock, "v2"));
-        var storeB = new BeforeEntryWriteStore(new LandsThenFailsStore(_store), () => InvalidateAsync(a, "POST"));
+        var storeB = new BeforeEntryWriteStore(LostEntryWrites(), () => InvalidateAsync(a, "POST"));
         var b = Start(new Origin(_clock, "v1"), storeB);
 
         using (var response = await b.GetAsync(Url))
@@ -899,18 +899,24 @@ public sealed class CoordinationTests : IDisposable
     [Fact]
     public async Task Backplane_InvalidatorCancelledDuringTheRemoval_StillSendsTheInvalidationMessage()
     {
-        // The caller gave up while the store carried out the removal: the store may have done it, and an instance whose
-        // write came just before must still hear of it.
-        using var cancel = new CancellationTokenSource();
-        var a = Start(new Origin(_clock, "v1"), new CancelsOnEntryRemovalStore(_store, cancel));
+        // The caller gave up while the store was removing the URL: the store may carry out the removal all the same,
+        // and an instance whose write came just before must still hear of it.
+        var store = new ChaosDistributedCache(_store);
+        var a = Start(new Origin(_clock, "v1"), store);
         Assert.Equal("v1", await a.GetStringAsync(Url));
         var published = _hub.Messages.Count;
+        store.RemoveFault = StoreFault.Hang;
+        var hung = store.NextHang;
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), cancel.Token).AsTask());
+        var invalidating = a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), cancel.Token).AsTask();
+        await hung.WaitAsync(Limit, Ct);
+        await cancel.CancelAsync();
 
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => invalidating);
         Assert.Contains(_hub.Messages.Skip(published), m => m.StartsWith('r') && m.EndsWith(EntryKey, StringComparison.Ordinal));
     }
+
 
     [Fact]
     public async Task Backplane_UrlInvalidatedThenStoredAgainWhileAColdFetchIsUnderWay_TheFetchIsNotWrittenOverIt()
@@ -1496,62 +1502,10 @@ public sealed class CoordinationTests : IDisposable
         }
     }
 
+    /// <summary>The shared store, whose writes of the URL's entry are carried out and then fail, as if the answer was lost.</summary>
+    private ChaosDistributedCache LostEntryWrites() => new(_store) { SetFault = StoreFault.Lost, FaultedKeys = key => key == EntryKey };
+
     private static string EntryKeyOf(string url) => "httpcaching:" + CachingHarness.ClientName + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
-
-    /// <summary>A store whose writes of the URL's entry key are carried out, and then fail, as if the answer was lost.</summary>
-    private sealed class LandsThenFailsStore(IDistributedCache inner) : IDistributedCache
-    {
-        public byte[]? Get(string key) => inner.Get(key);
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
-
-        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
-        {
-            await inner.SetAsync(key, value, options, token);
-            if (key == EntryKey)
-            {
-                throw new IOException("The connection was lost before the store answered.");
-            }
-        }
-
-        public void Refresh(string key) => inner.Refresh(key);
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
-
-        public void Remove(string key) => inner.Remove(key);
-
-        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
-    }
-
-    /// <summary>A store that carries out a removal of the URL's entry key, then cancels <paramref name="cancel"/> before it answers.</summary>
-    private sealed class CancelsOnEntryRemovalStore(IDistributedCache inner, CancellationTokenSource cancel) : IDistributedCache
-    {
-        public byte[]? Get(string key) => inner.Get(key);
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
-
-        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => inner.SetAsync(key, value, options, token);
-
-        public void Refresh(string key) => inner.Refresh(key);
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
-
-        public void Remove(string key) => inner.Remove(key);
-
-        public async Task RemoveAsync(string key, CancellationToken token = default)
-        {
-            await inner.RemoveAsync(key, token);
-            if (key == EntryKey)
-            {
-                await cancel.CancelAsync();
-                token.ThrowIfCancellationRequested();
-            }
-        }
-    }
 
     /// <summary>A store that runs <paramref name="before"/> once, as a write of the URL's entry key starts (after <see cref="WritesBefore"/> of them), then writes.</summary>
     private sealed class BeforeEntryWriteStore(IDistributedCache inner, Func<Task> before) : IDistributedCache

@@ -21,6 +21,12 @@ public enum StoreFault
     /// <see cref="ChaosDistributedCache.Corruptions"/>); refresh and remove carry no value, and work.
     /// </summary>
     Corrupt,
+
+    /// <summary>
+    /// The operation is carried out, then throws (<see cref="IOException"/>) as if its answer was lost on the way back: a
+    /// write lands though its caller sees it fail.
+    /// </summary>
+    Lost,
 }
 
 /// <summary>The damage a corrupted record can take.</summary>
@@ -76,6 +82,9 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
 
     public StoreFault RemoveFault { get; set; }
 
+    /// <summary>The keys the switched faults apply to (every key when <see langword="null"/>); the chaos rates apply to all.</summary>
+    public Func<string, bool>? FaultedKeys { get; set; }
+
     /// <summary>Sets the fault of every operation at once.</summary>
     public StoreFault AllFaults
     {
@@ -128,7 +137,7 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
 
     public byte[]? Get(string key)
     {
-        var fault = Fault(GetFault);
+        var fault = Fault(GetFault, key);
         ThrowIfFaulted(fault);
         if (Roll(EvictRate))
         {
@@ -136,12 +145,14 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
             inner.Remove(key);
         }
 
-        return Damaged(inner.Get(key), fault);
+        var value = Damaged(inner.Get(key), fault);
+        ThrowIfLost(fault);
+        return value;
     }
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        var fault = Fault(GetFault);
+        var fault = Fault(GetFault, key);
         await Misbehave(fault, token);
         if (Roll(EvictRate))
         {
@@ -149,58 +160,72 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
             await inner.RemoveAsync(key, token);
         }
 
-        return Damaged(await inner.GetAsync(key, token), fault);
+        var value = Damaged(await inner.GetAsync(key, token), fault);
+        ThrowIfLost(fault);
+        return value;
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
     {
-        var fault = Fault(SetFault, corruptible: false);
+        var fault = Fault(SetFault, key, corruptible: false);
         ThrowIfFaulted(fault);
         if (!DropWrite())
         {
             inner.Set(key, fault == StoreFault.Corrupt ? DamagedCopy(value) : value, options);
         }
+
+        ThrowIfLost(fault);
     }
 
     public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
-        var fault = Fault(SetFault, corruptible: false);
+        var fault = Fault(SetFault, key, corruptible: false);
         await Misbehave(fault, token);
         if (!DropWrite())
         {
             await inner.SetAsync(key, fault == StoreFault.Corrupt ? DamagedCopy(value) : value, options, token);
         }
+
+        ThrowIfLost(fault);
     }
 
     public void Refresh(string key)
     {
-        ThrowIfFaulted(Fault(RefreshFault, corruptible: false));
+        var fault = Fault(RefreshFault, key, corruptible: false);
+        ThrowIfFaulted(fault);
         inner.Refresh(key);
+        ThrowIfLost(fault);
     }
 
     public async Task RefreshAsync(string key, CancellationToken token = default)
     {
-        await Misbehave(Fault(RefreshFault, corruptible: false), token);
+        var fault = Fault(RefreshFault, key, corruptible: false);
+        await Misbehave(fault, token);
         await inner.RefreshAsync(key, token);
+        ThrowIfLost(fault);
     }
 
     public void Remove(string key)
     {
-        ThrowIfFaulted(Fault(RemoveFault, corruptible: false));
+        var fault = Fault(RemoveFault, key, corruptible: false);
+        ThrowIfFaulted(fault);
         inner.Remove(key);
+        ThrowIfLost(fault);
     }
 
     public async Task RemoveAsync(string key, CancellationToken token = default)
     {
-        await Misbehave(Fault(RemoveFault, corruptible: false), token);
+        var fault = Fault(RemoveFault, key, corruptible: false);
+        await Misbehave(fault, token);
         await inner.RemoveAsync(key, token);
+        ThrowIfLost(fault);
     }
 
     /// <summary>Counts the call and decides its fault: the switched one, else one drawn at the chaos rates.</summary>
-    private StoreFault Fault(StoreFault switched, bool corruptible = true)
+    private StoreFault Fault(StoreFault switched, string key, bool corruptible = true)
     {
         Interlocked.Increment(ref _calls);
-        if (switched != StoreFault.None)
+        if (switched != StoreFault.None && (FaultedKeys is null || FaultedKeys(key)))
         {
             return switched;
         }
@@ -220,6 +245,16 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
                 throw new InvalidOperationException("The store is down.");
             case StoreFault.Hang:
                 throw new NotSupportedException("A synchronous call cannot hang until it is cancelled: the handler uses the asynchronous API.");
+        }
+    }
+
+    /// <summary>After the operation was carried out: its answer is lost.</summary>
+    private void ThrowIfLost(StoreFault fault)
+    {
+        if (fault == StoreFault.Lost)
+        {
+            Interlocked.Increment(ref _throws);
+            throw new IOException("The connection was lost before the store answered.");
         }
     }
 
