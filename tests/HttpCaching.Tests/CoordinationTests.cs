@@ -752,6 +752,43 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_LateMessageAfterAnotherClientTookTheWritesSlot_ARefusedRemovalIsRetriedByTheWritersClient()
+    {
+        // B's late write of the URL (client "test"), then a write of B's other client in the same slot; the removal the
+        // late message asks for is refused by the store. The client that wrote the URL remembers the removal, retries it
+        // on its next read, and asks its origin again instead of serving its write.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var storeB = new ChaosDistributedCache(_store);
+        var b = Start(originB, storeB, clients: [CachingHarness.ClientName, "other"]);
+        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u, "other")) == StoreCoordination.WriteSlot(EntryKey));
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        _hub.HoldMessages = true;
+        await InvalidateAsync(a, "POST");
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("v1", await b.GetStringAsync(other, "other"));
+        storeB.RemoveFault = StoreFault.Throw;
+        _hub.DeliverHeld();
+        Assert.NotNull(_store.Raw(EntryKey));
+        storeB.RemoveFault = StoreFault.None;
+
+        using (var again = await b.GetAsync(Url))
+        {
+            Assert.DoesNotContain("hit", again.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        // The URL twice, the other URL once.
+        Assert.Equal(3, originB.Requests);
+    }
+
+    [Fact]
     public async Task Backplane_InvalidationOfAUrlWhoseSlotHoldsAnotherWrite_TheOtherWriteStays()
     {
         // Only a write the slot displaced within the window makes the message remove a key the slot does not name.
@@ -961,6 +998,33 @@ public sealed class CoordinationTests : IDisposable
         Assert.True(storeB.Ran);
         Assert.Null(_store.Raw(EntryKey));
         Assert.Equal("v2", await Start(new Origin(_clock, "v2")).GetStringAsync(Url));
+    }
+
+    [Fact]
+    public async Task Backplane_InvalidationMessageComesAfterASlowWriteWasAcknowledged_TheWriteIsRemovedAgain()
+    {
+        // B's entry write takes 11 s (no store timeout); A invalidates while it is under way, the write lands after A's
+        // removal, and A's messages come just after the acknowledgement: the window counts from the write's end.
+        var a = Start(new Origin(_clock, "v2"));
+        var storeB = new BeforeEntryWriteStore(_store, async () =>
+        {
+            _clock.Advance(TimeSpan.FromSeconds(11));
+            _hub.HoldMessages = true;
+            await InvalidateAsync(a, "POST");
+        });
+        var b = Start(new Origin(_clock, "v1"), storeB, o => o.StoreTimeout = Timeout.InfiniteTimeSpan);
+
+        using (var response = await b.GetAsync(Url))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.True(storeB.Ran);
+        Assert.NotNull(_store.Raw(EntryKey));
+        _hub.DeliverHeld();
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its write again");
     }
 
     [Fact]
@@ -1505,7 +1569,7 @@ public sealed class CoordinationTests : IDisposable
     /// <summary>The shared store, whose writes of the URL's entry are carried out and then fail, as if the answer was lost.</summary>
     private ChaosDistributedCache LostEntryWrites() => new(_store) { SetFault = StoreFault.Lost, FaultedKeys = key => key == EntryKey };
 
-    private static string EntryKeyOf(string url) => "httpcaching:" + CachingHarness.ClientName + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
+    private static string EntryKeyOf(string url, string client = CachingHarness.ClientName) => "httpcaching:" + client + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
 
     /// <summary>A store that runs <paramref name="before"/> once, as a write of the URL's entry key starts (after <see cref="WritesBefore"/> of them), then writes.</summary>
     private sealed class BeforeEntryWriteStore(IDistributedCache inner, Func<Task> before) : IDistributedCache
@@ -1698,7 +1762,7 @@ public sealed class CoordinationTests : IDisposable
         return Start(origin, configure: o => o.OriginTimeout = TimeSpan.FromSeconds(2));
     }
 
-    private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null, Action<ThirdPartyCachingOptions>? configure = null)
+    private CachingHarness Start(HttpMessageHandler origin, IDistributedCache? store = null, Action<ThirdPartyCachingOptions>? configure = null, string[]? clients = null)
     {
         var app = new CachingHarness(
             o =>
@@ -1716,7 +1780,8 @@ public sealed class CoordinationTests : IDisposable
                 s.AddSingleton<TimeProvider>(_time);
                 s.AddSingleton(_hub.Join());
                 s.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
-            });
+            },
+            clientNames: clients ?? []);
         _apps.Add(app);
         return app;
     }

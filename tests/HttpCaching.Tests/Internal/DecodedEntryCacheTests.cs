@@ -53,6 +53,19 @@ public sealed class DecodedEntryCacheTests
     }
 
     [Fact]
+    public void Get_RecordEncodedForAnotherClient_IsDecodedWithThisClientsBodyKey()
+    {
+        // A store that hands one client's record to another (keys mixed up): the body key is this client's own.
+        var entry = ProtocolFixtures.Entry();
+        var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+
+        var decoded = DecodedEntryCache.Get(record, Prefix, "other-client", Hash);
+
+        Assert.NotNull(decoded);
+        Assert.Equal(CacheKeyBuilder.BodyKey(Prefix, "other-client", Hash, entry.VersionId), decoded.BodyKey);
+    }
+
+    [Fact]
     public void DefaultMemoryStoreSet_ReplacingARecord_ForgetsItsDecodedEntry()
     {
         using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();

@@ -138,12 +138,12 @@ internal sealed partial class StoreCoordination
     public void Invalidated(string key) => Publish(InvalidatedKind, key);
 
     /// <summary>
-    /// Notes that this instance is about to write the URL entry record under <paramref name="key"/> through
-    /// <paramref name="store"/>, for <see cref="LateInvalidationWindow"/> (called with the backplane on only), before the
-    /// write: one that times out may still land. One slot per key hash; a write of another key in the same slot takes
-    /// it, and the slot remembers when the write it displaced began, so that an invalidation of a key it no longer names
-    /// still removes that key (<see cref="RemoveLateWrite"/>). A full fence: the caller's check of the invalidations
-    /// after the write cannot be moved before this, so an invalidation is seen by the writer or finds the write here.
+    /// Notes that this instance wrote (or tried to write) the URL entry record under <paramref name="key"/> through
+    /// <paramref name="store"/>, for <see cref="LateInvalidationWindow"/> (called with the backplane on only). One slot per
+    /// key hash; a write of another key in the same slot takes it, and the slot remembers when the latest write it
+    /// displaced was done, and through which store, so that an invalidation of a key it no longer names still removes
+    /// that key (<see cref="RemoveLateWrite"/>). A full fence: the caller's check of the invalidations after it cannot be
+    /// moved before it, so an invalidation is seen by the writer or finds the write here.
     /// </summary>
     public void Wrote(string key, TieredStore store)
     {
@@ -152,10 +152,11 @@ internal sealed partial class StoreCoordination
         while (true)
         {
             var held = Volatile.Read(ref slot);
-            var displaced = held is null ? 0
-                : string.Equals(held.Key, key, StringComparison.Ordinal) ? held.DisplacedTimestamp
-                : Math.Max(held.Timestamp, held.DisplacedTimestamp);
-            if (ReferenceEquals(Interlocked.CompareExchange(ref slot, new RecentWrite(key, now, store, displaced), held), held))
+            // The write a slot names is always later than the one it displaced: displacing it keeps the later one.
+            var next = held is null ? new RecentWrite(key, now, store, 0, null)
+                : string.Equals(held.Key, key, StringComparison.Ordinal) ? new RecentWrite(key, now, store, held.DisplacedTimestamp, held.DisplacedStore)
+                : new RecentWrite(key, now, store, held.Timestamp, held.Store);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref slot, next, held), held))
             {
                 return;
             }
@@ -401,17 +402,21 @@ internal sealed partial class StoreCoordination
     private void RemoveLateWrite(string key)
     {
         var write = Volatile.Read(ref _writes[WriteSlot(key)]);
-        if (write is null
-            || !(string.Equals(write.Key, key, StringComparison.Ordinal)
-                ? _time.GetElapsedTime(write.Timestamp) <= LateInvalidationWindow
-                : write.DisplacedTimestamp != 0 && _time.GetElapsedTime(write.DisplacedTimestamp) <= LateInvalidationWindow))
+        var store = write switch
         {
-            return;
-        }
+            null => null,
+            _ when string.Equals(write.Key, key, StringComparison.Ordinal) =>
+                _time.GetElapsedTime(write.Timestamp) <= LateInvalidationWindow ? write.Store : null,
+            { DisplacedStore: { } displaced } when _time.GetElapsedTime(write.DisplacedTimestamp) <= LateInvalidationWindow => displaced,
+            _ => null,
+        };
 
-        // Any client's store of this coordination reaches the shared store; the key names its own client, whose near
-        // cache the message itself clears.
-        _ = RemoveAsync(write.Store, key);
+        if (store is not null)
+        {
+            // The store of the write the key may be (the displaced one's when the slot names another key): its client's
+            // near cache remembers a removal the store refuses, and retries it.
+            _ = RemoveAsync(store, key);
+        }
 
         static async Task RemoveAsync(TieredStore store, string key)
         {

@@ -248,7 +248,6 @@ internal sealed partial class ClientCache
         }
 
         // Written (or tried), but the URL was invalidated meanwhile, here or on another instance: gone again.
-        WillWrite(fetch);
         var written = await WriteEntryAsync(fetch, updated, cancellationToken).ConfigureAwait(false);
         return !await KeptAfterWriteAsync(fetch).ConfigureAwait(false) ? UpdateOutcome.Removed
             : written ? UpdateOutcome.Stored

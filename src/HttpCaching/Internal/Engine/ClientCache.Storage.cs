@@ -117,7 +117,6 @@ internal sealed partial class ClientCache
             return FetchResult.Success(response, snapshot, superseded, HttpCachingDiagnostics.OutcomeMiss, varyNames, variantId);
         }
 
-        WillWrite(fetch);
         var stored = await WriteAsync(fetch, snapshot, varyNames, variantId, cancellationToken).ConfigureAwait(false);
         if (!await KeptAfterWriteAsync(fetch).ConfigureAwait(false))
         {
@@ -155,27 +154,22 @@ internal sealed partial class ClientCache
         fetch.Store.Shared.Coordination is { } coordination && coordination.Invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsElsewhereSeen);
 
     /// <summary>
-    /// Before this request writes the URL's entry (or Vary) record, with the backplane on: the write is noted, so that an
-    /// invalidation another instance announces a moment later removes it again (<see cref="StoreCoordination.Wrote"/>):
-    /// its message can come after the write that undid it. Noted first, whatever becomes of the write, since one that
-    /// times out may still land; and before <see cref="KeptAfterWriteAsync"/> checks, so a message that comes meanwhile
-    /// is seen by one of the two.
+    /// After this request wrote (or tried to write) the URL's entry (or Vary) record: when the URL was invalidated since
+    /// the request started, by this instance or, as its message said, by another one, the write may have landed after
+    /// that removal, and the URL's record goes again (<see langword="false"/>). Otherwise, with the backplane on, the
+    /// write is noted first (<see cref="StoreCoordination.Wrote"/>), so that an invalidation another instance announces
+    /// a moment later removes it again: its message can come after the write that undid it. Noted whatever became of
+    /// the write, since one that timed out may still land, and when it was done, since a slow write may land well after
+    /// it began. The note is a full fence before the check: a message that comes meanwhile is seen by the check or
+    /// finds the note.
     /// </summary>
-    private static void WillWrite(Fetch fetch)
+    private async ValueTask<bool> KeptAfterWriteAsync(Fetch fetch)
     {
         if (fetch.Store.Shared.Coordination is { Backplane: true } coordination)
         {
             coordination.Wrote(fetch.PrimaryKey, fetch.Store);
         }
-    }
 
-    /// <summary>
-    /// After this request wrote (or tried to write) the URL's entry (or Vary) record: when the URL was invalidated since
-    /// the request started, by this instance or, as its message said, by another one, the write may have landed after
-    /// that removal, and the URL's record goes again (<see langword="false"/>).
-    /// </summary>
-    private async ValueTask<bool> KeptAfterWriteAsync(Fetch fetch)
-    {
         if (!_invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen) && !InvalidatedElsewhere(fetch))
         {
             return true;

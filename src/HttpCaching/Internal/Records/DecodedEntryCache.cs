@@ -14,6 +14,7 @@ internal static class DecodedEntryCache
     {
         if (Decoded.TryGetValue(record, out var decoded)
             && string.Equals(decoded.RequestHash, requestHash, StringComparison.Ordinal)
+            && string.Equals(decoded.ClientName, clientName, StringComparison.Ordinal)
             && string.Equals(decoded.Prefix, prefix, StringComparison.Ordinal))
         {
             return decoded;
@@ -25,7 +26,7 @@ internal static class DecodedEntryCache
             return null;
         }
 
-        decoded = new DecodedEntry(entry, prefix, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId));
+        decoded = new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId));
         Decoded.Set(record, decoded);
         return decoded;
     }
@@ -38,7 +39,7 @@ internal static class DecodedEntryCache
     public static byte[] Encode(CacheEntry entry, string prefix, string clientName, string requestHash)
     {
         var record = CacheEntrySerializer.Serialize(entry);
-        Decoded.Set(record, new DecodedEntry(entry, prefix, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
+        Decoded.Set(record, new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
         return record;
     }
 
