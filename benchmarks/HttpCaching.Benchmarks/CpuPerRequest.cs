@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HttpCaching.Benchmarks;
 
@@ -14,8 +15,14 @@ internal static class CpuPerRequest
     {
         if (args.Length < 3 || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var size))
         {
-            Console.Error.WriteLine("usage: --cpu <ideal|nocache|hit|304|miss> <body size> [seconds]");
+            Console.Error.WriteLine("usage: --cpu <ideal|nocache|hit|304|miss> <body size> [seconds] | --cpu hits <body size> <urls> [seconds]");
             Environment.ExitCode = 2;
+            return;
+        }
+
+        if (args[1] == "hits")
+        {
+            await RunHitsAsync(args, size);
             return;
         }
 
@@ -46,6 +53,46 @@ internal static class CpuPerRequest
             $"gc {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}, " +
             $"paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, {requests} requests"));
         benchmark.GlobalCleanup();
+    }
+
+    /// <summary>
+    /// Hits over a warm set of <c>urls</c> URLs, in turn, on the default memory store: what a hit costs when more records
+    /// are in use than any per-record memo of the process holds.
+    /// </summary>
+    private static async Task RunHitsAsync(string[] args, int size)
+    {
+        var urls = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10_000;
+        var seconds = args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 2;
+        var body = new byte[size];
+        new Random(1).NextBytes(body);
+        var origin = new NoRemoteCallHandler(body, maxAgeSeconds: 60);
+        var services = new ServiceCollection();
+        services.AddHttpClient("hits")
+            .AddThirdPartyCaching(o => o.MinimumFreshness = TimeSpan.FromDays(1))
+            .ConfigurePrimaryHttpMessageHandler(() => origin);
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("hits");
+        var uris = Enumerable.Range(0, urls).Select(i => new Uri($"https://api.example.test/1/oembed?url=https%3A%2F%2Fexample.com%2F{i}")).ToArray();
+        var next = 0;
+        async Task<int> HitAsync()
+        {
+            using var response = await client.GetAsync(uris[next++ % uris.Length]);
+            return (await response.Content.ReadAsByteArrayAsync()).Length;
+        }
+
+        for (var i = 0; i < urls; i++)
+        {
+            await HitAsync();
+        }
+
+        var warmed = origin.Calls;
+        await LoopAsync(HitAsync, TimeSpan.FromSeconds(3));
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var requests = await LoopAsync(HitAsync, TimeSpan.FromSeconds(seconds));
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"hits {size} over {urls} URLs: {cpu.TotalNanoseconds / requests:F0} ns cpu per request, {origin.Calls - warmed} origin calls after the warm-up, {requests} requests"));
     }
 
     private static async Task<long> LoopAsync(Func<Task<int>> operation, TimeSpan duration)

@@ -1,13 +1,15 @@
+using System.Runtime.CompilerServices;
+
 namespace HttpCaching.Internal;
 
 /// <summary>
 /// Decodes each entry record once. Stores that keep records in process memory return the same array on every read, so
 /// the decoded entry (and the key of its body) is found again by the array's identity; any other array is decoded
-/// afresh. Up to 2,048 arrays are remembered, and none is kept alive by it.
+/// afresh. Entries live exactly as long as the arrays they were decoded from.
 /// </summary>
 internal static class DecodedEntryCache
 {
-    private static readonly RecordIdentityCache<DecodedEntry> Decoded = new(sets: 1024);
+    private static readonly ConditionalWeakTable<byte[], DecodedEntry> Decoded = [];
 
     /// <summary>The decoded entry, or <see langword="null"/> when the record does not parse.</summary>
     public static DecodedEntry? Get(byte[] record, string prefix, string clientName, string requestHash)
@@ -27,7 +29,7 @@ internal static class DecodedEntryCache
         }
 
         decoded = new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId));
-        Decoded.Set(record, decoded);
+        Decoded.AddOrUpdate(record, decoded);
         return decoded;
     }
 
@@ -39,13 +41,7 @@ internal static class DecodedEntryCache
     public static byte[] Encode(CacheEntry entry, string prefix, string clientName, string requestHash)
     {
         var record = CacheEntrySerializer.Serialize(entry);
-        Decoded.Set(record, new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
+        Decoded.AddOrUpdate(record, new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
         return record;
     }
-
-    /// <summary>
-    /// Forgets the decoded entry of a record a store has just replaced: it is collected with the record instead of
-    /// staying until its slot is needed, which would carry it into an older generation of the heap.
-    /// </summary>
-    public static void Forget(byte[] record) => Decoded.Remove(record);
 }

@@ -1,19 +1,20 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HttpCaching.Internal;
 
 /// <summary>
 /// CRC-32C over a record's contents, so that a record damaged in the store (a flipped byte, a torn write) is a miss,
 /// never a wrong response. It detects accidents, not attacks: that is what the integrity keys are for. A record
-/// array that passed the check once is remembered by identity (up to 2,048 of them), so stores that return the same
-/// array on every read (the in-memory store, the near cache) pay for the check only once.
+/// array that passed the check once is remembered by identity, so stores that return the same array on every read
+/// (the in-memory store, the near cache) pay for the check only once.
 /// </summary>
 internal static class RecordChecksum
 {
     public const int Length = 4;
 
-    private static readonly RecordIdentityCache<object> Verified = new(sets: 1024);
+    private static readonly ConditionalWeakTable<byte[], object> Verified = [];
 
     public static uint Compute(ReadOnlySpan<byte> data)
     {
@@ -45,7 +46,7 @@ internal static class RecordChecksum
             return false;
         }
 
-        Verified.Set(record, Verified);
+        Verified.TryAdd(record, Verified);
         return true;
     }
 }

@@ -94,11 +94,6 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
             return;
         }
 
-        if (_memory.TryGetValue(key, out Task<byte[]?>? replaced) && replaced!.Result is { } old && !ReferenceEquals(old, value))
-        {
-            DecodedEntryCache.Forget(old);
-        }
-
         var stored = Task.FromResult<byte[]?>(value);
         for (var attempt = 0; attempt < 2; attempt++)
         {

@@ -191,11 +191,6 @@ internal sealed class NearCache : IDisposable
             slot = new Slot(null, 0, Pending: false, Expiry: null, Removed: true);
         }
 
-        if (_memory.TryGetValue(key, out Slot? held) && held?.Value is { } replaced && !ReferenceEquals(replaced, slot.Value))
-        {
-            DecodedEntryCache.Forget(replaced);
-        }
-
         var size = Size(key, slot.Value);
         for (var attempt = 0; attempt < 3; attempt++)
         {
