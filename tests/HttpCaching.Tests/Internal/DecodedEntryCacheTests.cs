@@ -1,4 +1,7 @@
 using HttpCaching.Internal;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace HttpCaching.Tests.Internal;
 
@@ -61,4 +64,60 @@ public sealed class DecodedEntryCacheTests
         Assert.NotNull(decoded);
         Assert.Equal(CacheKeyBuilder.BodyKey(Prefix, "other-client", Hash, entry.VersionId), decoded.BodyKey);
     }
+
+    [Fact]
+    public void DefaultMemoryStoreSet_ReplacingARecord_ForgetsItsDecodedEntry()
+    {
+        using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
+        using var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions()), services);
+        var entry = ProtocolFixtures.Entry();
+        var replaced = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+        store.Set("key", replaced, Expiry);
+
+        store.Set("key", DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash), Expiry);
+
+        Assert.NotSame(entry, DecodedEntryCache.Get(replaced, Prefix, "client", Hash)?.Entry);
+    }
+
+    [Fact]
+    public void DefaultMemoryStoreSet_TheSameRecordAgain_KeepsItsDecodedEntry()
+    {
+        using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
+        using var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions()), services);
+        var entry = ProtocolFixtures.Entry();
+        var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+        store.Set("key", record, Expiry);
+
+        store.Set("key", record, Expiry);
+
+        Assert.Same(entry, DecodedEntryCache.Get(record, Prefix, "client", Hash)?.Entry);
+    }
+
+    [Fact]
+    public void NearCacheSet_ReplacingARecord_ForgetsItsDecodedEntry()
+    {
+        using var near = new NearCache(1024 * 1024, new FakeTimeProvider());
+        var entry = ProtocolFixtures.Entry();
+        var replaced = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+        near.Set("key", replaced, bodyVersion: false, TimeSpan.FromSeconds(5));
+
+        near.Set("key", DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash), bodyVersion: false, TimeSpan.FromSeconds(5));
+
+        Assert.NotSame(entry, DecodedEntryCache.Get(replaced, Prefix, "client", Hash)?.Entry);
+    }
+
+    [Fact]
+    public void NearCacheSet_TheSameRecordAgain_KeepsItsDecodedEntry()
+    {
+        using var near = new NearCache(1024 * 1024, new FakeTimeProvider());
+        var entry = ProtocolFixtures.Entry();
+        var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+        near.Set("key", record, bodyVersion: false, TimeSpan.FromSeconds(5));
+
+        near.Set("key", record, bodyVersion: false, TimeSpan.FromSeconds(5));
+
+        Assert.Same(entry, DecodedEntryCache.Get(record, Prefix, "client", Hash)?.Entry);
+    }
+
+    private static DistributedCacheEntryOptions Expiry => new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };
 }

@@ -44,4 +44,11 @@ internal static class DecodedEntryCache
         Decoded.AddOrUpdate(record, new DecodedEntry(entry, prefix, clientName, requestHash, CacheKeyBuilder.BodyKey(prefix, clientName, requestHash, entry.VersionId)));
         return record;
     }
+
+    /// <summary>
+    /// Forgets the decoded entry of a record a store has just replaced. The table would drop it only when it next grows,
+    /// and until then each garbage collection walks its handle: a 304 per request left thousands of them, and gen0 pauses
+    /// of 8–17 ms.
+    /// </summary>
+    public static void Forget(byte[] record) => Decoded.Remove(record);
 }

@@ -94,6 +94,12 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
             return;
         }
 
+        // A record replaced here is forgotten by the decoded-entry table at once (see DecodedEntryCache.Forget).
+        if (_memory.TryGetValue(key, out Task<byte[]?>? replaced) && replaced!.Result is { } old && !ReferenceEquals(old, value))
+        {
+            DecodedEntryCache.Forget(old);
+        }
+
         var stored = Task.FromResult<byte[]?>(value);
         for (var attempt = 0; attempt < 2; attempt++)
         {

@@ -191,6 +191,12 @@ internal sealed class NearCache : IDisposable
             slot = new Slot(null, 0, Pending: false, Expiry: null, Removed: true);
         }
 
+        // A record replaced here is forgotten by the decoded-entry table at once (see DecodedEntryCache.Forget).
+        if (_memory.TryGetValue(key, out Slot? held) && held?.Value is { } replaced && !ReferenceEquals(replaced, slot.Value))
+        {
+            DecodedEntryCache.Forget(replaced);
+        }
+
         var size = Size(key, slot.Value);
         for (var attempt = 0; attempt < 3; attempt++)
         {
