@@ -649,13 +649,7 @@ public sealed class CoordinationTests : IDisposable
         var a = Start(new Origin(_clock, "v2"));
         var originB = new Origin(_clock, "v1", hold: true);
         var b = Start(originB);
-        var slow = b.GetAsync(Url);
-        await originB.Reached.WaitAsync(Limit, Ct);
-        _hub.HoldMessages = true;
-        await InvalidateAsync(a, how);
-
-        originB.Release();
-        using (var response = await slow.WaitAsync(Limit, Ct))
+        using (var response = await WriteLateAsync(a, b, originB, how))
         {
             Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
             Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
@@ -730,14 +724,8 @@ public sealed class CoordinationTests : IDisposable
         var a = Start(new Origin(_clock, "v2"));
         var originB = new Origin(_clock, "v1", hold: true);
         var b = Start(originB);
-        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
-            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
-        var slow = b.GetAsync(Url);
-        await originB.Reached.WaitAsync(Limit, Ct);
-        _hub.HoldMessages = true;
-        await InvalidateAsync(a, "POST");
-        originB.Release();
-        using (var response = await slow.WaitAsync(Limit, Ct))
+        var other = UrlInTheSameWriteSlot();
+        using (var response = await WriteLateAsync(a, b, originB, "POST"))
         {
             Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
         }
@@ -761,14 +749,8 @@ public sealed class CoordinationTests : IDisposable
         var originB = new Origin(_clock, "v1", hold: true);
         var storeB = new ChaosDistributedCache(_store);
         var b = Start(originB, storeB, clients: [CachingHarness.ClientName, "other"]);
-        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
-            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u, "other")) == StoreCoordination.WriteSlot(EntryKey));
-        var slow = b.GetAsync(Url);
-        await originB.Reached.WaitAsync(Limit, Ct);
-        _hub.HoldMessages = true;
-        await InvalidateAsync(a, "POST");
-        originB.Release();
-        using (var response = await slow.WaitAsync(Limit, Ct))
+        var other = UrlInTheSameWriteSlot("other");
+        using (var response = await WriteLateAsync(a, b, originB, "POST"))
         {
             Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
         }
@@ -794,8 +776,7 @@ public sealed class CoordinationTests : IDisposable
         // Only a write the slot displaced within the window makes the message remove a key the slot does not name.
         var a = Start(new Origin(_clock, "v2"));
         var b = Start(new Origin(_clock, "v1"));
-        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
-            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        var other = UrlInTheSameWriteSlot();
         Assert.Equal("v1", await b.GetStringAsync(other));
 
         Assert.False(await a.Services.GetRequiredService<IThirdPartyCacheInvalidator>().InvalidateAsync(CachingHarness.ClientName, new Uri(Url), Ct));
@@ -812,8 +793,7 @@ public sealed class CoordinationTests : IDisposable
         // make it forget the other URL's write it displaced.
         var a = Start(new Origin(_clock, "v2"));
         var b = Start(new Origin(_clock, "v1"));
-        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
-            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        var other = UrlInTheSameWriteSlot();
         Assert.Equal("v1", await b.GetStringAsync(other));
         Assert.Equal("v1", await b.GetStringAsync(Url));
         using (var again = new HttpRequestMessage(HttpMethod.Get, Url))
@@ -836,8 +816,7 @@ public sealed class CoordinationTests : IDisposable
     {
         var a = Start(new Origin(_clock, "v2"));
         var b = Start(new Origin(_clock, "v1"));
-        var other = Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
-            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u)) == StoreCoordination.WriteSlot(EntryKey));
+        var other = UrlInTheSameWriteSlot();
         Assert.Equal("v1", await b.GetStringAsync(Url));
         _clock.Advance(TimeSpan.FromSeconds(secondsLater - 1));
         Assert.Equal("v1", await b.GetStringAsync(other));
@@ -857,12 +836,7 @@ public sealed class CoordinationTests : IDisposable
         var a = Start(new Origin(_clock, "v2"));
         var originB = new Origin(_clock, "v1", hold: true);
         var b = Start(originB, LostEntryWrites());
-        var slow = b.GetAsync(Url);
-        await originB.Reached.WaitAsync(Limit, Ct);
-        _hub.HoldMessages = true;
-        await InvalidateAsync(a, "POST");
-        originB.Release();
-        using (var response = await slow.WaitAsync(Limit, Ct))
+        using (var response = await WriteLateAsync(a, b, originB, "POST"))
         {
             Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
             Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailStoreFailed, response.CacheStatus(), StringComparison.Ordinal);
@@ -1568,6 +1542,25 @@ public sealed class CoordinationTests : IDisposable
 
     /// <summary>The shared store, whose writes of the URL's entry are carried out and then fail, as if the answer was lost.</summary>
     private ChaosDistributedCache LostEntryWrites() => new(_store) { SetFault = StoreFault.Lost, FaultedKeys = key => key == EntryKey };
+
+    /// <summary>Another URL whose entry key (of <paramref name="client"/>) falls in the same slot of remembered writes as the URL's.</summary>
+    private static string UrlInTheSameWriteSlot(string client = CachingHarness.ClientName) =>
+        Enumerable.Range(0, 1_000_000).Select(i => Url + "&n=" + i)
+            .First(u => StoreCoordination.WriteSlot(EntryKeyOf(u, client)) == StoreCoordination.WriteSlot(EntryKey));
+
+    /// <summary>
+    /// B's origin decides before A's caller changes the resource (<paramref name="how"/>), and B writes after A's removal,
+    /// before A's messages reach it: they are held until the test delivers them. B's response.
+    /// </summary>
+    private async Task<HttpResponseMessage> WriteLateAsync(CachingHarness a, CachingHarness b, Origin originB, string how)
+    {
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        _hub.HoldMessages = true;
+        await InvalidateAsync(a, how);
+        originB.Release();
+        return await slow.WaitAsync(Limit, Ct);
+    }
 
     private static string EntryKeyOf(string url, string client = CachingHarness.ClientName) => "httpcaching:" + client + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
 
