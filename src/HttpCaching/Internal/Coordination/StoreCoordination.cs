@@ -392,12 +392,12 @@ internal sealed partial class StoreCoordination
     }
 
     /// <summary>
-    /// Another instance invalidated <paramref name="key"/>'s URL: a write of its entry this instance began within
-    /// <see cref="LateInvalidationWindow"/> may have landed after that removal, with what the origin said before the
-    /// change, so it goes again (its removal tells the others). So does the key when its slot displaced a write of
-    /// another key within the window, which may have been this one's: a removal too many is only a miss. One that came
-    /// after the removal goes too; the next request fetches again, which is safe. In the background: the message's
-    /// handler only starts the removal.
+    /// Another instance invalidated <paramref name="key"/>'s URL: a write of its entry this instance finished (or gave
+    /// up on) within <see cref="LateInvalidationWindow"/> may have landed after that removal, with what the origin said
+    /// before the change, so it goes again (its removal tells the others). So does the key when its slot displaced a
+    /// write of another key within the window, which may have been this one's: a removal too many is only a miss. One
+    /// that came after the removal goes too; the next request fetches again, which is safe. In the background: the
+    /// message's handler only starts the removal.
     /// </summary>
     private void RemoveLateWrite(string key)
     {
