@@ -732,6 +732,32 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_LateMessageWhileTheStoreHangsWithoutATimeout_TheRemovalIsGivenUpAfter30Seconds()
+    {
+        // No store timeout, and the store hangs on the removal a late message asks for: like other work no request
+        // waits for, it is given up after 30 s (and remembered, to be retried), instead of piling up for ever.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var storeB = new ChaosDistributedCache(_store);
+        var b = Start(originB, storeB, o => o.StoreTimeout = Timeout.InfiniteTimeSpan);
+        using (var response = await WriteLateAsync(a, b, originB, "POST"))
+        {
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        storeB.RemoveFault = StoreFault.Hang;
+        var hung = storeB.NextHang;
+        _hub.DeliverHeld();
+        await hung.WaitAsync(Limit, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Empty(b.Logs.WithId(GuardedStore.Log.StoreTimedOutId));
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        await Poll.UntilAsync(() => b.Logs.WithId(GuardedStore.Log.StoreTimedOutId).Length > 0, "the removal is given up");
+    }
+
+    [Fact]
     public async Task Backplane_LateMessageAfterAnotherClientTookTheWritesSlot_ARefusedRemovalIsRetriedByTheWritersClient()
     {
         // B's late write of the URL (client "test"), then a write of B's other client in the same slot; the removal the
