@@ -260,7 +260,7 @@ public sealed class PinnedRuleTests
         Assert.True(guarded.IsOpen);
 
         Assert.Null(await guarded.GetAsync("k", CachingHarness.ClientName, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
-        Assert.False(await guarded.SetAsync("k", [1], new DistributedCacheEntryOptions(), CachingHarness.ClientName, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+        Assert.False(await guarded.SetAsync("k", new HeldRecord([1]), new DistributedCacheEntryOptions(), CachingHarness.ClientName, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
         Assert.Equal(5, down.Calls);
     }
 }

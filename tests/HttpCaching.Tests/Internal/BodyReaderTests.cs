@@ -45,7 +45,7 @@ public sealed class BodyReaderTests
         Assert.Null(result.Replacement);
         Assert.Equal(expected.Length, result.Length);
         Assert.NotNull(result.Record);
-        Assert.True(BodyRecord.IsValid(result.Record, expected.Length, RecordChecksum.Compute(expected)));
+        Assert.True(BodyRecord.IsValid(new HeldRecord(result.Record), expected.Length, RecordChecksum.Compute(expected)));
         Assert.Equal(expected, result.Record.AsSpan(RecordFormat.BodyHeaderLength).ToArray());
     }
 

@@ -151,13 +151,56 @@ public sealed class BodyRecordTests
         var record = Sealed("{\"id\":1}");
         var other = Sealed("{\"id\":2}");
 
-        Assert.True(BodyRecord.IsValid(record, record.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
-        Assert.False(BodyRecord.IsValid(other, other.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
+        Assert.True(BodyRecord.IsValid(new HeldRecord(record), record.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
+        Assert.False(BodyRecord.IsValid(new HeldRecord(other), other.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(record)));
+    }
+
+    [Fact]
+    public void IsValid_AHeldRecord_IsMarkedVerifiedOnlyWhenItsChecksumMatches()
+    {
+        var intact = new HeldRecord(Sealed("{\"id\":1}"));
+        var damagedBytes = Sealed("{\"id\":1}");
+        damagedBytes[^1] ^= 0x01;
+        var damaged = new HeldRecord(damagedBytes);
+
+        Assert.True(BodyRecord.IsValid(intact, intact.Data.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(intact.Data)));
+        Assert.False(BodyRecord.IsValid(damaged, damaged.Data.Length - RecordFormat.BodyHeaderLength, BodyRecord.Checksum(damaged.Data)));
+
+        Assert.True(intact.Verified);
+        Assert.False(damaged.Verified);
+    }
+
+    [Fact]
+    public void IsValid_AVerifiedRecordAgainstAnotherEntry_ReturnsFalse()
+    {
+        // What a holder remembers is that its own checksum matched: another entry's length or checksum still fails,
+        // so a verified body is never served for an entry that names another one.
+        var record = new HeldRecord(Sealed("{\"id\":1}")) { Verified = true };
+        var length = record.Data.Length - RecordFormat.BodyHeaderLength;
+        var checksum = BodyRecord.Checksum(record.Data);
+
+        Assert.True(BodyRecord.IsValid(record, length, checksum));
+        Assert.False(BodyRecord.IsValid(record, length, checksum ^ 1));
+        Assert.False(BodyRecord.IsValid(record, length + 1, checksum));
+        Assert.False(BodyRecord.IsValid(record, length - 1, checksum));
+    }
+
+    [Fact]
+    public void IsValid_AVerifiedRecord_IsNotCheckedAgain()
+    {
+        // The checksum is computed once per held record: a holder marked verified is taken at its word, which is why
+        // only holders of records nothing writes to are marked.
+        var bytes = Sealed("{\"id\":1}");
+        var checksum = BodyRecord.Checksum(bytes);
+        bytes[^1] ^= 0x01;
+
+        Assert.False(BodyRecord.IsValid(new HeldRecord(bytes), bytes.Length - RecordFormat.BodyHeaderLength, checksum));
+        Assert.True(BodyRecord.IsValid(new HeldRecord(bytes) { Verified = true }, bytes.Length - RecordFormat.BodyHeaderLength, checksum));
     }
 
     /// <summary>Checks everything but the entry's recorded checksum (taken as the record's own).</summary>
     private static bool IsValid(byte[] record, int expectedLength) =>
-        BodyRecord.IsValid(record, expectedLength, record.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(record) : 0);
+        BodyRecord.IsValid(new HeldRecord(record), expectedLength, record.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(record) : 0);
 
     private static byte[] Sealed(string body)
     {

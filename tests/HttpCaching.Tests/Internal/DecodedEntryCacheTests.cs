@@ -29,7 +29,7 @@ public sealed class DecodedEntryCacheTests
         var entry = ProtocolFixtures.Entry();
 
         var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
-        var copy = (byte[])record.Clone();
+        var copy = new HeldRecord((byte[])record.Data.Clone());
         var decoded = DecodedEntryCache.Get(copy, Prefix, "client", Hash);
 
         Assert.NotNull(decoded);
@@ -66,57 +66,124 @@ public sealed class DecodedEntryCacheTests
     }
 
     [Fact]
-    public void DefaultMemoryStoreSet_ReplacingARecord_ForgetsItsDecodedEntry()
+    public void Get_ARecordDecodedOnce_IsNotDecodedAgain()
+    {
+        var record = new HeldRecord(CacheEntrySerializer.Serialize(ProtocolFixtures.Entry()));
+
+        var first = DecodedEntryCache.Get(record, Prefix, "client", Hash);
+        var second = DecodedEntryCache.Get(record, Prefix, "client", Hash);
+
+        Assert.NotNull(first);
+        Assert.Same(first, second);
+        Assert.Same(first, record.Decoded);
+    }
+
+    [Fact]
+    public void Get_AnUnreadableRecord_IsNullAndLeavesNothingDecoded()
+    {
+        var bytes = CacheEntrySerializer.Serialize(ProtocolFixtures.Entry());
+        bytes[^1] ^= 0xFF;
+        var record = new HeldRecord(bytes);
+
+        Assert.Null(DecodedEntryCache.Get(record, Prefix, "client", Hash));
+        Assert.Null(record.Decoded);
+    }
+
+    [Fact]
+    public async Task DefaultMemoryStore_ARecordWrittenByTheHandler_IsReadBackInItsHolderAlreadyDecoded()
     {
         using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
         using var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions()), services);
         var entry = ProtocolFixtures.Entry();
-        var replaced = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
-        store.Set("key", replaced, Expiry);
+        var written = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
+        store.Set("key", written, Expiry);
 
-        store.Set("key", DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash), Expiry);
+        var read = await store.GetHeldAsync("key");
 
-        Assert.NotSame(entry, DecodedEntryCache.Get(replaced, Prefix, "client", Hash)?.Entry);
+        Assert.Same(written, read);
+        Assert.Same(entry, DecodedEntryCache.Get(read!, Prefix, "client", Hash)?.Entry);
+        Assert.Same(written.Data, await store.GetAsync("key", TestContext.Current.CancellationToken));
     }
 
     [Fact]
-    public void DefaultMemoryStoreSet_TheSameRecordAgain_KeepsItsDecodedEntry()
+    public async Task DefaultMemoryStore_ARecordWrittenAsBytes_IsDecodedOnItsFirstReadOnly()
     {
         using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
         using var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions()), services);
-        var entry = ProtocolFixtures.Entry();
-        var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
-        store.Set("key", record, Expiry);
+        await store.SetAsync("key", CacheEntrySerializer.Serialize(ProtocolFixtures.Entry()), Expiry, TestContext.Current.CancellationToken);
 
-        store.Set("key", record, Expiry);
+        var first = DecodedEntryCache.Get((await store.GetHeldAsync("key"))!, Prefix, "client", Hash);
+        var second = DecodedEntryCache.Get((await store.GetHeldAsync("key"))!, Prefix, "client", Hash);
 
-        Assert.Same(entry, DecodedEntryCache.Get(record, Prefix, "client", Hash)?.Entry);
+        Assert.NotNull(first);
+        Assert.Same(first, second);
     }
 
     [Fact]
-    public void NearCacheSet_ReplacingARecord_ForgetsItsDecodedEntry()
+    public async Task DefaultMemoryStore_ADamagedBodyWrittenAsBytes_IsNotTakenAsVerified()
     {
-        using var near = new NearCache(1024 * 1024, new FakeTimeProvider());
-        var entry = ProtocolFixtures.Entry();
-        var replaced = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
-        near.Set("key", replaced, bodyVersion: false, TimeSpan.FromSeconds(5));
+        // Bytes written through the store's IDistributedCache face come from someone else: their checksum is checked
+        // on the first read, as any store's.
+        using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
+        using var store = new DefaultMemoryStore(Options.Create(new HttpCachingStoreOptions()), services);
+        var body = BodyRecord.Allocate(4);
+        "body"u8.CopyTo(body.AsSpan(RecordFormat.BodyHeaderLength));
+        BodyRecord.Seal(body);
+        var checksum = BodyRecord.Checksum(body);
+        body[^1] ^= 0x01;
+        store.Set("body", body, Expiry);
 
-        near.Set("key", DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash), bodyVersion: false, TimeSpan.FromSeconds(5));
+        var held = (await store.GetHeldAsync("body"))!;
 
-        Assert.NotSame(entry, DecodedEntryCache.Get(replaced, Prefix, "client", Hash)?.Entry);
+        Assert.False(BodyRecord.IsValid(held, 4, checksum));
+        Assert.False(held.Verified);
     }
 
     [Fact]
-    public void NearCacheSet_TheSameRecordAgain_KeepsItsDecodedEntry()
+    public void NearCache_ARecordKeptThere_IsReadBackInItsHolder()
     {
         using var near = new NearCache(1024 * 1024, new FakeTimeProvider());
-        var entry = ProtocolFixtures.Entry();
-        var record = DecodedEntryCache.Encode(entry, Prefix, "client", Hash);
-        near.Set("key", record, bodyVersion: false, TimeSpan.FromSeconds(5));
+        var written = DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash);
+        near.Set("key", written, bodyVersion: false, TimeSpan.FromSeconds(5));
 
-        near.Set("key", record, bodyVersion: false, TimeSpan.FromSeconds(5));
+        Assert.Same(written, near.Get("key"));
+        Assert.Same(written, near.GetLastKnown("key"));
+    }
 
-        Assert.Same(entry, DecodedEntryCache.Get(record, Prefix, "client", Hash)?.Entry);
+    [Fact]
+    public async Task GuardedStore_ReadsOfAStoreOutOfProcess_GiveANewHolderEachTime()
+    {
+        // A store out of process returns a new array on every read: nothing learned of one array is kept past it.
+        var time = new FakeTimeProvider();
+        var store = new RecordingDistributedCache(time);
+        store.Put("key", CacheEntrySerializer.Serialize(ProtocolFixtures.Entry()));
+        var guarded = new GuardedStore(store, time, new HttpCachingMetrics(null), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        var first = await guarded.GetAsync("key", "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        var second = await guarded.GetAsync("key", "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        Assert.NotNull(first);
+        Assert.NotSame(first, second);
+    }
+
+    [Fact]
+    public async Task GuardedStore_OverAnInProcessStoreOfTheApplication_FindsTheHolderItWrote()
+    {
+        // MemoryDistributedCache returns the array it was given: the holder written, with its decoded entry, is found
+        // again by the array, and two reads find one holder.
+        var time = new FakeTimeProvider();
+        var cache = new MemoryDistributedCache(Options.Create(new Microsoft.Extensions.Caching.Memory.MemoryDistributedCacheOptions()));
+        var guarded = new GuardedStore(cache, time, new HttpCachingMetrics(null), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var written = DecodedEntryCache.Encode(ProtocolFixtures.Entry(), Prefix, "client", Hash);
+
+        Assert.True(await guarded.SetAsync("key", written, Expiry, "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+        var read = await guarded.GetAsync("key", "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        Assert.Same(written, read);
+        await cache.SetAsync("other", CacheEntrySerializer.Serialize(ProtocolFixtures.Entry()), Expiry, TestContext.Current.CancellationToken);
+        Assert.Same(
+            await guarded.GetAsync("other", "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken),
+            await guarded.GetAsync("other", "client", TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
     }
 
     private static DistributedCacheEntryOptions Expiry => new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) };

@@ -22,7 +22,7 @@ public sealed class NearCacheRoomTests
         using var near = new NearCache(Limit, time);
         Fill(near, time);
 
-        near.Set("newest", new byte[size], bodyVersion: true, TimeSpan.FromSeconds(5));
+        near.Set("newest", new HeldRecord(new byte[size]), bodyVersion: true, TimeSpan.FromSeconds(5));
 
         Assert.NotNull(near.Get("newest"));
     }
@@ -37,7 +37,7 @@ public sealed class NearCacheRoomTests
         using var near = new NearCache(Limit, time);
         Fill(near, time);
 
-        near.SetPending("pending", new byte[size], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+        near.SetPending("pending", new HeldRecord(new byte[size]), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
 
         Assert.True(near.TryGetPending("pending", out _, out _));
     }
@@ -54,7 +54,7 @@ public sealed class NearCacheRoomTests
         for (var round = 0; round < 3; round++)
         {
             Fill(near, time, $"round{round}");
-            near.SetPending($"pending{round}", new byte[20_000], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+            near.SetPending($"pending{round}", new HeldRecord(new byte[20_000]), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
         }
 
         Assert.True(near.IsRemovalPending("invalidated"));
@@ -82,7 +82,7 @@ public sealed class NearCacheRoomTests
         using var near = new NearCache(Limit, time);
         near.SetRemovalPending("still");
         near.SetRemovalPending("rewritten");
-        near.Set("rewritten", [1, 2, 3], bodyVersion: false, TimeSpan.FromSeconds(5));
+        near.Set("rewritten", new HeldRecord(new byte[] { 1, 2, 3 }), bodyVersion: false, TimeSpan.FromSeconds(5));
 
         var pending = near.RemovalsPending();
         near.Remove("still");
@@ -99,13 +99,13 @@ public sealed class NearCacheRoomTests
         var time = new FakeTimeProvider();
         using var near = new NearCache(Limit, time);
         var record = new byte[] { 1, 2, 3 };
-        near.SetPending("entry", record, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+        near.SetPending("entry", new HeldRecord(record), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
 
         near.Drop("entry");
 
         Assert.Null(near.Get("entry"));
         Assert.False(near.TryGetPending("entry", out _, out _));
-        Assert.Same(record, near.GetLastKnown("entry"));
+        Assert.Same(record, near.GetLastKnown("entry")?.Data);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class NearCacheRoomTests
     {
         var time = new FakeTimeProvider();
         using var near = new NearCache(Limit, time);
-        near.SetPending("pending", new byte[1000], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+        near.SetPending("pending", new HeldRecord(new byte[1000]), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
 
         for (var round = 0; round < 3; round++)
         {
@@ -140,9 +140,9 @@ public sealed class NearCacheRoomTests
     {
         var time = new FakeTimeProvider();
         using var near = new NearCache(Limit, time);
-        near.Set("small", new byte[100], bodyVersion: true, TimeSpan.FromSeconds(5));
+        near.Set("small", new HeldRecord(new byte[100]), bodyVersion: true, TimeSpan.FromSeconds(5));
 
-        near.Set("huge", new byte[Limit + 1], bodyVersion: true, TimeSpan.FromSeconds(5));
+        near.Set("huge", new HeldRecord(new byte[Limit + 1]), bodyVersion: true, TimeSpan.FromSeconds(5));
 
         Assert.Null(near.Get("huge"));
         Assert.NotNull(near.Get("small"));
@@ -153,7 +153,7 @@ public sealed class NearCacheRoomTests
     {
         for (var i = 0; i < 40; i++)
         {
-            near.Set($"{prefix}-{i}", new byte[i % 3 == 0 ? 6_000 : 300], bodyVersion: true, TimeSpan.FromSeconds(5));
+            near.Set($"{prefix}-{i}", new HeldRecord(new byte[i % 3 == 0 ? 6_000 : 300]), bodyVersion: true, TimeSpan.FromSeconds(5));
             time.Advance(TimeSpan.FromMilliseconds(1));
         }
     }

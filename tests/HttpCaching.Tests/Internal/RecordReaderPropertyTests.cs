@@ -112,7 +112,7 @@ public sealed class RecordReaderPropertyTests
         {
             var record = framed ? Framed(RecordFormat.EntryKind, bytes) : bytes;
             AssertMissOrValid(CacheEntrySerializer.TryDeserialize(record));
-            AssertMissOrValid(DecodedEntryCache.Get(record, "p:", "c", Guid.NewGuid().ToString("N"))?.Entry);
+            AssertMissOrValid(DecodedEntryCache.Get(new HeldRecord(record), "p:", "c", Guid.NewGuid().ToString("N"))?.Entry);
         }, iter: Iterations);
     }
 
@@ -126,7 +126,7 @@ public sealed class RecordReaderPropertyTests
             var read = CacheEntrySerializer.TryDeserialize(record);
 
             AssertMissOrValid(read);
-            AssertMissOrValid(DecodedEntryCache.Get(record, "p:", "c", Guid.NewGuid().ToString("N"))?.Entry);
+            AssertMissOrValid(DecodedEntryCache.Get(new HeldRecord(record), "p:", "c", Guid.NewGuid().ToString("N"))?.Entry);
             if (!mutation.Reseal && IsOneByteChange(original, record))
             {
                 Assert.Null(read);
@@ -170,7 +170,7 @@ public sealed class RecordReaderPropertyTests
     {
         Gen.Select(Gen.Byte.Array[0, 200], Gen.Int).Sample((bytes, expectedLength) =>
         {
-            var valid = BodyRecord.IsValid(bytes, expectedLength, bytes.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(bytes) : 0);
+            var valid = BodyRecord.IsValid(new HeldRecord(bytes), expectedLength, bytes.Length >= RecordFormat.BodyHeaderLength ? BodyRecord.Checksum(bytes) : 0);
             Assert.True(!valid || bytes.Length == RecordFormat.BodyHeaderLength + expectedLength);
         }, iter: Iterations);
     }
@@ -184,12 +184,12 @@ public sealed class RecordReaderPropertyTests
             body.CopyTo(original, RecordFormat.BodyHeaderLength);
             BodyRecord.Seal(original);
             var checksum = BodyRecord.Checksum(original);
-            Assert.True(BodyRecord.IsValid(original, body.Length, checksum));
-            Assert.Equal(lengthError == 0, BodyRecord.IsValid(original, body.Length + lengthError, checksum));
+            Assert.True(BodyRecord.IsValid(new HeldRecord(original), body.Length, checksum));
+            Assert.Equal(lengthError == 0, BodyRecord.IsValid(new HeldRecord(original), body.Length + lengthError, checksum));
 
             // A body record carries no re-sealable checksum of its whole: any one changed byte is caught.
             var record = Mutate(original, mutation with { Reseal = false });
-            var valid = BodyRecord.IsValid(record, body.Length, checksum);
+            var valid = BodyRecord.IsValid(new HeldRecord(record), body.Length, checksum);
             if (IsOneByteChange(original, record) || record.Length != original.Length)
             {
                 Assert.False(valid);

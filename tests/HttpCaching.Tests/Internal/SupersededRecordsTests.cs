@@ -9,7 +9,7 @@ public sealed class SupersededRecordsTests
     private const string Hash = "hash";
 
     /// <summary>The entry record of version <paramref name="version"/> (its ETag), as the handler encodes it for the URL.</summary>
-    private static byte[] Record(string version) =>
+    private static HeldRecord Record(string version) =>
         DecodedEntryCache.Encode(ProtocolFixtures.Entry(version, fields: $"ETag: \"{version}\""), Prefix, Client, Hash);
 
     private static OlderVersions Older(string version) =>

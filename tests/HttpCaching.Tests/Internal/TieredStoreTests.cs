@@ -13,13 +13,13 @@ public sealed class TieredStoreTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static byte[] Record(string version) =>
+    private static HeldRecord Record(string version) =>
         DecodedEntryCache.Encode(ProtocolFixtures.Entry(version, fields: $"ETag: \"{version}\""), Prefix, Client, Hash);
 
     private static OlderVersions Older(string version) =>
         OlderVersions.Of(Prefix, Client, Hash, ProtocolFixtures.Entry(version, fields: $"ETag: \"{version}\"").VersionId);
 
-    private static string? VersionIn(byte[]? record) =>
+    private static string? VersionIn(HeldRecord? record) =>
         record is null ? null : DecodedEntryCache.Get(record, Prefix, Client, Hash)?.Entry.VersionId;
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class TieredStoreTests
         await removal.WaitAsync(Ct);
 
         Assert.True(await write.WaitAsync(Ct));
-        Assert.Equal(VersionIn(Record("v2")), VersionIn(memory.Raw(Key)));
+        Assert.Equal(VersionIn(Record("v2")), VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class TieredStoreTests
         Assert.True(await write.WaitAsync(Ct));
         await removal.WaitAsync(Ct);
         Assert.Equal(0, memory.Count("remove"));
-        Assert.Equal(VersionIn(Record("v2")), VersionIn(memory.Raw(Key)));
+        Assert.Equal(VersionIn(Record("v2")), VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class TieredStoreTests
         await removal.WaitAsync(Ct);
 
         Assert.True(await tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, CancellationToken.None, new StoreBudget(time, Timeout.InfiniteTimeSpan)));
-        Assert.Equal(VersionIn(Record("v3")), VersionIn(memory.Raw(Key)));
+        Assert.Equal(VersionIn(Record("v3")), VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null));
         never.SetResult();
     }
 
@@ -151,7 +151,7 @@ public sealed class TieredStoreTests
     {
         var time = new FakeTimeProvider(TestClock.Start);
         var memory = new RecordingDistributedCache(time);
-        memory.Put(Key, Record("v1"));
+        memory.Put(Key, Record("v1").Data);
         var store = new GateStore(memory, time);
         var tier = new TieredStore(new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance), near: null, new SupersededRecords(), Client, options ?? new ThirdPartyCachingOptions());
         return (memory, store, tier, time);

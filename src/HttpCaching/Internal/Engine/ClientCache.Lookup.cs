@@ -20,9 +20,9 @@ internal sealed partial class ClientCache
         VaryRecord? vary = null;
         string? variantId = null;
         var (entryRecord, source) = await store.GetAsync(entryKey, cancellationToken, budget).ConfigureAwait(false);
-        if (entryRecord is not null && Variants.IsVaryRecord(entryRecord))
+        if (entryRecord is not null && Variants.IsVaryRecord(entryRecord.Data))
         {
-            if (!Variants.TryRead(entryRecord, out var names, out var generation))
+            if (!Variants.TryRead(entryRecord.Data, out var names, out var generation))
             {
                 LogUnreadableRecord();
                 return (null, entryKey, null, false);
@@ -85,7 +85,7 @@ internal sealed partial class ClientCache
             store.TouchInBackground(decoded.BodyKey);
         }
 
-        return (new StoredResponse(decoded.Entry, bodyRecord), entryKey, vary, true);
+        return (new StoredResponse(decoded.Entry, bodyRecord.Data), entryKey, vary, true);
     }
 
     /// <summary>
@@ -95,10 +95,10 @@ internal sealed partial class ClientCache
     /// instance's revalidation, through an origin server whose clock is behind) is no older version, and equal dates
     /// (one-second resolution) are not older.
     /// </summary>
-    private (byte[] Record, DecodedEntry Decoded, RecordSource Source)? NewerKnown(TieredStore store, string entryKey, byte[] record, CacheEntry read, RequestKeys keys) =>
+    private (HeldRecord Record, DecodedEntry Decoded, RecordSource Source)? NewerKnown(TieredStore store, string entryKey, HeldRecord record, CacheEntry read, RequestKeys keys) =>
         store.GetLastKnown(entryKey) is { } known
-        && !ReferenceEquals(known, record)
-        && !Variants.IsVaryRecord(known)
+        && !ReferenceEquals(known.Data, record.Data)
+        && !Variants.IsVaryRecord(known.Data)
         && DecodedEntryCache.Get(known, keys.Prefix, _clientName, keys.RequestHash) is { } knownDecoded
         && !string.Equals(knownDecoded.Entry.VersionId, read.VersionId, StringComparison.Ordinal)
         && OriginDate(read) < OriginDate(knownDecoded.Entry)
@@ -127,7 +127,7 @@ internal sealed partial class ClientCache
     {
         var store = fetch.Store;
         if (store.GetFromMemory(fetch.EntryKey) is not { } record
-            || Variants.IsVaryRecord(record)
+            || Variants.IsVaryRecord(record.Data)
             || DecodedEntryCache.Get(record, fetch.Options.KeyPrefix, _clientName, fetch.RequestHash) is not { } decoded)
         {
             return null;
@@ -154,7 +154,7 @@ internal sealed partial class ClientCache
 
         var reuse = Freshness.Evaluate(entry, entry.CurrentAge(_time.GetUtcNow()), fetch.Options, fetch.RequestDirectives);
         return reuse.Usable && !reuse.Stale
-            ? FetchResult.Success(null, new StoredResponse(entry, body), CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
+            ? FetchResult.Success(null, new StoredResponse(entry, body.Data), CacheStatus.Hit(reuse.TimeToLive, reuse.ByFloor), HttpCachingDiagnostics.OutcomeHit)
             : null;
     }
 
@@ -168,7 +168,7 @@ internal sealed partial class ClientCache
     {
         var key = CacheKeyBuilder.BackoffKey(keys.Prefix, store.ClientName, keys.RequestHash);
         var (record, source) = await store.GetAsync(key, cancellationToken, budget).ConfigureAwait(false);
-        if (BackoffRecord.TryDeserialize(record) is not { } backoff)
+        if (BackoffRecord.TryDeserialize(record?.Data) is not { } backoff)
         {
             return null;
         }

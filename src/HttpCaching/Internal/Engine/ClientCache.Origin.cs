@@ -211,7 +211,7 @@ internal sealed partial class ClientCache
         {
             fetch.Store.Forget(fetch.EntryKey);
             if (await fetch.Store.ReadSharedAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false) is { } current
-                && CacheEntrySerializer.TryDeserialize(current) is { } currentEntry
+                && CacheEntrySerializer.TryDeserialize(current.Data) is { } currentEntry
                 && string.Equals(currentEntry.VersionId, updated.VersionId, StringComparison.Ordinal))
             {
                 await fetch.Store.RemoveAsync(fetch.EntryKey, CancellationToken.None).ConfigureAwait(false);
@@ -341,7 +341,7 @@ internal sealed partial class ClientCache
         var window = retryAfter - _time.GetUtcNow();
         if (window > TimeSpan.Zero)
         {
-            await fetch.Store.SetAsync(fetch.BackoffKey, BackoffRecord.Serialize(retryAfter, _time.GetUtcNow()), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, CancellationToken.None, fetch.Budget)
+            await fetch.Store.SetAsync(fetch.BackoffKey, new HeldRecord(BackoffRecord.Serialize(retryAfter, _time.GetUtcNow())), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window }, bodyVersion: false, CancellationToken.None, fetch.Budget)
                 .ConfigureAwait(false);
         }
     }

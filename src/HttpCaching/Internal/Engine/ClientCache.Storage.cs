@@ -339,7 +339,7 @@ internal sealed partial class ClientCache
         // Within what the request's store budget has left, without using it up: the writes keep the time they had.
         var prefix = fetch.Options.KeyPrefix;
         var (record, read) = await store.TryReadSharedAsync(fetch.PrimaryKey, cancellationToken, fetch.Budget, charge: false).ConfigureAwait(false);
-        if (read && record is { } varyRecord && Variants.IsVaryRecord(varyRecord))
+        if (read && record is { Data: var varyRecord } && Variants.IsVaryRecord(varyRecord))
         {
             (record, read) = Variants.TryRead(varyRecord, out var names, out var generation)
                 ? await store.TryReadSharedAsync(CacheKeyBuilder.VariantKey(prefix, _clientName, fetch.RequestHash, generation, Variants.Id(names, sent, sentValidators)), cancellationToken, fetch.Budget, charge: false).ConfigureAwait(false)
@@ -389,11 +389,11 @@ internal sealed partial class ClientCache
         var store = fetch.Store;
         var bodyKey = CacheKeyBuilder.BodyKey(options.KeyPrefix, _clientName, fetch.RequestHash, entry.VersionId);
         var expiry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = window };
-        var written = await store.SetAsync(bodyKey, bodyRecord, new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false);
+        var written = await store.SetAsync(bodyKey, HeldRecord.Built(bodyRecord), new DistributedCacheEntryOptions { SlidingExpiration = window }, bodyVersion: true, cancellationToken, fetch.Budget).ConfigureAwait(false);
 
         // Once a write has failed, the records after it are kept in this instance's memory only (pending), never in the
         // store, which would then hold an entry without its body; this instance still serves the version it fetched.
-        async ValueTask<bool> PutAsync(string key, byte[] record)
+        async ValueTask<bool> PutAsync(string key, HeldRecord record)
         {
             if (written)
             {
@@ -417,7 +417,7 @@ internal sealed partial class ClientCache
             : Variants.NewGeneration();
         var variantKey = CacheKeyBuilder.VariantKey(options.KeyPrefix, _clientName, fetch.RequestHash, generation, variantId!);
         await PutAsync(variantKey, DecodedEntryCache.Encode(entry, options.KeyPrefix, _clientName, fetch.RequestHash)).ConfigureAwait(false);
-        return await PutAsync(fetch.PrimaryKey, Variants.Serialize(varyNames, generation)).ConfigureAwait(false);
+        return await PutAsync(fetch.PrimaryKey, new HeldRecord(Variants.Serialize(varyNames, generation))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -443,8 +443,8 @@ internal sealed partial class ClientCache
         }
 
         return record is not null
-            && Variants.IsVaryRecord(record)
-            && Variants.TryRead(record, out var names, out var generation)
+            && Variants.IsVaryRecord(record.Data)
+            && Variants.TryRead(record.Data, out var names, out var generation)
             && string.Equals(generation, read.Generation, StringComparison.Ordinal)
             && names.AsSpan().SequenceEqual(read.Names);
     }

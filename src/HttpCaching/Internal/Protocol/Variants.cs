@@ -177,7 +177,7 @@ internal static class Variants
         generation = null!;
         if (!IsVaryRecord(whole)
             || whole.Length < RecordFormat.PreambleLength + 4 + GenerationLength + RecordChecksum.Length
-            || !RecordChecksum.Matches(whole, whole.AsSpan(0, whole.Length - RecordChecksum.Length), whole.AsSpan(whole.Length - RecordChecksum.Length)))
+            || !RecordChecksum.Matches(whole.AsSpan(0, whole.Length - RecordChecksum.Length), whole.AsSpan(whole.Length - RecordChecksum.Length)))
         {
             return false;
         }

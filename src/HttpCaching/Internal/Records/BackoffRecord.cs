@@ -29,7 +29,7 @@ internal static class BackoffRecord
         if (record is null
             || record.Length != Length
             || !RecordFormat.HasPreamble(record, RecordFormat.BackoffKind)
-            || !RecordChecksum.Matches(record, record.AsSpan(0, Length - RecordChecksum.Length), record.AsSpan(Length - RecordChecksum.Length)))
+            || !RecordChecksum.Matches(record.AsSpan(0, Length - RecordChecksum.Length), record.AsSpan(Length - RecordChecksum.Length)))
         {
             return null;
         }

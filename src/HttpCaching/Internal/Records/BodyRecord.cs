@@ -43,15 +43,37 @@ internal static class BodyRecord
     public static uint Checksum(byte[] record) => BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength + 4));
 
     /// <summary>
-    /// Checks that <paramref name="record"/> is a body record of exactly <paramref name="expectedLength"/> bytes whose
+    /// Checks that the record <paramref name="held"/> is a body record of exactly <paramref name="expectedLength"/> bytes whose
     /// body matches its checksum, and that this checksum is <paramref name="expectedChecksum"/>, the one the entry
     /// recorded: another URL's or version's intact body record of the same length (a store that mixed up keys) is not
     /// the body the entry names.
     /// </summary>
-    public static bool IsValid(byte[] record, int expectedLength, uint expectedChecksum) =>
-        RecordFormat.HasPreamble(record, RecordFormat.BodyKind)
-        && record.Length == RecordFormat.BodyHeaderLength + expectedLength
-        && BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength)) == expectedLength
-        && Checksum(record) == expectedChecksum
-        && RecordChecksum.Matches(record, record.AsSpan(RecordFormat.BodyHeaderLength), record.AsSpan(RecordFormat.PreambleLength + 4, RecordChecksum.Length));
+    /// <remarks>
+    /// The checksum of a held record's body is computed once (<see cref="HeldRecord.Verified"/>): what it found is about
+    /// the array alone, so the checks that compare with the entry are made on every call.
+    /// </remarks>
+    public static bool IsValid(HeldRecord held, int expectedLength, uint expectedChecksum)
+    {
+        var record = held.Data;
+        if (!RecordFormat.HasPreamble(record, RecordFormat.BodyKind)
+            || record.Length != RecordFormat.BodyHeaderLength + expectedLength
+            || BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(RecordFormat.PreambleLength)) != expectedLength
+            || Checksum(record) != expectedChecksum)
+        {
+            return false;
+        }
+
+        if (held.Verified)
+        {
+            return true;
+        }
+
+        if (!RecordChecksum.Matches(record.AsSpan(RecordFormat.BodyHeaderLength), record.AsSpan(RecordFormat.PreambleLength + 4, RecordChecksum.Length)))
+        {
+            return false;
+        }
+
+        held.Verified = true;
+        return true;
+    }
 }

@@ -52,7 +52,7 @@ internal static class CacheEntrySerializer
     {
         if (!RecordFormat.HasPreamble(record, RecordFormat.EntryKind)
             || record.Length < RecordFormat.PreambleLength + RecordChecksum.Length
-            || !RecordChecksum.Matches(record, record.AsSpan(0, record.Length - RecordChecksum.Length), record.AsSpan(record.Length - RecordChecksum.Length)))
+            || !RecordChecksum.Matches(record.AsSpan(0, record.Length - RecordChecksum.Length), record.AsSpan(record.Length - RecordChecksum.Length)))
         {
             return null;
         }

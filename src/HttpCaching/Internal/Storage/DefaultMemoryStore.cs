@@ -11,7 +11,8 @@ namespace HttpCaching.Internal;
 /// each entry is charged what it really holds on the heap (<see cref="Charge"/>) against
 /// <see cref="HttpCachingStoreOptions.MemorySizeLimit"/>, so small records cannot outgrow the limit many times over.
 /// Entries expire by the application's <see cref="TimeProvider"/>. A write that would not fit first makes room, least
-/// recently used first, so the newest record is always admitted.
+/// recently used first, so the newest record is always admitted. Each record is kept in a <see cref="HeldRecord"/>,
+/// so what the handler learns of it (its decoded entry, its verified checksum) is kept with it.
 /// </summary>
 internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
 {
@@ -22,17 +23,21 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     /// 2,000 to 600,000 entries to a <see cref="MemoryCache"/> (.NET 10, x64, Microsoft.Extensions.Caching.Memory
     /// 10.0.14), keys of 8 to 200 characters, values of 0 to 100 bytes, half with absolute and half with sliding
     /// expiration: 211 to 220 bytes per entry, rounded up to a multiple of 8; plus the completed task the value is kept
-    /// in.
+    /// in and its holder.
     /// </summary>
-    public const int EntryOverhead = 224 + TaskOverhead;
+    public const int EntryOverhead = 224 + TaskOverhead + HolderOverhead;
 
     /// <summary>The completed task each record is kept in, so that reads allocate nothing.</summary>
     private const int TaskOverhead = 72;
+
+    /// <summary>The <see cref="HeldRecord"/> each record is kept in, without the decoded entry it may come to hold.</summary>
+    private const int HolderOverhead = 40;
 
     /// <summary>When a write would overflow the limit, entries are evicted until the store is this full.</summary>
     private const double LowWatermark = 0.9;
 
     private static readonly Task<byte[]?> Missing = Task.FromResult<byte[]?>(null);
+    private static readonly Task<HeldRecord?> MissingHeld = Task.FromResult<HeldRecord?>(null);
 
     private readonly MemoryCache _memory;
     private readonly long _sizeLimit;
@@ -70,23 +75,39 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     public byte[]? Get(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _memory.TryGetValue(key, out Task<byte[]?>? value) ? value!.Result : null;
+        return _memory.TryGetValue(key, out Task<HeldRecord?>? held) ? held!.Result!.Data : null;
     }
 
-    /// <summary>The stored record's completed task: each record is kept as one, so a read allocates nothing.</summary>
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _memory.TryGetValue(key, out Task<byte[]?>? value) ? value! : Missing;
+        return _memory.TryGetValue(key, out Task<HeldRecord?>? held) ? Task.FromResult<byte[]?>(held!.Result!.Data) : Missing;
+    }
+
+    /// <summary>
+    /// The handler's read: the stored record in its holder, as a completed task (each record is kept as one, so this
+    /// allocates nothing).
+    /// </summary>
+    public Task<HeldRecord?> GetHeldAsync(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _memory.TryGetValue(key, out Task<HeldRecord?>? held) ? held! : MissingHeld;
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
     {
-        ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+        Set(key, new HeldRecord(value), options);
+    }
+
+    /// <summary>The handler's write: the record in the holder it came in, with what the handler knows of it.</summary>
+    public void Set(string key, HeldRecord record, DistributedCacheEntryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(options);
 
-        var charge = Charge(key, value);
+        var charge = Charge(key, record.Data);
         if (charge > _sizeLimit)
         {
             // It can never fit: the write fails as the memory cache's would, and leaves no older value behind.
@@ -94,13 +115,7 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
             return;
         }
 
-        // A record replaced here is forgotten by the decoded-entry table at once (see DecodedEntryCache.Forget).
-        if (_memory.TryGetValue(key, out Task<byte[]?>? replaced) && replaced!.Result is { } old && !ReferenceEquals(old, value))
-        {
-            DecodedEntryCache.Forget(old);
-        }
-
-        var stored = Task.FromResult<byte[]?>(value);
+        var stored = Task.FromResult<HeldRecord?>(record);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             MakeRoom(charge, measure: attempt > 0);
@@ -125,6 +140,13 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         Set(key, value, options);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc cref="Set(string, HeldRecord, DistributedCacheEntryOptions)"/>
+    public Task SetAsync(string key, HeldRecord record, DistributedCacheEntryOptions options)
+    {
+        Set(key, record, options);
         return Task.CompletedTask;
     }
 

@@ -81,20 +81,51 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     /// <summary>The clock the store's timeouts run on.</summary>
     public TimeProvider Time => time;
 
-    public async ValueTask<byte[]?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+    public async ValueTask<HeldRecord?> GetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         (await TryGetAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false)).Value;
 
     /// <summary>
     /// Reads a record; <c>Read</c> is <see langword="false"/> when the store could not be read (it failed, did not
-    /// answer in time, or the breaker is open), as opposed to a record that is simply not there.
+    /// answer in time, or the breaker is open), as opposed to a record that is simply not there. The library's own
+    /// memory store gives the holder it keeps the record in; another in-process store the one holder of its array;
+    /// any other store a new one.
     /// </summary>
-    public async ValueTask<(byte[]? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await GuardAsync(HttpCachingDiagnostics.StoreOperationGet, clientName, timeout, key, static (store, key, token) => store.GetAsync(key, token), cancellationToken).ConfigureAwait(false) is Task<byte[]?> done
-            ? (done.Result, true)
-            : (null, false);
+    public async ValueTask<(HeldRecord? Value, bool Read)> TryGetAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (store is DefaultMemoryStore)
+        {
+            return await GuardAsync(HttpCachingDiagnostics.StoreOperationGet, clientName, timeout, key, static (store, key, _) => ((DefaultMemoryStore)store).GetHeldAsync(key), cancellationToken).ConfigureAwait(false) is Task<HeldRecord?> held
+                ? (held.Result, true)
+                : (null, false);
+        }
 
-    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await GuardAsync(HttpCachingDiagnostics.StoreOperationSet, clientName, timeout, (key, value, lifetime), static (store, call, token) => store.SetAsync(call.key, call.value, call.lifetime, token), cancellationToken).ConfigureAwait(false) is not null;
+        return await GuardAsync(HttpCachingDiagnostics.StoreOperationGet, clientName, timeout, key, static (store, key, token) => store.GetAsync(key, token), cancellationToken).ConfigureAwait(false) is Task<byte[]?> done
+            ? (done.Result switch { null => null, var data when InProcess => HeldRecord.OfArray(data), var data => new HeldRecord(data) }, true)
+            : (null, false);
+    }
+
+    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(
+            HttpCachingDiagnostics.StoreOperationSet,
+            clientName,
+            timeout,
+            (key, value, lifetime),
+            static (store, call, token) => store is DefaultMemoryStore memory ? memory.SetAsync(call.key, call.value, call.lifetime) : store.SetAsync(call.key, Written(store, call.value), call.lifetime, token),
+            cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// The bytes to write; an in-process store returns that very array on its reads, which then find the holder
+    /// written, with what it knows.
+    /// </summary>
+    private static byte[] Written(IDistributedCache store, HeldRecord record)
+    {
+        if (store is MemoryDistributedCache)
+        {
+            HeldRecord.Adopt(record);
+        }
+
+        return record.Data;
+    }
 
     public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         await GuardAsync(HttpCachingDiagnostics.StoreOperationRefresh, clientName, timeout, key, static (store, key, token) => store.RefreshAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;

@@ -10,6 +10,8 @@ namespace HttpCaching.Internal;
 /// <item>Entry and Vary records, which another instance may rewrite, are served from here only for a short window;
 /// after it they are kept as the last known copy, read only when the shared store cannot be read (stale-if-error
 /// with the store down).</item>
+/// <item>Each record is kept in the <see cref="HeldRecord"/> it was read or written in, so it is decoded and checked
+/// once while it is here.</item>
 /// <item>A record whose write to the shared store failed is pending: it is served from here, in preference to the
 /// store, until a later write of it reaches the store. So an instance never goes back to an older version it had
 /// replaced, and keeps caching, while the store is down.</item>
@@ -50,13 +52,13 @@ internal sealed class NearCache : IDisposable
     }
 
     /// <summary>A record to serve from memory: a body version, a pending record, or an entry within its window.</summary>
-    public byte[]? Get(string key) =>
+    public HeldRecord? Get(string key) =>
         _memory.TryGetValue(key, out Slot? slot) && slot is { Value: not null } && (slot.Pending || slot.FreshUntilTicks > _time.GetUtcNow().UtcTicks)
             ? slot.Value
             : null;
 
     /// <summary>The last known copy of a record, whatever its window: for when the shared store cannot be read.</summary>
-    public byte[]? GetLastKnown(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot?.Value : null;
+    public HeldRecord? GetLastKnown(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot?.Value : null;
 
     /// <summary>
     /// Whether a removal of the record from the shared store failed and is still to be done: until it is, the store's
@@ -100,7 +102,7 @@ internal sealed class NearCache : IDisposable
     public object? SlotOf(string key) => _memory.TryGetValue(key, out Slot? slot) ? slot : null;
 
     /// <summary>Whether the record under <paramref name="key"/> is waiting to be written to the shared store, and how.</summary>
-    public bool TryGetPending(string key, out byte[] value, out DistributedCacheEntryOptions expiry)
+    public bool TryGetPending(string key, out HeldRecord value, out DistributedCacheEntryOptions expiry)
     {
         if (_memory.TryGetValue(key, out Slot? slot) && slot is { Pending: true, Value: not null })
         {
@@ -118,7 +120,7 @@ internal sealed class NearCache : IDisposable
     /// Keeps a record that the shared store holds: a body version until evicted, any other record served from here
     /// for <paramref name="entryDuration"/> and kept as the last known copy after that.
     /// </summary>
-    public void Set(string key, byte[] value, bool bodyVersion, TimeSpan entryDuration)
+    public void Set(string key, HeldRecord value, bool bodyVersion, TimeSpan entryDuration)
     {
         Put(key, NewSlot(value, bodyVersion, entryDuration));
     }
@@ -127,7 +129,7 @@ internal sealed class NearCache : IDisposable
     /// Keeps a record as <see cref="Set"/> does, but only if the slot for <paramref name="key"/> is still
     /// <paramref name="before"/>: a record kept there since (a newer one, a pending one, a removal) is left alone.
     /// </summary>
-    public void SetUnlessChanged(string key, object? before, byte[] value, bool bodyVersion, TimeSpan entryDuration)
+    public void SetUnlessChanged(string key, object? before, HeldRecord value, bool bodyVersion, TimeSpan entryDuration)
     {
         var slot = NewSlot(value, bodyVersion, entryDuration);
         lock (_gate)
@@ -143,7 +145,7 @@ internal sealed class NearCache : IDisposable
     /// Keeps a record whose write to the shared store failed: served from here until a write of it succeeds. It is the
     /// newest version this instance has, so it goes last when room is made (after every record the store holds).
     /// </summary>
-    public void SetPending(string key, byte[] value, DistributedCacheEntryOptions expiry) =>
+    public void SetPending(string key, HeldRecord value, DistributedCacheEntryOptions expiry) =>
         Put(key, new Slot(value, 0, Pending: true, expiry));
 
     /// <summary>
@@ -191,12 +193,6 @@ internal sealed class NearCache : IDisposable
             slot = new Slot(null, 0, Pending: false, Expiry: null, Removed: true);
         }
 
-        // A record replaced here is forgotten by the decoded-entry table at once (see DecodedEntryCache.Forget).
-        if (_memory.TryGetValue(key, out Slot? held) && held?.Value is { } replaced && !ReferenceEquals(replaced, slot.Value))
-        {
-            DecodedEntryCache.Forget(replaced);
-        }
-
         var size = Size(key, slot.Value);
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -236,7 +232,7 @@ internal sealed class NearCache : IDisposable
         }
     }
 
-    private Slot NewSlot(byte[] value, bool bodyVersion, TimeSpan entryDuration)
+    private Slot NewSlot(HeldRecord value, bool bodyVersion, TimeSpan entryDuration)
     {
         var freshUntil = bodyVersion
             ? long.MaxValue
@@ -279,13 +275,13 @@ internal sealed class NearCache : IDisposable
 
     private long CurrentSize() => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
-    private static long Size(string key, byte[]? value) => (value?.Length ?? 0) + (2L * key.Length) + SlotOverhead;
+    private static long Size(string key, HeldRecord? value) => (value?.Data.Length ?? 0) + (2L * key.Length) + SlotOverhead;
 
     /// <summary>
     /// A record; or, with no value, a removal still to be done in the shared store, or (<paramref name="Removed"/>) a
     /// record removed here a moment ago.
     /// </summary>
-    private sealed record Slot(byte[]? Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry, bool Removed = false)
+    private sealed record Slot(HeldRecord? Value, long FreshUntilTicks, bool Pending, DistributedCacheEntryOptions? Expiry, bool Removed = false)
     {
         /// <summary>Stands for a new removed slot in <see cref="Put"/>.</summary>
         public static readonly Slot Tombstone = new(null, 0, Pending: false, Expiry: null, Removed: true);

@@ -27,7 +27,7 @@ internal sealed class OlderVersions
         new(prefix, clientName, requestHash, [versionId]);
 
     /// <summary>Whether <paramref name="record"/> is an entry of this URL holding one of the versions.</summary>
-    public bool Holds(byte[] record) =>
+    public bool Holds(HeldRecord record) =>
         DecodedEntryCache.Get(record, Prefix, ClientName, RequestHash) is { Entry.VersionId: var held } && VersionIds.Contains(held, StringComparer.Ordinal);
 
     /// <summary>These versions and those of <paramref name="other"/>, up to <see cref="MaxVersions"/>.</summary>

@@ -25,7 +25,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Reads a record: from memory when the near cache has it, otherwise from the shared store. Says which, so that a
     /// record from the shared store can be remembered once it has been checked.
     /// </summary>
-    public async ValueTask<(byte[]? Record, RecordSource Source)> GetAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
+    public async ValueTask<(HeldRecord? Record, RecordSource Source)> GetAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         if (near?.Get(key) is { } cached)
         {
@@ -69,20 +69,20 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// A record this instance would serve from memory (a body version, a pending record, an entry within its window),
     /// without asking the shared store; <see langword="null"/> when it has none or there is no near cache.
     /// </summary>
-    public byte[]? GetFromMemory(string key) => near?.Get(key);
+    public HeldRecord? GetFromMemory(string key) => near?.Get(key);
 
     /// <summary>
     /// This instance's last known copy of a record, whatever its window (<see langword="null"/> when it has none or there
     /// is no near cache): what a record just read from the shared store must not be older than.
     /// </summary>
-    public byte[]? GetLastKnown(string key) => near?.GetLastKnown(key);
+    public HeldRecord? GetLastKnown(string key) => near?.GetLastKnown(key);
 
     /// <summary>
     /// Keeps a record read from the shared store that turned out valid, for the next reads. Records that came from the
     /// near cache are not kept again, so hits from memory never extend their window; nor is one whose slot changed
     /// while it was read: a concurrent request kept a record there meanwhile, newer than what this slower read found.
     /// </summary>
-    public void Remember(string key, byte[] record, RecordSource source, bool bodyVersion)
+    public void Remember(string key, HeldRecord record, RecordSource source, bool bodyVersion)
     {
         if (!source.FromMemory)
         {
@@ -95,7 +95,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// so this instance keeps serving it (and never an older version) while the store is away, and writes it again when
     /// it is next written or refreshed.
     /// </summary>
-    public async ValueTask<bool> SetAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
+    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions expiry, bool bodyVersion, CancellationToken cancellationToken, StoreBudget? budget = null)
     {
         bool stored;
         if (bodyVersion)
@@ -137,7 +137,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Writes a record to the shared store within the request's budget, once the removal of that key under way (if any,
     /// <paramref name="removal"/>) is over; says whether the store took it.
     /// </summary>
-    private async ValueTask<bool> WriteAsync(string key, byte[] value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, CancellationToken cancellationToken)
+    private async ValueTask<bool> WriteAsync(string key, HeldRecord value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, CancellationToken cancellationToken)
     {
         if (Timeout(budget) is not { } timeout)
         {
@@ -265,7 +265,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// Reads a record from the shared store itself, past the near cache, within what the request's budget has left
     /// (the client's store timeout without one); <see langword="null"/> when absent, unreadable or the budget is spent.
     /// </summary>
-    public async ValueTask<byte[]?> ReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null) =>
+    public async ValueTask<HeldRecord?> ReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null) =>
         (await TryReadSharedAsync(key, cancellationToken, budget).ConfigureAwait(false)).Value;
 
     /// <summary>
@@ -278,7 +278,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     /// up: a check made between an origin response and its writes leaves the writes the time they had. One that fails
     /// or times out is charged, so a store that hangs still costs the request one store timeout in all.
     /// </remarks>
-    public async ValueTask<(byte[]? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null, bool charge = true)
+    public async ValueTask<(HeldRecord? Value, bool Read)> TryReadSharedAsync(string key, CancellationToken cancellationToken, StoreBudget? budget = null, bool charge = true)
     {
         if (Timeout(budget) is not { } timeout)
         {
@@ -316,7 +316,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
     public bool IsPending(string key) => near is not null && near.TryGetPending(key, out _, out _);
 
     /// <summary>Keeps a record in the near cache only, pending, without trying the shared store.</summary>
-    public void KeepPending(string key, byte[] value, DistributedCacheEntryOptions expiry) => near?.SetPending(key, value, expiry);
+    public void KeepPending(string key, HeldRecord value, DistributedCacheEntryOptions expiry) => near?.SetPending(key, value, expiry);
 
     /// <summary>
     /// Keeps a record alive in the shared store (a body version after a 304). A record still pending in the near cache
