@@ -709,6 +709,26 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_AnotherInstancesWriteAnnouncedJustAfterTheReadBeforeAWrite_TheAnswerIsStillStored()
+    {
+        // Two instances fetch a cold URL at once. B reads the store again before writing and finds nothing; A's write
+        // and its message come a moment after that read. The message is A's write of the same answer, not a removal:
+        // B stores its answer and reports it stored, not removed. (Without the lease, which would have A wait for B.)
+        _hub.CollapseAcrossInstances = false;
+        var a = Start(new Origin(_clock, "v1"));
+        var storeB = new AfterEntryReadStore(_store, readsBefore: 1, () => a.GetAsync(Url));
+        var b = Start(new Origin(_clock, "v1"), storeB);
+
+        using var response = await b.GetAsync(Url);
+
+        Assert.True(storeB.Ran);
+        Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+        Assert.DoesNotContain("detail=", response.CacheStatus(), StringComparison.Ordinal);
+        Assert.Contains("stored", response.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(2, _store.Count("set", k => k == EntryKey));
+    }
+
+    [Fact]
     public async Task Backplane_InvalidationMessageComesAfterAWriteOfAnotherUrlTookTheWritesSlot_TheWriteIsRemovedAgain()
     {
         // As above, but before A's messages come, B writes another URL whose key falls in the same of the slots that
@@ -1590,6 +1610,43 @@ public sealed class CoordinationTests : IDisposable
     }
 
     private static string EntryKeyOf(string url, string client = CachingHarness.ClientName) => "httpcaching:" + client + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
+
+    /// <summary>
+    /// A store whose read of the entry key after <c>readsBefore</c> others answers what it held, after running
+    /// <paramref name="after"/> once: something another instance does just after the read.
+    /// </summary>
+    private sealed class AfterEntryReadStore(IDistributedCache inner, int readsBefore, Func<Task> after) : IDistributedCache
+    {
+        private int _reads;
+        private int _ran;
+
+        public bool Ran => Volatile.Read(ref _ran) == 1;
+
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+        {
+            var value = await inner.GetAsync(key, token);
+            if (key == EntryKey && Interlocked.Increment(ref _reads) > readsBefore && Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await after();
+            }
+
+            return value;
+        }
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => inner.SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+    }
 
     /// <summary>A store that runs <paramref name="before"/> once, as a write of the URL's entry key starts (after <see cref="WritesBefore"/> of them), then writes.</summary>
     private sealed class BeforeEntryWriteStore(IDistributedCache inner, Func<Task> before) : IDistributedCache

@@ -91,11 +91,15 @@ internal sealed partial class ClientCache
         }
 
         var snapshot = new StoredResponse(entry, body.Record);
+
+        // Only a change announced before the store is read again says what an empty store means: one announced after
+        // it is most likely another instance's write of the same answer, which that read came too early to see.
+        var changedBeforeRead = ChangedElsewhere(fetch);
         var meanwhile = await ReadAgainAsync(fetch, entry, sent, sentValidators, requestTime, cancellationToken).ConfigureAwait(false);
         if ((meanwhile == StoredMeanwhile.Nothing && fetch.Stored is not null && !fetch.Store.IsPending(fetch.EntryKey))
             || _invalidations.Since(fetch.PrimaryKey, fetch.InvalidationsSeen)
             || InvalidatedElsewhere(fetch)
-            || (meanwhile is StoredMeanwhile.Nothing or StoredMeanwhile.Unread && ChangedElsewhere(fetch)))
+            || (meanwhile is StoredMeanwhile.Nothing or StoredMeanwhile.Unread && changedBeforeRead))
         {
             // The stored response the request read was removed while the origin answered (an invalidation, here or on
             // another instance), or the URL was invalidated since the request started, by this instance or, as its
