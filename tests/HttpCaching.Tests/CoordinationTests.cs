@@ -729,6 +729,34 @@ public sealed class CoordinationTests : IDisposable
     }
 
     [Fact]
+    public async Task Backplane_AnotherInstanceStoredWhileAColdFetchWasUnderWayAndTheStoreLostIt_TheFetchIsNotStored()
+    {
+        // B's cold GET reaches its origin, which decides v1; meanwhile A stores v2 and says so, and the store then loses
+        // A's entry record without a word (evicted, or removed by an instance whose message is still on its way). When
+        // B reads the store again it finds nothing, yet A's message says the URL changed: B cannot tell a removal from
+        // an eviction, so its answer, which may predate the change, is served to its caller and not written.
+        _hub.CollapseAcrossInstances = false;
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        var b = Start(originB);
+        var slow = b.GetAsync(Url);
+        await originB.Reached.WaitAsync(Limit, Ct);
+        Assert.Equal("v2", await a.GetStringAsync(Url));
+        await _store.RemoveAsync(EntryKey, Ct);
+        _store.ClearLog();
+
+        originB.Release();
+        using (var response = await slow.WaitAsync(Limit, Ct))
+        {
+            Assert.Equal("v1", await response.Content.ReadAsStringAsync(Ct));
+            Assert.EndsWith("detail=" + HttpCachingDiagnostics.DetailRemoved, response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, _store.Count("set", k => k == EntryKey));
+        Assert.Null(_store.Raw(EntryKey));
+    }
+
+    [Fact]
     public async Task Backplane_InvalidationMessageComesAfterAWriteOfAnotherUrlTookTheWritesSlot_TheWriteIsRemovedAgain()
     {
         // As above, but before A's messages come, B writes another URL whose key falls in the same of the slots that
