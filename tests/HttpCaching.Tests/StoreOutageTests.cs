@@ -118,6 +118,48 @@ public sealed class StoreOutageTests
         Assert.Equal(3, harness.Origin.GetMatchCount(origin));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task EntryWriteGivenUpOnLandsAfterAnInvalidation_TheInvalidatedResponseIsNotServed()
+    {
+        // v1's entry write does not answer within the store timeout (the caller gets v1, not stored). The resource then
+        // changes (a POST through the client removes the URL's records), and only after that does the store carry out
+        // the write it was given: the key is removed again, and the next request gets v2 from the origin, not v1.
+        using var setup = new HangingStoreSetup(configuredMilliseconds: null);
+        var harness = setup.Harness;
+        var version = 1;
+        var origin = harness.Origin.When(HttpMethod.Get, Url).Respond(_ => harness.Response($"{{\"v\":{version}}}", "max-age=600", $"\"v{version}\""));
+        harness.Origin.When(HttpMethod.Post, Url).Respond(HttpStatusCode.NoContent);
+        setup.Store.FaultedKeys = CachingHarness.IsEntryKey;
+        setup.Store.SetFault = StoreFault.Held;
+        var held = setup.Store.NextHang;
+        var armedBefore = setup.Clock.ArmedDueTimes.Count(t => t == DefaultStoreTimeout);
+        var request = harness.GetAsync(Url, setup.ClientName);
+        Assert.Same(held, await Task.WhenAny(request, held));
+        await Poll.UntilAsync(() => setup.Clock.ArmedDueTimes.Count(t => t == DefaultStoreTimeout) > armedBefore, "the write's timeout is armed");
+        setup.Clock.Advance(DefaultStoreTimeout);
+        using (var first = await request)
+        {
+            Assert.Equal("{\"v\":1}", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.EndsWith("detail=store-failed", first.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        version = 2;
+        setup.Store.SetFault = StoreFault.None;
+        using (var posted = await harness.Client(setup.ClientName).PostAsync(Url, new StringContent("x"), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
+        }
+
+        setup.Store.ReleaseHeld();
+        await Poll.UntilAsync(
+            () => setup.Inner.Count("set", CachingHarness.IsEntryKey) == 1 && !setup.Inner.Keys.Any(CachingHarness.IsEntryKey),
+            "the late write lands and the key is removed again");
+        using var next = await harness.GetAsync(Url, setup.ClientName);
+
+        Assert.Equal("{\"v\":2}", await next.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, harness.Origin.GetMatchCount(origin));
+    }
+
     [Fact]
     public async Task Invalidator_StoreCannotBeRead_RemovesTheRecordAnyway()
     {

@@ -1,4 +1,5 @@
 using HttpCaching.Internal;
+using HttpCaching.Tests.Helpers;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -146,6 +147,177 @@ public sealed class TieredStoreTests
         never.SetResult();
     }
 
+    [Fact]
+    public async Task RemoveAsync_AWriteOfTheKeyGivenUpOnLandsAfterTheRemoval_TheKeyIsRemovedAgain()
+    {
+        // The write of v2 does not answer within the store timeout; the URL is invalidated (the key removed); then the
+        // store carries out the write after all. The key is removed again once it has: the store must not be left
+        // holding what the origin said before the change.
+        var (memory, store, tier, time) = Tier();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        Assert.Equal(1, tier.Shared.Health().UnfinishedWrites);
+        Assert.EndsWith("; 1 write(s) given up on have not ended yet", tier.Shared.Health().Describe(), StringComparison.Ordinal);
+
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+        Assert.Null(memory.Raw(Key));
+        release.SetResult();
+
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 2, "the key is removed again after the late write");
+        Assert.Null(memory.Raw(Key));
+        Assert.Equal(0, tier.Shared.Health().UnfinishedWrites);
+    }
+
+    [Fact]
+    public async Task SetAsync_AnEarlierWriteGivenUpOnLandsAfterALaterOne_TheKeyIsRemovedOnceItLands()
+    {
+        // v2's write is given up on; v3's is taken; then v2's lands over v3. The key goes once v2's write has ended, so
+        // the older record is not left over the newer one (the next read is a miss, not v2).
+        var (memory, store, tier, time) = Tier();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+
+        Assert.True(await tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct));
+        Assert.Equal(VersionIn(Record("v3")), VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null));
+        release.SetResult();
+
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 1, "the key is removed after the late write");
+        Assert.Null(memory.Raw(Key));
+    }
+
+    [Fact]
+    public async Task SetAsync_ABodyVersionsWriteGivenUpOnLandsAfterItsRewrite_TheBodyStays()
+    {
+        // A body version is written once with the same bytes whenever it is written: a late landing changes nothing, and
+        // removing it would leave the entries that point at it without their body.
+        var (memory, store, tier, time) = Tier();
+        const string body = "httpcaching:test:b:hash:v2";
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(body, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: true, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        Assert.Equal(0, tier.Shared.Health().UnfinishedWrites);
+
+        Assert.True(await tier.SetAsync(body, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: true, Ct));
+        release.SetResult();
+
+        await Poll.UntilAsync(() => memory.Count("set", k => k == body) == 2, "the late write lands");
+        Assert.NotNull(memory.Raw(body));
+        Assert.Equal(0, memory.Count("remove"));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_EveryWriteOfTheKeyAnsweredInTime_RemovesOnce()
+    {
+        var (memory, _, tier, _) = Tier();
+        Assert.True(await tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct));
+
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+
+        Assert.Equal(0, tier.Shared.Health().UnfinishedWrites);
+        Assert.Equal(1, memory.Count("remove"));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_AWriteGivenUpOnEndedBeforeTheRemoval_RemovesOnce()
+    {
+        // The write that did not answer in time ended (landed) before the removal was made: the removal is after it,
+        // and nothing is left to watch.
+        var (memory, store, tier, time) = Tier();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        release.SetResult();
+        await Poll.UntilAsync(() => tier.Shared.Health().UnfinishedWrites == 0, "the late write ends");
+
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+
+        Assert.Null(memory.Raw(Key));
+        Assert.Equal(1, memory.Count("remove"));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_AWriteWhoseCallerCancelledLandsAfterTheRemoval_TheKeyIsRemovedAgain()
+    {
+        // The caller's token ends the wait for the write, not the write: a store that does not stop for the token may
+        // still carry it out.
+        var time = new FakeTimeProvider(TestClock.Start);
+        var memory = new RecordingDistributedCache(time);
+        var store = new ChaosDistributedCache(memory) { SetFault = StoreFault.Held };
+        var hub = new FakeCoordinationHub(time);
+        var guarded = new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance) { Coordination = new StoreCoordination(hub.Join(), time, NullLogger.Instance) };
+        using var caller = new CancellationTokenSource();
+        var write = guarded.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), Client, TimeSpan.FromSeconds(1), caller.Token).AsTask();
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(Ct));
+        Assert.Equal(1, guarded.Health().UnfinishedWrites);
+
+        Assert.True(await guarded.RemoveAsync(Key, Client, TimeSpan.FromSeconds(1), Ct));
+        store.ReleaseHeld();
+
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 2, "the key is removed again after the late write");
+        Assert.Null(memory.Raw(Key));
+
+        // The other instances are told, so that one that read the late write meanwhile drops its copy.
+        await Poll.UntilAsync(() => hub.Messages.Any(m => m.EndsWith(Key, StringComparison.Ordinal)), "the removal is announced");
+    }
+
+    [Fact]
+    public async Task RemoveAsync_TwoWritesGivenUpOnAndTheFirstEnds_TheSecondIsStillWatched()
+    {
+        // v2's write and then v3's are given up on; v2's lands. v3's may still land over a later removal, so it is
+        // still the one watched, and the removal made now is made again once v3's write ends.
+        var (memory, store, tier, time) = Tier();
+        var timeout = new ThirdPartyCachingOptions().StoreTimeout;
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(first.Task);
+        var v2 = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(timeout);
+        Assert.False(await v2.WaitAsync(Ct));
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(second.Task);
+        var v3 = tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(timeout);
+        Assert.False(await v3.WaitAsync(Ct));
+        first.SetResult();
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 1, "v3's write, made while v2's was unfinished, is followed by a removal");
+        Assert.Equal(1, tier.Shared.Health().UnfinishedWrites);
+
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+        second.SetResult();
+
+        // (At least once: the removal that followed v2's write also found v3's unfinished, and is made again too.)
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) >= 3, "the removal is made again after v3's write");
+        Assert.Null(memory.Raw(Key));
+        Assert.Equal(0, tier.Shared.Health().UnfinishedWrites);
+    }
+
+    [Fact]
+    public async Task SetAsync_WritesOfMoreKeysThanAreWatchedHang_AtMostTheLimitIsWatched()
+    {
+        // A store that never answers: each write is given up on, and only so many are watched, so memory stays bounded.
+        var time = new FakeTimeProvider(TestClock.Start);
+        var guarded = new GuardedStore(new NeverAnsweringStore(), time, new HttpCachingMetrics(null), NullLogger.Instance);
+        var timeout = TimeSpan.FromSeconds(1);
+        var writes = Enumerable.Range(0, GuardedStore.MaxUnfinishedWrites + 10)
+            .Select(i => guarded.SetAsync($"httpcaching:test:e:{i}", Record("v1"), new DistributedCacheEntryOptions(), Client, timeout, Ct).AsTask())
+            .ToArray();
+
+        time.Advance(timeout);
+
+        Assert.All(await Task.WhenAll(writes).WaitAsync(Ct), Assert.False);
+        Assert.Equal(GuardedStore.MaxUnfinishedWrites, guarded.Health().UnfinishedWrites);
+    }
+
     /// <summary>A tier without a near cache over a store holding v1 under <see cref="Key"/>, all on one fake clock.</summary>
     private static (RecordingDistributedCache Memory, GateStore Store, TieredStore Tier, FakeTimeProvider Time) Tier(ThirdPartyCachingOptions? options = null)
     {
@@ -155,6 +327,28 @@ public sealed class TieredStoreTests
         var store = new GateStore(memory, time);
         var tier = new TieredStore(new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance), near: null, new SupersededRecords(), Client, options ?? new ThirdPartyCachingOptions());
         return (memory, store, tier, time);
+    }
+
+    /// <summary>A store whose asynchronous calls never end.</summary>
+    private sealed class NeverAnsweringStore : IDistributedCache
+    {
+        private static readonly Task Never = new TaskCompletionSource().Task;
+
+        public byte[]? Get(string key) => throw new NotSupportedException();
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => new TaskCompletionSource<byte[]?>().Task;
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw new NotSupportedException();
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => Never;
+
+        public void Refresh(string key) => throw new NotSupportedException();
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => Never;
+
+        public void Remove(string key) => throw new NotSupportedException();
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => Never;
     }
 
     /// <summary>Passes every call on to a store; the next read, write or removal can be held until a task completes (a held write can then fail).</summary>

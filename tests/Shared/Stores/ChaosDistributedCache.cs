@@ -17,6 +17,12 @@ public enum StoreFault
     Hang,
 
     /// <summary>
+    /// The operation waits, whatever its caller's token, until <see cref="ChaosDistributedCache.ReleaseHeld"/> is called,
+    /// then works: a call its caller gave up on that the store still carries out, late.
+    /// </summary>
+    Held,
+
+    /// <summary>
     /// A read returns a damaged copy of the record, and a write stores one (see
     /// <see cref="ChaosDistributedCache.Corruptions"/>); refresh and remove carry no value, and work.
     /// </summary>
@@ -63,6 +69,7 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
     private readonly Random _random = new(seed);
     private readonly Lock _gate = new();
     private TaskCompletionSource _hangStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _calls;
     private int _throws;
     private int _hangs;
@@ -123,7 +130,20 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
 
     public int Evictions => Volatile.Read(ref _evictions);
 
-    /// <summary>Completes when the next call starts to hang.</summary>
+    /// <summary>Lets every call held so far (<see cref="StoreFault.Held"/>) go on.</summary>
+    public void ReleaseHeld()
+    {
+        TaskCompletionSource release;
+        lock (_gate)
+        {
+            release = _release;
+            _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        release.TrySetResult();
+    }
+
+    /// <summary>Completes when the next call starts to hang (or is held).</summary>
     public Task NextHang
     {
         get
@@ -243,7 +263,7 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
             case StoreFault.Throw:
                 Interlocked.Increment(ref _throws);
                 throw new InvalidOperationException("The store is down.");
-            case StoreFault.Hang:
+            case StoreFault.Hang or StoreFault.Held:
                 throw new NotSupportedException("A synchronous call cannot hang until it is cancelled: the handler uses the asynchronous API.");
         }
     }
@@ -260,21 +280,28 @@ public sealed class ChaosDistributedCache(IDistributedCache inner, int seed = 0)
 
     private async Task Misbehave(StoreFault fault, CancellationToken token)
     {
-        if (fault != StoreFault.Hang)
+        if (fault is not (StoreFault.Hang or StoreFault.Held))
         {
             ThrowIfFaulted(fault);
             return;
         }
 
         TaskCompletionSource started;
+        Task release;
         lock (_gate)
         {
             started = _hangStarted;
             _hangStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            release = _release.Task;
         }
 
         Interlocked.Increment(ref _hangs);
         started.TrySetResult();
+        if (fault == StoreFault.Held)
+        {
+            await release;
+            return;
+        }
 
         // Hang until the caller gives up (if it ever does).
         await Task.Delay(Timeout.Infinite, token);

@@ -22,6 +22,9 @@ internal sealed class HeldRecord
     /// </summary>
     private static readonly ConditionalWeakTable<byte[], HeldRecord> OfSameArray = [];
 
+    /// <summary>What a holder costs beyond its array, as the in-memory stores charge it against their size limits (without the decoded entry it may come to hold).</summary>
+    public const int Overhead = 40;
+
     private DecodedEntry? _decoded;
     private volatile bool _verified;
 

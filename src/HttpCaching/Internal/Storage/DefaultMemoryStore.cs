@@ -25,13 +25,10 @@ internal sealed class DefaultMemoryStore : IDistributedCache, IDisposable
     /// expiration: 211 to 220 bytes per entry, rounded up to a multiple of 8; plus the completed task the value is kept
     /// in and its holder.
     /// </summary>
-    public const int EntryOverhead = 224 + TaskOverhead + HolderOverhead;
+    public const int EntryOverhead = 224 + TaskOverhead + HeldRecord.Overhead;
 
     /// <summary>The completed task each record is kept in, so that reads allocate nothing.</summary>
     private const int TaskOverhead = 72;
-
-    /// <summary>The <see cref="HeldRecord"/> each record is kept in, without the decoded entry it may come to hold.</summary>
-    private const int HolderOverhead = 40;
 
     /// <summary>When a write would overflow the limit, entries are evicted until the store is this full.</summary>
     private const double LowWatermark = 0.9;

@@ -72,7 +72,8 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
                 _lastFailureTimedOut,
                 Time(_openUntilTicks),
                 _openingsSinceFailing,
-                Time(Interlocked.Read(ref _writesOpenUntilTicks)));
+                Time(Interlocked.Read(ref _writesOpenUntilTicks)),
+                Volatile.Read(ref _unfinishedCount));
         }
 
         static DateTimeOffset? Time(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
@@ -104,14 +105,30 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
             : (null, false);
     }
 
-    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await GuardAsync(
-            HttpCachingDiagnostics.StoreOperationSet,
-            clientName,
-            timeout,
-            (key, value, lifetime),
-            static (store, call, token) => store is DefaultMemoryStore memory ? memory.SetAsync(call.key, call.value, call.lifetime) : store.SetAsync(call.key, Written(store, call.value), call.lifetime, token),
-            cancellationToken).ConfigureAwait(false) is not null;
+    /// <summary>
+    /// Writes a record. A key whose record can be replaced by another (<paramref name="replaceable"/>: an entry or Vary
+    /// record, not a body version) is watched when its write is given up on (<see cref="WatchUnfinished"/>); when an
+    /// earlier write of it was given up on and has not ended, the key is removed again once that one ends.
+    /// </summary>
+    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken, bool replaceable = true)
+    {
+        var earlier = replaceable ? UnfinishedWrite(key) : null;
+        try
+        {
+            return await GuardAsync(
+                HttpCachingDiagnostics.StoreOperationSet,
+                clientName,
+                timeout,
+                (key, value, lifetime),
+                static (store, call, token) => store is DefaultMemoryStore memory ? memory.SetAsync(call.key, call.value, call.lifetime) : store.SetAsync(call.key, Written(store, call.value), call.lifetime, token),
+                cancellationToken,
+                watchedKey: replaceable ? key : null).ConfigureAwait(false) is not null;
+        }
+        finally
+        {
+            RemoveAfter(earlier, key, clientName, timeout);
+        }
+    }
 
     /// <summary>
     /// The bytes to write; an in-process store returns that very array on its reads, which then find the holder
@@ -130,14 +147,29 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         await GuardAsync(HttpCachingDiagnostics.StoreOperationRefresh, clientName, timeout, key, static (store, key, token) => store.RefreshAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
 
-    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await GuardAsync(HttpCachingDiagnostics.StoreOperationRemove, clientName, timeout, key, static (store, key, token) => store.RemoveAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
+    /// <summary>
+    /// Removes a record; when a write of the key was given up on before and has not ended, the key is removed again once
+    /// that write ends, since it may land after this removal.
+    /// </summary>
+    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var earlier = UnfinishedWrite(key);
+        try
+        {
+            return await GuardAsync(HttpCachingDiagnostics.StoreOperationRemove, clientName, timeout, key, static (store, key, token) => store.RemoveAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
+        }
+        finally
+        {
+            RemoveAfter(earlier, key, clientName, timeout);
+        }
+    }
 
     /// <summary>
     /// The guard every store call goes through: skipped while the breaker is open, bounded by
     /// <paramref name="timeout"/>, traced on the request's activity, and counted towards the breaker. Returns the
     /// call's completed task, or <see langword="null"/> when it was skipped, failed or did not answer in time; it throws
-    /// only when the caller's own token is cancelled.
+    /// only when the caller's own token is cancelled. A write of <paramref name="watchedKey"/> that is given up on before
+    /// it ended (it did not answer in time, or the caller's token was cancelled) is watched until it ends.
     /// </summary>
     private async ValueTask<Task?> GuardAsync<TState>(
         string operation,
@@ -145,7 +177,8 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         TimeSpan timeout,
         TState state,
         Func<IDistributedCache, TState, CancellationToken, Task> call,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? watchedKey = null)
     {
         var activity = HttpCachingTracing.CurrentRequest();
         var write = IsWrite(operation);
@@ -156,10 +189,11 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
         }
 
         var started = Started(activity);
+        Task? pending = null;
         try
         {
             // Stores in process memory answer at once: no timer, no extra task.
-            var pending = call(store, state, cancellationToken);
+            pending = call(store, state, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 await Bounded(pending, timeout, cancellationToken).ConfigureAwait(false);
@@ -173,8 +207,18 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
 
             return pending;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && watchedKey is not null && pending is { IsCompleted: false })
+        {
+            WatchUnfinished(watchedKey, pending);
+            throw;
+        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            if (watchedKey is not null && pending is { IsCompleted: false })
+            {
+                WatchUnfinished(watchedKey, pending);
+            }
+
             // A set refused for its value (an argument exception naming the value: a body above the item size of a
             // memcached, say) says nothing of the store's health: not stored, and counted towards neither breaker.
             var refusedValue = operation == HttpCachingDiagnostics.StoreOperationSet && ex is ArgumentException { ParamName: "value" };

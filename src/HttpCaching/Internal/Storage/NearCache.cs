@@ -275,7 +275,9 @@ internal sealed class NearCache : IDisposable
 
     private long CurrentSize() => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
-    private static long Size(string key, HeldRecord? value) => (value?.Data.Length ?? 0) + (2L * key.Length) + SlotOverhead;
+    private static long Size(string key, HeldRecord? value) => value is null
+        ? (2L * key.Length) + SlotOverhead
+        : value.Data.Length + (2L * key.Length) + SlotOverhead + HeldRecord.Overhead;
 
     /// <summary>
     /// A record; or, with no value, a removal still to be done in the shared store, or (<paramref name="Removed"/>) a

@@ -22,7 +22,8 @@ internal readonly record struct StoreHealth(
     bool LastFailureTimedOut,
     DateTimeOffset? OpenUntil,
     int BreakerOpenings,
-    DateTimeOffset? WritesSuspendedUntil = null)
+    DateTimeOffset? WritesSuspendedUntil = null,
+    int UnfinishedWrites = 0)
 {
     /// <summary>How long after a failure the store still counts as degraded: the interval of the rate-limited warnings.</summary>
     public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(1);
@@ -46,8 +47,15 @@ internal readonly record struct StoreHealth(
         : BreakerOpen || WritesSuspended || Failing || (LastFailure is { } last && Now - last < RecentWindow) ? HealthStatus.Degraded
         : HealthStatus.Healthy;
 
-    /// <summary>What the status rests on, in a few words, with no key, URL or exception message.</summary>
-    public string Describe()
+    /// <summary>
+    /// What the status rests on, in a few words, with no key, URL or exception message; and how many writes that did
+    /// not answer in time have not ended yet (<see cref="UnfinishedWrites"/>), when there are any.
+    /// </summary>
+    public string Describe() => UnfinishedWrites == 0
+        ? DescribeCalls()
+        : DescribeCalls() + string.Create(CultureInfo.InvariantCulture, $"; {UnfinishedWrites} write(s) given up on have not ended yet");
+
+    private string DescribeCalls()
     {
         var failure = LastFailureTimedOut ? "timed out" : "failed";
         if (FailingSince is { } since)

@@ -101,14 +101,14 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
         if (bodyVersion)
         {
             // Body versions are written once and never removed as superseded: nothing to wait for.
-            stored = await WriteAsync(key, value, expiry, budget, removal: null, cancellationToken).ConfigureAwait(false);
+            stored = await WriteAsync(key, value, expiry, budget, removal: null, replaceable: false, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             var removal = superseded.BeginWrite(key);
             try
             {
-                stored = await WriteAsync(key, value, expiry, budget, removal, cancellationToken).ConfigureAwait(false);
+                stored = await WriteAsync(key, value, expiry, budget, removal, replaceable: true, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -135,9 +135,10 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
     /// <summary>
     /// Writes a record to the shared store within the request's budget, once the removal of that key under way (if any,
-    /// <paramref name="removal"/>) is over; says whether the store took it.
+    /// <paramref name="removal"/>) is over; says whether the store took it. A <paramref name="replaceable"/> record (not
+    /// a body version, which is written once) is one whose late landing the shared store watches for.
     /// </summary>
-    private async ValueTask<bool> WriteAsync(string key, HeldRecord value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, CancellationToken cancellationToken)
+    private async ValueTask<bool> WriteAsync(string key, HeldRecord value, DistributedCacheEntryOptions expiry, StoreBudget? budget, Task? removal, bool replaceable, CancellationToken cancellationToken)
     {
         if (Timeout(budget) is not { } timeout)
         {
@@ -157,7 +158,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
             (timeout, started) = (left, budget?.Time.GetTimestamp() ?? 0);
         }
 
-        var stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        var stored = await shared.SetAsync(key, value, expiry, clientName, timeout, cancellationToken, replaceable).ConfigureAwait(false);
         budget?.Charge(started);
         return stored;
     }
