@@ -795,14 +795,45 @@ public sealed class CoordinationTests : IDisposable
 
         storeB.RemoveFault = StoreFault.Hang;
         var hung = storeB.NextHang;
+        var armed = _time.ArmedDueTimes.Count(t => t == TimeSpan.FromSeconds(30));
         _hub.DeliverHeld();
         await hung.WaitAsync(Limit, Ct);
+        await Poll.UntilAsync(() => _time.ArmedDueTimes.Count(t => t == TimeSpan.FromSeconds(30)) > armed, "the removal's 30 s limit is armed");
         _clock.Advance(TimeSpan.FromSeconds(29));
         Assert.Empty(b.Logs.WithId(GuardedStore.Log.StoreTimedOutId));
 
         _clock.Advance(TimeSpan.FromSeconds(1));
 
         await Poll.UntilAsync(() => b.Logs.WithId(GuardedStore.Log.StoreTimedOutId).Length > 0, "the removal is given up");
+    }
+
+    [Fact]
+    public async Task Backplane_LateMessageWhileTheStoreBlocksItsCallersThread_TheMessagesHandlerGoesOn()
+    {
+        // B's store blocks the thread that calls its RemoveAsync (a store that waits synchronously inside its
+        // asynchronous API). The removal a late message asks for runs off the thread that delivers messages, which goes
+        // on delivering; the removal is made once the store lets go.
+        var a = Start(new Origin(_clock, "v2"));
+        var originB = new Origin(_clock, "v1", hold: true);
+        using var storeB = new ThreadBlockingRemovalStore(_store);
+        var b = Start(originB, storeB);
+        using (var response = await WriteLateAsync(a, b, originB, "POST"))
+        {
+            Assert.EndsWith("; stored", response.CacheStatus(), StringComparison.Ordinal);
+        }
+
+        storeB.Block();
+        try
+        {
+            await Task.Run(_hub.DeliverHeld, Ct).WaitAsync(Limit, Ct);
+            await storeB.Blocked.WaitAsync(Limit, Ct);
+        }
+        finally
+        {
+            storeB.Release();
+        }
+
+        await Poll.UntilAsync(() => _store.Raw(EntryKey) is null, "B removes its write again");
     }
 
     [Fact]
@@ -824,13 +855,23 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal("v1", await b.GetStringAsync(other, "other"));
         storeB.RemoveFault = StoreFault.Throw;
         _hub.DeliverHeld();
+        await Poll.UntilAsync(() => storeB.Throws > 0, "the store refuses the removal");
         Assert.NotNull(_store.Raw(EntryKey));
         storeB.RemoveFault = StoreFault.None;
 
-        using (var again = await b.GetAsync(Url))
+        // The removal runs off the thread that delivered the message: a read in the moment between the store's refusal
+        // and the client's note of it is still a hit, so read until the note shows (a client that never made one keeps
+        // serving its write).
+        string status;
+        var reads = 0;
+        do
         {
-            Assert.DoesNotContain("hit", again.CacheStatus(), StringComparison.Ordinal);
+            using var again = await b.GetAsync(Url);
+            status = again.CacheStatus();
         }
+        while (status.Contains("hit", StringComparison.Ordinal) && ++reads < 100);
+
+        Assert.DoesNotContain("hit", status, StringComparison.Ordinal);
 
         // The URL twice, the other URL once.
         Assert.Equal(3, originB.Requests);
@@ -1638,6 +1679,47 @@ public sealed class CoordinationTests : IDisposable
     }
 
     private static string EntryKeyOf(string url, string client = CachingHarness.ClientName) => "httpcaching:" + client + ":e:" + CacheKeyBuilder.HashRequest("GET", new Uri(url));
+
+    /// <summary>Passes every call on; once told to, each <c>RemoveAsync</c> blocks its calling thread until released.</summary>
+    private sealed class ThreadBlockingRemovalStore(IDistributedCache inner) : IDistributedCache, IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new(initialState: true);
+        private readonly TaskCompletionSource _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when a removal blocks its thread.</summary>
+        public Task Blocked => _blocked.Task;
+
+        public void Block() => _released.Reset();
+
+        public void Release() => _released.Set();
+
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => inner.SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default)
+        {
+            if (!_released.IsSet)
+            {
+                _blocked.TrySetResult();
+                _released.Wait(TestContext.Current.CancellationToken);
+            }
+
+            return inner.RemoveAsync(key, token);
+        }
+
+        public void Dispose() => _released.Dispose();
+    }
 
     /// <summary>
     /// A store whose read of the entry key after <c>readsBefore</c> others answers what it held, after running

@@ -250,25 +250,133 @@ public sealed class TieredStoreTests
     {
         // The caller's token ends the wait for the write, not the write: a store that does not stop for the token may
         // still carry it out.
-        var time = new FakeTimeProvider(TestClock.Start);
-        var memory = new RecordingDistributedCache(time);
-        var store = new ChaosDistributedCache(memory) { SetFault = StoreFault.Held };
-        var hub = new FakeCoordinationHub(time);
-        var guarded = new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance) { Coordination = new StoreCoordination(hub.Join(), time, NullLogger.Instance) };
+        var (memory, store, tier, hub) = HeldTier();
         using var caller = new CancellationTokenSource();
-        var write = guarded.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), Client, TimeSpan.FromSeconds(1), caller.Token).AsTask();
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, caller.Token).AsTask();
         await caller.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(Ct));
-        Assert.Equal(1, guarded.Health().UnfinishedWrites);
+        Assert.Equal(1, tier.Shared.Health().UnfinishedWrites);
 
-        Assert.True(await guarded.RemoveAsync(Key, Client, TimeSpan.FromSeconds(1), Ct));
+        Assert.True(await tier.RemoveAsync(Key, Ct));
         store.ReleaseHeld();
 
         await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 2, "the key is removed again after the late write");
         Assert.Null(memory.Raw(Key));
 
         // The other instances are told, so that one that read the late write meanwhile drops its copy.
-        await Poll.UntilAsync(() => hub.Messages.Any(m => m.EndsWith(Key, StringComparison.Ordinal)), "the removal is announced");
+        await Poll.UntilAsync(() => hub.Messages.Count(m => m.EndsWith(Key, StringComparison.Ordinal)) == 2, "the removal is announced");
+    }
+
+    [Fact]
+    public async Task RemoveAsync_TheLateWriteEndsWhileTheBreakerIsOpen_TheRemovalIsRememberedAndItsRecordNotServed()
+    {
+        // The late write ends while the store is left alone (the breaker opened meanwhile): the removal after it is
+        // skipped, so the near cache remembers it, and a read after the breaker closed does not serve the late write.
+        var (memory, store, tier, _) = HeldTier(nearCache: true);
+        var time = (FakeTimeProvider)tier.Shared.Time;
+        using var caller = new CancellationTokenSource();
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, caller.Token).AsTask();
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(Ct));
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+
+        store.GetFault = StoreFault.Throw;
+        for (var i = 0; i < GuardedStore.FailureThreshold; i++)
+        {
+            _ = await tier.ReadSharedAsync("httpcaching:test:e:other", Ct);
+        }
+
+        Assert.True(tier.Shared.IsOpen);
+        store.ReleaseHeld();
+        await Poll.UntilAsync(() => tier.IsRemovalPending(Key), "the skipped removal is remembered");
+        Assert.NotNull(memory.Raw(Key));
+
+        store.GetFault = StoreFault.None;
+        time.Advance(GuardedStore.MaximumBreak);
+        var (record, _) = await tier.GetAsync(Key, Ct);
+
+        Assert.Null(record);
+        Assert.Null(memory.Raw(Key));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_ThisInstanceReadTheLateWriteBeforeTheRemovalAfterIt_ItsCopyGoesToo()
+    {
+        // The late write lands; a read of this instance finds it (and keeps it in the near cache) before the removal
+        // after the write is made. That removal takes the near cache's copy too.
+        var time = new FakeTimeProvider(TestClock.Start);
+        var memory = new RecordingDistributedCache(time);
+        var store = new GateStore(memory, time);
+        using var near = new NearCache(1 << 20, time);
+        var tier = new TieredStore(new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance), near, new SupersededRecords(), Client, new ThirdPartyCachingOptions());
+        var landed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ends = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(landed.Task, after: ends.Task);
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+
+        landed.SetResult();
+        await Poll.UntilAsync(() => memory.Raw(Key) is not null, "the late write lands");
+        var (read, source) = await tier.GetAsync(Key, Ct);
+        Assert.Equal(VersionIn(Record("v2")), VersionIn(read));
+        tier.Remember(Key, read!, source, bodyVersion: false);
+        Assert.NotNull(tier.GetFromMemory(Key));
+        ends.SetResult();
+
+        await Poll.UntilAsync(() => memory.Raw(Key) is null, "the key is removed again after the late write");
+        Assert.Null(tier.GetFromMemory(Key));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_TwoWritesGivenUpOnAtOnceAndTheSecondEndsFirst_TheFirstIsStillWatched()
+    {
+        // Two writes of the key are under way at once and both are given up on; the second ends first. The first may
+        // still land over a later removal, so the key is still watched until it ends too.
+        var (memory, store, tier, time) = Tier();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(first.Task);
+        var v2 = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        _ = store.HoldNextSet(second.Task);
+        var v3 = tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await v2.WaitAsync(Ct));
+        Assert.False(await v3.WaitAsync(Ct));
+        second.SetResult();
+        await Poll.UntilAsync(() => VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null) == VersionIn(Record("v3")), "v3's write lands");
+        Assert.Equal(1, tier.Shared.Health().UnfinishedWrites);
+
+        Assert.True(await tier.RemoveAsync(Key, Ct));
+        first.SetResult();
+
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 2, "the key is removed again after v2's write");
+        Assert.Null(memory.Raw(Key));
+    }
+
+    [Fact]
+    public async Task SetAsync_ManyCallsOfTheKeyWhileOneWriteGivenUpOnHangs_OneRemovalFollowsIt()
+    {
+        // However many writes and removals of the key are made while the write hangs, one removal after it ends does
+        // for all of them: no task piles up per call.
+        var (memory, store, tier, time) = Tier();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(await tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct));
+            Assert.True(await tier.RemoveAsync(Key, Ct));
+        }
+
+        release.SetResult();
+        await Poll.UntilAsync(() => memory.Count("remove", k => k == Key) == 21, "the removal after the late write");
+        Assert.Null(memory.Raw(Key));
+        Assert.Equal(0, tier.Shared.Health().UnfinishedWrites);
+        Assert.Equal(21, memory.Count("remove", k => k == Key));
     }
 
     [Fact]
@@ -318,6 +426,21 @@ public sealed class TieredStoreTests
         Assert.Equal(GuardedStore.MaxUnfinishedWrites, guarded.Health().UnfinishedWrites);
     }
 
+    /// <summary>
+    /// A tier over a store whose writes wait, whatever their caller's token, until released (<see cref="StoreFault.Held"/>),
+    /// with a backplane; with a near cache if asked.
+    /// </summary>
+    private static (RecordingDistributedCache Memory, ChaosDistributedCache Store, TieredStore Tier, FakeCoordinationHub Hub) HeldTier(bool nearCache = false)
+    {
+        var time = new FakeTimeProvider(TestClock.Start);
+        var memory = new RecordingDistributedCache(time);
+        var store = new ChaosDistributedCache(memory) { SetFault = StoreFault.Held };
+        var hub = new FakeCoordinationHub(time);
+        var guarded = new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance) { Coordination = new StoreCoordination(hub.Join(), time, NullLogger.Instance) };
+        var tier = new TieredStore(guarded, nearCache ? new NearCache(1 << 20, time) : null, new SupersededRecords(), Client, new ThirdPartyCachingOptions());
+        return (memory, store, tier, hub);
+    }
+
     /// <summary>A tier without a near cache over a store holding v1 under <see cref="Key"/>, all on one fake clock.</summary>
     private static (RecordingDistributedCache Memory, GateStore Store, TieredStore Tier, FakeTimeProvider Time) Tier(ThirdPartyCachingOptions? options = null)
     {
@@ -363,8 +486,11 @@ public sealed class TieredStoreTests
         /// <summary>Holds the next read until <paramref name="hold"/> completes; the task returned completes once it arrived.</summary>
         public Task HoldNextGet(Task hold) => Arm(ref _nextGet, hold, fail: false);
 
-        /// <summary>Holds the next write until <paramref name="hold"/> completes, then fails it if told to.</summary>
-        public Task HoldNextSet(Task hold, bool fail = false) => Arm(ref _nextSet, hold, fail);
+        /// <summary>
+        /// Holds the next write until <paramref name="hold"/> completes, then fails it if told to; or, with
+        /// <paramref name="after"/>, carries it out and answers only once that completes.
+        /// </summary>
+        public Task HoldNextSet(Task hold, bool fail = false, Task? after = null) => Arm(ref _nextSet, hold, fail, after);
 
         /// <summary>Holds the next removal until <paramref name="hold"/> completes.</summary>
         public Task HoldNextRemove(Task hold) => Arm(ref _nextRemove, hold, fail: false);
@@ -381,8 +507,13 @@ public sealed class TieredStoreTests
 
         public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
         {
+            var held = Volatile.Read(ref _nextSet);
             await WhenReleased(ref _nextSet, token);
             await inner.SetAsync(key, value, options, token);
+            if (held?.After is { } after)
+            {
+                await after.WaitAsync(token);
+            }
         }
 
         public void Refresh(string key) => inner.Refresh(key);
@@ -397,10 +528,10 @@ public sealed class TieredStoreTests
             await inner.RemoveAsync(key, token);
         }
 
-        private static Task Arm(ref Held? slot, Task hold, bool fail)
+        private static Task Arm(ref Held? slot, Task hold, bool fail, Task? after = null)
         {
             var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref slot, new Held(hold, arrived, fail));
+            Volatile.Write(ref slot, new Held(hold, arrived, fail, after));
             return arrived.Task;
         }
 
@@ -417,6 +548,6 @@ public sealed class TieredStoreTests
             }
         }
 
-        private sealed record Held(Task Hold, TaskCompletionSource Arrived, bool Fail);
+        private sealed record Held(Task Hold, TaskCompletionSource Arrived, bool Fail, Task? After);
     }
 }

@@ -414,8 +414,9 @@ internal sealed partial class StoreCoordination
         if (store is not null)
         {
             // The store of the write the key may be (the displaced one's when the slot names another key): its client's
-            // near cache remembers a removal the store refuses, and retries it.
-            _ = RemoveAsync(store, key);
+            // near cache remembers a removal the store refuses, and retries it. Off the thread that delivers messages:
+            // a store may block its caller's thread, and the messages after this one must not wait for it.
+            _ = Task.Run(() => RemoveAsync(store, key));
         }
 
         static async Task RemoveAsync(TieredStore store, string key)

@@ -5,38 +5,47 @@ namespace HttpCaching.Internal;
 /// of a URL's entry record that lands after a later removal (an invalidation, a late message's removal) would bring back
 /// what the origin said before the change, and one that lands after a later write would put an older record over a
 /// newer one. Such a write is watched until it ends; a removal or a write of its key made meanwhile is followed, once
-/// it ends, by a removal of the key, in the background: a removal too many is only a miss.
+/// it ends, by a removal of the key (<see cref="TieredStore"/> makes it): a removal too many is only a miss.
 /// </summary>
 internal sealed partial class GuardedStore
 {
     /// <summary>
-    /// The most writes watched at once; later ones are not watched. A store that leaves this many writes hanging has long
-    /// opened the breaker.
+    /// The most keys watched at once; writes of other keys given up on meanwhile are not watched. A store that leaves
+    /// this many writes hanging has long opened the breaker.
     /// </summary>
     public const int MaxUnfinishedWrites = 1024;
 
-    /// <summary>The longest the removal after a late write waits for the store when the client's store timeout is unlimited.</summary>
-    private static readonly TimeSpan LongestRemovalAfterLateWrite = TimeSpan.FromSeconds(30);
-
     private readonly Lock _unfinishedGate = new();
-    private readonly Dictionary<string, Task> _unfinished = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Unfinished> _unfinished = new(StringComparer.Ordinal);
     private int _unfinishedCount;
 
-    /// <summary>Watches <paramref name="write"/> of <paramref name="key"/>, given up on, until it ends.</summary>
+    /// <summary>
+    /// Watches <paramref name="write"/> of <paramref name="key"/>, given up on, until it ends; with any earlier one of the
+    /// key that has not ended either, so that neither is forgotten when the other ends first.
+    /// </summary>
     private void WatchUnfinished(string key, Task write)
     {
+        Task watched;
         lock (_unfinishedGate)
         {
-            if (_unfinished.Count >= MaxUnfinishedWrites && !_unfinished.ContainsKey(key))
+            if (_unfinished.TryGetValue(key, out var earlier))
+            {
+                watched = earlier.Write.IsCompleted ? write : Task.WhenAll(earlier.Write, write);
+            }
+            else if (_unfinished.Count >= MaxUnfinishedWrites)
             {
                 return;
             }
+            else
+            {
+                watched = write;
+            }
 
-            _unfinished[key] = write;
+            _unfinished[key] = new Unfinished(watched);
             Volatile.Write(ref _unfinishedCount, _unfinished.Count);
         }
 
-        _ = write.ContinueWith(
+        _ = watched.ContinueWith(
             (ended, state) => ((GuardedStore)state!).Ended(key, ended),
             this,
             CancellationToken.None,
@@ -48,7 +57,7 @@ internal sealed partial class GuardedStore
     {
         lock (_unfinishedGate)
         {
-            if (_unfinished.TryGetValue(key, out var watched) && ReferenceEquals(watched, write))
+            if (_unfinished.TryGetValue(key, out var watched) && ReferenceEquals(watched.Write, write))
             {
                 _unfinished.Remove(key);
                 Volatile.Write(ref _unfinishedCount, _unfinished.Count);
@@ -56,8 +65,12 @@ internal sealed partial class GuardedStore
         }
     }
 
-    /// <summary>The write of <paramref name="key"/> given up on that has not ended yet, if any; no lock while none is watched.</summary>
-    private Task? UnfinishedWrite(string key)
+    /// <summary>
+    /// Before a removal or a write of <paramref name="key"/>: the write of it given up on that has not ended yet, when no
+    /// call before this one was given it (one removal after it ends does for every call made before then); the caller
+    /// removes the key again once it has ended. No lock while nothing is watched.
+    /// </summary>
+    public Task? ClaimFollowUp(string key)
     {
         if (Volatile.Read(ref _unfinishedCount) == 0)
         {
@@ -66,37 +79,21 @@ internal sealed partial class GuardedStore
 
         lock (_unfinishedGate)
         {
-            return _unfinished.TryGetValue(key, out var write) && !write.IsCompleted ? write : null;
+            if (!_unfinished.TryGetValue(key, out var watched) || watched.Write.IsCompleted || watched.FollowUpClaimed)
+            {
+                return null;
+            }
+
+            watched.FollowUpClaimed = true;
+            return watched.Write;
         }
     }
 
-    /// <summary>
-    /// After a removal or a write of <paramref name="key"/> made while <paramref name="earlier"/> (a write of it given up
-    /// on) had not ended: once that one ends, however it ends, the key is removed again, and the other instances are told
-    /// the record changed.
-    /// </summary>
-    private void RemoveAfter(Task? earlier, string key, string clientName, TimeSpan timeout)
+    /// <summary>A key's unfinished write, and whether a removal after it is already to be made.</summary>
+    private sealed class Unfinished(Task write)
     {
-        if (earlier is not null)
-        {
-            _ = RemoveAfterAsync(earlier, key, clientName, timeout == Timeout.InfiniteTimeSpan ? LongestRemovalAfterLateWrite : timeout);
-        }
-    }
+        public Task Write { get; } = write;
 
-    private async Task RemoveAfterAsync(Task earlier, string key, string clientName, TimeSpan timeout)
-    {
-        // Its failure, if it failed, was counted when it was given up on; whether it landed is not known either way.
-        await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (await RemoveAsync(key, clientName, timeout, CancellationToken.None).ConfigureAwait(false))
-        {
-            try
-            {
-                Coordination?.Changed(key);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The coordination went with its service provider.
-            }
-        }
+        public bool FollowUpClaimed { get; set; }
     }
 }

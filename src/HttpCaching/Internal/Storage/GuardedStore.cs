@@ -106,29 +106,19 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     }
 
     /// <summary>
-    /// Writes a record. A key whose record can be replaced by another (<paramref name="replaceable"/>: an entry or Vary
-    /// record, not a body version) is watched when its write is given up on (<see cref="WatchUnfinished"/>); when an
-    /// earlier write of it was given up on and has not ended, the key is removed again once that one ends.
+    /// Writes a record. A write of a key whose record can be replaced by another (<paramref name="replaceable"/>: an entry
+    /// or Vary record, not a body version) that is given up on before it ended is watched until it ends
+    /// (<see cref="ClaimFollowUp"/>).
     /// </summary>
-    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken, bool replaceable = true)
-    {
-        var earlier = replaceable ? UnfinishedWrite(key) : null;
-        try
-        {
-            return await GuardAsync(
-                HttpCachingDiagnostics.StoreOperationSet,
-                clientName,
-                timeout,
-                (key, value, lifetime),
-                static (store, call, token) => store is DefaultMemoryStore memory ? memory.SetAsync(call.key, call.value, call.lifetime) : store.SetAsync(call.key, Written(store, call.value), call.lifetime, token),
-                cancellationToken,
-                watchedKey: replaceable ? key : null).ConfigureAwait(false) is not null;
-        }
-        finally
-        {
-            RemoveAfter(earlier, key, clientName, timeout);
-        }
-    }
+    public async ValueTask<bool> SetAsync(string key, HeldRecord value, DistributedCacheEntryOptions lifetime, string clientName, TimeSpan timeout, CancellationToken cancellationToken, bool replaceable = true) =>
+        await GuardAsync(
+            HttpCachingDiagnostics.StoreOperationSet,
+            clientName,
+            timeout,
+            (key, value, lifetime),
+            static (store, call, token) => store is DefaultMemoryStore memory ? memory.SetAsync(call.key, call.value, call.lifetime) : store.SetAsync(call.key, Written(store, call.value), call.lifetime, token),
+            cancellationToken,
+            watchedKey: replaceable ? key : null).ConfigureAwait(false) is not null;
 
     /// <summary>
     /// The bytes to write; an in-process store returns that very array on its reads, which then find the holder
@@ -147,22 +137,8 @@ internal sealed partial class GuardedStore(IDistributedCache store, TimeProvider
     public async ValueTask<bool> RefreshAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
         await GuardAsync(HttpCachingDiagnostics.StoreOperationRefresh, clientName, timeout, key, static (store, key, token) => store.RefreshAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
 
-    /// <summary>
-    /// Removes a record; when a write of the key was given up on before and has not ended, the key is removed again once
-    /// that write ends, since it may land after this removal.
-    /// </summary>
-    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var earlier = UnfinishedWrite(key);
-        try
-        {
-            return await GuardAsync(HttpCachingDiagnostics.StoreOperationRemove, clientName, timeout, key, static (store, key, token) => store.RemoveAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
-        }
-        finally
-        {
-            RemoveAfter(earlier, key, clientName, timeout);
-        }
-    }
+    public async ValueTask<bool> RemoveAsync(string key, string clientName, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await GuardAsync(HttpCachingDiagnostics.StoreOperationRemove, clientName, timeout, key, static (store, key, token) => store.RemoveAsync(key, token), cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>
     /// The guard every store call goes through: skipped while the breaker is open, bounded by

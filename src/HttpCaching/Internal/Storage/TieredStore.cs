@@ -105,6 +105,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
         }
         else
         {
+            var earlier = shared.ClaimFollowUp(key);
             var removal = superseded.BeginWrite(key);
             try
             {
@@ -113,6 +114,7 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
             finally
             {
                 superseded.EndWrite(key);
+                RemoveAfter(earlier, key);
             }
         }
 
@@ -356,8 +358,18 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
 
     private async ValueTask<bool> RemoveAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var earlier = shared.ClaimFollowUp(key);
         near?.Remove(key);
-        var removed = await shared.RemoveAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        bool removed;
+        try
+        {
+            removed = await shared.RemoveAsync(key, clientName, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            RemoveAfter(earlier, key);
+        }
+
         if (!removed)
         {
             // The store is down or the breaker open: remember the removal, so the store's copy is never served.
@@ -369,6 +381,34 @@ internal sealed class TieredStore(GuardedStore shared, NearCache? near, Supersed
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// After a removal or a write of <paramref name="key"/> made while <paramref name="earlier"/> (a write of it given up
+    /// on, <see cref="GuardedStore.ClaimFollowUp"/>) had not ended: once that one ends, however it ends, the key is
+    /// removed again, as work no request waits for (<see cref="RemoveInBackgroundAsync"/>: from this instance's memory
+    /// too, since a read may have found the late write meanwhile, and remembered when the store does not take it).
+    /// </summary>
+    private void RemoveAfter(Task? earlier, string key)
+    {
+        if (earlier is not null)
+        {
+            _ = RemoveAfterAsync(earlier, key);
+        }
+    }
+
+    private async Task RemoveAfterAsync(Task earlier, string key)
+    {
+        // Its failure, if it failed, was counted when it was given up on; whether it landed is not known either way.
+        await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await RemoveInBackgroundAsync(key).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The client's cache went with its service provider.
+        }
     }
 
     /// <summary>
