@@ -154,11 +154,7 @@ public sealed class TieredStoreTests
         // store carries out the write after all. The key is removed again once it has: the store must not be left
         // holding what the origin said before the change.
         var (memory, store, tier, time) = Tier();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = store.HoldNextSet(release.Task);
-        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
-        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
-        Assert.False(await write.WaitAsync(Ct));
+        var release = await GiveUpOnWriteAsync(store, tier, time, "v2");
         Assert.Equal(1, tier.Shared.Health().UnfinishedWrites);
         Assert.EndsWith("; 1 write(s) given up on have not ended yet", tier.Shared.Health().Describe(), StringComparison.Ordinal);
 
@@ -177,11 +173,7 @@ public sealed class TieredStoreTests
         // v2's write is given up on; v3's is taken; then v2's lands over v3. The key goes once v2's write has ended, so
         // the older record is not left over the newer one (the next read is a miss, not v2).
         var (memory, store, tier, time) = Tier();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = store.HoldNextSet(release.Task);
-        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
-        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
-        Assert.False(await write.WaitAsync(Ct));
+        var release = await GiveUpOnWriteAsync(store, tier, time, "v2");
 
         Assert.True(await tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct));
         Assert.Equal(VersionIn(Record("v3")), VersionIn(memory.Raw(Key) is { } raw ? new HeldRecord(raw) : null));
@@ -231,11 +223,7 @@ public sealed class TieredStoreTests
         // The write that did not answer in time ended (landed) before the removal was made: the removal is after it,
         // and nothing is left to watch.
         var (memory, store, tier, time) = Tier();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = store.HoldNextSet(release.Task);
-        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
-        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
-        Assert.False(await write.WaitAsync(Ct));
+        var release = await GiveUpOnWriteAsync(store, tier, time, "v2");
         release.SetResult();
         await Poll.UntilAsync(() => tier.Shared.Health().UnfinishedWrites == 0, "the late write ends");
 
@@ -361,11 +349,7 @@ public sealed class TieredStoreTests
         // However many writes and removals of the key are made while the write hangs, one removal after it ends does
         // for all of them: no task piles up per call.
         var (memory, store, tier, time) = Tier();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = store.HoldNextSet(release.Task);
-        var write = tier.SetAsync(Key, Record("v2"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
-        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
-        Assert.False(await write.WaitAsync(Ct));
+        var release = await GiveUpOnWriteAsync(store, tier, time, "v2");
         for (var i = 0; i < 20; i++)
         {
             Assert.True(await tier.SetAsync(Key, Record("v3"), new DistributedCacheEntryOptions(), bodyVersion: false, Ct));
@@ -439,6 +423,20 @@ public sealed class TieredStoreTests
         var guarded = new GuardedStore(store, time, new HttpCachingMetrics(null), NullLogger.Instance) { Coordination = new StoreCoordination(hub.Join(), time, NullLogger.Instance) };
         var tier = new TieredStore(guarded, nearCache ? new NearCache(1 << 20, time) : null, new SupersededRecords(), Client, new ThirdPartyCachingOptions());
         return (memory, store, tier, hub);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="version"/> under <see cref="Key"/> through <paramref name="tier"/>, held by the store until
+    /// the source returned completes, and given up on at the store timeout.
+    /// </summary>
+    private static async Task<TaskCompletionSource> GiveUpOnWriteAsync(GateStore store, TieredStore tier, FakeTimeProvider time, string version)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = store.HoldNextSet(release.Task);
+        var write = tier.SetAsync(Key, Record(version), new DistributedCacheEntryOptions(), bodyVersion: false, Ct).AsTask();
+        time.Advance(new ThirdPartyCachingOptions().StoreTimeout);
+        Assert.False(await write.WaitAsync(Ct));
+        return release;
     }
 
     /// <summary>A tier without a near cache over a store holding v1 under <see cref="Key"/>, all on one fake clock.</summary>
